@@ -1,0 +1,1 @@
+//! PostgreSQL: connection pool from the environment and the migration runner.

@@ -1,0 +1,25 @@
+//! nomnom-runtime: everything a generated ingestion service needs that does not vary with
+//! the model. Generated code implements [`model::Model`] and calls [`api::run`] and
+//! [`worker::run`]; it reaches third-party crates only through [`export`], so the runtime
+//! can change inside without regenerating.
+
+pub mod api;
+pub mod config;
+pub mod db;
+pub mod envelope;
+pub mod json;
+pub mod model;
+pub mod nats;
+pub mod status;
+pub mod worker;
+
+/// The third-party crates generated code uses, re-exported so a generated project depends on
+/// `nomnom-runtime` alone.
+pub mod export {
+    pub use chrono;
+    pub use regex;
+    pub use rust_decimal;
+    pub use serde_json;
+    pub use tokio_postgres;
+    pub use uuid;
+}

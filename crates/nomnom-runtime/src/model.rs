@@ -1,0 +1,88 @@
+//! The contract between the runtime and the code generated from a model.
+//!
+//! A generated crate defines one type implementing [`Model`]; the API and the worker are
+//! generic over it. Everything model-specific (entity names, validation, extraction of child
+//! records, SQL) sits behind this trait; everything else (NATS, HTTP, batching, retries,
+//! status tracking) is the runtime's.
+
+use std::future::Future;
+
+use serde::Serialize;
+use uuid::Uuid;
+
+/// A generated model: validation of incoming messages and their persistence.
+pub trait Model: Send + Sync + 'static {
+    /// The project name from `nomnom.yaml`.
+    const PROJECT: &'static str;
+    /// Root entities (what clients post), in model order. Each has the NATS subject
+    /// `<stream lowercased>.ingest.<Entity>`.
+    const ROOT_ENTITIES: &'static [&'static str];
+    /// The OpenAPI 3.1 document of the ingestion API, generated from the model.
+    const OPENAPI_JSON: &'static str;
+    /// The PostgreSQL migrations, in version order.
+    const MIGRATIONS: &'static [Migration];
+
+    /// A validated root record with all its children.
+    type Record: Send + Sync + 'static;
+    /// Columnar buffers for every table, filled from records and written set-based.
+    type Batch: RowBatch;
+
+    /// Parses and validates a message body for the root entity `entity`.
+    ///
+    /// Collects *every* field error. `entity` not being a root entity is
+    /// [`Rejection::UnknownEntity`].
+    fn validate(entity: &str, body: &[u8]) -> Result<Self::Record, Rejection>;
+
+    /// Appends `record` (and every child at every depth) to `batch`. Rows of keyed entities
+    /// appended later replace earlier rows with the same key in the same batch, so a batch
+    /// never upserts one key twice.
+    fn add_to_batch(batch: &mut Self::Batch, message_id: Uuid, record: &Self::Record);
+}
+
+/// The rows of one batch, ready to be written in one transaction.
+pub trait RowBatch: Default + Send + Sync + 'static {
+    /// Total number of rows over all tables.
+    fn row_count(&self) -> usize;
+
+    /// Writes every row set-based (one statement per table, arrays bound as parameters):
+    /// upserts keyed entities, replaces the children of re-ingested parents, and ties keyless
+    /// rows to their message so a redelivery never duplicates them. Returns the rows written.
+    fn write<'a>(
+        &'a self,
+        tx: &'a tokio_postgres::Transaction<'a>,
+    ) -> impl Future<Output = Result<u64, tokio_postgres::Error>> + Send + 'a;
+}
+
+/// One SQL migration, embedded in the generated crate.
+#[derive(Debug, Clone, Copy)]
+pub struct Migration {
+    /// Strictly increasing version number.
+    pub version: i64,
+    /// A short name (`initial`).
+    pub name: &'static str,
+    /// The SQL, applied in one transaction.
+    pub sql: &'static str,
+}
+
+/// Why a message body was refused.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum Rejection {
+    /// The body is not JSON (or not a JSON object).
+    Malformed(crate::json::SyntaxError),
+    /// The entity named is not a root entity of the model.
+    UnknownEntity,
+    /// The body is JSON but breaks the model; every failing field is listed.
+    Invalid(Vec<FieldError>),
+}
+
+/// One field that failed validation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    /// JSON pointer to the offending value in the posted body (`/line_items/2/quantity`).
+    pub path: String,
+    /// The rule broken: `required`, `type`, `null`, `min`, `max`, `max_length`, `pattern`,
+    /// `enum` or `format`.
+    pub rule: &'static str,
+    /// A sentence a client can act on.
+    pub message: String,
+}

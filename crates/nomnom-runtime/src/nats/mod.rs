@@ -1,0 +1,1 @@
+//! NATS connection, stream and consumer setup: the one owner of JetStream configuration.

@@ -1,0 +1,1 @@
+//! Per-message status tracking in the `message_status` table.

@@ -1,0 +1,186 @@
+//! The validated model (the IR). Everything here has passed every rule of `nomnom check`:
+//! names are legal and unique after conversion to identifiers, references resolve, the
+//! containment graph is a forest, keys name required fields, and every constraint value
+//! fits the type of its field.
+
+/// A whole `nomnom.yaml`, validated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Project {
+    /// The generated crate's name (letters, digits, `-`, `_`).
+    pub name: String,
+    /// Entities in the order they were written in the file.
+    pub entities: Vec<Entity>,
+}
+
+/// One entity: a record type, its table and its fields.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entity {
+    /// PascalCase name as written (`OrderLineItem`).
+    pub name: String,
+    pub doc: Option<String>,
+    /// SQL table name (unquoted; at most 63 bytes). Defaults to the snake_case of `name`.
+    pub table: String,
+    /// Names of the fields forming the natural key, in order. Empty: the entity has no key
+    /// and its rows are tied to the message that produced them.
+    pub key: Vec<String>,
+    /// Fields in the order they were written.
+    pub fields: Vec<Field>,
+    /// The entity containing this one through a `list<...>` field; `None` for roots.
+    pub parent: Option<ParentLink>,
+}
+
+/// How a child entity is contained by its parent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParentLink {
+    /// The parent entity's name.
+    pub entity: String,
+    /// The parent's `list<...>` field holding the children.
+    pub field: String,
+}
+
+/// One field of an entity.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Field {
+    /// The field name as written; also the column name (quoted where needed).
+    pub name: String,
+    pub doc: Option<String>,
+    pub ty: FieldType,
+    /// `true` when the value may be absent or `null`.
+    pub nullable: bool,
+    /// Where the value comes from in the incoming JSON object.
+    pub source: FieldSource,
+    /// Used when the value is absent (never when it is an explicit `null` on a nullable field).
+    pub default: Option<Literal>,
+    /// Maximum length in characters (Unicode scalar values) for `string` fields; sizes the column.
+    pub max_length: Option<u32>,
+    /// Inclusive lower bound for numeric fields.
+    pub min: Option<Literal>,
+    /// Inclusive upper bound for numeric fields.
+    pub max: Option<Literal>,
+    /// A regular expression (Rust `regex` syntax) the whole string value must match.
+    pub pattern: Option<String>,
+    /// The only values allowed, each already checked against the field's type.
+    pub enum_values: Option<Vec<Literal>>,
+}
+
+/// The type of a field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FieldType {
+    Scalar(ScalarType),
+    /// `list<Entity>`: every element of the JSON array becomes a row of `Entity`.
+    List(String),
+}
+
+/// The scalar types of the model language. The one table mapping each to Rust, SQL and JSON
+/// validation lives in `nomnom-codegen`'s `types` module.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ScalarType {
+    /// UTF-8 text.
+    String,
+    /// 64-bit signed integer.
+    Integer,
+    /// 64-bit IEEE float.
+    Float,
+    /// Exact decimal (NUMERIC); a JSON number or a string holding one; never a float.
+    Decimal,
+    Boolean,
+    /// `YYYY-MM-DD`.
+    Date,
+    /// RFC 3339 with an offset.
+    Timestamp,
+    Uuid,
+    /// Any JSON value, stored as JSONB.
+    Json,
+}
+
+impl ScalarType {
+    /// Every scalar type with its name in the model language.
+    pub const ALL: [(ScalarType, &'static str); 9] = [
+        (ScalarType::String, "string"),
+        (ScalarType::Integer, "integer"),
+        (ScalarType::Float, "float"),
+        (ScalarType::Decimal, "decimal"),
+        (ScalarType::Boolean, "boolean"),
+        (ScalarType::Date, "date"),
+        (ScalarType::Timestamp, "timestamp"),
+        (ScalarType::Uuid, "uuid"),
+        (ScalarType::Json, "json"),
+    ];
+
+    /// The type's name in the model language.
+    pub fn name(self) -> &'static str {
+        Self::ALL
+            .iter()
+            .find(|(t, _)| *t == self)
+            .map(|(_, n)| *n)
+            .unwrap_or("string")
+    }
+
+    /// Looks a type up by its name in the model language.
+    pub fn from_name(name: &str) -> Option<ScalarType> {
+        Self::ALL.iter().find(|(_, n)| *n == name).map(|(t, _)| *t)
+    }
+}
+
+/// Where a field's value comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FieldSource {
+    /// A key of the incoming object (the field name, or the `json:` rename).
+    Key(String),
+    /// A JSON pointer (`/customer/id`) into nested objects, split into unescaped tokens.
+    Pointer(Vec<String>),
+    /// `from: parent.<field>`: copied from the enclosing record.
+    Parent(String),
+}
+
+/// A constant from the model (`default`, `enum`, `min`, `max`), already checked against the
+/// field's type. Numbers keep their exact text so decimals never pass through a float.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Literal {
+    Null,
+    Bool(bool),
+    /// A number exactly as written (`1`, `0.15`, `-3e2`).
+    Number(String),
+    String(String),
+    /// Any JSON value, for `json` fields.
+    Json(serde_json::Value),
+}
+
+impl Project {
+    /// Looks an entity up by name.
+    pub fn entity(&self, name: &str) -> Option<&Entity> {
+        self.entities.iter().find(|e| e.name == name)
+    }
+
+    /// Entities no other entity contains: what clients post, in file order.
+    pub fn roots(&self) -> impl Iterator<Item = &Entity> {
+        self.entities.iter().filter(|e| e.parent.is_none())
+    }
+
+    /// The entities directly contained by `parent`, in the order of its `list<...>` fields.
+    pub fn children_of<'a>(&'a self, parent: &'a Entity) -> impl Iterator<Item = &'a Entity> {
+        parent.fields.iter().filter_map(move |f| match &f.ty {
+            FieldType::List(child) => self.entity(child),
+            FieldType::Scalar(_) => None,
+        })
+    }
+}
+
+impl Entity {
+    /// Looks a field up by name.
+    pub fn field(&self, name: &str) -> Option<&Field> {
+        self.fields.iter().find(|f| f.name == name)
+    }
+
+    /// Fields stored as columns (everything but `list<...>` fields), in order.
+    pub fn columns(&self) -> impl Iterator<Item = &Field> {
+        self.fields
+            .iter()
+            .filter(|f| matches!(f.ty, FieldType::Scalar(_)))
+    }
+
+    /// `true` when the entity has a natural key.
+    pub fn is_keyed(&self) -> bool {
+        !self.key.is_empty()
+    }
+}
