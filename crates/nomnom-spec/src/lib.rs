@@ -5,3 +5,4 @@
 //! stopping; each carries its file, line, column, a label and a hint.
 
 pub mod model;
+pub mod names;
