@@ -160,4 +160,63 @@ mod tests {
         assert!(text.contains("NATS_STREAM=MESSAGES\n"));
         assert!(text.contains("# NATS_TOKEN=\n"));
     }
+
+    fn project() -> Project {
+        Project {
+            name: "shop-events".into(),
+            entities: vec![],
+        }
+    }
+
+    #[test]
+    fn compose_runs_both_binaries_after_healthy_dependencies() {
+        let compose = compose_value(&project());
+        let services = &compose["services"];
+        assert_eq!(
+            services["nats"]["command"],
+            json!(["-js", "-sd", "/data", "-m", "8222"])
+        );
+        assert!(services["nats"]["ports"]
+            .as_array()
+            .is_some_and(|p| p.contains(&json!("8222:8222"))));
+        assert_eq!(services["postgres"]["image"], "postgres:16-alpine");
+        for dep in ["nats", "postgres"] {
+            assert!(
+                services[dep]["healthcheck"]["test"].is_array(),
+                "{dep} has no health check"
+            );
+        }
+        for (service, read_by) in [("ingestion-api", ReadBy::Api), ("worker", ReadBy::Worker)] {
+            let s = &services[service];
+            assert_eq!(s["depends_on"]["nats"]["condition"], "service_healthy");
+            assert_eq!(s["depends_on"]["postgres"]["condition"], "service_healthy");
+            let env = s["environment"].as_object().expect("environment");
+            for var in ENV_VARS {
+                let reads = var.read_by == read_by || var.read_by == ReadBy::Both;
+                if reads && !var.default.is_empty() {
+                    assert!(env.contains_key(var.name), "{service} lacks {}", var.name);
+                } else {
+                    assert!(
+                        !env.contains_key(var.name),
+                        "{service} sets {} it does not read",
+                        var.name
+                    );
+                }
+            }
+            assert_eq!(env["NATS_URL"], "nats://nats:4222");
+            assert_eq!(
+                env["DATABASE_URL"],
+                "postgres://postgres:postgres@postgres:5432/shop_events"
+            );
+        }
+        assert_eq!(services["ingestion-api"]["ports"], json!(["8080:8080"]));
+    }
+
+    #[test]
+    fn dockerfile_is_multi_stage_and_non_root() {
+        let text = dockerfile(&project());
+        assert_eq!(text.matches("FROM ").count(), 2);
+        assert!(text.contains("USER nonroot"));
+        assert!(text.contains("/src/target/release/ingestion-api /src/target/release/worker"));
+    }
 }

@@ -139,3 +139,79 @@ fn changed_migrations_are_refused() {
         "{err}"
     );
 }
+
+#[test]
+fn openapi_describes_roots_routes_and_errors() {
+    let tree = generate(&fixtures::web_analytics()).expect("generate");
+    let doc: serde_json::Value =
+        serde_json::from_str(tree.get("openapi.json").expect("openapi")).expect("valid JSON");
+    assert_eq!(doc["openapi"], "3.1.0");
+    let view = &doc["components"]["schemas"]["PageView"];
+    let required: Vec<&str> = view["required"]
+        .as_array()
+        .expect("required")
+        .iter()
+        .filter_map(|v| v.as_str())
+        .collect();
+    assert_eq!(
+        required,
+        ["view_id", "sessionId", "url", "viewed_at", "interactions"]
+    );
+    let width = &view["properties"]["client"]["properties"]["screen"]["properties"]["width"];
+    assert_eq!(
+        width["anyOf"][0]["minimum"], 1,
+        "pointer sources nest: {width}"
+    );
+    assert_eq!(
+        view["properties"]["type"]["enum"],
+        serde_json::json!(["page", "screen"])
+    );
+    assert_eq!(view["properties"]["type"]["default"], "page");
+    assert_eq!(view["properties"]["url"]["maxLength"], 2048);
+    assert_eq!(
+        view["properties"]["interactions"]["items"]["$ref"],
+        "#/components/schemas/Interaction"
+    );
+    assert!(
+        doc["components"]["schemas"]["Interaction"]["properties"]
+            .get("view_id")
+            .is_none(),
+        "parent values are not posted"
+    );
+    for path in [
+        "/ingest/message",
+        "/ingest/batch",
+        "/ingest/status/{message_id}",
+        "/health",
+        "/ready",
+        "/openapi.json",
+    ] {
+        assert!(doc["paths"].get(path).is_some(), "{path} missing");
+    }
+    let post = &doc["paths"]["/ingest/message"]["post"];
+    for status in ["400", "413", "415", "422", "429", "503"] {
+        assert!(
+            post["responses"][status]["content"]
+                .get("application/problem+json")
+                .is_some(),
+            "{status} is not problem+json"
+        );
+    }
+    assert_eq!(
+        post["requestBody"]["content"]["application/json"]["schema"]["oneOf"]
+            .as_array()
+            .map(Vec::len),
+        Some(3)
+    );
+    assert!(post["responses"]["503"]["headers"]
+        .get("Retry-After")
+        .is_some());
+}
+
+#[test]
+fn the_model_embeds_the_same_openapi_and_migration_files() {
+    let tree = generate(&fixtures::tpch()).expect("generate");
+    let model = tree.get("src/model.rs").expect("model");
+    assert!(model.contains("include_str!(\"../openapi.json\")"));
+    assert!(model.contains("include_str!(\"../migrations/0001_initial.sql\")"));
+}

@@ -88,25 +88,15 @@ pub fn file(project: &Project) -> Result<TokenStream, GenerateError> {
     for entity in &order {
         adders.push(adder(project, entity)?);
     }
-    let doc = format!(
-        " Rows of the `{}` model in columnar form, written set-based (`INSERT … SELECT * FROM UNNEST(…)`).",
-        project.name
-    );
-    Ok(quote! {
-        #![doc = #doc]
-        use ::std::collections::HashMap;
-        use ::std::fmt::Write as _;
-        use ::nomnom_runtime::export::tokio_postgres::types::Type;
-        use ::nomnom_runtime::export::tokio_postgres::{Error, Transaction};
-        use ::nomnom_runtime::export::uuid::Uuid;
-        use crate::entities;
-
+    let keyed = if project.entities.iter().any(Entity::is_keyed) {
+        quote! {
         /// Namespace of the UUIDv5 `_id` of keyed rows (name: table and key values).
         const KEY_NAMESPACE: Uuid = Uuid::from_u128(0x6e6f_6d6e_6f6d_5f6b_6579_5f6e_616d_6573);
 
         /// The `_id` of a keyed row: UUIDv5 of its table and key values, so every writer of
         /// one key agrees on it.
         fn key_id(table: &str, parts: &[&dyn ::std::fmt::Display]) -> Uuid {
+            use ::std::fmt::Write as _;
             let mut name = String::from(table);
             for part in parts {
                 name.push('\0');
@@ -115,11 +105,36 @@ pub fn file(project: &Project) -> Result<TokenStream, GenerateError> {
             Uuid::new_v5(&KEY_NAMESPACE, name.as_bytes())
         }
 
+        }
+    } else {
+        quote!()
+    };
+    let keyless = if project.entities.iter().any(|e| !e.is_keyed()) {
+        quote! {
         /// The `_id` of a keyless row: UUIDv5 of its message id and its position in the body,
         /// so a redelivered message produces the same ids.
         fn row_id(message_id: Uuid, path: &str) -> Uuid {
             Uuid::new_v5(&message_id, path.as_bytes())
         }
+
+        }
+    } else {
+        quote!()
+    };
+    let id_helpers = quote!(#keyed #keyless);
+    let doc = format!(
+        " Rows of the `{}` model in columnar form, written set-based (`INSERT … SELECT * FROM UNNEST(…)`).",
+        project.name
+    );
+    Ok(quote! {
+        #![doc = #doc]
+        use ::std::collections::HashMap;
+        use ::nomnom_runtime::export::tokio_postgres::types::Type;
+        use ::nomnom_runtime::export::tokio_postgres::{Error, Transaction};
+        use ::nomnom_runtime::export::uuid::Uuid;
+        use crate::entities;
+
+        #id_helpers
 
         /// Sets `column[slot]`, or appends when the row is new.
         fn put<T>(column: &mut Vec<T>, slot: Option<usize>, value: T) {
@@ -166,15 +181,10 @@ pub fn file(project: &Project) -> Result<TokenStream, GenerateError> {
                 #(#counts)+*
             }
 
-            fn write<'a>(
-                &'a self,
-                tx: &'a Transaction<'a>,
-            ) -> impl ::std::future::Future<Output = Result<u64, Error>> + Send + 'a {
-                async move {
-                    let mut rows = 0;
-                    #(#writes)*
-                    Ok(rows)
-                }
+            async fn write<'a>(&'a self, tx: &'a Transaction<'a>) -> Result<u64, Error> {
+                let mut rows = 0;
+                #(#writes)*
+                Ok(rows)
             }
         }
     })

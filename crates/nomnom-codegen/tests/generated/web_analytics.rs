@@ -65,10 +65,10 @@ fn renames_pointers_defaults_and_grandchildren_are_read() {
 fn every_field_error_is_reported_at_every_depth() {
     let long = "t".repeat(101);
     let body = format!(
-        r#"{{"view_id": "not-a-uuid", "url": "ftp://x", "isBot": "yes", "viewed_at": "yesterday",
+        r##"{{"view_id": "not-a-uuid", "url": "ftp://x", "isBot": "yes", "viewed_at": "yesterday",
             "client": {{"screen": {{"width": 0}}}}, "type": "app", "score": 101,
             "interactions": [{{"kind": "hover", "at": "2024-05-01T12:00:01Z", "target": "{long}",
-                "hits": [{{"selector": "#a", "x": "1", "y": 2}}, {{"x": 1, "y": 2}}]}}]}}"#
+                "hits": [{{"selector": "#a", "x": "1", "y": 2}}, {{"x": 1, "y": 2}}]}}]}}"##
     );
     let expected: Vec<(&str, &str, &str)> = vec![
         ("/view_id", "format", "expected a UUID (8-4-4-4-12 hex digits)"),
