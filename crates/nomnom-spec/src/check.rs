@@ -30,11 +30,17 @@ pub fn check(raw: &RawProject, source: &str, diags: &mut Diagnostics) -> Option<
     let entities_span = match raw.entries.get("entities") {
         Some(e) => e.key,
         None => {
-            if !raw.entries.is_empty() || diags.items.is_empty() {
+            let quiet = raw.misspelt.contains("entities")
+                || (raw.entries.is_empty() && !diags.items.is_empty());
+            if !quiet {
                 diags.push(
-                    Diagnostic::error("nomnom::missing_key", raw.span, "the model has no `entities`")
-                        .label("`entities` missing")
-                        .help("add `entities:` with at least one entity"),
+                    Diagnostic::error(
+                        "nomnom::missing_key",
+                        raw.span,
+                        "the model has no `entities`",
+                    )
+                    .label("`entities` missing")
+                    .help("add `entities:` with at least one entity"),
                 );
             }
             raw.span
@@ -45,9 +51,13 @@ pub fn check(raw: &RawProject, source: &str, diags: &mut Diagnostics) -> Option<
             && !matches!(raw.entries["entities"].value.kind, Kind::Map(_));
         if !only_shape_errors {
             diags.push(
-                Diagnostic::error("nomnom::no_entities", entities_span, "the model defines no entity")
-                    .label("empty")
-                    .help("define at least one entity under `entities`"),
+                Diagnostic::error(
+                    "nomnom::no_entities",
+                    entities_span,
+                    "the model defines no entity",
+                )
+                .label("empty")
+                .help("define at least one entity under `entities`"),
             );
         }
     }
@@ -71,10 +81,13 @@ pub fn check(raw: &RawProject, source: &str, diags: &mut Diagnostics) -> Option<
     let entities = infos
         .into_iter()
         .map(|info| {
-            let parent = parents.get(info.raw.name.as_str()).and_then(|p| p.first()).map(|p| ParentLink {
-                entity: p.parent.clone(),
-                field: p.field.clone(),
-            });
+            let parent = parents
+                .get(info.raw.name.as_str())
+                .and_then(|p| p.first())
+                .map(|p| ParentLink {
+                    entity: p.parent.clone(),
+                    field: p.field.clone(),
+                });
             Entity {
                 name: info.raw.name.clone(),
                 doc: info.doc,
@@ -93,20 +106,30 @@ pub fn check(raw: &RawProject, source: &str, diags: &mut Diagnostics) -> Option<
 
 fn project_name(raw: &RawProject, diags: &mut Diagnostics) -> Option<String> {
     let Some(e) = raw.entries.get("project") else {
-        if !raw.entries.is_empty() || diags.items.is_empty() {
+        let quiet =
+            raw.misspelt.contains("project") || (raw.entries.is_empty() && !diags.items.is_empty());
+        if !quiet {
             diags.push(
-                Diagnostic::error("nomnom::missing_key", raw.span, "the model has no `project` name")
-                    .label("`project` missing")
-                    .help("add `project: my-pipeline` (letters, digits, `-`, `_`)"),
+                Diagnostic::error(
+                    "nomnom::missing_key",
+                    raw.span,
+                    "the model has no `project` name",
+                )
+                .label("`project` missing")
+                .help("add `project: my-pipeline` (letters, digits, `-`, `_`)"),
             );
         }
         return None;
     };
     let Kind::Str(name) = &e.value.kind else {
         diags.push(
-            Diagnostic::error("nomnom::invalid_project_name", e.value.span, "the project name must be text")
-                .label("not a name")
-                .help("write `project: my-pipeline`"),
+            Diagnostic::error(
+                "nomnom::invalid_project_name",
+                e.value.span,
+                "the project name must be text",
+            )
+            .label("not a name")
+            .help("write `project: my-pipeline`"),
         );
         return None;
     };
@@ -148,7 +171,8 @@ fn check_entity<'r>(
         let help = if suggestion.starts_with(|c: char| c.is_ascii_uppercase()) {
             format!("write entity names in PascalCase, for example `{suggestion}`")
         } else {
-            "write entity names in PascalCase: an upper-case ASCII letter, then letters and digits".to_string()
+            "write entity names in PascalCase: an upper-case ASCII letter, then letters and digits"
+                .to_string()
         };
         diags.push(
             Diagnostic::error(
@@ -165,16 +189,28 @@ fn check_entity<'r>(
 
     let fields_entry = raw.entries.get("fields");
     match fields_entry {
+        None if raw.misspelt.contains("fields") => {}
         None => diags.push(
-            Diagnostic::error("nomnom::no_fields", raw.name_span, format!("entity `{name}` has no `fields`"))
-                .label("`fields` missing")
-                .help("add `fields:` with at least one field"),
+            Diagnostic::error(
+                "nomnom::no_fields",
+                raw.name_span,
+                format!("entity `{name}` has no `fields`"),
+            )
+            .label("`fields` missing")
+            .help("add `fields:` with at least one field"),
         ),
-        Some(e) if matches!(&e.value.kind, Kind::Map(m) if m.is_empty()) || e.value.kind == Kind::Null => {
+        Some(e)
+            if matches!(&e.value.kind, Kind::Map(m) if m.is_empty())
+                || e.value.kind == Kind::Null =>
+        {
             diags.push(
-                Diagnostic::error("nomnom::no_fields", e.key, format!("entity `{name}` defines no field"))
-                    .label("empty")
-                    .help("define at least one field, for example `id: string`"),
+                Diagnostic::error(
+                    "nomnom::no_fields",
+                    e.key,
+                    format!("entity `{name}` defines no field"),
+                )
+                .label("empty")
+                .help("define at least one field, for example `id: string`"),
             )
         }
         Some(_) => {}
@@ -217,9 +253,13 @@ fn table_name(raw: &RawEntity, diags: &mut Diagnostics) -> Option<String> {
             Kind::Str(s) => (s.clone(), e.value.span, true),
             _ => {
                 diags.push(
-                    Diagnostic::error("nomnom::invalid_table", e.value.span, "`table` must be a name")
-                        .label("not a table name")
-                        .help("write `table: my_table`"),
+                    Diagnostic::error(
+                        "nomnom::invalid_table",
+                        e.value.span,
+                        "`table` must be a name",
+                    )
+                    .label("not a table name")
+                    .help("write `table: my_table`"),
                 );
                 return None;
             }
@@ -230,12 +270,16 @@ fn table_name(raw: &RawEntity, diags: &mut Diagnostics) -> Option<String> {
         && table.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
     if explicit && !legal {
         diags.push(
-            Diagnostic::error("nomnom::invalid_table", span, format!("table name `{table}` is not a plain SQL identifier"))
-                .label("illegal table name")
-                .help(format!(
-                    "use ASCII letters, digits and `_`, not starting with a digit, for example `{}`",
-                    names::snake_case(&table).trim_start_matches(|c: char| c.is_ascii_digit())
-                )),
+            Diagnostic::error(
+                "nomnom::invalid_table",
+                span,
+                format!("table name `{table}` is not a plain SQL identifier"),
+            )
+            .label("illegal table name")
+            .help(format!(
+                "use ASCII letters, digits and `_`, not starting with a digit, for example `{}`",
+                names::snake_case(&table).trim_start_matches(|c: char| c.is_ascii_digit())
+            )),
         );
         return None;
     }
@@ -250,16 +294,24 @@ fn table_name(raw: &RawEntity, diags: &mut Diagnostics) -> Option<String> {
                     names::POSTGRES_MAX_IDENTIFIER_BYTES
                 ),
             )
-            .label(if explicit { "too long" } else { "its default table name is too long" })
+            .label(if explicit {
+                "too long"
+            } else {
+                "its default table name is too long"
+            })
             .help("set a shorter `table:`"),
         );
         return None;
     }
     if RESERVED_TABLES.contains(&table.to_ascii_lowercase().as_str()) {
         diags.push(
-            Diagnostic::error("nomnom::reserved_name", span, format!("table name `{table}` is reserved"))
-                .label("nomnom creates this table itself")
-                .help("choose another `table:` name"),
+            Diagnostic::error(
+                "nomnom::reserved_name",
+                span,
+                format!("table name `{table}` is reserved"),
+            )
+            .label("nomnom creates this table itself")
+            .help("choose another `table:` name"),
         );
         return None;
     }
@@ -278,9 +330,13 @@ fn key_fields(raw: &RawEntity, fields: &[FieldInfo], diags: &mut Diagnostics) ->
                 match &item.kind {
                     Kind::Str(s) => out.push((s.clone(), item.span)),
                     _ => diags.push(
-                        Diagnostic::error("nomnom::invalid_key", item.span, "`key` must list field names")
-                            .label("not a field name")
-                            .help("write `key: [field_a, field_b]`"),
+                        Diagnostic::error(
+                            "nomnom::invalid_key",
+                            item.span,
+                            "`key` must list field names",
+                        )
+                        .label("not a field name")
+                        .help("write `key: [field_a, field_b]`"),
                     ),
                 }
             }
@@ -297,18 +353,26 @@ fn key_fields(raw: &RawEntity, fields: &[FieldInfo], diags: &mut Diagnostics) ->
     };
     if items.is_empty() {
         diags.push(
-            Diagnostic::error("nomnom::invalid_key", e.value.span, format!("`key` of `{}` is empty", raw.name))
-                .label("no field")
-                .help("name the fields of the natural key, or remove `key`"),
+            Diagnostic::error(
+                "nomnom::invalid_key",
+                e.value.span,
+                format!("`key` of `{}` is empty", raw.name),
+            )
+            .label("no field")
+            .help("name the fields of the natural key, or remove `key`"),
         );
     }
     let mut key = Vec::new();
     for (name, span) in items {
         if key.contains(&name) {
             diags.push(
-                Diagnostic::error("nomnom::invalid_key", span, format!("`key` names `{name}` twice"))
-                    .label("repeated")
-                    .help("remove the repetition"),
+                Diagnostic::error(
+                    "nomnom::invalid_key",
+                    span,
+                    format!("`key` names `{name}` twice"),
+                )
+                .label("repeated")
+                .help("remove the repetition"),
             );
             continue;
         }
@@ -325,6 +389,7 @@ fn key_fields(raw: &RawEntity, fields: &[FieldInfo], diags: &mut Diagnostics) ->
             ),
             Some(_) => key.push(name),
             None if raw.fields.iter().any(|f| f.name == name) => key.push(name),
+            None if raw.misspelt.contains("fields") => {}
             None => {
                 let names: Vec<&str> = raw.fields.iter().map(|f| f.name.as_str()).collect();
                 let help = match suggest::nearest(&name, names.iter().copied()) {
@@ -371,12 +436,19 @@ fn entity_collisions(infos: &[EntityInfo], diags: &mut Diagnostics) {
         }
         let lower = info.table.to_ascii_lowercase();
         if let Some(first) = tables.get(&lower) {
-            let span = info.raw.entries.get("table").map_or(info.raw.name_span, |e| e.value.span);
+            let span = info
+                .raw
+                .entries
+                .get("table")
+                .map_or(info.raw.name_span, |e| e.value.span);
             diags.push(
                 Diagnostic::error(
                     "nomnom::duplicate_table",
                     span,
-                    format!("entities `{first}` and `{name}` both use the table `{}`", info.table),
+                    format!(
+                        "entities `{first}` and `{name}` both use the table `{}`",
+                        info.table
+                    ),
                 )
                 .label(format!("already the table of `{first}`"))
                 .help("give one of them another `table:`"),
@@ -392,7 +464,6 @@ fn entity_collisions(infos: &[EntityInfo], diags: &mut Diagnostics) {
 struct Containment {
     parent: String,
     field: String,
-    span: Span,
 }
 
 /// Child name → the list fields containing it (an error when more than one), after
@@ -409,7 +480,6 @@ fn containment(
                 let here = Containment {
                     parent: info.raw.name.clone(),
                     field: f.field.name.clone(),
-                    span: f.type_span,
                 };
                 let list = parents.entry(child.clone()).or_default();
                 if let Some(first) = list.first() {
@@ -433,54 +503,87 @@ fn containment(
             }
         }
     }
-    let order: HashMap<&str, usize> = infos
-        .iter()
-        .enumerate()
-        .map(|(i, e)| (e.raw.name.as_str(), i))
-        .collect();
-    for info in infos {
-        let start = info.raw.name.as_str();
-        let mut path = vec![start];
-        let mut current = start;
-        for _ in 0..infos.len() {
-            let Some(p) = parents.get(current).and_then(|l| l.first()) else {
-                break;
-            };
-            current = p.parent.as_str();
-            if current == start {
-                let first_in_file = path.iter().all(|n| order.get(n) >= order.get(start));
-                if first_in_file {
-                    let span = parents[start][0].span;
-                    path.reverse();
-                    let mut cycle: Vec<&str> = vec![start];
-                    cycle.extend(path.iter().take(path.len() - 1));
-                    cycle.push(start);
-                    diags.push(
-                        Diagnostic::error(
-                            "nomnom::containment_cycle",
-                            span,
-                            format!("containment cycle: {}", cycle.join(" contains ")),
-                        )
-                        .label(format!("`{start}` contains itself"))
-                        .help("a record cannot contain its own ancestors; remove one of the `list<...>` fields of the cycle"),
-                    );
-                }
-                break;
-            }
-            if path.contains(&current) {
-                break;
-            }
-            path.push(current);
-        }
-    }
-    if !infos.is_empty() && infos.iter().all(|i| parents.contains_key(i.raw.name.as_str())) {
+    cycles(infos, diags);
+    if !infos.is_empty()
+        && infos
+            .iter()
+            .all(|i| parents.contains_key(i.raw.name.as_str()))
+    {
         diags.push(
-            Diagnostic::error("nomnom::no_root", entities_span, "no root entity: every entity is contained by another")
-                .label("nothing here can be posted")
-                .help("at least one entity must not appear in any `list<...>`; clients post roots"),
+            Diagnostic::error(
+                "nomnom::no_root",
+                entities_span,
+                "no root entity: every entity is contained by another",
+            )
+            .label("nothing here can be posted")
+            .help("at least one entity must not appear in any `list<...>`; clients post roots"),
         );
     }
     parents
+}
+
+/// Reports every containment cycle once, at the `list<...>` field closing it, from the
+/// cycle's entity written first in the file.
+fn cycles(infos: &[EntityInfo], diags: &mut Diagnostics) {
+    let children = |name: &str| -> Vec<(&str, Span)> {
+        infos
+            .iter()
+            .find(|i| i.raw.name == name)
+            .map(|i| {
+                i.fields
+                    .iter()
+                    .filter_map(|f| match &f.field.ty {
+                        FieldType::List(c) => Some((c.as_str(), f.type_span)),
+                        FieldType::Scalar(_) => None,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let mut done: Vec<&str> = Vec::new();
+    for info in infos {
+        let start = info.raw.name.as_str();
+        // Depth-first search for a path start → … → start through entities not yet searched
+        // (a cycle through an earlier entity was reported from there).
+        let mut stack: Vec<Vec<&str>> = vec![vec![start]];
+        let mut visited: Vec<&str> = Vec::new();
+        let mut steps = 0usize;
+        while let Some(path) = stack.pop() {
+            steps += 1;
+            if steps > 10_000 {
+                break;
+            }
+            let Some(&last) = path.last() else { continue };
+            let mut found = None;
+            for (child, span) in children(last) {
+                if child == start {
+                    found = Some(span);
+                    break;
+                }
+                if !done.contains(&child) && !visited.contains(&child) {
+                    visited.push(child);
+                    let mut next = path.clone();
+                    next.push(child);
+                    stack.push(next);
+                }
+            }
+            if let Some(span) = found {
+                let mut shown = path.clone();
+                shown.push(start);
+                diags.push(
+                    Diagnostic::error(
+                        "nomnom::containment_cycle",
+                        span,
+                        format!("containment cycle: {}", shown.join(" contains ")),
+                    )
+                    .label(format!("`{start}` would contain itself"))
+                    .help("a record cannot contain its own ancestors; remove one of the `list<...>` fields of the cycle"),
+                );
+                break;
+            }
+        }
+        done.push(start);
+    }
 }
 
 /// `from: parent.<field>`: the entity has a parent, the parent has the field, the types match.
@@ -520,7 +623,11 @@ fn parent_sources(
             let names: Vec<&str> = parent.raw.fields.iter().map(|p| p.name.as_str()).collect();
             let help = match suggest::nearest(wanted, names.iter().copied()) {
                 Some(near) => format!("did you mean `parent.{near}`?"),
-                None => format!("the fields of `{}` are: {}", parent.raw.name, names.join(", ")),
+                None => format!(
+                    "the fields of `{}` are: {}",
+                    parent.raw.name,
+                    names.join(", ")
+                ),
             };
             diags.push(
                 Diagnostic::error(
@@ -567,7 +674,10 @@ fn parent_sources(
                     ),
                 )
                 .label("may be null")
-                .help(format!("make `{}` nullable, or the parent's field required", f.field.name)),
+                .help(format!(
+                    "make `{}` nullable, or the parent's field required",
+                    f.field.name
+                )),
             ),
             _ => {}
         }
@@ -589,7 +699,10 @@ fn source_warnings(info: &EntityInfo, has_parent: bool, diags: &mut Diagnostics)
                 Diagnostic::warning(
                     "nomnom::shared_source",
                     f.json_span.unwrap_or(f.name_span),
-                    format!("fields `{first}` and `{}` read the same JSON value", f.field.name),
+                    format!(
+                        "fields `{first}` and `{}` read the same JSON value",
+                        f.field.name
+                    ),
                 )
                 .label(format!("same value as `{first}`"))
                 .help("this is legal, but usually a copy-paste slip"),

@@ -173,7 +173,10 @@ impl Diagnostics {
             .with_links(false)
             .with_width(width);
         let mut out = String::new();
-        for report in self.reports() {
+        for (i, report) in self.reports().enumerate() {
+            if i > 0 {
+                out.push('\n');
+            }
             let mut one = String::new();
             if handler.render_report(&mut one, &report).is_err() {
                 one = format!("{}\n", report.plain());
@@ -262,9 +265,9 @@ impl miette::Diagnostic for Report<'_> {
         let d = self.diagnostic;
         let label = (!d.label.is_empty()).then(|| d.label.clone());
         let span = SourceSpan::new(d.offset.into(), d.len);
-        Some(Box::new(std::iter::once(LabeledSpan::new_primary_with_span(
-            label, span,
-        ))))
+        Some(Box::new(std::iter::once(
+            LabeledSpan::new_primary_with_span(label, span),
+        )))
     }
 }
 
@@ -288,4 +291,3 @@ impl miette::SourceCode for Report<'_> {
         )))
     }
 }
-

@@ -77,7 +77,8 @@ pub fn check(
         None => shorthand_nullable,
         Some(Entry {
             value: Node {
-                kind: Kind::Bool(b), ..
+                kind: Kind::Bool(b),
+                ..
             },
             ..
         }) => {
@@ -157,7 +158,15 @@ pub fn check(
 
     match &ty {
         FieldType::List(_) => {
-            for key in ["from", "default", "max_length", "min", "max", "pattern", "enum"] {
+            for key in [
+                "from",
+                "default",
+                "max_length",
+                "min",
+                "max",
+                "pattern",
+                "enum",
+            ] {
                 if let Some(e) = raw.entries.get(key) {
                     diags.push(
                         Diagnostic::error(
@@ -173,8 +182,7 @@ pub fn check(
         }
         FieldType::Scalar(scalar) => {
             constraints(&mut field, *scalar, raw, source, diags);
-            if let (Some(e), FieldSource::Parent(_)) = (raw.entries.get("default"), &field.source)
-            {
+            if let (Some(e), FieldSource::Parent(_)) = (raw.entries.get("default"), &field.source) {
                 diags.push(
                     Diagnostic::error(
                         "nomnom::conflict",
@@ -317,7 +325,11 @@ pub fn text_entry(entry: Option<&Entry>, key: &str, diags: &mut Diagnostics) -> 
             diags.push(
                 Diagnostic::error(
                     "nomnom::invalid_value",
-                    if e.value.span.len == 0 { e.key } else { e.value.span },
+                    if e.value.span.len == 0 {
+                        e.key
+                    } else {
+                        e.value.span
+                    },
                     format!("`{key}` must be text"),
                 )
                 .label("expected text")
@@ -384,7 +396,7 @@ fn constraints(
                     e.key,
                     format!("`max_length` applies to string fields; `{name}` is {tn}"),
                 )
-                .label(format!("`max_length` on a {tn} field"))
+                .label(format!("not for {tn} fields"))
                 .help(if numeric {
                     "bound numbers with `min` and `max`"
                 } else {
@@ -429,7 +441,7 @@ fn constraints(
                     e.key,
                     format!("`{key}` applies to numeric fields; `{name}` is {tn}"),
                 )
-                .label(format!("`{key}` on a {tn} field"))
+                .label(format!("not for {tn} fields"))
                 .help(help),
             );
             continue;
@@ -475,7 +487,7 @@ fn constraints(
                     e.key,
                     format!("`pattern` applies to string fields; `{name}` is {tn}"),
                 )
-                .label(format!("`pattern` on a {tn} field"))
+                .label(format!("not for {tn} fields"))
                 .help("remove `pattern`, or make the field a string"),
             );
         } else if let Some(p) = text_entry(Some(e), "pattern", diags) {
@@ -524,7 +536,11 @@ fn constraints(
             diags.push(
                 Diagnostic::error(
                     "nomnom::invalid_default",
-                    if e.value.span.len == 0 { e.key } else { e.value.span },
+                    if e.value.span.len == 0 {
+                        e.key
+                    } else {
+                        e.value.span
+                    },
                     format!("`default` of field `{name}` is null"),
                 )
                 .label("null default")
@@ -542,9 +558,9 @@ fn constraints(
                         Diagnostic::error(
                             "nomnom::invalid_default",
                             e.value.span,
-                            format!("`default` of field `{name}` {why}"),
+                            format!("`default` of field `{name}` would fail validation: {why}"),
                         )
-                        .label("would fail validation")
+                        .label("invalid default")
                         .help("the default must satisfy the field's own constraints"),
                     ),
                 },
@@ -574,7 +590,11 @@ fn enum_values(
         diags.push(
             Diagnostic::error(
                 "nomnom::invalid_value",
-                if e.value.span.len == 0 { e.key } else { e.value.span },
+                if e.value.span.len == 0 {
+                    e.key
+                } else {
+                    e.value.span
+                },
                 format!("`enum` of field `{name}` must be a list of values"),
             )
             .label("expected a list")
@@ -616,7 +636,7 @@ fn enum_values(
                         Diagnostic::error(
                             "nomnom::invalid_value",
                             item.span,
-                            format!("`enum` value {} of field `{name}` {why}", show(&lit)),
+                            format!("`enum` of field `{name}` lists an impossible value: {why}"),
                         )
                         .label("can never pass validation")
                         .help("every enum value must satisfy the field's other constraints"),
@@ -666,7 +686,9 @@ fn violation(lit: &Literal, field: &Field) -> Option<String> {
         if let Some(max) = field.max_length {
             let n = s.chars().count();
             if n > max as usize {
-                return Some(format!("{s:?} has {n} characters, more than `max_length: {max}`"));
+                return Some(format!(
+                    "{s:?} has {n} characters, more than `max_length: {max}`"
+                ));
             }
         }
         if let Some(p) = &field.pattern {

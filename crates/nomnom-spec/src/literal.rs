@@ -163,7 +163,9 @@ pub fn is_timestamp(text: &str) -> bool {
     }
     let rest = &text[11..];
     let two = |s: &str, max: u32| -> bool {
-        s.len() == 2 && s.bytes().all(|c| c.is_ascii_digit()) && s.parse::<u32>().is_ok_and(|v| v <= max)
+        s.len() == 2
+            && s.bytes().all(|c| c.is_ascii_digit())
+            && s.parse::<u32>().is_ok_and(|v| v <= max)
     };
     let (Some(h), Some(mi), Some(se)) = (rest.get(0..2), rest.get(3..5), rest.get(6..8)) else {
         return false;
@@ -321,12 +323,20 @@ fn to_json(node: &Node, source: &str) -> Result<serde_json::Value, Misfit> {
         Kind::Number(_) => {
             let text = number_text(node, source);
             if !is_json_number(&text) {
-                return Err(number_for(&text, ScalarType::Json).err().unwrap_or_else(|| {
-                    misfit(format!("`{text}` is not a JSON number"), "write it as JSON would")
-                }));
+                return Err(number_for(&text, ScalarType::Json)
+                    .err()
+                    .unwrap_or_else(|| {
+                        misfit(
+                            format!("`{text}` is not a JSON number"),
+                            "write it as JSON would",
+                        )
+                    }));
             }
             serde_json::from_str::<Value>(&text).map_err(|_| {
-                misfit(format!("`{text}` is not a JSON number"), "write it as JSON would")
+                misfit(
+                    format!("`{text}` is not a JSON number"),
+                    "write it as JSON would",
+                )
             })?
         }
         Kind::Str(s) => Value::String(s.clone()),
@@ -343,12 +353,7 @@ fn to_json(node: &Node, source: &str) -> Result<serde_json::Value, Misfit> {
                     Kind::Str(s) => s.clone(),
                     Kind::Number(_) => number_text(k, source),
                     Kind::Bool(b) => b.to_string(),
-                    _ => {
-                        return Err(misfit(
-                            "JSON object keys must be strings",
-                            "quote the key",
-                        ))
-                    }
+                    _ => return Err(misfit("JSON object keys must be strings", "quote the key")),
                 };
                 map.insert(key, to_json(v, source)?);
             }
@@ -385,7 +390,18 @@ mod tests {
         for ok in ["0", "-0", "1", "-12", "0.5", "1e3", "1E-3", "12.50e+2"] {
             assert!(is_json_number(ok), "{ok}");
         }
-        for bad in ["", "01", ".5", "1.", "+1", "0x1F", "1_000", "1e", "inf", "1e1234567"] {
+        for bad in [
+            "",
+            "01",
+            ".5",
+            "1.",
+            "+1",
+            "0x1F",
+            "1_000",
+            "1e",
+            "inf",
+            "1e1234567",
+        ] {
             assert!(!is_json_number(bad), "{bad}");
         }
     }

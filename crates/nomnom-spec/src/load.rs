@@ -83,9 +83,13 @@ pub fn load_str(source: &str, file: &str) -> Result<Loaded, Diagnostics> {
         Ok(root) => root,
         Err(e) => {
             diags.push(
-                Diagnostic::error("nomnom::yaml", e.span, format!("invalid YAML: {}", e.message))
-                    .label("here")
-                    .help("fix the YAML syntax first; the model's rules are checked once it parses"),
+                Diagnostic::error(
+                    "nomnom::yaml",
+                    e.span,
+                    format!("invalid YAML: {}", e.message),
+                )
+                .label("here")
+                .help("fix the YAML syntax first; the model's rules are checked once it parses"),
             );
             return Err(diags);
         }
@@ -98,7 +102,9 @@ pub fn load_str(source: &str, file: &str) -> Result<Loaded, Diagnostics> {
         _ => {
             // Report errors and warnings together, in file order.
             diags.items.extend(warnings.items);
-            diags.items.sort_by_key(|d| (d.offset, d.severity == crate::diagnostic::Severity::Warning));
+            diags
+                .items
+                .sort_by_key(|d| (d.offset, d.severity == crate::diagnostic::Severity::Warning));
             Err(diags)
         }
     }

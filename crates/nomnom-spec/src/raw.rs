@@ -2,7 +2,7 @@
 //! entities, fields), reporting wrong shapes and unknown keys. Values are kept as nodes; the
 //! semantic checks interpret them.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::suggest;
@@ -39,11 +39,17 @@ pub struct Entry {
 /// Known keys of a mapping to their entries.
 pub type Entries = BTreeMap<&'static str, Entry>;
 
+/// Known keys that an unknown key was taken for (`feilds` → `fields`): "missing `fields`"
+/// would only repeat that diagnostic, so later rules stay quiet about them.
+pub type Misspelt = BTreeSet<&'static str>;
+
 /// The top level of a model file.
 #[derive(Debug, Default)]
 pub struct RawProject {
     /// The top-level keys.
     pub entries: Entries,
+    /// Top-level keys written with a typo.
+    pub misspelt: Misspelt,
     /// Where the document starts (for problems about missing keys).
     pub span: Span,
     /// The entities, in file order.
@@ -59,6 +65,8 @@ pub struct RawEntity {
     pub name_span: Span,
     /// The entity's keys (`doc`, `table`, `key`, `fields`).
     pub entries: Entries,
+    /// Entity keys written with a typo.
+    pub misspelt: Misspelt,
     /// The fields, in file order.
     pub fields: Vec<RawField>,
 }
@@ -84,19 +92,21 @@ pub fn read(root: &Node, diags: &mut Diagnostics) -> RawProject {
     };
     if matches!(root.kind, Kind::Null) {
         diags.push(
-            Diagnostic::error("nomnom::empty", root.span, "the model file is empty")
+            Diagnostic::error("nomnom::empty", Span::default(), "the model file is empty")
                 .label("nothing here")
                 .help("start from `nomnom init`, or write `project:` and `entities:`"),
         );
         return project;
     }
-    let Some(entries) = known_keys(root, PROJECT_KEYS, "the top level", diags) else {
+    let Some((entries, misspelt)) = known_keys(root, PROJECT_KEYS, "the top level", diags) else {
         return project;
     };
     project.entries = entries;
+    project.misspelt = misspelt;
     if let Some(entities) = project.entries.get("entities") {
         for (name, name_span, value) in named(&entities.value, "entity", diags) {
-            let Some(entries) = known_keys(value, ENTITY_KEYS, &format!("entity `{name}`"), diags)
+            let Some((entries, misspelt)) =
+                known_keys(value, ENTITY_KEYS, &format!("entity `{name}`"), diags)
             else {
                 continue;
             };
@@ -111,6 +121,7 @@ pub fn read(root: &Node, diags: &mut Diagnostics) -> RawProject {
                 name,
                 name_span,
                 entries,
+                misspelt,
                 fields,
             });
         }
@@ -118,7 +129,12 @@ pub fn read(root: &Node, diags: &mut Diagnostics) -> RawProject {
     project
 }
 
-fn read_field(name: String, name_span: Span, value: &Node, diags: &mut Diagnostics) -> Option<RawField> {
+fn read_field(
+    name: String,
+    name_span: Span,
+    value: &Node,
+    diags: &mut Diagnostics,
+) -> Option<RawField> {
     match &value.kind {
         Kind::Str(ty) => Some(RawField {
             name,
@@ -127,7 +143,8 @@ fn read_field(name: String, name_span: Span, value: &Node, diags: &mut Diagnosti
             entries: Entries::new(),
         }),
         Kind::Map(_) => {
-            let entries = known_keys(value, FIELD_KEYS, &format!("field `{name}`"), diags)?;
+            let (entries, misspelt) =
+                known_keys(value, FIELD_KEYS, &format!("field `{name}`"), diags)?;
             let ty = match entries.get("type") {
                 Some(Entry {
                     value:
@@ -149,6 +166,7 @@ fn read_field(name: String, name_span: Span, value: &Node, diags: &mut Diagnosti
                     );
                     None
                 }
+                None if misspelt.contains("type") => None,
                 None => {
                     diags.push(
                         Diagnostic::error(
@@ -165,7 +183,7 @@ fn read_field(name: String, name_span: Span, value: &Node, diags: &mut Diagnosti
             Some(RawField {
                 name,
                 name_span,
-                    ty,
+                ty,
                 entries,
             })
         }
@@ -173,7 +191,11 @@ fn read_field(name: String, name_span: Span, value: &Node, diags: &mut Diagnosti
             diags.push(
                 Diagnostic::error(
                     "nomnom::invalid_field",
-                    if value.span.len == 0 { name_span } else { value.span },
+                    if value.span.len == 0 {
+                        name_span
+                    } else {
+                        value.span
+                    },
                     format!("field `{name}` must be a type or a mapping"),
                 )
                 .label("expected a type such as `string` or `{type: string, nullable: true}`")
@@ -218,7 +240,12 @@ fn named<'n>(node: &'n Node, what: &str, diags: &mut Diagnostics) -> Vec<(String
 
 /// A mapping's entries whose keys must be among `known`; unknown keys are reported with the
 /// nearest known key.
-fn known_keys(node: &Node, known: &[&'static str], context: &str, diags: &mut Diagnostics) -> Option<Entries> {
+fn known_keys(
+    node: &Node,
+    known: &[&'static str],
+    context: &str,
+    diags: &mut Diagnostics,
+) -> Option<(Entries, Misspelt)> {
     let Kind::Map(entries) = &node.kind else {
         diags.push(
             Diagnostic::error(
@@ -232,12 +259,17 @@ fn known_keys(node: &Node, known: &[&'static str], context: &str, diags: &mut Di
         return None;
     };
     let mut out = Entries::new();
+    let mut misspelt = Misspelt::new();
     for (k, v) in entries {
         let Kind::Str(key) = &k.kind else {
             diags.push(
-                Diagnostic::error("nomnom::unknown_key", k.span, format!("unknown key in {context}"))
-                    .label("not a known key")
-                    .help(format!("{context} takes the keys {}", list(known))),
+                Diagnostic::error(
+                    "nomnom::unknown_key",
+                    k.span,
+                    format!("unknown key in {context}"),
+                )
+                .label("not a known key")
+                .help(format!("{context} takes the keys {}", list(known))),
             );
             continue;
         };
@@ -253,7 +285,10 @@ fn known_keys(node: &Node, known: &[&'static str], context: &str, diags: &mut Di
             }
             None => {
                 let hint = match suggest::nearest(key, known.iter().copied()) {
-                    Some(near) => format!("did you mean `{near}`?"),
+                    Some(near) => {
+                        misspelt.insert(near);
+                        format!("did you mean `{near}`?")
+                    }
                     None => format!("{context} takes the keys {}", list(known)),
                 };
                 diags.push(
@@ -268,7 +303,7 @@ fn known_keys(node: &Node, known: &[&'static str], context: &str, diags: &mut Di
             }
         }
     }
-    Some(out)
+    Some((out, misspelt))
 }
 
 /// `a`, `b` and `c` → "`a`, `b`, `c`".

@@ -52,7 +52,10 @@ mod tests {
 
     #[test]
     fn finds_typos() {
-        assert_eq!(nearest("nulable", ["type", "nullable", "doc"]), Some("nullable"));
+        assert_eq!(
+            nearest("nulable", ["type", "nullable", "doc"]),
+            Some("nullable")
+        );
         assert_eq!(nearest("strng", ["string", "integer"]), Some("string"));
         assert_eq!(nearest("intger", ["string", "integer"]), Some("integer"));
         assert_eq!(nearest("fields", ["field"]), Some("field"));

@@ -98,7 +98,9 @@ impl<'de> Visitor<'de> for RawVisitor {
         while let Some(item) = seq.next_element::<Spanned<RawKind>>()? {
             items.push(item);
         }
-        Ok(RawKind(Kind::Seq(items.into_iter().map(Node::from).collect())))
+        Ok(RawKind(Kind::Seq(
+            items.into_iter().map(Node::from).collect(),
+        )))
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawKind, A::Error> {
         let mut entries = Vec::new();
@@ -202,7 +204,10 @@ mod tests {
         };
         let min = &inner[0].1;
         assert!(matches!(min.kind, Kind::Number(_)));
-        assert_eq!(&src[min.span.offset..min.span.offset + min.span.len], "0.150");
+        assert_eq!(
+            &src[min.span.offset..min.span.offset + min.span.len],
+            "0.150"
+        );
         let Kind::Seq(e) = &inner[1].1.kind else {
             panic!("not a seq")
         };
@@ -229,4 +234,3 @@ mod tests {
         assert_eq!(byte_offset_of("é\nxy", 1, 2), 2);
     }
 }
-

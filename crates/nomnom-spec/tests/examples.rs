@@ -21,7 +21,11 @@ fn load(name: &str) -> nomnom_spec::Loaded {
 #[test]
 fn tpch_loads_as_written() {
     let loaded = load("tpch");
-    assert!(loaded.warnings.items.is_empty(), "{}", loaded.warnings.render_plain());
+    assert!(
+        loaded.warnings.items.is_empty(),
+        "{}",
+        loaded.warnings.render_plain()
+    );
     let p = loaded.project;
     assert_eq!(p.name, "tpch");
     let names: Vec<&str> = p.entities.iter().map(|e| e.name.as_str()).collect();
@@ -48,7 +52,10 @@ fn tpch_loads_as_written() {
     );
     let item = p.entity("OrderLineItem").unwrap();
     let parent = item.parent.as_ref().unwrap();
-    assert_eq!((parent.entity.as_str(), parent.field.as_str()), ("Order", "line_items"));
+    assert_eq!(
+        (parent.entity.as_str(), parent.field.as_str()),
+        ("Order", "line_items")
+    );
     assert_eq!(
         item.field("order_key").unwrap().source,
         FieldSource::Parent("order_key".into())
@@ -63,7 +70,11 @@ fn tpch_loads_as_written() {
 #[test]
 fn web_analytics_loads() {
     let loaded = load("web-analytics");
-    assert!(loaded.warnings.items.is_empty(), "{}", loaded.warnings.render_plain());
+    assert!(
+        loaded.warnings.items.is_empty(),
+        "{}",
+        loaded.warnings.render_plain()
+    );
     let p = loaded.project;
     let roots: Vec<&str> = p.roots().map(|e| e.name.as_str()).collect();
     assert_eq!(roots, ["Session", "Conversion"]);
@@ -95,7 +106,13 @@ fn web_analytics_loads() {
             FieldType::List(_) => None,
         })
         .collect();
-    for t in [ScalarType::Uuid, ScalarType::Boolean, ScalarType::Timestamp, ScalarType::Json, ScalarType::Decimal] {
+    for t in [
+        ScalarType::Uuid,
+        ScalarType::Boolean,
+        ScalarType::Timestamp,
+        ScalarType::Json,
+        ScalarType::Decimal,
+    ] {
         assert!(types.contains(&t), "{t:?} not used");
     }
 }
