@@ -237,25 +237,18 @@ fn number_for(text: &str, ty: ScalarType) -> Result<String, Misfit> {
         ));
     }
     match ty {
-        ScalarType::Integer => {
-            if text.contains(['.', 'e', 'E']) || text.parse::<i64>().is_err() {
-                return Err(misfit(
-                    format!("`{text}` is not a 64-bit integer"),
-                    "integer fields take whole numbers between -9223372036854775808 and 9223372036854775807",
-                ));
-            }
+        ScalarType::Integer if text.contains(['.', 'e', 'E']) || text.parse::<i64>().is_err() => {
+            Err(misfit(
+                format!("`{text}` is not a 64-bit integer"),
+                "integer fields take whole numbers between -9223372036854775808 and 9223372036854775807",
+            ))
         }
-        ScalarType::Float => {
-            if !text.parse::<f64>().is_ok_and(f64::is_finite) {
-                return Err(misfit(
-                    format!("`{text}` does not fit a 64-bit float"),
-                    "use a finite number, or make the field `decimal`",
-                ));
-            }
-        }
-        _ => {}
+        ScalarType::Float if !text.parse::<f64>().is_ok_and(f64::is_finite) => Err(misfit(
+            format!("`{text}` does not fit a 64-bit float"),
+            "use a finite number, or make the field `decimal`",
+        )),
+        _ => Ok(text.to_string()),
     }
-    Ok(text.to_string())
 }
 
 /// Converts `node` into a literal of type `ty`, or says why it does not fit.

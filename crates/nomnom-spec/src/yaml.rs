@@ -140,10 +140,21 @@ pub struct SyntaxError {
     pub span: Span,
 }
 
+/// The deepest nesting of collections a model file may use.
+pub const MAX_DEPTH: usize = 24;
+
 /// Parses `source` into a located tree.
 pub fn parse(source: &str) -> Result<Node, SyntaxError> {
+    // A model is a handful of levels deep; tight limits keep hostile input (deep nesting,
+    // alias bombs, huge documents) from exhausting the stack or memory.
+    let mut budget = serde_saphyr::Budget::default();
+    budget.max_depth = MAX_DEPTH;
+    budget.flow_nesting_limit = MAX_DEPTH;
+    budget.max_nodes = 100_000;
+    budget.max_total_scalar_bytes = 16 * 1024 * 1024;
     let options = serde_saphyr::options! {
         strict_booleans: true,
+        budget: Some(budget),
     };
     match serde_saphyr::from_str_with_options::<Spanned<RawKind>>(source, options) {
         Ok(root) => Ok(Node::from(root)),
