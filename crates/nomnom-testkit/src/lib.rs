@@ -7,6 +7,7 @@
 pub mod database;
 pub mod http;
 pub mod nats_server;
+pub mod orders;
 pub mod pg_server;
 pub mod ports;
 pub mod process;
