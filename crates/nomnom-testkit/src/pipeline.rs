@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use crate::http::HttpClient;
 use crate::project::GeneratedProject;
-use crate::{free_port, wait_until, Service};
+use crate::wait::wait_for;
+use crate::{free_port, Service};
 
 /// The environment both binaries get: NATS, stream, database, ports, and quiet logs.
 pub fn base_env(nats_url: &str, stream: &str, database_url: &str) -> BTreeMap<String, String> {
@@ -78,15 +79,12 @@ impl Pipeline {
     }
 
     async fn wait_ready(&self, client: &HttpClient, what: &str) {
-        let ready = tokio::time::timeout(
-            Duration::from_secs(60),
-            wait_until(what, Duration::from_secs(60), || {
-                let client = client.clone();
-                async move { (client.get("/ready").await.ok()?.status == 200).then_some(()) }
-            }),
-        )
+        let ready = wait_for(Duration::from_secs(60), || {
+            let client = client.clone();
+            async move { (client.get("/ready").await.ok()?.status == 200).then_some(()) }
+        })
         .await;
-        if ready.is_err() {
+        if ready.is_none() {
             panic!(
                 "{what} timed out\n--- worker log ---\n{}\n--- api log ---\n{}",
                 self.worker.log(),
