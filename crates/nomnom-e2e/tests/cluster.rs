@@ -206,7 +206,7 @@ async fn three_node_cluster_survives_leader_loss_and_quorum_loss() {
     for task in tasks {
         task.await.expect("client task");
     }
-    let seen = observed.lock().unwrap_or_else(|p| p.into_inner());
+    let seen = std::mem::take(&mut *observed.lock().unwrap_or_else(|p| p.into_inner()));
     assert!(
         seen.unexpected.is_empty(),
         "only 202 and 503 answers: {:?}",
@@ -224,7 +224,6 @@ async fn three_node_cluster_survives_leader_loss_and_quorum_loss() {
 
     let accepted_orders: Vec<Value> = seen.accepted.keys().map(|&i| orders[i].clone()).collect();
     let ids: Vec<String> = seen.accepted.values().cloned().collect();
-    drop(seen);
     let sql = db.client().await;
     wait_persisted(&sql, &ids, Duration::from_secs(120)).await;
     // Orders whose every attempt got a 503 may or may not have been stored; every 202 is.
