@@ -186,3 +186,65 @@ async fn sigterm_stops_the_api_cleanly() {
     let code = h.pipeline.api.terminate(Duration::from_secs(15)).await;
     assert_eq!(code, Some(0), "{}", h.pipeline.api.log());
 }
+
+#[tokio::test]
+async fn idempotent_retries_return_the_same_id_and_queue_one_copy() {
+    let h = start(&[]).await;
+    let order = orders::orders(4, 1, 1).remove(0).to_string();
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        let r = h
+            .pipeline
+            .client
+            .send(
+                "POST",
+                "/ingest/message?entity=Order",
+                &[
+                    ("content-type", "application/json"),
+                    ("idempotency-key", "order-4-attempt"),
+                ],
+                order.clone(),
+            )
+            .await
+            .expect("answered");
+        assert_eq!(r.status, 202, "{}", r.json());
+        ids.push(r.json()["message_id"].as_str().expect("id").to_string());
+    }
+    assert!(
+        ids.iter().all(|id| id == &ids[0]),
+        "same id every time: {ids:?}"
+    );
+    assert_eq!(h.stream.message_count(h.stream.name()).await, 1);
+}
+
+#[tokio::test]
+async fn a_batch_mixing_valid_and_invalid_lines_reports_each_line() {
+    let h = start(&[]).await;
+    let good = orders::orders(6, 1, 2);
+    let body = format!("{}\n{{\"order_key\": 1}}\nnot json\n{}\n", good[0], good[1]);
+    let r = h
+        .pipeline
+        .client
+        .send(
+            "POST",
+            "/ingest/batch?entity=Order",
+            &[("content-type", "application/x-ndjson")],
+            body,
+        )
+        .await
+        .expect("answered");
+    assert_eq!(r.status, 202, "{}", r.json());
+    let body = r.json();
+    assert_eq!(body["accepted"], 2);
+    assert_eq!(body["rejected"], 2);
+    let results = body["results"].as_array().expect("results");
+    assert_eq!(results.len(), 4);
+    assert_eq!(results[0]["line"], 1);
+    assert!(results[0]["message_id"].is_string());
+    assert_eq!(results[1]["line"], 2);
+    assert!(results[1]["errors"].is_array());
+    assert_eq!(results[2]["line"], 3);
+    assert!(results[2]["errors"].is_array());
+    assert!(results[3]["message_id"].is_string());
+    assert_eq!(h.stream.message_count(h.stream.name()).await, 2);
+}
