@@ -77,26 +77,42 @@ fn web_analytics_loads() {
     );
     let p = loaded.project;
     let roots: Vec<&str> = p.roots().map(|e| e.name.as_str()).collect();
-    assert_eq!(roots, ["Session", "Conversion"]);
-    let session = p.entity("Session").unwrap();
+    assert_eq!(roots, ["PageView", "Session", "ClientError"]);
+    let view = p.entity("PageView").unwrap();
     assert_eq!(
-        session.field("session_id").unwrap().source,
+        view.field("session_id").unwrap().source,
         FieldSource::Key("sessionId".into())
     );
     assert_eq!(
-        session.field("screen_width").unwrap().source,
-        FieldSource::Pointer(vec!["device".into(), "screen".into(), "width".into()])
+        view.field("screen_width").unwrap().source,
+        FieldSource::Pointer(vec!["client".into(), "screen".into(), "width".into()])
     );
     assert_eq!(
-        session.field("is_bot").unwrap().default,
+        view.field("is_bot").unwrap().default,
         Some(Literal::Bool(false))
     );
-    let click = p.entity("Click").unwrap();
-    assert!(click.key.is_empty());
-    assert_eq!(click.table, "click");
-    assert_eq!(click.parent.as_ref().unwrap().entity, "PageView");
-    let page = p.entity("PageView").unwrap();
-    assert_eq!(page.parent.as_ref().unwrap().entity, "Session");
+    assert_eq!(
+        view.field("score").unwrap().max,
+        Some(Literal::Number("100.5".into()))
+    );
+    // Keywords are legal field names.
+    for keyword in ["type", "order", "select"] {
+        assert!(view.field(keyword).is_some(), "{keyword}");
+    }
+    let hit = p.entity("ElementHit").unwrap();
+    assert!(hit.key.is_empty());
+    assert_eq!(hit.parent.as_ref().unwrap().entity, "Interaction");
+    assert_eq!(
+        hit.field("view_id").unwrap().source,
+        FieldSource::Parent("view_id".into())
+    );
+    let interaction = p.entity("Interaction").unwrap();
+    assert_eq!(interaction.parent.as_ref().unwrap().entity, "PageView");
+    let session = p.entity("Session").unwrap();
+    assert_eq!(
+        session.field("attributes").unwrap().default,
+        Some(Literal::Json(serde_json::json!({"source": "direct"})))
+    );
     let types: Vec<ScalarType> = p
         .entities
         .iter()
@@ -106,13 +122,11 @@ fn web_analytics_loads() {
             FieldType::List(_) => None,
         })
         .collect();
-    for t in [
-        ScalarType::Uuid,
-        ScalarType::Boolean,
-        ScalarType::Timestamp,
-        ScalarType::Json,
-        ScalarType::Decimal,
-    ] {
+    // Every scalar type but `float`, which tpch uses.
+    for (t, _) in ScalarType::ALL
+        .into_iter()
+        .filter(|(t, _)| *t != ScalarType::Float)
+    {
         assert!(types.contains(&t), "{t:?} not used");
     }
 }
