@@ -82,14 +82,25 @@ pub fn load_str(source: &str, file: &str) -> Result<Loaded, Diagnostics> {
     let root = match yaml::parse(source) {
         Ok(root) => root,
         Err(e) => {
+            let (label, help) = if e.message.starts_with("duplicate key") {
+                (
+                    "repeated key",
+                    "a key may appear once in a mapping: remove or rename the repetition",
+                )
+            } else {
+                (
+                    "here",
+                    "fix the YAML syntax first; the model's rules are checked once it parses",
+                )
+            };
             diags.push(
                 Diagnostic::error(
                     "nomnom::yaml",
                     e.span,
                     format!("invalid YAML: {}", e.message),
                 )
-                .label("here")
-                .help("fix the YAML syntax first; the model's rules are checked once it parses"),
+                .label(label)
+                .help(help),
             );
             return Err(diags);
         }

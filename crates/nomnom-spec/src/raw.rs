@@ -208,6 +208,10 @@ fn read_field(
 
 /// A mapping's entries whose keys are names (entities, fields), in order.
 fn named<'n>(node: &'n Node, what: &str, diags: &mut Diagnostics) -> Vec<(String, Span, &'n Node)> {
+    if node.kind == Kind::Null {
+        // Reported as "defines no ..." by the rules that need at least one.
+        return Vec::new();
+    }
     let Kind::Map(entries) = &node.kind else {
         diags.push(
             Diagnostic::error(

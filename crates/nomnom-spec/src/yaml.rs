@@ -171,6 +171,11 @@ fn syntax_error(err: &serde_saphyr::Error, source: &str) -> SyntaxError {
         .next()
         .unwrap_or("not valid YAML")
         .to_string();
+    // The parser's advice about its own options means nothing to a model's author.
+    let message = match message.split_once(", set DuplicateKeyPolicy") {
+        Some((head, _)) => head.replace("duplicate mapping key: ", "duplicate key: "),
+        None => message,
+    };
     let span = match err.location() {
         Some(loc) => Span {
             offset: byte_offset_of(source, loc.line(), loc.column()),
