@@ -128,3 +128,25 @@ fn generate_writes_a_manifest_and_refuses_invalid_models() {
     );
     let _ = fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn warnings_are_printed_but_the_model_is_valid() {
+    let dir = scratch("warnings");
+    fs::create_dir_all(&dir).unwrap();
+    fs::write(
+        dir.join("nomnom.yaml"),
+        "project: p\nentities:\n  A:\n    fields:\n      a: {type: string, json: k}\n      b: {type: string, json: k}\n",
+    )
+    .unwrap();
+    let out = nomnom(&["check", &dir.display().to_string()]);
+    assert_eq!(out.status.code(), Some(0));
+    let err = text(&out.stderr);
+    assert!(err.contains("nomnom::shared_source"), "{err}");
+    assert!(err.contains("read the same JSON value"), "{err}");
+    assert!(
+        text(&out.stdout).contains("1 warning"),
+        "{}",
+        text(&out.stdout)
+    );
+    let _ = fs::remove_dir_all(&dir);
+}
