@@ -43,7 +43,12 @@ impl Rendered {
             .iter()
             .map(|m| &m.object)
             .filter(|o| o["kind"] == kind)
-            .filter(|o| o["metadata"]["name"].as_str().unwrap_or("").ends_with(suffix))
+            .filter(|o| {
+                o["metadata"]["name"]
+                    .as_str()
+                    .unwrap_or("")
+                    .ends_with(suffix)
+            })
             .collect();
         assert_eq!(
             found.len(),
@@ -174,7 +179,9 @@ pub fn tpch() -> Project {
 /// Writes the chart of `project` under a fresh folder named `case` in the test temp dir and
 /// returns the chart's own folder.
 pub fn write_chart(project: &Project, case: &str) -> PathBuf {
-    let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("helm").join(case);
+    let root = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("helm")
+        .join(case);
     if root.exists() {
         std::fs::remove_dir_all(&root).expect("clear the previous run's chart");
     }
