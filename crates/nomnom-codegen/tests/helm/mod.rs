@@ -33,6 +33,10 @@ pub struct Rendered {
     pub objects: Vec<Manifest>,
     /// Helm's lint report.
     pub lint: Value,
+    /// Objects that break Kubernetes' OpenAPI schema (strict: unknown fields too).
+    pub schema_errors: Vec<String>,
+    /// `apiVersion/kind` of objects no bundled schema covers (custom resources).
+    pub schema_unknown: Vec<String>,
 }
 
 impl Rendered {
@@ -197,7 +201,7 @@ pub fn write_chart(project: &Project, case: &str) -> PathBuf {
     chart_dir.expect("the chart has a Chart.yaml")
 }
 
-/// Renders (and lints) the chart at `chart` with the given values files (relative to the chart)
+/// Renders (lints, and validates against Kubernetes' schemas) the chart at `chart` with the given values files (relative to the chart)
 /// and overrides, like `helm template ingest <chart> -n nomnom -f ... --set ...`.
 pub fn render(chart: &Path, values_files: &[&str], set: Value) -> Rendered {
     let helper = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/helm/render.py");
@@ -241,10 +245,19 @@ pub fn render(chart: &Path, values_files: &[&str], set: Value) -> Rendered {
             });
         }
     }
+    let strings = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .into_iter()
+            .flatten()
+            .map(|s| s.as_str().unwrap_or_default().to_string())
+            .collect()
+    };
     Rendered {
         texts,
         objects,
         lint: result["lint"].clone(),
+        schema_errors: strings(&result["schema_errors"]),
+        schema_unknown: strings(&result["schema_unknown"]),
     }
 }
 

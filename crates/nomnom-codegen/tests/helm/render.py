@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
 """Renders and lints a chart with a real Helm engine (Helm v4 as a library, from the PyPI
-package helm-python-sdk; install it with scripts/install-helm-engine.sh). Offline.
+package helm-python-sdk), then validates every rendered object strictly against Kubernetes'
+OpenAPI schemas (kubernetes-validate). Install both with scripts/install-helm-engine.sh.
+Offline.
 
 Usage: render.py CHART_DIR [-f VALUES_FILE]... [--set-json JSON] [--release NAME]
                  [--namespace NS]
 
-Prints one JSON object: {"manifests": {template path: rendered text}, "lint": lint report}.
+Prints one JSON object: {"manifests": {template path: rendered text}, "lint": lint report,
+"schema_errors": [text], "schema_unknown": [apiVersion/kind without a bundled schema]}.
 Values files merge left to right, then --set-json on top, like `helm template -f ... --set`.
 Exit status 2 when the engine is missing, 1 when rendering fails.
 """
@@ -16,6 +19,8 @@ import sys
 
 try:
     import helm_python as helm
+    import kubernetes_validate
+    import yaml
 except ImportError as exc:  # the test turns this into an actionable message
     print(f"helm engine missing ({exc}): run scripts/install-helm-engine.sh", file=sys.stderr)
     sys.exit(2)
@@ -30,6 +35,29 @@ def merge(base, override):
         else:
             out[key] = value
     return out
+
+
+# The Kubernetes version objects are validated against (the chart needs 1.23 or later).
+KUBERNETES_VERSION = "1.30"
+
+
+def validate(manifests):
+    """Strictly validates every object; returns (errors, kinds that have no bundled schema)."""
+    errors, unknown = [], set()
+    for source, text in sorted(manifests.items()):
+        if not source.endswith(".yaml"):
+            continue
+        for obj in yaml.safe_load_all(text):
+            if not obj:
+                continue
+            try:
+                kubernetes_validate.validate(obj, KUBERNETES_VERSION, strict=True)
+            except kubernetes_validate.SchemaNotFoundError:
+                unknown.add(f"{obj.get('apiVersion')}/{obj.get('kind')}")
+            except kubernetes_validate.ValidationError as exc:
+                where = ".".join(str(p) for p in exc.path)
+                errors.append(f"{source}: {obj.get('kind')} {where}: {exc.message}")
+    return errors, sorted(unknown)
 
 
 def main():
@@ -57,7 +85,17 @@ def main():
         print(f"helm failed: {exc}", file=sys.stderr)
         sys.exit(1)
 
-    json.dump({"manifests": manifests, "lint": report}, sys.stdout, sort_keys=True)
+    errors, unknown = validate(manifests)
+    json.dump(
+        {
+            "manifests": manifests,
+            "lint": report,
+            "schema_errors": errors,
+            "schema_unknown": unknown,
+        },
+        sys.stdout,
+        sort_keys=True,
+    )
 
 
 if __name__ == "__main__":
