@@ -640,3 +640,22 @@ fn golden_default_manifests() {
     // The masked Secret still parses and the mask hides a real generated value.
     assert!(actual.contains("DATABASE_URL: \"<masked>\""));
 }
+
+#[test]
+fn setting_a_chart_managed_or_secret_variable_in_config_is_refused() {
+    let chart = helm::write_chart(&helm::tpch(), "refused");
+    let out = helm::try_render(
+        &chart,
+        &[],
+        json!({"config": {"common": {"DATABASE_URL": "postgres://u:plain@db/x"}}}),
+    );
+    let message = out.expect_err("a plain DATABASE_URL must not render");
+    assert!(
+        message.contains("config.common.DATABASE_URL: the chart sets DATABASE_URL itself"),
+        "{message}"
+    );
+    let out = helm::try_render(&chart, &[], json!({"config": {"api": {"PORT": "9999"}}}));
+    assert!(out
+        .expect_err("PORT comes from api.port")
+        .contains("config.api.PORT"));
+}

@@ -26,6 +26,7 @@ pub struct Manifest {
 }
 
 /// What one render produced.
+#[derive(Debug)]
 pub struct Rendered {
     /// Template path → rendered text, as Helm returned it.
     pub texts: Vec<(String, String)>,
@@ -204,6 +205,11 @@ pub fn write_chart(project: &Project, case: &str) -> PathBuf {
 /// Renders (lints, and validates against Kubernetes' schemas) the chart at `chart` with the given values files (relative to the chart)
 /// and overrides, like `helm template ingest <chart> -n nomnom -f ... --set ...`.
 pub fn render(chart: &Path, values_files: &[&str], set: Value) -> Rendered {
+    try_render(chart, values_files, set).unwrap_or_else(|e| panic!("helm render failed:\n{e}"))
+}
+
+/// Like [`render`], but a template failure (`fail`, `required`) is returned as Helm's message.
+pub fn try_render(chart: &Path, values_files: &[&str], set: Value) -> Result<Rendered, String> {
     let helper = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/helm/render.py");
     let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".to_string());
     let mut cmd = Command::new(&python);
@@ -221,7 +227,7 @@ pub fn render(chart: &Path, values_files: &[&str], set: Value) -> Rendered {
         Some(2) => panic!(
             "no Helm engine: run scripts/install-helm-engine.sh (pip package helm-python-sdk)\n{stderr}"
         ),
-        _ => panic!("helm render failed:\n{stderr}"),
+        _ => return Err(stderr.into_owned()),
     }
     let result: Value = serde_json::from_slice(&out.stdout).expect("render.py prints JSON");
     let mut texts: Vec<(String, String)> = result["manifests"]
@@ -252,13 +258,13 @@ pub fn render(chart: &Path, values_files: &[&str], set: Value) -> Rendered {
             .map(|s| s.as_str().unwrap_or_default().to_string())
             .collect()
     };
-    Rendered {
+    Ok(Rendered {
         texts,
         objects,
         lint: result["lint"].clone(),
         schema_errors: strings(&result["schema_errors"]),
         schema_unknown: strings(&result["schema_unknown"]),
-    }
+    })
 }
 
 /// The environment of the first container of a workload, as name → entry.

@@ -146,13 +146,15 @@ DATABASE_URL
 - name: WORKER_HEALTH_PORT
   value: {{ $root.Values.worker.healthPort | quote }}
 {{- end }}
-{{- range $name, $value := $root.Values.config.common }}
+{{- $managed := list "NATS_URL" "NATS_REPLICAS" "DATABASE_URL" "NATS_TOKEN" "NATS_PASSWORD" "HOST" "PORT" "WORKER_HEALTH_PORT" }}
+{{- range $group := list "common" .component }}
+{{- range $name, $value := (index $root.Values.config $group) }}
+{{- if has $name $managed }}
+{{- fail (printf "config.%s.%s: the chart sets %s itself (see the comment above config in values.yaml); secrets belong in Secrets" $group $name $name) }}
+{{- end }}
 - name: {{ $name }}
   value: {{ $value | toString | quote }}
 {{- end }}
-{{- range $name, $value := (index $root.Values.config .component) }}
-- name: {{ $name }}
-  value: {{ $value | toString | quote }}
 {{- end }}
 {{- with (index $root.Values .component).extraEnv }}
 {{ toYaml . }}
