@@ -643,19 +643,47 @@ fn golden_default_manifests() {
 
 #[test]
 fn setting_a_chart_managed_or_secret_variable_in_config_is_refused() {
+    let plain_url = json!({"config": {"common": {"DATABASE_URL": "postgres://u:plain@db/x"}}});
+    let plain_port = json!({"config": {"api": {"PORT": "9999"}}});
+    // values.schema.json refuses them ...
     let chart = helm::write_chart(&helm::tpch(), "refused");
-    let out = helm::try_render(
-        &chart,
-        &[],
-        json!({"config": {"common": {"DATABASE_URL": "postgres://u:plain@db/x"}}}),
-    );
-    let message = out.expect_err("a plain DATABASE_URL must not render");
+    let message = helm::try_render(&chart, &[], plain_url.clone())
+        .expect_err("a plain DATABASE_URL must not render");
+    assert!(message.contains("'DATABASE_URL' not allowed"), "{message}");
+    let message = helm::try_render(&chart, &[], plain_port.clone()).expect_err("PORT is api.port");
+    assert!(message.contains("'PORT' not allowed"), "{message}");
+    // ... and so do the templates, for tools that skip schema validation.
+    std::fs::remove_file(chart.join("values.schema.json")).expect("remove the schema");
+    let message = helm::try_render(&chart, &[], plain_url)
+        .expect_err("a plain DATABASE_URL must not render without the schema either");
     assert!(
         message.contains("config.common.DATABASE_URL: the chart sets DATABASE_URL itself"),
         "{message}"
     );
-    let out = helm::try_render(&chart, &[], json!({"config": {"api": {"PORT": "9999"}}}));
-    assert!(out
-        .expect_err("PORT comes from api.port")
-        .contains("config.api.PORT"));
+    let message = helm::try_render(&chart, &[], plain_port).expect_err("PORT is api.port");
+    assert!(message.contains("config.api.PORT"), "{message}");
+}
+
+#[test]
+fn values_schema_refuses_misspelt_variables_and_mistyped_counts() {
+    let chart = helm::write_chart(&helm::tpch(), "schema");
+    let out = helm::try_render(
+        &chart,
+        &[],
+        json!({"config": {"worker": {"WORKER_BATCH_SIZ": "100"}}}),
+    );
+    let message = out.expect_err("a misspelt variable must not render");
+    assert!(message.contains("WORKER_BATCH_SIZ"), "{message}");
+    let out = helm::try_render(&chart, &[], json!({"nats": {"replicas": "three"}}));
+    assert!(out.is_err(), "nats.replicas must be an integer");
+    let out = helm::try_render(&chart, &[], json!({"nats": {"replicas": 0}}));
+    assert!(out.is_err(), "a NATS cluster needs a server");
+    // Numbers are accepted for variables and rendered as strings.
+    let r = render(
+        "schema-number",
+        &[],
+        json!({"config": {"worker": {"WORKER_BATCH_SIZE": 1000}}}),
+    );
+    let env = container_env(r.get("Deployment", "-worker"));
+    assert_eq!(env_value(&env, "WORKER_BATCH_SIZE"), Some("1000"));
 }

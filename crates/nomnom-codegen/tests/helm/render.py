@@ -77,6 +77,7 @@ def main():
 
     try:
         with helm.Chart.load(args.chart) as chart:
+            chart.validate_schema(chart.merge_values(values))
             manifests = chart.render(
                 values, name=args.release, namespace=args.namespace, is_install=True
             )
