@@ -320,6 +320,10 @@ fn values_schema() -> String {
                 "properties": {
                     "enabled": {"type": "boolean"},
                     "replicas": count(1),
+                    "auth": {
+                        "type": "object",
+                        "properties": {"enabled": {"type": "boolean"}},
+                    },
                     "persistence": {
                         "type": "object",
                         "properties": {"sizeGi": count(1)},

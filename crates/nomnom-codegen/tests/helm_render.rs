@@ -129,8 +129,10 @@ fn no_secret_is_plain(r: &Rendered) {
     }
     assert!(checked >= 9, "only {checked} secret variables were found");
     for config_map in r.all("ConfigMap") {
-        let text = config_map["data"].to_string();
+        let mut text = config_map["data"].to_string();
         for name in &secret_names {
+            // A `$NATS_TOKEN` reference reads the server's environment (from a Secret).
+            text = text.replace(&format!("${name}"), "");
             assert!(!text.contains(name), "ConfigMap holds {name}");
         }
     }
@@ -686,4 +688,81 @@ fn values_schema_refuses_misspelt_variables_and_mistyped_counts() {
     );
     let env = container_env(r.get("Deployment", "-worker"));
     assert_eq!(env_value(&env, "WORKER_BATCH_SIZE"), Some("1000"));
+}
+
+#[test]
+fn bundled_nats_can_require_a_token_from_a_secret() {
+    let r = render(
+        "nats-auth",
+        &[],
+        json!({"nats": {"auth": {"enabled": true}}, "natsAuth": {"token": "s3cr3t-token"}}),
+    );
+    no_secret_is_plain(&r);
+    assert!(nats_conf(&r).contains("token: $NATS_TOKEN"));
+    let sts = r.get("StatefulSet", "-nats");
+    let token = container_env(sts)
+        .into_iter()
+        .find(|(n, _)| n == "NATS_TOKEN")
+        .map(|(_, e)| e["valueFrom"]["secretKeyRef"].clone())
+        .expect("NATS reads the token");
+    assert_eq!(
+        token,
+        json!({"name": "ingest-tpch-nats-auth", "key": "NATS_TOKEN"})
+    );
+    for (_, text) in &r.texts {
+        if !text.contains("kind: Secret") {
+            assert!(!text.contains("s3cr3t"), "the token leaked:\n{text}");
+        }
+    }
+    let chart = helm::write_chart(&helm::tpch(), "nats-auth-missing");
+    let message = helm::try_render(&chart, &[], json!({"nats": {"auth": {"enabled": true}}}))
+        .expect_err("auth without a token");
+    assert!(message.contains("natsAuth.token"), "{message}");
+}
+
+/// Checks a rendered nats.conf with a real `nats-server -t` (parse and validate, then exit).
+fn nats_server_accepts(r: &Rendered, case: &str) {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("helm")
+        .join(case);
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let path = dir.join("nats.conf");
+    std::fs::write(&path, nats_conf(r)).expect("write nats.conf");
+    let server = ["/usr/sbin/nats-server", "/usr/bin/nats-server"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists())
+        .unwrap_or("nats-server");
+    let out = std::process::Command::new(server)
+        .arg("-t")
+        .arg("-c")
+        .arg(&path)
+        // What the pod's environment provides: its name, and the token from a Secret.
+        .env("SERVER_NAME", "ingest-tpch-nats-0")
+        .env("NATS_TOKEN", "token-from-a-secret")
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {server}: {e}"));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.status.success(),
+        "{case}: nats-server refused nats.conf:\n{text}"
+    );
+    assert!(text.contains("is valid"), "{case}: {text}");
+}
+
+#[test]
+fn nats_conf_is_accepted_by_a_real_nats_server() {
+    nats_server_accepts(&default_render("conf-default"), "conf-default");
+    nats_server_accepts(&production_render("conf-production"), "conf-production");
+    let auth = render(
+        "conf-auth",
+        &[],
+        json!({"nats": {"auth": {"enabled": true}, "replicas": 5}, "natsAuth": {"token": "t"}}),
+    );
+    nats_server_accepts(&auth, "conf-auth");
+    let single = render("conf-single", &[], json!({"nats": {"replicas": 1}}));
+    nats_server_accepts(&single, "conf-single");
 }
