@@ -30,9 +30,12 @@ impl ConfigError {
     }
 }
 
+/// A function from a variable's name to its value.
+type Lookup = Box<dyn Fn(&str) -> Option<String> + Send + Sync>;
+
 /// Where variables come from.
 pub struct Env {
-    lookup: Box<dyn Fn(&str) -> Option<String> + Send + Sync>,
+    lookup: Lookup,
 }
 
 impl std::fmt::Debug for Env {
