@@ -109,7 +109,8 @@ impl MessageEnvelope {
             value: value.to_owned(),
         };
         let id_text = get(HEADER_MESSAGE_ID)?;
-        let message_id = Uuid::parse_str(id_text).map_err(|_| invalid(HEADER_MESSAGE_ID, id_text))?;
+        let message_id =
+            Uuid::parse_str(id_text).map_err(|_| invalid(HEADER_MESSAGE_ID, id_text))?;
         let entity_type = get(HEADER_ENTITY)?;
         if entity_type.is_empty() {
             return Err(invalid(HEADER_ENTITY, entity_type));
@@ -194,28 +195,43 @@ mod tests {
 
     #[test]
     fn round_trip_through_nats_headers() {
-        let mut envelope = MessageEnvelope::new("Order", Bytes::from_static(b"{\"a\": 1 }"), Some("erp".into()));
+        let mut envelope = MessageEnvelope::new(
+            "Order",
+            Bytes::from_static(b"{\"a\": 1 }"),
+            Some("erp".into()),
+        );
         envelope.retry_count = 3;
         let (headers, payload) = envelope.to_nats(Some("key-1"));
-        assert_eq!(headers.get(HEADER_NATS_MSG_ID).map(|v| v.as_str()), Some("key-1"));
+        assert_eq!(
+            headers.get(HEADER_NATS_MSG_ID).map(|v| v.as_str()),
+            Some("key-1")
+        );
         assert_eq!(payload, envelope.body);
         let back = MessageEnvelope::from_nats(Some(&headers), payload).expect("envelope");
         assert_eq!(back, envelope);
         let (headers, _) = envelope.to_nats(None);
         assert_eq!(
-            headers.get(HEADER_NATS_MSG_ID).map(|v| v.as_str().to_owned()),
+            headers
+                .get(HEADER_NATS_MSG_ID)
+                .map(|v| v.as_str().to_owned()),
             Some(envelope.message_id.to_string())
         );
     }
 
     #[test]
     fn a_message_without_nomnom_headers_is_not_an_envelope() {
-        assert_eq!(MessageEnvelope::from_nats(None, Bytes::new()), Err(EnvelopeError::NoHeaders));
+        assert_eq!(
+            MessageEnvelope::from_nats(None, Bytes::new()),
+            Err(EnvelopeError::NoHeaders)
+        );
         let mut headers = HeaderMap::new();
         headers.insert(HEADER_MESSAGE_ID, "not-a-uuid");
         assert!(matches!(
             MessageEnvelope::from_nats(Some(&headers), Bytes::new()),
-            Err(EnvelopeError::InvalidHeader { name: HEADER_MESSAGE_ID, .. })
+            Err(EnvelopeError::InvalidHeader {
+                name: HEADER_MESSAGE_ID,
+                ..
+            })
         ));
         let mut headers = HeaderMap::new();
         headers.insert(HEADER_MESSAGE_ID, Uuid::now_v7().to_string().as_str());
@@ -227,9 +243,17 @@ mod tests {
 
     #[test]
     fn status_names() {
-        for s in [IngestionStatus::Accepted, IngestionStatus::Retrying, IngestionStatus::Persisted, IngestionStatus::Failed] {
+        for s in [
+            IngestionStatus::Accepted,
+            IngestionStatus::Retrying,
+            IngestionStatus::Persisted,
+            IngestionStatus::Failed,
+        ] {
             assert_eq!(IngestionStatus::parse(s.as_str()), Some(s));
-            assert_eq!(serde_json::to_value(s).ok(), Some(serde_json::Value::from(s.as_str())));
+            assert_eq!(
+                serde_json::to_value(s).ok(),
+                Some(serde_json::Value::from(s.as_str()))
+            );
         }
     }
 }

@@ -16,7 +16,11 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 async fn accepted_status_is_visible_within_a_second() {
     let app = TestApp::spawn::<ShopModel>().await;
     let response = app
-        .post_message("/ingest/message?entity=Order", r#"{"order_key": "A", "total": 1}"#, &[])
+        .post_message(
+            "/ingest/message?entity=Order",
+            r#"{"order_key": "A", "total": 1}"#,
+            &[],
+        )
         .await;
     assert_eq!(response.status, StatusCode::ACCEPTED);
     let id = response.json["message_id"].as_str().expect("id").to_owned();
@@ -29,7 +33,16 @@ async fn accepted_status_is_visible_within_a_second() {
     assert_eq!(status.json["message_id"], id.as_str());
     assert_eq!(status.json["status"], "accepted");
     assert_eq!(status.json["entity_type"], "Order");
-    assert_eq!(status.json["received_at"].as_str().map(|s| s.parse::<chrono::DateTime<chrono::Utc>>().ok()), Some(response.json["timestamp"].as_str().and_then(|s| s.parse().ok())));
+    assert_eq!(
+        status.json["received_at"]
+            .as_str()
+            .map(|s| s.parse::<chrono::DateTime<chrono::Utc>>().ok()),
+        Some(
+            response.json["timestamp"]
+                .as_str()
+                .and_then(|s| s.parse().ok())
+        )
+    );
     assert_eq!(status.json["processed_at"], serde_json::Value::Null);
     assert_eq!(status.json["error_message"], serde_json::Value::Null);
     assert_eq!(status.json["retry_count"], 0);
@@ -41,25 +54,48 @@ async fn the_workers_later_state_wins_over_a_late_accepted_row() {
     let pg = app.pg().await;
     // A fast worker may write `persisted` before the recorder flushes `accepted`.
     let response = app
-        .post_message("/ingest/message?entity=Order", r#"{"order_key": "A", "total": 1}"#, &[])
+        .post_message(
+            "/ingest/message?entity=Order",
+            r#"{"order_key": "A", "total": 1}"#,
+            &[],
+        )
         .await;
-    let id: uuid::Uuid = response.json["message_id"].as_str().expect("id").parse().expect("uuid");
+    let id: uuid::Uuid = response.json["message_id"]
+        .as_str()
+        .expect("id")
+        .parse()
+        .expect("uuid");
     let uri = format!("/ingest/status/{id}");
-    wait_for("the accepted row", Duration::from_secs(1), || async { (app.get(&uri).await.status == StatusCode::OK).then_some(()) }).await;
+    wait_for("the accepted row", Duration::from_secs(1), || async {
+        (app.get(&uri).await.status == StatusCode::OK).then_some(())
+    })
+    .await;
     pg.execute("UPDATE message_status SET status = 'persisted', processed_at = now() WHERE message_id = $1", &[&id])
         .await
         .expect("worker update");
     // Recording the same id again (a duplicate flush) must not regress the state.
-    app.state.recorder.record(nomnom_runtime::status::AcceptedMessage {
-        message_id: id,
-        entity_type: "Order".into(),
-        received_at: chrono::Utc::now(),
-    });
+    app.state
+        .recorder
+        .record(nomnom_runtime::status::AcceptedMessage {
+            message_id: id,
+            entity_type: "Order".into(),
+            received_at: chrono::Utc::now(),
+        });
     let other = app
-        .post_message("/ingest/message?entity=Order", r#"{"order_key": "B", "total": 1}"#, &[])
+        .post_message(
+            "/ingest/message?entity=Order",
+            r#"{"order_key": "B", "total": 1}"#,
+            &[],
+        )
         .await;
-    let other_uri = format!("/ingest/status/{}", other.json["message_id"].as_str().unwrap_or_default());
-    wait_for("a later flush", Duration::from_secs(1), || async { (app.get(&other_uri).await.status == StatusCode::OK).then_some(()) }).await;
+    let other_uri = format!(
+        "/ingest/status/{}",
+        other.json["message_id"].as_str().unwrap_or_default()
+    );
+    wait_for("a later flush", Duration::from_secs(1), || async {
+        (app.get(&other_uri).await.status == StatusCode::OK).then_some(())
+    })
+    .await;
     let status = app.get(&uri).await;
     assert_eq!(status.json["status"], "persisted");
     assert!(status.json["processed_at"].is_string());
@@ -70,10 +106,18 @@ async fn malformed_and_unknown_ids() {
     let app = TestApp::spawn::<ShopModel>().await;
     let malformed = app.get("/ingest/status/not-a-uuid").await;
     assert_eq!(malformed.status, StatusCode::BAD_REQUEST);
-    assert_eq!(malformed.json["type"], "urn:nomnom:problem:invalid-message-id");
-    let unknown = app.get(&format!("/ingest/status/{}", uuid::Uuid::now_v7())).await;
+    assert_eq!(
+        malformed.json["type"],
+        "urn:nomnom:problem:invalid-message-id"
+    );
+    let unknown = app
+        .get(&format!("/ingest/status/{}", uuid::Uuid::now_v7()))
+        .await;
     assert_eq!(unknown.status, StatusCode::NOT_FOUND);
-    assert_eq!(unknown.header("content-type"), Some("application/problem+json"));
+    assert_eq!(
+        unknown.header("content-type"),
+        Some("application/problem+json")
+    );
 }
 
 #[tokio::test]
@@ -85,16 +129,30 @@ async fn postgres_unreachable_ingestion_still_202_and_lookups_503() {
     .await;
     for i in 0..5 {
         let response = app
-            .post_message("/ingest/message?entity=Order", &format!(r#"{{"order_key": "K{i}", "total": 1}}"#), &[])
+            .post_message(
+                "/ingest/message?entity=Order",
+                &format!(r#"{{"order_key": "K{i}", "total": 1}}"#),
+                &[],
+            )
             .await;
         assert_eq!(response.status, StatusCode::ACCEPTED, "{:?}", response.json);
     }
-    assert_eq!(app.stored().await.len(), 5, "the stream holds every accepted message");
-    let lookup = app.get(&format!("/ingest/status/{}", uuid::Uuid::now_v7())).await;
+    assert_eq!(
+        app.stored().await.len(),
+        5,
+        "the stream holds every accepted message"
+    );
+    let lookup = app
+        .get(&format!("/ingest/status/{}", uuid::Uuid::now_v7()))
+        .await;
     assert_eq!(lookup.status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(lookup.json["type"], "urn:nomnom:problem:status-unavailable");
     assert!(lookup.header("retry-after").is_some());
-    assert!(!lookup.body.windows(8).any(|w| w == b"127.0.0."), "no internals leak: {:?}", lookup.json);
+    assert!(
+        !lookup.body.windows(8).any(|w| w == b"127.0.0."),
+        "no internals leak: {:?}",
+        lookup.json
+    );
 }
 
 #[tokio::test]
@@ -102,8 +160,15 @@ async fn served_over_tcp_and_stopped_gracefully() {
     let stream = unique("API");
     let database = stream.to_ascii_lowercase();
     let admin = connect(&format!("{SHARED_PG}/postgres")).await;
-    admin.batch_execute(&format!("CREATE DATABASE \"{database}\"")).await.expect("create database");
-    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("free port").local_addr().expect("addr").port();
+    admin
+        .batch_execute(&format!("CREATE DATABASE \"{database}\""))
+        .await
+        .expect("create database");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("free port")
+        .local_addr()
+        .expect("addr")
+        .port();
     let env = Env::from_pairs([
         ("NATS_URL".to_owned(), SHARED_NATS.to_owned()),
         ("NATS_STREAM".to_owned(), stream.clone()),
@@ -119,9 +184,17 @@ async fn served_over_tcp_and_stopped_gracefully() {
         .await
     });
 
-    let health = wait_for("the server to listen", Duration::from_secs(10), || async move {
-        http(port, "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await
-    })
+    let health = wait_for(
+        "the server to listen",
+        Duration::from_secs(10),
+        || async move {
+            http(
+                port,
+                "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+            )
+            .await
+        },
+    )
     .await;
     assert!(health.starts_with("HTTP/1.1 200"), "{health}");
     let body = r#"{"order_key": "T", "total": 2}"#;
@@ -132,33 +205,67 @@ async fn served_over_tcp_and_stopped_gracefully() {
     let response = http(port, &request).await.expect("response");
     assert!(response.starts_with("HTTP/1.1 202"), "{response}");
     let json_start = response.find("\r\n\r\n").map(|i| i + 4).unwrap_or(0);
-    let answer: serde_json::Value = serde_json::from_str(&response[json_start..]).expect("JSON body");
-    let id: uuid::Uuid = answer["message_id"].as_str().expect("id").parse().expect("uuid");
+    let answer: serde_json::Value =
+        serde_json::from_str(&response[json_start..]).expect("JSON body");
+    let id: uuid::Uuid = answer["message_id"]
+        .as_str()
+        .expect("id")
+        .parse()
+        .expect("uuid");
 
     // A graceful stop flushes the recorder: the accepted row is there once serve returns.
     stop.send(()).expect("server running");
-    let result = tokio::time::timeout(Duration::from_secs(15), server).await.expect("stops in time").expect("joined");
+    let result = tokio::time::timeout(Duration::from_secs(15), server)
+        .await
+        .expect("stops in time")
+        .expect("joined");
     assert!(result.is_ok(), "{result:?}");
-    assert!(http(port, "GET /health HTTP/1.1\r\nHost: x\r\n\r\n").await.is_none(), "no longer accepting");
+    assert!(
+        http(port, "GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+            .await
+            .is_none(),
+        "no longer accepting"
+    );
     let db = connect(&format!("{SHARED_PG}/{database}")).await;
-    let row = db.query_one("SELECT status FROM message_status WHERE message_id = $1", &[&id]).await.expect("status row");
+    let row = db
+        .query_one(
+            "SELECT status FROM message_status WHERE message_id = $1",
+            &[&id],
+        )
+        .await
+        .expect("status row");
     assert_eq!(row.get::<_, String>(0), "accepted");
     drop(db);
 
     let client = async_nats::connect(SHARED_NATS).await.expect("nats");
     let js = async_nats::jetstream::new(client);
-    let info = js.get_stream(&stream).await.expect("stream").get_info().await.expect("info");
+    let info = js
+        .get_stream(&stream)
+        .await
+        .expect("stream")
+        .get_info()
+        .await
+        .expect("info");
     assert_eq!(info.state.messages, 1);
     let _ = js.delete_stream(&stream).await;
     let _ = js.delete_stream(format!("{stream}_DLQ")).await;
-    let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)")).await;
+    let _ = admin
+        .batch_execute(&format!(
+            "DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)"
+        ))
+        .await;
 }
 
 /// One HTTP/1.1 exchange over a fresh TCP connection; `None` when nothing listens.
 async fn http(port: u16, request: &str) -> Option<String> {
-    let mut socket = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.ok()?;
+    let mut socket = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .ok()?;
     socket.write_all(request.as_bytes()).await.ok()?;
     let mut response = Vec::new();
-    tokio::time::timeout(Duration::from_secs(10), socket.read_to_end(&mut response)).await.ok()?.ok()?;
+    tokio::time::timeout(Duration::from_secs(10), socket.read_to_end(&mut response))
+        .await
+        .ok()?
+        .ok()?;
     String::from_utf8(response).ok().filter(|r| !r.is_empty())
 }

@@ -15,7 +15,9 @@ use futures_util::stream::{self, StreamExt};
 use serde_json::{json, Value};
 
 use super::message::EntityQuery;
-use super::problem::{field_errors_json, Problem, RETRY_AFTER_FULL_SECS, RETRY_AFTER_UNAVAILABLE_SECS};
+use super::problem::{
+    field_errors_json, Problem, RETRY_AFTER_FULL_SECS, RETRY_AFTER_UNAVAILABLE_SECS,
+};
 use super::request::{read_body, require_content_type, resolve_entity, text_header};
 use super::state::ApiState;
 use crate::envelope::MessageEnvelope;
@@ -24,7 +26,11 @@ use crate::nats::{PublishFailure, Published};
 use crate::status::AcceptedMessage;
 
 /// Content types accepted for a batch.
-const BATCH_CONTENT_TYPES: &[&str] = &["application/x-ndjson", "application/jsonl", "application/jsonlines"];
+const BATCH_CONTENT_TYPES: &[&str] = &[
+    "application/x-ndjson",
+    "application/jsonl",
+    "application/jsonlines",
+];
 /// Most publishes one batch keeps in flight at once.
 const MAX_BATCH_CONCURRENCY: usize = 1024;
 
@@ -64,25 +70,40 @@ async fn handle<M: Model>(
             StatusCode::PAYLOAD_TOO_LARGE,
             "too-many-lines",
             "Too many lines",
-            format!("the batch has {} lines; the limit is {}", lines.len(), state.config.max_batch_lines),
+            format!(
+                "the batch has {} lines; the limit is {}",
+                lines.len(),
+                state.config.max_batch_lines
+            ),
         )
         .with("limit_lines", state.config.max_batch_lines));
     }
     if lines.is_empty() {
-        return Err(Problem::new(StatusCode::BAD_REQUEST, "empty-batch", "Empty batch", "the batch has no lines"));
+        return Err(Problem::new(
+            StatusCode::BAD_REQUEST,
+            "empty-batch",
+            "Empty batch",
+            "the batch has no lines",
+        ));
     }
 
     let mut outcomes: Vec<(usize, LineOutcome)> = Vec::with_capacity(lines.len());
     let mut to_publish = Vec::new();
     for (line, bytes) in lines {
         match M::validate(&entity, &bytes) {
-            Ok(_) => to_publish.push((line, MessageEnvelope::new(entity.clone(), bytes, source.clone()))),
+            Ok(_) => to_publish.push((
+                line,
+                MessageEnvelope::new(entity.clone(), bytes, source.clone()),
+            )),
             Err(rejection) => outcomes.push((line, LineOutcome::Rejected(line_errors(rejection)))),
         }
     }
 
     if !to_publish.is_empty() {
-        let wanted = to_publish.len().min(MAX_BATCH_CONCURRENCY).min(state.config.max_in_flight);
+        let wanted = to_publish
+            .len()
+            .min(MAX_BATCH_CONCURRENCY)
+            .min(state.config.max_in_flight);
         let permits = u32::try_from(wanted).unwrap_or(u32::MAX);
         let _permits = state
             .in_flight
@@ -154,7 +175,10 @@ fn line_errors(rejection: Rejection) -> Value {
 }
 
 fn answer(outcomes: Vec<(usize, LineOutcome)>) -> Result<Response, Problem> {
-    let accepted = outcomes.iter().filter(|(_, o)| matches!(o, LineOutcome::Published(_))).count();
+    let accepted = outcomes
+        .iter()
+        .filter(|(_, o)| matches!(o, LineOutcome::Published(_)))
+        .count();
     let worst_failure = outcomes
         .iter()
         .filter_map(|(_, o)| match o {
@@ -168,7 +192,9 @@ fn answer(outcomes: Vec<(usize, LineOutcome)>) -> Result<Response, Problem> {
         })
         .cloned();
     if accepted == 0 {
-        if let Some(failure @ (PublishFailure::Full(_) | PublishFailure::Unavailable(_))) = &worst_failure {
+        if let Some(failure @ (PublishFailure::Full(_) | PublishFailure::Unavailable(_))) =
+            &worst_failure
+        {
             tracing::warn!(error = %failure, "batch publish failed");
             return Err(Problem::from_publish(failure));
         }
@@ -180,9 +206,17 @@ fn answer(outcomes: Vec<(usize, LineOutcome)>) -> Result<Response, Problem> {
             LineOutcome::Rejected(errors) => json!({"line": line, "errors": errors}),
             LineOutcome::Failed(failure) => {
                 let (rule, message) = match failure {
-                    PublishFailure::Unavailable(_) => ("unavailable", "the message stream was unavailable; retry this line"),
-                    PublishFailure::Full(_) => ("full", "the message stream is full; retry this line later"),
-                    PublishFailure::TooLarge(_) => ("too_large", "the line is larger than the message stream accepts"),
+                    PublishFailure::Unavailable(_) => (
+                        "unavailable",
+                        "the message stream was unavailable; retry this line",
+                    ),
+                    PublishFailure::Full(_) => {
+                        ("full", "the message stream is full; retry this line later")
+                    }
+                    PublishFailure::TooLarge(_) => (
+                        "too_large",
+                        "the line is larger than the message stream accepts",
+                    ),
                 };
                 json!({"line": line, "errors": [{"path": "", "rule": rule, "message": message}]})
             }
@@ -193,10 +227,16 @@ fn answer(outcomes: Vec<(usize, LineOutcome)>) -> Result<Response, Problem> {
     let mut response = (StatusCode::ACCEPTED, axum::Json(body)).into_response();
     match worst_failure {
         Some(PublishFailure::Full(_)) => {
-            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_FULL_SECS));
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(RETRY_AFTER_FULL_SECS),
+            );
         }
         Some(PublishFailure::Unavailable(_)) => {
-            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_UNAVAILABLE_SECS));
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(RETRY_AFTER_UNAVAILABLE_SECS),
+            );
         }
         _ => {}
     }

@@ -36,11 +36,21 @@ pub fn router<M: Model>(state: ApiState) -> Router {
         .route("/ready", get(health::ready))
         .route(
             "/openapi.json",
-            get(|| async { ([(header::CONTENT_TYPE, "application/json")], M::OPENAPI_JSON) }),
+            get(|| async {
+                (
+                    [(header::CONTENT_TYPE, "application/json")],
+                    M::OPENAPI_JSON,
+                )
+            }),
         )
         .fallback(|| async {
-            Problem::new(StatusCode::NOT_FOUND, "not-found", "Not found", "no such route; see /openapi.json")
-                .into_response()
+            Problem::new(
+                StatusCode::NOT_FOUND,
+                "not-found",
+                "Not found",
+                "no such route; see /openapi.json",
+            )
+            .into_response()
         })
         .with_state(state)
 }

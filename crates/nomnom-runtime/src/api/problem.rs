@@ -28,8 +28,20 @@ pub struct Problem {
 
 impl Problem {
     /// A problem of `kind` (the last part of its `type` URI) with a human title and detail.
-    pub fn new(status: StatusCode, kind: &'static str, title: &'static str, detail: impl Into<String>) -> Self {
-        Self { status, kind, title, detail: detail.into(), extra: Map::new(), retry_after: None }
+    pub fn new(
+        status: StatusCode,
+        kind: &'static str,
+        title: &'static str,
+        detail: impl Into<String>,
+    ) -> Self {
+        Self {
+            status,
+            kind,
+            title,
+            detail: detail.into(),
+            extra: Map::new(),
+            retry_after: None,
+        }
     }
 
     /// Adds a member to the JSON body.
@@ -123,14 +135,20 @@ pub fn field_errors_json(errors: &[FieldError]) -> Value {
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let mut body = Map::new();
-        body.insert("type".into(), Value::from(format!("urn:nomnom:problem:{}", self.kind)));
+        body.insert(
+            "type".into(),
+            Value::from(format!("urn:nomnom:problem:{}", self.kind)),
+        );
         body.insert("title".into(), Value::from(self.title));
         body.insert("status".into(), Value::from(self.status.as_u16()));
         body.insert("detail".into(), Value::from(self.detail));
         body.extend(self.extra);
         let mut response = (self.status, Value::Object(body).to_string()).into_response();
         let headers = response.headers_mut();
-        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
         if let Some(seconds) = self.retry_after {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }

@@ -12,13 +12,25 @@ const MAX_HEADER_TEXT: usize = 256;
 
 /// Whether the request's content type is one of `accepted` (parameters such as `charset`
 /// ignored), or any `+json` type when `json_suffix` is true. Otherwise a 415 problem.
-pub fn require_content_type(headers: &HeaderMap, accepted: &[&str], json_suffix: bool) -> Result<(), Problem> {
+pub fn require_content_type(
+    headers: &HeaderMap,
+    accepted: &[&str],
+    json_suffix: bool,
+) -> Result<(), Problem> {
     let found = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase());
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        });
     let ok = match &found {
-        Some(essence) => accepted.contains(&essence.as_str()) || (json_suffix && essence.ends_with("+json")),
+        Some(essence) => {
+            accepted.contains(&essence.as_str()) || (json_suffix && essence.ends_with("+json"))
+        }
         None => false,
     };
     if ok {
@@ -38,8 +50,14 @@ pub fn require_content_type(headers: &HeaderMap, accepted: &[&str], json_suffix:
 }
 
 /// The root entity: `?entity=`, else `X-Entity-Type`, else the only root entity.
-pub fn resolve_entity(query: Option<&str>, headers: &HeaderMap, roots: &[&str]) -> Result<String, Problem> {
-    let header = headers.get("x-entity-type").map(|v| v.to_str().unwrap_or("\u{FFFD}"));
+pub fn resolve_entity(
+    query: Option<&str>,
+    headers: &HeaderMap,
+    roots: &[&str],
+) -> Result<String, Problem> {
+    let header = headers
+        .get("x-entity-type")
+        .map(|v| v.to_str().unwrap_or("\u{FFFD}"));
     let named = query.or(header).map(str::trim);
     match named {
         Some(name) if roots.contains(&name) => Ok(name.to_owned()),
@@ -47,7 +65,10 @@ pub fn resolve_entity(query: Option<&str>, headers: &HeaderMap, roots: &[&str]) 
             StatusCode::BAD_REQUEST,
             "unknown-entity",
             "Unknown entity",
-            format!("{name:?} is not an entity clients can post; valid: {}", roots.join(", ")),
+            format!(
+                "{name:?} is not an entity clients can post; valid: {}",
+                roots.join(", ")
+            ),
         )
         .with("valid_entities", roots.to_vec())),
         None if roots.len() == 1 => Ok(roots[0].to_owned()),
@@ -66,9 +87,13 @@ pub fn resolve_entity(query: Option<&str>, headers: &HeaderMap, roots: &[&str]) 
 
 /// A short printable header value (`Idempotency-Key`, `X-Source`), or a 400 problem.
 pub fn text_header(headers: &HeaderMap, name: &'static str) -> Result<Option<String>, Problem> {
-    let Some(value) = headers.get(name) else { return Ok(None) };
+    let Some(value) = headers.get(name) else {
+        return Ok(None);
+    };
     let text = value.to_str().ok().map(str::trim).filter(|t| {
-        !t.is_empty() && t.len() <= MAX_HEADER_TEXT && t.chars().all(|c| c.is_ascii_graphic() || c == ' ')
+        !t.is_empty()
+            && t.len() <= MAX_HEADER_TEXT
+            && t.chars().all(|c| c.is_ascii_graphic() || c == ' ')
     });
     match text {
         Some(text) => Ok(Some(text.to_owned())),
@@ -83,7 +108,11 @@ pub fn text_header(headers: &HeaderMap, name: &'static str) -> Result<Option<Str
 }
 
 /// The body, at most `limit` bytes (413 above).
-pub async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<bytes::Bytes, Problem> {
+pub async fn read_body(
+    headers: &HeaderMap,
+    body: Body,
+    limit: usize,
+) -> Result<bytes::Bytes, Problem> {
     let too_large = || {
         Problem::new(
             StatusCode::PAYLOAD_TOO_LARGE,

@@ -84,7 +84,10 @@ pub async fn serve<M: Model>(
     let state = ApiState::new(nats.clone(), recorder, pool, api);
     let listener = TcpListener::bind(&address)
         .await
-        .map_err(|source| StartError::Bind { address: address.clone(), source })?;
+        .map_err(|source| StartError::Bind {
+            address: address.clone(),
+            source,
+        })?;
     tracing::info!(%address, project = M::PROJECT, stream = %nats.config().stream, "ingestion-api listening");
     axum::serve(listener, router::<M>(state))
         .with_graceful_shutdown(shutdown)

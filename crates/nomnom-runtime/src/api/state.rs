@@ -28,6 +28,12 @@ impl ApiState {
     /// State for `config`, with `config.max_in_flight` publish permits.
     pub fn new(nats: NatsClient, recorder: StatusRecorder, pool: Pool, config: ApiConfig) -> Self {
         let in_flight = Arc::new(Semaphore::new(config.max_in_flight));
-        Self { nats, recorder, pool, config: Arc::new(config), in_flight }
+        Self {
+            nats,
+            recorder,
+            pool,
+            config: Arc::new(config),
+            in_flight,
+        }
     }
 }

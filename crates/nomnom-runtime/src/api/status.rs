@@ -10,7 +10,10 @@ use super::problem::{Problem, RETRY_AFTER_UNAVAILABLE_SECS};
 use super::state::ApiState;
 use crate::status::lookup;
 
-pub(super) async fn message_status(State(state): State<ApiState>, Path(id): Path<String>) -> Response {
+pub(super) async fn message_status(
+    State(state): State<ApiState>,
+    Path(id): Path<String>,
+) -> Response {
     let Ok(message_id) = Uuid::parse_str(&id) else {
         return Problem::new(
             StatusCode::BAD_REQUEST,

@@ -68,7 +68,8 @@ mod tests {
         assert_eq!(c.max_in_flight, 4096);
         let err = ApiConfig::from(&Env::from_pairs([("PORT", "http")])).expect_err("port");
         assert_eq!(err.name, "PORT");
-        let err = ApiConfig::from(&Env::from_pairs([("API_MAX_IN_FLIGHT", "0")])).expect_err("zero");
+        let err =
+            ApiConfig::from(&Env::from_pairs([("API_MAX_IN_FLIGHT", "0")])).expect_err("zero");
         assert_eq!(err.name, "API_MAX_IN_FLIGHT");
     }
 }

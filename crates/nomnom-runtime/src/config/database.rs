@@ -42,7 +42,10 @@ impl DatabaseConfig {
             Ok(n) if n > 0 => Ok(n),
             _ => Err("expected a whole number greater than zero".to_owned()),
         })?;
-        Ok(Self { pg, max_connections })
+        Ok(Self {
+            pg,
+            max_connections,
+        })
     }
 
     /// A pool that connects lazily, so an unreachable database does not stop start-up.
@@ -53,7 +56,9 @@ impl DatabaseConfig {
         let manager = Manager::from_config(
             pg,
             tokio_postgres::NoTls,
-            ManagerConfig { recycling_method: RecyclingMethod::Fast },
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
         );
         let timeouts = Timeouts {
             wait: Some(connect_timeout),

@@ -24,7 +24,11 @@ impl ConfigError {
         let secret = ENV_VARS.iter().any(|v| v.name == name && v.secret);
         Self {
             name,
-            value: if secret { "<hidden>".to_owned() } else { value.to_owned() },
+            value: if secret {
+                "<hidden>".to_owned()
+            } else {
+                value.to_owned()
+            },
             reason: reason.into(),
         }
     }
@@ -52,15 +56,19 @@ impl Env {
 
     /// Any lookup function (tests).
     pub fn from_fn(lookup: impl Fn(&str) -> Option<String> + Send + Sync + 'static) -> Self {
-        Self { lookup: Box::new(lookup) }
+        Self {
+            lookup: Box::new(lookup),
+        }
     }
 
     /// A fixed set of pairs; everything else is unset.
     pub fn from_pairs<K: Into<String>, V: Into<String>>(
         pairs: impl IntoIterator<Item = (K, V)>,
     ) -> Self {
-        let map: std::collections::HashMap<String, String> =
-            pairs.into_iter().map(|(k, v)| (k.into(), v.into())).collect();
+        let map: std::collections::HashMap<String, String> = pairs
+            .into_iter()
+            .map(|(k, v)| (k.into(), v.into()))
+            .collect();
         Self::from_fn(move |name| map.get(name).cloned())
     }
 

@@ -15,7 +15,13 @@ pub fn init(env: &Env) -> Result<(), ConfigError> {
     let _already_set = match format.as_str() {
         "text" => builder.try_init(),
         "json" => builder.json().flatten_event(true).try_init(),
-        _ => return Err(ConfigError::new("LOG_FORMAT", &format, "expected `text` or `json`")),
+        _ => {
+            return Err(ConfigError::new(
+                "LOG_FORMAT",
+                &format,
+                "expected `text` or `json`",
+            ))
+        }
     };
     Ok(())
 }

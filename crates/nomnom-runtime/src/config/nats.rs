@@ -82,7 +82,11 @@ impl NatsConfig {
             .map(str::to_owned)
             .collect();
         if urls.is_empty() {
-            return Err(ConfigError::new("NATS_URL", &url_text, "at least one URL is required"));
+            return Err(ConfigError::new(
+                "NATS_URL",
+                &url_text,
+                "at least one URL is required",
+            ));
         }
         for url in &urls {
             let scheme_ok = !url.contains("://")
@@ -103,7 +107,11 @@ impl NatsConfig {
 
         let max_age = env.parse_with("NATS_MAX_AGE", parse_duration)?;
         if max_age.is_zero() {
-            return Err(ConfigError::new("NATS_MAX_AGE", &env.get("NATS_MAX_AGE"), "must be greater than zero"));
+            return Err(ConfigError::new(
+                "NATS_MAX_AGE",
+                &env.get("NATS_MAX_AGE"),
+                "must be greater than zero",
+            ));
         }
         let max_bytes = env.parse_with("NATS_MAX_BYTES", |t| {
             let size = parse_size(t)?;
@@ -121,7 +129,10 @@ impl NatsConfig {
             return Err(ConfigError::new(
                 "NATS_DUPLICATE_WINDOW",
                 &env.get("NATS_DUPLICATE_WINDOW"),
-                format!("must be greater than zero and at most NATS_MAX_AGE ({})", env.get("NATS_MAX_AGE")),
+                format!(
+                    "must be greater than zero and at most NATS_MAX_AGE ({})",
+                    env.get("NATS_MAX_AGE")
+                ),
             ));
         }
         let dlq_max_age = env.parse_with("NATS_DLQ_MAX_AGE", parse_duration)?;
@@ -134,7 +145,11 @@ impl NatsConfig {
         }
         let publish_timeout = env.parse_with("NATS_PUBLISH_TIMEOUT", parse_duration)?;
         if publish_timeout.is_zero() {
-            return Err(ConfigError::new("NATS_PUBLISH_TIMEOUT", &env.get("NATS_PUBLISH_TIMEOUT"), "must be greater than zero"));
+            return Err(ConfigError::new(
+                "NATS_PUBLISH_TIMEOUT",
+                &env.get("NATS_PUBLISH_TIMEOUT"),
+                "must be greater than zero",
+            ));
         }
 
         let auth = read_auth(env)?;
@@ -180,7 +195,10 @@ pub fn validate_stream_name(name: &str) -> Result<(), String> {
     if name.is_empty() || name.len() > 32 {
         return Err("must be 1 to 32 characters long".to_owned());
     }
-    if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+    if !name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
         return Err("may contain only letters, digits, `-` and `_`".to_owned());
     }
     if name.to_ascii_uppercase().ends_with("_DLQ") {
@@ -194,12 +212,20 @@ fn read_auth(env: &Env) -> Result<NatsAuth, ConfigError> {
     let token = env.optional("NATS_TOKEN");
     let user = env.optional("NATS_USER");
     let password = env.optional("NATS_PASSWORD");
-    let ways = [creds.is_some(), token.is_some(), user.is_some() || password.is_some()]
-        .iter()
-        .filter(|set| **set)
-        .count();
+    let ways = [
+        creds.is_some(),
+        token.is_some(),
+        user.is_some() || password.is_some(),
+    ]
+    .iter()
+    .filter(|set| **set)
+    .count();
     if ways > 1 {
-        let name = if creds.is_some() { "NATS_CREDS_FILE" } else { "NATS_TOKEN" };
+        let name = if creds.is_some() {
+            "NATS_CREDS_FILE"
+        } else {
+            "NATS_TOKEN"
+        };
         return Err(ConfigError::new(
             name,
             &env.get(name),
@@ -211,10 +237,18 @@ fn read_auth(env: &Env) -> Result<NatsAuth, ConfigError> {
         (_, Some(token), _, _) => NatsAuth::Token(token),
         (_, _, Some(user), Some(password)) => NatsAuth::UserPassword { user, password },
         (_, _, Some(user), None) => {
-            return Err(ConfigError::new("NATS_PASSWORD", "", format!("is required with NATS_USER={user}")))
+            return Err(ConfigError::new(
+                "NATS_PASSWORD",
+                "",
+                format!("is required with NATS_USER={user}"),
+            ))
         }
         (_, _, None, Some(_)) => {
-            return Err(ConfigError::new("NATS_USER", "", "is required with NATS_PASSWORD"))
+            return Err(ConfigError::new(
+                "NATS_USER",
+                "",
+                "is required with NATS_PASSWORD",
+            ))
         }
         _ => NatsAuth::None,
     })
@@ -227,14 +261,25 @@ fn read_tls(env: &Env) -> Result<NatsTls, ConfigError> {
     let client_cert = match (cert, key) {
         (Some(cert), Some(key)) => Some((PathBuf::from(cert), PathBuf::from(key))),
         (Some(cert), None) => {
-            return Err(ConfigError::new("NATS_TLS_KEY_FILE", "", format!("is required with NATS_TLS_CERT_FILE={cert}")))
+            return Err(ConfigError::new(
+                "NATS_TLS_KEY_FILE",
+                "",
+                format!("is required with NATS_TLS_CERT_FILE={cert}"),
+            ))
         }
         (None, Some(key)) => {
-            return Err(ConfigError::new("NATS_TLS_CERT_FILE", "", format!("is required with NATS_TLS_KEY_FILE={key}")))
+            return Err(ConfigError::new(
+                "NATS_TLS_CERT_FILE",
+                "",
+                format!("is required with NATS_TLS_KEY_FILE={key}"),
+            ))
         }
         (None, None) => None,
     };
-    Ok(NatsTls { ca_file, client_cert })
+    Ok(NatsTls {
+        ca_file,
+        client_cert,
+    })
 }
 
 #[cfg(test)]
@@ -279,7 +324,13 @@ mod tests {
         assert_eq!(c.max_bytes, 1 << 30);
         assert_eq!(c.replicas, 3);
         assert_eq!(c.subject_prefix(), "orders-2");
-        assert_eq!(c.auth, NatsAuth::UserPassword { user: "api".into(), password: "pw".into() });
+        assert_eq!(
+            c.auth,
+            NatsAuth::UserPassword {
+                user: "api".into(),
+                password: "pw".into()
+            }
+        );
         assert!(c.tls.enabled());
     }
 
@@ -302,8 +353,12 @@ mod tests {
         }
         let err = config(&[("NATS_USER", "u")]).expect_err("password missing");
         assert_eq!(err.name, "NATS_PASSWORD");
-        let err = config(&[("NATS_TOKEN", "t"), ("NATS_USER", "u"), ("NATS_PASSWORD", "p")])
-            .expect_err("two ways");
+        let err = config(&[
+            ("NATS_TOKEN", "t"),
+            ("NATS_USER", "u"),
+            ("NATS_PASSWORD", "p"),
+        ])
+        .expect_err("two ways");
         assert_eq!(err.name, "NATS_TOKEN");
         assert!(!err.to_string().contains("\"t\""), "token leaked: {err}");
         let err = config(&[("NATS_TLS_CERT_FILE", "/c.pem")]).expect_err("key missing");

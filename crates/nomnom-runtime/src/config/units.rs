@@ -35,9 +35,9 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
         .find(|c: char| !c.is_ascii_digit())
         .unwrap_or(text.len());
     let (number, unit) = text.split_at(split);
-    let number: u64 = number
-        .parse()
-        .map_err(|_| "expected a whole number with an optional unit (e.g. 1GB, 512MiB)".to_owned())?;
+    let number: u64 = number.parse().map_err(|_| {
+        "expected a whole number with an optional unit (e.g. 1GB, 512MiB)".to_owned()
+    })?;
     let multiplier: u64 = match unit.trim().to_ascii_lowercase().as_str() {
         "" | "b" => 1,
         "kb" | "k" => 1_000,

@@ -14,7 +14,10 @@ const MAX_RECONNECT_DELAY: Duration = Duration::from_secs(2);
 
 pub(super) async fn connect(config: &NatsConfig) -> Result<async_nats::Client, NatsError> {
     let urls = config.urls.join(",");
-    let fail = |reason: String| NatsError::Connect { urls: urls.clone(), reason };
+    let fail = |reason: String| NatsError::Connect {
+        urls: urls.clone(),
+        reason,
+    };
     let mut options = ConnectOptions::new()
         .name(format!("nomnom/{}", config.stream))
         .connection_timeout(CONNECT_TIMEOUT)
@@ -27,16 +30,20 @@ pub(super) async fn connect(config: &NatsConfig) -> Result<async_nats::Client, N
         .event_callback(|event| async move {
             match event {
                 async_nats::Event::Connected => tracing::info!("NATS connected"),
-                async_nats::Event::Disconnected => tracing::warn!("NATS disconnected; reconnecting"),
+                async_nats::Event::Disconnected => {
+                    tracing::warn!("NATS disconnected; reconnecting")
+                }
                 other => tracing::info!(event = %other, "NATS event"),
             }
         });
     options = match &config.auth {
         NatsAuth::None => options,
-        NatsAuth::CredsFile(path) => options
-            .credentials_file(path)
-            .await
-            .map_err(|e| fail(format!("cannot read NATS_CREDS_FILE {}: {e}", path.display())))?,
+        NatsAuth::CredsFile(path) => options.credentials_file(path).await.map_err(|e| {
+            fail(format!(
+                "cannot read NATS_CREDS_FILE {}: {e}",
+                path.display()
+            ))
+        })?,
         NatsAuth::Token(token) => options.token(token.clone()),
         NatsAuth::UserPassword { user, password } => {
             options.user_and_password(user.clone(), password.clone())

@@ -50,7 +50,10 @@ impl NatsClient {
         let stream = jetstream
             .get_stream_no_info(&config.stream)
             .await
-            .map_err(|e| NatsError::Stream { stream: config.stream.clone(), reason: e.to_string() })?;
+            .map_err(|e| NatsError::Stream {
+                stream: config.stream.clone(),
+                reason: e.to_string(),
+            })?;
         Ok(Self {
             client,
             jetstream,
@@ -101,9 +104,9 @@ impl NatsClient {
 
     /// Sends everything buffered to the server (at shutdown).
     pub async fn flush(&self) -> Result<(), NatsError> {
-        self.client
-            .flush()
-            .await
-            .map_err(|e| NatsError::Connect { urls: self.config.urls.join(","), reason: e.to_string() })
+        self.client.flush().await.map_err(|e| NatsError::Connect {
+            urls: self.config.urls.join(","),
+            reason: e.to_string(),
+        })
     }
 }

@@ -38,7 +38,9 @@ impl NatsClient {
         idempotency_key: Option<&str>,
     ) -> Result<Published, PublishFailure> {
         if !self.is_connected() {
-            return Err(PublishFailure::Unavailable("not connected to NATS".to_owned()));
+            return Err(PublishFailure::Unavailable(
+                "not connected to NATS".to_owned(),
+            ));
         }
         let timeout = self.config.publish_timeout;
         let subject = self.config.ingest_subject(&envelope.entity_type);
@@ -51,9 +53,9 @@ impl NatsClient {
                 .map_err(classify)?;
             ack_future.await.map_err(classify)
         };
-        let ack = tokio::time::timeout(timeout, publish)
-            .await
-            .map_err(|_| PublishFailure::Unavailable(format!("no acknowledgement within {timeout:?}")))??;
+        let ack = tokio::time::timeout(timeout, publish).await.map_err(|_| {
+            PublishFailure::Unavailable(format!("no acknowledgement within {timeout:?}"))
+        })??;
         if !ack.duplicate {
             return Ok(Published {
                 message_id: envelope.message_id,
@@ -64,10 +66,19 @@ impl NatsClient {
         }
         let original = tokio::time::timeout(timeout, self.stream.get_raw_message(ack.sequence))
             .await
-            .map_err(|_| PublishFailure::Unavailable("reading the original message timed out".to_owned()))?
-            .map_err(|e| PublishFailure::Unavailable(format!("cannot read the original message {}: {e}", ack.sequence)))?;
+            .map_err(|_| {
+                PublishFailure::Unavailable("reading the original message timed out".to_owned())
+            })?
+            .map_err(|e| {
+                PublishFailure::Unavailable(format!(
+                    "cannot read the original message {}: {e}",
+                    ack.sequence
+                ))
+            })?;
         let original = MessageEnvelope::from_nats(Some(&original.headers), original.payload)
-            .map_err(|e| PublishFailure::Unavailable(format!("original message {}: {e}", ack.sequence)))?;
+            .map_err(|e| {
+                PublishFailure::Unavailable(format!("original message {}: {e}", ack.sequence))
+            })?;
         Ok(Published {
             message_id: original.message_id,
             received_at: original.received_at,
@@ -81,7 +92,10 @@ impl NatsClient {
 fn classify(err: PublishError) -> PublishFailure {
     match err.kind() {
         PublishErrorKind::MaxPayloadExceeded => PublishFailure::TooLarge(err.to_string()),
-        PublishErrorKind::Other => match err.source().and_then(|s| s.downcast_ref::<jetstream::Error>()) {
+        PublishErrorKind::Other => match err
+            .source()
+            .and_then(|s| s.downcast_ref::<jetstream::Error>())
+        {
             Some(js_err) => classify_jetstream(js_err),
             None => PublishFailure::Unavailable(err.to_string()),
         },

@@ -19,7 +19,9 @@ const MAX_STREAMS_LISTED: usize = 10_000;
 pub fn main_stream_config(config: &NatsConfig) -> Config {
     Config {
         name: config.stream.clone(),
-        description: Some("nomnom ingestion: messages accepted by the API, consumed by the worker".to_owned()),
+        description: Some(
+            "nomnom ingestion: messages accepted by the API, consumed by the worker".to_owned(),
+        ),
         subjects: subjects::ingest_subjects(config),
         retention: RetentionPolicy::Limits,
         storage: StorageType::File,
@@ -62,7 +64,10 @@ pub async fn ensure_streams(js: &jetstream::Context, config: &NatsConfig) -> Res
 /// Creates `desired`, or checks the existing stream of that name and updates what differs.
 pub async fn ensure_stream(js: &jetstream::Context, desired: Config) -> Result<(), NatsError> {
     let name = desired.name.clone();
-    let stream_error = |reason: String| NatsError::Stream { stream: name.clone(), reason };
+    let stream_error = |reason: String| NatsError::Stream {
+        stream: name.clone(),
+        reason,
+    };
     match js.get_stream(&name).await {
         Ok(mut stream) => {
             let info = stream
@@ -88,7 +93,9 @@ pub async fn ensure_stream(js: &jetstream::Context, desired: Config) -> Result<(
             Ok(())
         }
         Err(err) => match err.kind() {
-            GetStreamErrorKind::JetStream(js_err) if js_err.error_code() == ErrorCode::STREAM_NOT_FOUND => {
+            GetStreamErrorKind::JetStream(js_err)
+                if js_err.error_code() == ErrorCode::STREAM_NOT_FOUND =>
+            {
                 tracing::info!(stream = %name, subjects = ?desired.subjects, "creating stream");
                 match js.create_stream(desired.clone()).await {
                     Ok(_) => Ok(()),
@@ -108,10 +115,18 @@ fn check_immutable(current: &Config, desired: &Config) -> Result<(), NatsError> 
         expected,
     };
     if current.storage != desired.storage {
-        return Err(immutable("storage", format!("{:?}", current.storage), format!("{:?}", desired.storage)));
+        return Err(immutable(
+            "storage",
+            format!("{:?}", current.storage),
+            format!("{:?}", desired.storage),
+        ));
     }
     if current.retention != desired.retention {
-        return Err(immutable("retention", format!("{:?}", current.retention), format!("{:?}", desired.retention)));
+        return Err(immutable(
+            "retention",
+            format!("{:?}", current.retention),
+            format!("{:?}", desired.retention),
+        ));
     }
     Ok(())
 }
@@ -140,11 +155,18 @@ async fn create_error(
             return NatsError::SubjectOverlap {
                 stream: desired.name.clone(),
                 subjects: desired.subjects.join(", "),
-                others: if others.is_empty() { "unknown".to_owned() } else { others.join(", ") },
+                others: if others.is_empty() {
+                    "unknown".to_owned()
+                } else {
+                    others.join(", ")
+                },
             };
         }
     }
-    NatsError::Stream { stream: desired.name.clone(), reason: err.to_string() }
+    NatsError::Stream {
+        stream: desired.name.clone(),
+        reason: err.to_string(),
+    }
 }
 
 /// Names of the other streams whose subjects overlap `desired`'s (best effort).
@@ -157,7 +179,10 @@ async fn overlapping_streams(js: &jetstream::Context, desired: &Config) -> Vec<S
             seen += 1;
             let theirs = &info.config;
             if theirs.name != desired.name
-                && theirs.subjects.iter().any(|t| desired.subjects.iter().any(|d| subjects::overlap(t, d)))
+                && theirs
+                    .subjects
+                    .iter()
+                    .any(|t| desired.subjects.iter().any(|d| subjects::overlap(t, d)))
             {
                 names.push(theirs.name.clone());
             }

@@ -50,7 +50,9 @@ pub async fn lookup(pool: &Pool, message_id: Uuid) -> Result<Option<StatusRecord
         .await;
     let row = match result {
         Ok(row) => row,
-        Err(err) if err.code() == Some(&tokio_postgres::error::SqlState::UNDEFINED_TABLE) => return Ok(None),
+        Err(err) if err.code() == Some(&tokio_postgres::error::SqlState::UNDEFINED_TABLE) => {
+            return Ok(None)
+        }
         Err(err) => return Err(LookupError::Unavailable(err.to_string())),
     };
     let Some(row) = row else { return Ok(None) };
@@ -66,5 +68,7 @@ pub async fn lookup(pool: &Pool, message_id: Uuid) -> Result<Option<StatusRecord
             retry_count: row.try_get(6)?,
         })
     };
-    read().map(Some).map_err(|e| LookupError::Unavailable(e.to_string()))
+    read()
+        .map(Some)
+        .map_err(|e| LookupError::Unavailable(e.to_string()))
 }

@@ -54,7 +54,10 @@ impl StatusRecorder {
     pub fn spawn(pool: Pool, capacity: usize) -> (Self, RecorderTask) {
         let (sender, receiver) = mpsc::channel(capacity.max(1));
         let handle = tokio::spawn(write_loop(pool, receiver));
-        let recorder = Self { sender, dropped: Arc::new(AtomicU64::new(0)) };
+        let recorder = Self {
+            sender,
+            dropped: Arc::new(AtomicU64::new(0)),
+        };
         (recorder, RecorderTask { handle })
     }
 
@@ -90,7 +93,10 @@ impl RecorderTask {
     /// [`StatusRecorder`] handle must have been dropped first, or this waits the whole deadline.
     pub async fn finish(self, deadline: Duration) {
         if tokio::time::timeout(deadline, self.handle).await.is_err() {
-            tracing::warn!(?deadline, "status recorder did not finish writing before the deadline");
+            tracing::warn!(
+                ?deadline,
+                "status recorder did not finish writing before the deadline"
+            );
         }
     }
 }
@@ -115,7 +121,10 @@ async fn write_loop(pool: Pool, mut receiver: mpsc::Receiver<AcceptedMessage>) {
                     if receiver.is_closed() && attempts >= 3 {
                         // Shutting down and the database is still failing: give up rather
                         // than hold the process (the messages are safe in the stream).
-                        tracing::warn!(rows = batch.len(), "shutting down: `accepted` rows not recorded");
+                        tracing::warn!(
+                            rows = batch.len(),
+                            "shutting down: `accepted` rows not recorded"
+                        );
                         break;
                     }
                     tokio::time::sleep(backoff).await;
@@ -127,7 +136,11 @@ async fn write_loop(pool: Pool, mut receiver: mpsc::Receiver<AcceptedMessage>) {
     }
 }
 
-async fn write(pool: &Pool, batch: &[AcceptedMessage], table_ready: &mut bool) -> Result<(), String> {
+async fn write(
+    pool: &Pool,
+    batch: &[AcceptedMessage],
+    table_ready: &mut bool,
+) -> Result<(), String> {
     let client = pool.get().await.map_err(|e| e.to_string())?;
     if !*table_ready {
         // The worker's migrations create the table too; creating it here lets statuses be

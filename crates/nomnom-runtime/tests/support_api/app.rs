@@ -32,7 +32,11 @@ pub struct AppOptions {
 
 impl Default for AppOptions {
     fn default() -> Self {
-        Self { nats_url: SHARED_NATS.to_owned(), database_url: None, env: Vec::new() }
+        Self {
+            nats_url: SHARED_NATS.to_owned(),
+            database_url: None,
+            env: Vec::new(),
+        }
     }
 }
 
@@ -108,7 +112,9 @@ impl TestApp {
         let nats_config = NatsConfig::from(&vars).expect("NATS configuration");
         let api_config = ApiConfig::from(&vars).expect("API configuration");
         let database_config = DatabaseConfig::from(&vars).expect("database configuration");
-        let nats = NatsClient::connect(nats_config, M::ROOT_ENTITIES).await.expect("connect to NATS");
+        let nats = NatsClient::connect(nats_config, M::ROOT_ENTITIES)
+            .await
+            .expect("connect to NATS");
         let pool = database_config.pool(Duration::from_secs(1));
         let (recorder, recorder_task) = StatusRecorder::spawn(pool.clone(), 10_000);
         let state = ApiState::new(nats, recorder, pool, api_config);
@@ -124,29 +130,60 @@ impl TestApp {
     }
 
     /// Sends a request through the router.
-    pub async fn request(&self, method: Method, uri: &str, headers: &[(&str, &str)], body: impl Into<Body>) -> TestResponse {
+    pub async fn request(
+        &self,
+        method: Method,
+        uri: &str,
+        headers: &[(&str, &str)],
+        body: impl Into<Body>,
+    ) -> TestResponse {
         let mut request = Request::builder().method(method).uri(uri);
         for (name, value) in headers {
             request = request.header(*name, *value);
         }
         let request = request.body(body.into()).expect("request");
-        let response = self.router.clone().oneshot(request).await.expect("infallible router");
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("infallible router");
         let status = response.status();
         let headers = response.headers().clone();
-        let body = response.into_body().collect().await.expect("response body").to_bytes();
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .expect("response body")
+            .to_bytes();
         let json = serde_json::from_slice(&body).unwrap_or(Value::Null);
-        TestResponse { status, headers, body, json }
+        TestResponse {
+            status,
+            headers,
+            body,
+            json,
+        }
     }
 
     /// `POST /ingest/message` with a JSON body and extra headers.
-    pub async fn post_message(&self, uri: &str, body: &str, headers: &[(&str, &str)]) -> TestResponse {
+    pub async fn post_message(
+        &self,
+        uri: &str,
+        body: &str,
+        headers: &[(&str, &str)],
+    ) -> TestResponse {
         let mut all = vec![("content-type", "application/json")];
         all.extend_from_slice(headers);
         self.request(Method::POST, uri, &all, body.to_owned()).await
     }
 
     /// `POST /ingest/batch` with an NDJSON body and extra headers.
-    pub async fn post_batch(&self, uri: &str, body: &str, headers: &[(&str, &str)]) -> TestResponse {
+    pub async fn post_batch(
+        &self,
+        uri: &str,
+        body: &str,
+        headers: &[(&str, &str)],
+    ) -> TestResponse {
         let mut all = vec![("content-type", "application/x-ndjson")];
         all.extend_from_slice(headers);
         self.request(Method::POST, uri, &all, body.to_owned()).await
@@ -167,7 +204,8 @@ impl TestApp {
         }
         for seq in info.state.first_sequence..=info.state.last_sequence {
             let raw = stream.get_raw_message(seq).await.expect("stored message");
-            let envelope = MessageEnvelope::from_nats(Some(&raw.headers), raw.payload).expect("an envelope");
+            let envelope =
+                MessageEnvelope::from_nats(Some(&raw.headers), raw.payload).expect("an envelope");
             messages.push((raw.subject.to_string(), envelope));
         }
         messages
@@ -175,7 +213,10 @@ impl TestApp {
 
     /// A client of the app's own database.
     pub async fn pg(&self) -> tokio_postgres::Client {
-        let name = self.database.as_deref().expect("the app has its own database");
+        let name = self
+            .database
+            .as_deref()
+            .expect("the app has its own database");
         connect(&format!("{SHARED_PG}/{name}")).await
     }
 }
@@ -189,7 +230,12 @@ impl Drop for TestApp {
         drop(recorder_task);
         // A thread with its own runtime: drop may run inside or outside an async test.
         let cleanup = std::thread::spawn(move || {
-            let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
             runtime.block_on(async move {
                 if nats_url == SHARED_NATS {
                     let deletion = async {
@@ -204,7 +250,11 @@ impl Drop for TestApp {
                 if let Some(name) = database {
                     let dropping = async {
                         let client = connect(&format!("{SHARED_PG}/postgres")).await;
-                        let _ = client.batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await;
+                        let _ = client
+                            .batch_execute(&format!(
+                                "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                            ))
+                            .await;
                     };
                     let _ = tokio::time::timeout(Duration::from_secs(10), dropping).await;
                 }
@@ -224,7 +274,9 @@ async fn create_database(name: &str) {
 
 /// Connects to `url`, driving the connection on a task.
 pub async fn connect(url: &str) -> tokio_postgres::Client {
-    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await.expect("connect to PostgreSQL");
+    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .expect("connect to PostgreSQL");
     tokio::spawn(async move {
         let _ = connection.await;
     });

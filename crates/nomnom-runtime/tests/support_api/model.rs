@@ -2,7 +2,7 @@
 //! generated code.
 
 use nomnom_runtime::json::SyntaxError;
-use nomnom_runtime::model::{FieldError, Migration, Model, RowBatch, Rejection};
+use nomnom_runtime::model::{FieldError, Migration, Model, Rejection, RowBatch};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -22,13 +22,17 @@ impl RowBatch for NoRows {
         0
     }
 
-    async fn write<'a>(&'a self, _tx: &'a tokio_postgres::Transaction<'a>) -> Result<u64, tokio_postgres::Error> {
+    async fn write<'a>(
+        &'a self,
+        _tx: &'a tokio_postgres::Transaction<'a>,
+    ) -> Result<u64, tokio_postgres::Error> {
         Ok(0)
     }
 }
 
 /// The OpenAPI document the test model serves.
-pub const SHOP_OPENAPI: &str = r#"{"openapi":"3.1.0","info":{"title":"shop","version":"1"},"paths":{}}"#;
+pub const SHOP_OPENAPI: &str =
+    r#"{"openapi":"3.1.0","info":{"title":"shop","version":"1"},"paths":{}}"#;
 
 impl Model for ShopModel {
     const PROJECT: &'static str = "shop";
@@ -57,8 +61,13 @@ impl Model for ShopModel {
                         None => errors.push(error("/items", "type", "items must be an array")),
                         Some(items) => {
                             for (i, item) in items.iter().enumerate() {
-                                if !item.get("qty").and_then(Value::as_i64).is_some_and(|q| q >= 1) {
-                                    errors.push(error(&format!("/items/{i}/qty"), "min", "qty must be an integer of at least 1"));
+                                let qty = item.get("qty").and_then(Value::as_i64);
+                                if qty.is_none_or(|q| q < 1) {
+                                    errors.push(error(
+                                        &format!("/items/{i}/qty"),
+                                        "min",
+                                        "qty must be an integer of at least 1",
+                                    ));
                                 }
                             }
                         }
@@ -105,22 +114,42 @@ impl Model for EventModel {
 
 fn parse(body: &[u8]) -> Result<Value, Rejection> {
     let value: Value = serde_json::from_slice(body).map_err(|e| {
-        Rejection::Malformed(SyntaxError { line: e.line(), column: e.column(), message: e.to_string() })
+        Rejection::Malformed(SyntaxError {
+            line: e.line(),
+            column: e.column(),
+            message: e.to_string(),
+        })
     })?;
     if !value.is_object() {
-        return Err(Rejection::Malformed(SyntaxError { line: 1, column: 1, message: "expected a JSON object".into() }));
+        return Err(Rejection::Malformed(SyntaxError {
+            line: 1,
+            column: 1,
+            message: "expected a JSON object".into(),
+        }));
     }
     Ok(value)
 }
 
 fn require_string(value: &Value, field: &str, errors: &mut Vec<FieldError>) {
     match value.get(field) {
-        None | Some(Value::Null) => errors.push(error(&format!("/{field}"), "required", &format!("{field} is required"))),
+        None | Some(Value::Null) => errors.push(error(
+            &format!("/{field}"),
+            "required",
+            &format!("{field} is required"),
+        )),
         Some(Value::String(_)) => {}
-        Some(_) => errors.push(error(&format!("/{field}"), "type", &format!("{field} must be a string"))),
+        Some(_) => errors.push(error(
+            &format!("/{field}"),
+            "type",
+            &format!("{field} must be a string"),
+        )),
     }
 }
 
 fn error(path: &str, rule: &'static str, message: &str) -> FieldError {
-    FieldError { path: path.to_owned(), rule, message: message.to_owned() }
+    FieldError {
+        path: path.to_owned(),
+        rule,
+        message: message.to_owned(),
+    }
 }

@@ -19,9 +19,14 @@ impl NatsServer {
     /// accepts connections.
     pub fn start() -> Self {
         let port = free_port();
-        let store = std::env::temp_dir().join(format!("nomnom-api-nats-{}", uuid::Uuid::new_v4().simple()));
+        let store =
+            std::env::temp_dir().join(format!("nomnom-api-nats-{}", uuid::Uuid::new_v4().simple()));
         std::fs::create_dir_all(&store).expect("create the NATS storage folder");
-        let mut server = Self { port, store, child: None };
+        let mut server = Self {
+            port,
+            store,
+            child: None,
+        };
         server.restart();
         server
     }
@@ -43,7 +48,14 @@ impl NatsServer {
     pub fn restart(&mut self) {
         assert!(self.child.is_none(), "server already running");
         let child = Command::new(NATS_SERVER)
-            .args(["-a", "127.0.0.1", "-p", &self.port.to_string(), "-js", "-sd"])
+            .args([
+                "-a",
+                "127.0.0.1",
+                "-p",
+                &self.port.to_string(),
+                "-js",
+                "-sd",
+            ])
             .arg(&self.store)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -52,7 +64,11 @@ impl NatsServer {
         self.child = Some(child);
         let deadline = Instant::now() + Duration::from_secs(10);
         while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
-            assert!(Instant::now() < deadline, "nats-server did not listen on port {} within 10s", self.port);
+            assert!(
+                Instant::now() < deadline,
+                "nats-server did not listen on port {} within 10s",
+                self.port
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
     }
