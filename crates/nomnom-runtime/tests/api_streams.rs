@@ -161,3 +161,22 @@ async fn an_unreachable_server_is_a_clear_start_up_error() {
     assert!(matches!(err, NatsError::Connect { .. }), "{err}");
     assert!(err.to_string().contains(&port.to_string()), "{err}");
 }
+
+#[tokio::test]
+async fn the_api_and_the_worker_may_start_at_the_same_moment() {
+    let name = unique("RACE");
+    let js = jetstream().await;
+    let starts = (0..4).map(|_| NatsClient::connect(config(&name, &[]), &["Order"]));
+    for result in futures_util::future::join_all(starts).await {
+        assert!(result.is_ok(), "{:?}", result.err().map(|e| e.to_string()));
+    }
+    let info = js
+        .get_stream(&name)
+        .await
+        .expect("stream")
+        .get_info()
+        .await
+        .expect("info");
+    assert_eq!(info.config.discard, DiscardPolicy::New);
+    cleanup(&js, &[&name, &format!("{name}_DLQ")]).await;
+}

@@ -62,7 +62,23 @@ pub async fn ensure_streams(js: &jetstream::Context, config: &NatsConfig) -> Res
 }
 
 /// Creates `desired`, or checks the existing stream of that name and updates what differs.
+///
+/// When another process (the worker starting next to the API) creates the stream between
+/// our check and our create, the check runs once more against what it created.
 pub async fn ensure_stream(js: &jetstream::Context, desired: Config) -> Result<(), NatsError> {
+    match ensure_stream_once(js, &desired).await {
+        Err(NatsError::Stream { reason, .. }) if reason == CREATED_CONCURRENTLY => {
+            ensure_stream_once(js, &desired).await
+        }
+        other => other,
+    }
+}
+
+/// The reason given when a create lost a race with another process.
+const CREATED_CONCURRENTLY: &str = "created concurrently by another process";
+
+async fn ensure_stream_once(js: &jetstream::Context, desired: &Config) -> Result<(), NatsError> {
+    let desired = desired.clone();
     let name = desired.name.clone();
     let stream_error = |reason: String| NatsError::Stream {
         stream: name.clone(),
@@ -99,12 +115,19 @@ pub async fn ensure_stream(js: &jetstream::Context, desired: Config) -> Result<(
                 tracing::info!(stream = %name, subjects = ?desired.subjects, "creating stream");
                 match js.create_stream(desired.clone()).await {
                     Ok(_) => Ok(()),
+                    Err(err) if is_name_taken(&err) => {
+                        Err(stream_error(CREATED_CONCURRENTLY.to_owned()))
+                    }
                     Err(err) => Err(create_error(js, &desired, err).await),
                 }
             }
             _ => Err(stream_error(format!("cannot read the stream: {err}"))),
         },
     }
+}
+
+fn is_name_taken(err: &async_nats::jetstream::context::CreateStreamError) -> bool {
+    matches!(err.kind(), CreateStreamErrorKind::JetStream(e) if e.error_code() == ErrorCode::STREAM_NAME_EXIST)
 }
 
 fn check_immutable(current: &Config, desired: &Config) -> Result<(), NatsError> {
