@@ -153,3 +153,52 @@ async fn a_full_stream_refuses_new_messages_and_drops_none() {
     assert_eq!(batch.status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(batch.json["type"], "urn:nomnom:problem:stream-full");
 }
+
+#[tokio::test]
+async fn an_unanswered_publish_times_out_with_503_not_a_hang() {
+    let server = NatsServer::start();
+    let app = TestApp::spawn_with::<ShopModel>(
+        AppOptions {
+            nats_url: server.url(),
+            ..AppOptions::default()
+        }
+        .var("NATS_PUBLISH_TIMEOUT", "1s"),
+    )
+    .await;
+    let key = [("idempotency-key", "frozen-1")];
+    server.pause();
+    let started = std::time::Instant::now();
+    let frozen = app
+        .post_message("/ingest/message?entity=Order", &order(1), &key)
+        .await;
+    let waited = started.elapsed();
+    server.resume();
+    assert_eq!(
+        frozen.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{:?}",
+        frozen.json
+    );
+    assert_eq!(frozen.json["type"], "urn:nomnom:problem:stream-unavailable");
+    assert!(frozen.header("retry-after").is_some());
+    assert!(
+        waited < Duration::from_secs(3),
+        "answered after {waited:?}, bounded by NATS_PUBLISH_TIMEOUT"
+    );
+
+    // The client retries with the same key: whether or not the first attempt was stored
+    // late, exactly one copy ends up in the stream and the answer names it.
+    let retry = wait_for("a 202 for the retry", Duration::from_secs(10), || async {
+        let r = app
+            .post_message("/ingest/message?entity=Order", &order(1), &key)
+            .await;
+        (r.status == StatusCode::ACCEPTED).then_some(r)
+    })
+    .await;
+    let stored = app.stored().await;
+    assert_eq!(stored.len(), 1, "one copy");
+    assert_eq!(
+        stored[0].1.message_id.to_string(),
+        retry.json["message_id"].as_str().unwrap_or_default()
+    );
+}

@@ -9,6 +9,7 @@ use axum::http::StatusCode;
 use nomnom_runtime::config::Env;
 use support_api::app::{connect, AppOptions, TestApp};
 use support_api::model::ShopModel;
+use support_api::pg_server::PgServer;
 use support_api::{unique, wait_for, SHARED_NATS, SHARED_PG};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -268,4 +269,78 @@ async fn http(port: u16, request: &str) -> Option<String> {
         .ok()?
         .ok()?;
     String::from_utf8(response).ok().filter(|r| !r.is_empty())
+}
+
+#[tokio::test]
+async fn statuses_recorded_while_postgres_was_down_appear_once_it_is_back() {
+    let mut pg = PgServer::start();
+    let app = TestApp::spawn_with::<ShopModel>(AppOptions {
+        database_url: Some(pg.url()),
+        ..AppOptions::default()
+    })
+    .await;
+    pg.stop();
+    let mut uris = Vec::new();
+    for i in 0..3 {
+        let r = app
+            .post_message(
+                "/ingest/message?entity=Customer",
+                &format!(r#"{{"name": "c{i}"}}"#),
+                &[],
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::ACCEPTED,
+            "ingestion does not wait on PostgreSQL"
+        );
+        uris.push(format!(
+            "/ingest/status/{}",
+            r.json["message_id"].as_str().unwrap_or_default()
+        ));
+    }
+    assert_eq!(
+        app.get(&uris[0]).await.status,
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+    pg.restart();
+    for uri in &uris {
+        let status = wait_for(
+            "the buffered accepted rows",
+            Duration::from_secs(20),
+            || async {
+                let r = app.get(uri).await;
+                (r.status == StatusCode::OK).then_some(r)
+            },
+        )
+        .await;
+        assert_eq!(status.json["status"], "accepted");
+        assert_eq!(status.json["entity_type"], "Customer");
+    }
+    assert_eq!(app.state.recorder.dropped(), 0);
+}
+
+#[tokio::test]
+async fn a_full_status_buffer_drops_and_counts_instead_of_blocking() {
+    let database = nomnom_runtime::config::DatabaseConfig::from(&Env::from_pairs([(
+        "DATABASE_URL",
+        "postgres://postgres@127.0.0.1:1/nowhere",
+    )]))
+    .expect("config");
+    let (recorder, task) =
+        nomnom_runtime::status::StatusRecorder::spawn(database.pool(Duration::from_millis(200)), 2);
+    // The current-thread runtime does not run the writer until we yield: two fit, three drop.
+    for _ in 0..5 {
+        recorder.record(nomnom_runtime::status::AcceptedMessage {
+            message_id: uuid::Uuid::now_v7(),
+            entity_type: "Order".into(),
+            received_at: chrono::Utc::now(),
+        });
+    }
+    assert_eq!(recorder.dropped(), 3);
+    drop(recorder);
+    // With the database still unreachable the writer gives up at shutdown within its deadline.
+    let started = std::time::Instant::now();
+    task.finish(Duration::from_secs(10)).await;
+    assert!(started.elapsed() < Duration::from_secs(10));
 }
