@@ -77,3 +77,27 @@ impl DatabaseConfig {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_and_errors() {
+        let c = DatabaseConfig::from(&Env::from_pairs::<&str, &str>([])).expect("defaults");
+        assert_eq!(c.max_connections, 8);
+        assert_eq!(c.pg.get_dbname(), Some("postgres"));
+        let err = DatabaseConfig::from(&Env::from_pairs([(
+            "DATABASE_URL",
+            "postgres://u:secret@h:notaport/db",
+        )]))
+        .expect_err("bad port");
+        assert_eq!(err.name, "DATABASE_URL");
+        assert!(
+            !err.to_string().contains("secret"),
+            "the URL is a secret: {err}"
+        );
+        let debug = format!("{c:?}");
+        assert!(debug.contains("max_connections"));
+    }
+}

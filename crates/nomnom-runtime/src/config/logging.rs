@@ -25,3 +25,16 @@ pub fn init(env: &Env) -> Result<(), ConfigError> {
     };
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unknown_format_or_filter_is_a_start_up_error() {
+        let err = init(&Env::from_pairs([("LOG_FORMAT", "xml")])).expect_err("format");
+        assert_eq!(err.name, "LOG_FORMAT");
+        let err = init(&Env::from_pairs([("RUST_LOG", "info,[")])).expect_err("filter");
+        assert_eq!(err.name, "RUST_LOG");
+    }
+}
