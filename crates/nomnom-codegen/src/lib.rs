@@ -14,6 +14,7 @@
 mod cargo;
 mod deploy;
 mod emit;
+mod helm;
 mod literal;
 mod openapi;
 mod readme;
@@ -23,6 +24,8 @@ mod sql;
 mod tree;
 pub mod types;
 mod yaml;
+
+pub use helm::{chart_files, CHART_MANAGED_ENV};
 
 pub use tree::FileTree;
 
@@ -47,6 +50,9 @@ pub fn generate(project: &Project) -> Result<FileTree, GenerateError> {
     tree.insert("openapi.json", openapi::document(project));
     deploy::files(project, &mut tree);
     tree.insert("README.md", readme::readme(project));
+    for (path, contents) in chart_files(project) {
+        tree.insert(path, contents);
+    }
     Ok(tree)
 }
 
