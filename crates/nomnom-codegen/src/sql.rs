@@ -166,8 +166,10 @@ pub fn insert_statement(project: &Project, entity: &Entity) -> Result<String, Ge
         .collect();
     let conflict = if entity.is_keyed() {
         let key: Vec<String> = entity.key.iter().map(|k| sql_ident(k)).collect();
+        // Rows go in `_id` order (derived from the key), so concurrent writers lock the
+        // same keys in the same order instead of deadlocking each other.
         format!(
-            "ON CONFLICT ({}) DO UPDATE SET {}",
+            "ORDER BY 1 ON CONFLICT ({}) DO UPDATE SET {}",
             key.join(", "),
             updates.join(", ")
         )

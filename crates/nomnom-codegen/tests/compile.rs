@@ -89,3 +89,13 @@ fn web_analytics_compiles_lints_and_passes_its_checks() {
         include_str!("generated/web_analytics.rs"),
     );
 }
+
+#[test]
+fn adversarial_names_compile_lint_and_pass_their_checks() {
+    let yaml = include_str!("fixtures/adversarial.yaml");
+    let project = match nomnom_spec::load_str(yaml, "adversarial.yaml") {
+        Ok(loaded) => loaded.project,
+        Err(e) => panic!("the adversarial model does not load: {e:?}"),
+    };
+    build_lint_and_check(&project, include_str!("generated/edge_cases.rs"));
+}

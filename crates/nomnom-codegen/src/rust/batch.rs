@@ -13,7 +13,7 @@ use crate::{sql, GenerateError};
 
 /// The `Batch` field holding an entity's rows.
 fn rows_field(entity: &Entity) -> Ident {
-    ident_plain(&names::snake_case(&entity.name))
+    ident_plain(&format!("{}_rows", names::snake_case(&entity.name)))
 }
 
 fn rows_type(entity: &Entity) -> Ident {

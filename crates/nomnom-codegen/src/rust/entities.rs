@@ -148,10 +148,15 @@ fn entity_items(project: &Project, entity: &Entity) -> Result<TokenStream, Gener
         " Reads one `{}` from the JSON object at `json_path`, recording every field error; `None` when any field failed.",
         entity.name
     );
-    let (obj, path) = if reads_body {
-        (quote!(json_object), quote!(json_path))
+    // An entity made only of parent values reads nothing from its object.
+    let (obj, path, errors) = if reads_body {
+        (quote!(json_object), quote!(json_path), quote!(field_errors))
     } else {
-        (quote!(_json_object), quote!(_json_path))
+        (
+            quote!(_json_object),
+            quote!(_json_path),
+            quote!(_field_errors),
+        )
     };
     Ok(quote! {
         #(#statics)*
@@ -167,7 +172,7 @@ fn entity_items(project: &Project, entity: &Entity) -> Result<TokenStream, Gener
             pub fn read(
                 #obj: &json::Object<'_>,
                 #path: &str,
-                field_errors: &mut Vec<FieldError>
+                #errors: &mut Vec<FieldError>
                 #(, #params)*
             ) -> Option<Self> {
                 #(#reads)*

@@ -62,7 +62,7 @@ struct OrderRows {
 }
 impl OrderRows {
     /// The statement writing every row at once.
-    const INSERT: &'static str = "INSERT INTO orders (_id, _message_id, order_key, customer_key, order_status, total_price, order_date, order_priority, clerk, ship_priority, comment) SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::numeric[], $7::date[], $8::text[], $9::text[], $10::int8[], $11::text[]) ON CONFLICT (order_key) DO UPDATE SET _message_id = EXCLUDED._message_id, customer_key = EXCLUDED.customer_key, order_status = EXCLUDED.order_status, total_price = EXCLUDED.total_price, order_date = EXCLUDED.order_date, order_priority = EXCLUDED.order_priority, clerk = EXCLUDED.clerk, ship_priority = EXCLUDED.ship_priority, comment = EXCLUDED.comment, _ingested_at = now()";
+    const INSERT: &'static str = "INSERT INTO orders (_id, _message_id, order_key, customer_key, order_status, total_price, order_date, order_priority, clerk, ship_priority, comment) SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::numeric[], $7::date[], $8::text[], $9::text[], $10::int8[], $11::text[]) ORDER BY 1 ON CONFLICT (order_key) DO UPDATE SET _message_id = EXCLUDED._message_id, customer_key = EXCLUDED.customer_key, order_status = EXCLUDED.order_status, total_price = EXCLUDED.total_price, order_date = EXCLUDED.order_date, order_priority = EXCLUDED.order_priority, clerk = EXCLUDED.clerk, ship_priority = EXCLUDED.ship_priority, comment = EXCLUDED.comment, _ingested_at = now()";
     /// Adds a row, replacing an earlier one with the same `_id`.
     fn push(
         &mut self,
@@ -174,7 +174,7 @@ struct OrderLineItemRows {
 }
 impl OrderLineItemRows {
     /// The statement writing every row at once.
-    const INSERT: &'static str = "INSERT INTO order_line_items (_id, _message_id, _parent_id, order_key, line_number, part_key, supplier_key, quantity, extended_price, discount, tax, return_flag, line_status, ship_date, commit_date, receipt_date) SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::int8[], $6::text[], $7::text[], $8::int8[], $9::float8[], $10::float8[], $11::float8[], $12::text[], $13::text[], $14::date[], $15::date[], $16::date[]) ON CONFLICT (order_key, line_number) DO UPDATE SET _message_id = EXCLUDED._message_id, _parent_id = EXCLUDED._parent_id, part_key = EXCLUDED.part_key, supplier_key = EXCLUDED.supplier_key, quantity = EXCLUDED.quantity, extended_price = EXCLUDED.extended_price, discount = EXCLUDED.discount, tax = EXCLUDED.tax, return_flag = EXCLUDED.return_flag, line_status = EXCLUDED.line_status, ship_date = EXCLUDED.ship_date, commit_date = EXCLUDED.commit_date, receipt_date = EXCLUDED.receipt_date, _ingested_at = now()";
+    const INSERT: &'static str = "INSERT INTO order_line_items (_id, _message_id, _parent_id, order_key, line_number, part_key, supplier_key, quantity, extended_price, discount, tax, return_flag, line_status, ship_date, commit_date, receipt_date) SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::int8[], $6::text[], $7::text[], $8::int8[], $9::float8[], $10::float8[], $11::float8[], $12::text[], $13::text[], $14::date[], $15::date[], $16::date[]) ORDER BY 1 ON CONFLICT (order_key, line_number) DO UPDATE SET _message_id = EXCLUDED._message_id, _parent_id = EXCLUDED._parent_id, part_key = EXCLUDED.part_key, supplier_key = EXCLUDED.supplier_key, quantity = EXCLUDED.quantity, extended_price = EXCLUDED.extended_price, discount = EXCLUDED.discount, tax = EXCLUDED.tax, return_flag = EXCLUDED.return_flag, line_status = EXCLUDED.line_status, ship_date = EXCLUDED.ship_date, commit_date = EXCLUDED.commit_date, receipt_date = EXCLUDED.receipt_date, _ingested_at = now()";
     /// Adds a row, replacing an earlier one with the same `_id`.
     fn push(
         &mut self,
@@ -277,8 +277,8 @@ pub struct Batch {
     /// Root record `_id` → the slot of the record that currently owns it.
     roots: HashMap<Uuid, usize>,
     next_root: usize,
-    order: OrderRows,
-    order_line_item: OrderLineItemRows,
+    order_rows: OrderRows,
+    order_line_item_rows: OrderLineItemRows,
 }
 impl Batch {
     /// Starts a root record; a previous record with the same `_id` in this batch is
@@ -287,8 +287,8 @@ impl Batch {
         let slot = self.next_root;
         self.next_root += 1;
         if let Some(previous) = self.roots.insert(id, slot) {
-            self.order.drop_root(previous);
-            self.order_line_item.drop_root(previous);
+            self.order_rows.drop_root(previous);
+            self.order_line_item_rows.drop_root(previous);
         }
         slot
     }
@@ -312,7 +312,7 @@ impl Batch {
         id: Uuid,
         record: &entities::Order,
     ) {
-        self.order.push(root, id, message_id, record);
+        self.order_rows.push(root, id, message_id, record);
         for (i, item) in record.line_items.iter().enumerate() {
             let item_path = format!("{path}/line_items/{i}");
             let item_id = Self::order_line_item_id(message_id, &item_path, item);
@@ -338,17 +338,17 @@ impl Batch {
         id: Uuid,
         record: &entities::OrderLineItem,
     ) {
-        self.order_line_item.push(root, id, message_id, parent_id, record);
+        self.order_line_item_rows.push(root, id, message_id, parent_id, record);
     }
 }
 impl ::nomnom_runtime::model::RowBatch for Batch {
     fn row_count(&self) -> usize {
-        self.order.id.len() + self.order_line_item.id.len()
+        self.order_rows.id.len() + self.order_line_item_rows.id.len()
     }
     async fn write<'a>(&'a self, tx: &'a Transaction<'a>) -> Result<u64, Error> {
         let mut rows = 0;
-        rows += self.order.write(tx).await?;
-        rows += self.order_line_item.write(tx, &self.order.id).await?;
+        rows += self.order_rows.write(tx).await?;
+        rows += self.order_line_item_rows.write(tx, &self.order_rows.id).await?;
         Ok(rows)
     }
 }

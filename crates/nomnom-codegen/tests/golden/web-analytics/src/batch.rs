@@ -79,7 +79,7 @@ struct PageViewRows {
 }
 impl PageViewRows {
     /// The statement writing every row at once.
-    const INSERT: &'static str = "INSERT INTO page_views (_id, _message_id, view_id, session_id, url, referrer, is_bot, viewed_at, duration_ms, user_agent, screen_width, properties, \"type\", \"order\", \"select\", score) SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::bool[], $8::timestamptz[], $9::int8[], $10::text[], $11::int8[], $12::jsonb[], $13::text[], $14::int8[], $15::text[], $16::numeric[]) ON CONFLICT (view_id) DO UPDATE SET _message_id = EXCLUDED._message_id, session_id = EXCLUDED.session_id, url = EXCLUDED.url, referrer = EXCLUDED.referrer, is_bot = EXCLUDED.is_bot, viewed_at = EXCLUDED.viewed_at, duration_ms = EXCLUDED.duration_ms, user_agent = EXCLUDED.user_agent, screen_width = EXCLUDED.screen_width, properties = EXCLUDED.properties, \"type\" = EXCLUDED.\"type\", \"order\" = EXCLUDED.\"order\", \"select\" = EXCLUDED.\"select\", score = EXCLUDED.score, _ingested_at = now()";
+    const INSERT: &'static str = "INSERT INTO page_views (_id, _message_id, view_id, session_id, url, referrer, is_bot, viewed_at, duration_ms, user_agent, screen_width, properties, \"type\", \"order\", \"select\", score) SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::bool[], $8::timestamptz[], $9::int8[], $10::text[], $11::int8[], $12::jsonb[], $13::text[], $14::int8[], $15::text[], $16::numeric[]) ORDER BY 1 ON CONFLICT (view_id) DO UPDATE SET _message_id = EXCLUDED._message_id, session_id = EXCLUDED.session_id, url = EXCLUDED.url, referrer = EXCLUDED.referrer, is_bot = EXCLUDED.is_bot, viewed_at = EXCLUDED.viewed_at, duration_ms = EXCLUDED.duration_ms, user_agent = EXCLUDED.user_agent, screen_width = EXCLUDED.screen_width, properties = EXCLUDED.properties, \"type\" = EXCLUDED.\"type\", \"order\" = EXCLUDED.\"order\", \"select\" = EXCLUDED.\"select\", score = EXCLUDED.score, _ingested_at = now()";
     /// Adds a row, replacing an earlier one with the same `_id`.
     fn push(
         &mut self,
@@ -386,7 +386,7 @@ struct SessionRows {
 }
 impl SessionRows {
     /// The statement writing every row at once.
-    const INSERT: &'static str = "INSERT INTO sessions (_id, _message_id, session_id, started_at, ended_at, landing_date, country, bounced, attributes, revenue) SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::timestamptz[], $5::timestamptz[], $6::date[], $7::text[], $8::bool[], $9::jsonb[], $10::numeric[]) ON CONFLICT (session_id) DO UPDATE SET _message_id = EXCLUDED._message_id, started_at = EXCLUDED.started_at, ended_at = EXCLUDED.ended_at, landing_date = EXCLUDED.landing_date, country = EXCLUDED.country, bounced = EXCLUDED.bounced, attributes = EXCLUDED.attributes, revenue = EXCLUDED.revenue, _ingested_at = now()";
+    const INSERT: &'static str = "INSERT INTO sessions (_id, _message_id, session_id, started_at, ended_at, landing_date, country, bounced, attributes, revenue) SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::timestamptz[], $5::timestamptz[], $6::date[], $7::text[], $8::bool[], $9::jsonb[], $10::numeric[]) ORDER BY 1 ON CONFLICT (session_id) DO UPDATE SET _message_id = EXCLUDED._message_id, started_at = EXCLUDED.started_at, ended_at = EXCLUDED.ended_at, landing_date = EXCLUDED.landing_date, country = EXCLUDED.country, bounced = EXCLUDED.bounced, attributes = EXCLUDED.attributes, revenue = EXCLUDED.revenue, _ingested_at = now()";
     /// Adds a row, replacing an earlier one with the same `_id`.
     fn push(
         &mut self,
@@ -538,11 +538,11 @@ pub struct Batch {
     /// Root record `_id` → the slot of the record that currently owns it.
     roots: HashMap<Uuid, usize>,
     next_root: usize,
-    page_view: PageViewRows,
-    interaction: InteractionRows,
-    element_hit: ElementHitRows,
-    session: SessionRows,
-    client_error: ClientErrorRows,
+    page_view_rows: PageViewRows,
+    interaction_rows: InteractionRows,
+    element_hit_rows: ElementHitRows,
+    session_rows: SessionRows,
+    client_error_rows: ClientErrorRows,
 }
 impl Batch {
     /// Starts a root record; a previous record with the same `_id` in this batch is
@@ -551,11 +551,11 @@ impl Batch {
         let slot = self.next_root;
         self.next_root += 1;
         if let Some(previous) = self.roots.insert(id, slot) {
-            self.page_view.drop_root(previous);
-            self.interaction.drop_root(previous);
-            self.element_hit.drop_root(previous);
-            self.session.drop_root(previous);
-            self.client_error.drop_root(previous);
+            self.page_view_rows.drop_root(previous);
+            self.interaction_rows.drop_root(previous);
+            self.element_hit_rows.drop_root(previous);
+            self.session_rows.drop_root(previous);
+            self.client_error_rows.drop_root(previous);
         }
         slot
     }
@@ -583,7 +583,7 @@ impl Batch {
         id: Uuid,
         record: &entities::PageView,
     ) {
-        self.page_view.push(root, id, message_id, record);
+        self.page_view_rows.push(root, id, message_id, record);
         for (i, item) in record.interactions.iter().enumerate() {
             let item_path = format!("{path}/interactions/{i}");
             let item_id = Self::interaction_id(message_id, &item_path, item);
@@ -609,7 +609,7 @@ impl Batch {
         id: Uuid,
         record: &entities::Interaction,
     ) {
-        self.interaction.push(root, id, message_id, parent_id, record);
+        self.interaction_rows.push(root, id, message_id, parent_id, record);
         for (i, item) in record.hits.iter().enumerate() {
             let item_path = format!("{path}/hits/{i}");
             let item_id = Self::element_hit_id(message_id, &item_path, item);
@@ -635,7 +635,7 @@ impl Batch {
         id: Uuid,
         record: &entities::ElementHit,
     ) {
-        self.element_hit.push(root, id, message_id, parent_id, record);
+        self.element_hit_rows.push(root, id, message_id, parent_id, record);
     }
     /// The `_id` of a `Session` row at `path` in message `message_id`.
     fn session_id(message_id: Uuid, path: &str, record: &entities::Session) -> Uuid {
@@ -657,7 +657,7 @@ impl Batch {
         id: Uuid,
         record: &entities::Session,
     ) {
-        self.session.push(root, id, message_id, record);
+        self.session_rows.push(root, id, message_id, record);
     }
     /// The `_id` of a `ClientError` row at `path` in message `message_id`.
     fn client_error_id(
@@ -687,21 +687,22 @@ impl Batch {
         id: Uuid,
         record: &entities::ClientError,
     ) {
-        self.client_error.push(root, id, message_id, record);
+        self.client_error_rows.push(root, id, message_id, record);
     }
 }
 impl ::nomnom_runtime::model::RowBatch for Batch {
     fn row_count(&self) -> usize {
-        self.page_view.id.len() + self.interaction.id.len() + self.element_hit.id.len()
-            + self.session.id.len() + self.client_error.id.len()
+        self.page_view_rows.id.len() + self.interaction_rows.id.len()
+            + self.element_hit_rows.id.len() + self.session_rows.id.len()
+            + self.client_error_rows.id.len()
     }
     async fn write<'a>(&'a self, tx: &'a Transaction<'a>) -> Result<u64, Error> {
         let mut rows = 0;
-        rows += self.page_view.write(tx).await?;
-        rows += self.interaction.write(tx, &self.page_view.id).await?;
-        rows += self.element_hit.write(tx).await?;
-        rows += self.session.write(tx).await?;
-        rows += self.client_error.write(tx).await?;
+        rows += self.page_view_rows.write(tx).await?;
+        rows += self.interaction_rows.write(tx, &self.page_view_rows.id).await?;
+        rows += self.element_hit_rows.write(tx).await?;
+        rows += self.session_rows.write(tx).await?;
+        rows += self.client_error_rows.write(tx).await?;
         Ok(rows)
     }
 }
