@@ -28,8 +28,15 @@ fn add_fn(entity: &Entity) -> Ident {
     ident_plain(&format!("add_{}", names::snake_case(&entity.name)))
 }
 
+/// `id_of_<entity>`. Batch methods come in three families with distinct prefixes
+/// (`add_`, `id_of_`, `push_`), so no two entity names can produce the same method.
 fn id_fn(entity: &Entity) -> Ident {
-    ident_plain(&format!("{}_id", names::snake_case(&entity.name)))
+    ident_plain(&format!("id_of_{}", names::snake_case(&entity.name)))
+}
+
+/// `push_<root>`: appends a whole message of a root entity.
+pub fn push_fn(entity: &Entity) -> Ident {
+    ident_plain(&format!("push_{}", names::snake_case(&entity.name)))
 }
 
 /// `true` when the parent of `entity` is keyed: its children are replaced on re-ingest.
@@ -190,7 +197,7 @@ pub fn file(project: &Project) -> Result<TokenStream, GenerateError> {
     })
 }
 
-/// `Batch::add_<entity>` (and `<entity>_id`, and `add_<root>_record` for roots).
+/// `Batch::add_<entity>` (and `id_of_<entity>`, and `push_<root>` for roots).
 fn adder(project: &Project, entity: &Entity) -> Result<TokenStream, GenerateError> {
     let ty = type_ident(&entity.name);
     let add = add_fn(entity);
@@ -261,7 +268,7 @@ fn adder(project: &Project, entity: &Entity) -> Result<TokenStream, GenerateErro
     let root_add = if is_child {
         quote!()
     } else {
-        let radd = ident_plain(&format!("add_{}_record", names::snake_case(&entity.name)));
+        let radd = push_fn(entity);
         let doc = format!(
             " Appends a `{}` message (the record and all its children).",
             entity.name

@@ -58,7 +58,7 @@ pub fn file(project: &Project) -> Result<TokenStream, GenerateError> {
     Ok(quote! {
         #![doc = #doc]
         use ::nomnom_runtime::json::{self, field};
-        use ::nomnom_runtime::model::FieldError;
+        use ::nomnom_runtime::model;
         #(#items)*
     })
 }
@@ -112,7 +112,7 @@ fn entity_items(project: &Project, entity: &Entity) -> Result<TokenStream, Gener
                         &field::Loc::new(json_path, #rel),
                         #nullable,
                         field_errors,
-                        |json_object: &json::Object<'_>, json_path: &str, field_errors: &mut Vec<FieldError>| {
+                        |json_object: &json::Object<'_>, json_path: &str, field_errors: &mut Vec<model::FieldError>| {
                             #child_ty::read(json_object, json_path, field_errors #(, #args)*)
                         },
                     );
@@ -172,7 +172,7 @@ fn entity_items(project: &Project, entity: &Entity) -> Result<TokenStream, Gener
             pub fn read(
                 #obj: &json::Object<'_>,
                 #path: &str,
-                #errors: &mut Vec<FieldError>
+                #errors: &mut Vec<model::FieldError>
                 #(, #params)*
             ) -> Option<Self> {
                 #(#reads)*
@@ -286,7 +286,7 @@ fn scalar_reader(
         return Ok(reader);
     }
     Ok(quote! {
-        |value: &json::Value<'_>, loc: &field::Loc<'_>, errors: &mut Vec<FieldError>| {
+        |value: &json::Value<'_>, loc: &field::Loc<'_>, errors: &mut Vec<model::FieldError>| {
             let value = #reader(value, loc, errors)?;
             let ok = #(#checks)&*;
             ok.then_some(value)

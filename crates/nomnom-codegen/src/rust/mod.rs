@@ -2,7 +2,7 @@
 //! `src/batch.rs` (columnar rows and set-based SQL), `src/model.rs` (the `Model` impl) and
 //! the two binaries. Built with `quote!`, checked by `syn`, printed by `prettyplease`.
 
-mod batch;
+pub(crate) mod batch;
 mod entities;
 mod model;
 
@@ -149,10 +149,11 @@ pub fn parent_field<'a>(
     Ok((parent, field))
 }
 
-/// A `SCREAMING_SNAKE` constant name for something of `entity`.`field`.
+/// A `SCREAMING_SNAKE` constant name for something of `entity`.`field`. The parts are
+/// joined by `__`, which snake_case names never contain, so two fields cannot share one.
 pub fn const_ident(entity: &str, field: &str, what: &str) -> Ident {
     ident_plain(&format!(
-        "{}_{}_{}",
+        "{}__{}__{}",
         names::snake_case(entity).to_uppercase(),
         names::snake_case(field).to_uppercase(),
         what

@@ -2,11 +2,10 @@
 //! OpenAPI document together, and the `Record` enum of root entities.
 
 use nomnom_spec::model::Project;
-use nomnom_spec::names;
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{ident_plain, model_type, type_ident};
+use super::{model_type, type_ident};
 
 /// The file.
 pub fn file(project: &Project) -> TokenStream {
@@ -39,7 +38,7 @@ pub fn file(project: &Project) -> TokenStream {
         .iter()
         .map(|e| {
             let t = type_ident(&e.name);
-            let add = ident_plain(&format!("add_{}_record", names::snake_case(&e.name)));
+            let add = super::batch::push_fn(e);
             quote!(Record::#t(record) => batch.#add(message_id, record),)
         })
         .collect();

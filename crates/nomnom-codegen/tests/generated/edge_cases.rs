@@ -97,6 +97,20 @@ async fn count(client: &Client, sql: &str) -> i64 {
 }
 
 #[test]
+fn entities_named_like_generated_types() {
+    let body = br#"{"model": "m", "errors": [{"message": "x", "batch": 1}]}"#;
+    let Ok(Record::Record(record)) = EdgeCasesModel::validate("Record", body) else {
+        panic!("valid Record refused")
+    };
+    assert_eq!(record.errors[0].message, "x");
+    let Err(Rejection::Invalid(errors)) = EdgeCasesModel::validate("Record", br#"{"model": "M", "errors": [{}]}"#) else {
+        panic!("invalid Record accepted")
+    };
+    let got: Vec<(&str, &str)> = errors.iter().map(|e| (e.path.as_str(), e.rule)).collect();
+    assert_eq!(got, [("/model", "pattern"), ("/errors/0/message", "required")]);
+}
+
+#[test]
 fn odd_names_write() {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
     rt.block_on(async {

@@ -293,13 +293,13 @@ impl Batch {
         slot
     }
     /// The `_id` of a `Order` row at `path` in message `message_id`.
-    fn order_id(message_id: Uuid, path: &str, record: &entities::Order) -> Uuid {
+    fn id_of_order(message_id: Uuid, path: &str, record: &entities::Order) -> Uuid {
         let _ = (message_id, path);
         key_id("orders", &[&record.order_key])
     }
     /// Appends a `Order` message (the record and all its children).
-    pub fn add_order_record(&mut self, message_id: Uuid, record: &entities::Order) {
-        let id = Self::order_id(message_id, "", record);
+    pub fn push_order(&mut self, message_id: Uuid, record: &entities::Order) {
+        let id = Self::id_of_order(message_id, "", record);
         let root = self.begin_root(id);
         self.add_order(root, message_id, "", id, record);
     }
@@ -315,12 +315,12 @@ impl Batch {
         self.order_rows.push(root, id, message_id, record);
         for (i, item) in record.line_items.iter().enumerate() {
             let item_path = format!("{path}/line_items/{i}");
-            let item_id = Self::order_line_item_id(message_id, &item_path, item);
+            let item_id = Self::id_of_order_line_item(message_id, &item_path, item);
             self.add_order_line_item(root, message_id, id, &item_path, item_id, item);
         }
     }
     /// The `_id` of a `OrderLineItem` row at `path` in message `message_id`.
-    fn order_line_item_id(
+    fn id_of_order_line_item(
         message_id: Uuid,
         path: &str,
         record: &entities::OrderLineItem,

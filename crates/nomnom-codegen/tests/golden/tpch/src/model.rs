@@ -43,7 +43,7 @@ impl Model for TpchModel {
     }
     fn add_to_batch(batch: &mut Batch, message_id: Uuid, record: &Record) {
         match record {
-            Record::Order(record) => batch.add_order_record(message_id, record),
+            Record::Order(record) => batch.push_order(message_id, record),
         }
     }
 }

@@ -560,17 +560,17 @@ impl Batch {
         slot
     }
     /// The `_id` of a `PageView` row at `path` in message `message_id`.
-    fn page_view_id(message_id: Uuid, path: &str, record: &entities::PageView) -> Uuid {
+    fn id_of_page_view(
+        message_id: Uuid,
+        path: &str,
+        record: &entities::PageView,
+    ) -> Uuid {
         let _ = (message_id, path);
         key_id("page_views", &[&record.view_id])
     }
     /// Appends a `PageView` message (the record and all its children).
-    pub fn add_page_view_record(
-        &mut self,
-        message_id: Uuid,
-        record: &entities::PageView,
-    ) {
-        let id = Self::page_view_id(message_id, "", record);
+    pub fn push_page_view(&mut self, message_id: Uuid, record: &entities::PageView) {
+        let id = Self::id_of_page_view(message_id, "", record);
         let root = self.begin_root(id);
         self.add_page_view(root, message_id, "", id, record);
     }
@@ -586,12 +586,12 @@ impl Batch {
         self.page_view_rows.push(root, id, message_id, record);
         for (i, item) in record.interactions.iter().enumerate() {
             let item_path = format!("{path}/interactions/{i}");
-            let item_id = Self::interaction_id(message_id, &item_path, item);
+            let item_id = Self::id_of_interaction(message_id, &item_path, item);
             self.add_interaction(root, message_id, id, &item_path, item_id, item);
         }
     }
     /// The `_id` of a `Interaction` row at `path` in message `message_id`.
-    fn interaction_id(
+    fn id_of_interaction(
         message_id: Uuid,
         path: &str,
         record: &entities::Interaction,
@@ -612,12 +612,12 @@ impl Batch {
         self.interaction_rows.push(root, id, message_id, parent_id, record);
         for (i, item) in record.hits.iter().enumerate() {
             let item_path = format!("{path}/hits/{i}");
-            let item_id = Self::element_hit_id(message_id, &item_path, item);
+            let item_id = Self::id_of_element_hit(message_id, &item_path, item);
             self.add_element_hit(root, message_id, id, &item_path, item_id, item);
         }
     }
     /// The `_id` of a `ElementHit` row at `path` in message `message_id`.
-    fn element_hit_id(
+    fn id_of_element_hit(
         message_id: Uuid,
         path: &str,
         record: &entities::ElementHit,
@@ -638,13 +638,13 @@ impl Batch {
         self.element_hit_rows.push(root, id, message_id, parent_id, record);
     }
     /// The `_id` of a `Session` row at `path` in message `message_id`.
-    fn session_id(message_id: Uuid, path: &str, record: &entities::Session) -> Uuid {
+    fn id_of_session(message_id: Uuid, path: &str, record: &entities::Session) -> Uuid {
         let _ = (message_id, path);
         key_id("sessions", &[&record.session_id])
     }
     /// Appends a `Session` message (the record and all its children).
-    pub fn add_session_record(&mut self, message_id: Uuid, record: &entities::Session) {
-        let id = Self::session_id(message_id, "", record);
+    pub fn push_session(&mut self, message_id: Uuid, record: &entities::Session) {
+        let id = Self::id_of_session(message_id, "", record);
         let root = self.begin_root(id);
         self.add_session(root, message_id, "", id, record);
     }
@@ -660,7 +660,7 @@ impl Batch {
         self.session_rows.push(root, id, message_id, record);
     }
     /// The `_id` of a `ClientError` row at `path` in message `message_id`.
-    fn client_error_id(
+    fn id_of_client_error(
         message_id: Uuid,
         path: &str,
         record: &entities::ClientError,
@@ -669,12 +669,12 @@ impl Batch {
         row_id(message_id, path)
     }
     /// Appends a `ClientError` message (the record and all its children).
-    pub fn add_client_error_record(
+    pub fn push_client_error(
         &mut self,
         message_id: Uuid,
         record: &entities::ClientError,
     ) {
-        let id = Self::client_error_id(message_id, "", record);
+        let id = Self::id_of_client_error(message_id, "", record);
         let root = self.begin_root(id);
         self.add_client_error(root, message_id, "", id, record);
     }

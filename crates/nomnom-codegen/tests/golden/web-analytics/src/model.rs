@@ -69,11 +69,9 @@ impl Model for WebAnalyticsModel {
     }
     fn add_to_batch(batch: &mut Batch, message_id: Uuid, record: &Record) {
         match record {
-            Record::PageView(record) => batch.add_page_view_record(message_id, record),
-            Record::Session(record) => batch.add_session_record(message_id, record),
-            Record::ClientError(record) => {
-                batch.add_client_error_record(message_id, record)
-            }
+            Record::PageView(record) => batch.push_page_view(message_id, record),
+            Record::Session(record) => batch.push_session(message_id, record),
+            Record::ClientError(record) => batch.push_client_error(message_id, record),
         }
     }
 }
