@@ -501,4 +501,58 @@ mod tests {
             serde_json::json!({"a": [1, 2.5, "s", null, {"b": true}]})
         );
     }
+
+    /// A tiny deterministic generator (xorshift), so the test needs no dependency and
+    /// always explores the same inputs.
+    struct XorShift(u64);
+
+    impl XorShift {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+    }
+
+    #[test]
+    fn arbitrary_bytes_never_panic_and_errors_stay_in_bounds() {
+        const ALPHABET: &[u8] =
+            b"{}[]:,\"\\/ \n\tntrufalse0123456789-+.eEu\x00\x7f\xc3\xa9\xff\xe2\x82";
+        let seed_doc = br#"{"a": [1, -2.5e3, "x\u00e9", true, null, {"b": {}}], "c": "d"}"#;
+        let mut rng = XorShift(0x9E37_79B9_7F4A_7C15);
+        for round in 0..20_000 {
+            let mut body: Vec<u8> = if round % 2 == 0 {
+                // Random bytes from a JSON-ish alphabet.
+                let len = (rng.next() % 64) as usize;
+                (0..len)
+                    .map(|_| ALPHABET[(rng.next() % ALPHABET.len() as u64) as usize])
+                    .collect()
+            } else {
+                // A valid document with a few bytes mutated.
+                let mut doc = seed_doc.to_vec();
+                for _ in 0..(1 + rng.next() % 3) {
+                    let at = (rng.next() % doc.len() as u64) as usize;
+                    doc[at] = ALPHABET[(rng.next() % ALPHABET.len() as u64) as usize];
+                }
+                doc
+            };
+            if round % 7 == 0 {
+                let cut = (rng.next() % (body.len() as u64 + 1)) as usize;
+                body.truncate(cut);
+            }
+            match parse(&body) {
+                Ok(_) => {}
+                Err(e) => {
+                    let lines = 1 + body.iter().filter(|&&b| b == b'\n').count();
+                    assert!(e.line >= 1 && e.line <= lines, "line {} of {lines}", e.line);
+                    assert!(
+                        e.column >= 1 && e.column <= body.len() + 1,
+                        "column {}",
+                        e.column
+                    );
+                }
+            }
+        }
+    }
 }
