@@ -39,6 +39,20 @@ pub fn readme(project: &Project) -> String {
          | `GET /openapi.json` | the API contract (also in `openapi.json`) |\n\n",
         project.roots().next().map(|e| e.name.as_str()).unwrap_or("Entity")
     ));
+    out.push_str(&format!(
+        "## Files\n\n\
+         | path | what |\n|---|---|\n\
+         | `src/entities.rs` | a struct per entity and the validation that reads it from JSON (every field error, with its JSON pointer) |\n\
+         | `src/batch.rs` | columnar rows per table and the set-based SQL that writes a batch |\n\
+         | `src/model.rs` | the `Model` implementation the runtime's API and worker are generic over |\n\
+         | `src/bin/` | `ingestion-api` and `worker`: each one line calling the runtime |\n\
+         | `runtime/` | a copy of `nomnom-runtime` (NATS, HTTP, worker loop, status tracking) |\n\
+         | `migrations/` | the PostgreSQL schema |\n\
+         | `openapi.json` | the API contract, also served at `/openapi.json` |\n\
+         | `.env.example`, `Dockerfile`, `docker-compose.nats.yml` | configuration and a local stack |\n\
+         | `deploy/helm/{}/` | the Helm chart for Kubernetes |\n\n",
+        nomnom_spec::names::k8s_name(&project.name)
+    ));
     out.push_str("## Entities\n\n");
     for entity in &project.entities {
         let role = match &entity.parent {
