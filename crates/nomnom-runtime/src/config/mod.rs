@@ -2,3 +2,4 @@
 //! meaning, in [`variables::ENV_VARS`]; invalid values stop start-up with a clear message.
 
 pub mod variables;
+pub mod worker;
