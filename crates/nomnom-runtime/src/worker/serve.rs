@@ -115,6 +115,9 @@ pub async fn serve<M: Model>(
 
 /// Waits `delay` unless shutdown comes first; `false` on shutdown.
 async fn pause(delay: Duration, shutdown: &mut watch::Receiver<bool>) -> bool {
+    if *shutdown.borrow_and_update() {
+        return false;
+    }
     tokio::select! {
         _ = tokio::time::sleep(delay) => !*shutdown.borrow(),
         _ = shutdown.changed() => false,
@@ -132,10 +135,16 @@ async fn batch_loop<M: Model>(
         if !ctx.gate.wait_open().await {
             break;
         }
-        let fetched = tokio::select! {
-            fetched = next_batch(&consumer, ctx.config.batch_size, ctx.config.batch_wait, idle) => fetched,
-            _ = shutdown.changed() => break,
-        };
+        // Not cancelled by shutdown: messages already delivered to this pull request must
+        // be processed, not left to redelivery. It ends within the batch wait (busy) or the
+        // idle poll.
+        let fetched = next_batch(
+            &consumer,
+            ctx.config.batch_size,
+            ctx.config.batch_wait,
+            idle,
+        )
+        .await;
         match fetched {
             Ok(messages) if messages.is_empty() => idle = true,
             Ok(messages) => {
@@ -167,10 +176,7 @@ async fn legacy_loop<M: Model>(
     mut shutdown: watch::Receiver<bool>,
 ) {
     loop {
-        let fetched = tokio::select! {
-            fetched = super::fetch::fetch(&consumer, LEGACY_BATCH, ctx.config.batch_wait) => fetched,
-            _ = shutdown.changed() => break,
-        };
+        let fetched = super::fetch::fetch(&consumer, LEGACY_BATCH, ctx.config.batch_wait).await;
         if let Ok(messages) = fetched {
             for message in messages {
                 process_batch::<M>(&ctx, vec![message]).await;

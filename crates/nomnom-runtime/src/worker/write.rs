@@ -42,7 +42,9 @@ pub async fn write_isolating<M: Model>(
 ) -> (Vec<WriteOutcome>, u64) {
     let mut outcomes: Vec<Option<WriteOutcome>> = vec![None; items.len()];
     let mut rows = 0;
-    let mut pending: Vec<Range<usize>> = vec![0..items.len()];
+    // A stack of ranges still to write; halves of refused ranges are pushed back.
+    let mut pending: Vec<Range<usize>> = Vec::with_capacity(8);
+    pending.push(0..items.len());
     let mut transient: Option<String> = None;
     while let Some(range) = pending.pop() {
         if range.is_empty() {
