@@ -13,7 +13,9 @@ const PERSISTED: &str = "SELECT count(*) FROM message_status WHERE status = 'per
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn database_outage_mid_run_loses_nothing_and_burns_no_attempts() {
     init_logs();
-    let pg = tokio::task::spawn_blocking(PrivatePg::start).await.expect("start private PostgreSQL");
+    let pg = tokio::task::spawn_blocking(PrivatePg::start)
+        .await
+        .expect("start private PostgreSQL");
     let db = TestDb::create_on(&pg.admin_url(), &pg.base_url()).await;
     let stream = TestStream::create().await;
     // With 4 deliveries at most and a 200 ms..1 s backoff, a worker that kept fetching
@@ -21,12 +23,21 @@ async fn database_outage_mid_run_loses_nothing_and_burns_no_attempts() {
     let worker = RunningWorker::start(config(
         &stream.name,
         &db.url,
-        &[("WORKER_BATCH_SIZE", "20"), ("NATS_MAX_DELIVER", "4"), ("NATS_BACKOFF", "200ms,500ms,1s")],
+        &[
+            ("WORKER_BATCH_SIZE", "20"),
+            ("NATS_MAX_DELIVER", "4"),
+            ("NATS_BACKOFF", "200ms,500ms,1s"),
+        ],
     ));
     for i in 0..100 {
-        stream.publish_order(&order(&format!("A-{i}"), i, 1 + i % 7, None)).await;
+        stream
+            .publish_order(&order(&format!("A-{i}"), i, 1 + i % 7, None))
+            .await;
     }
-    wait_until("first 100 persisted", Duration::from_secs(60), || async { db.poll_count(PERSISTED).await == 100 }).await;
+    wait_until("first 100 persisted", Duration::from_secs(60), || async {
+        db.poll_count(PERSISTED).await == 100
+    })
+    .await;
 
     let pg = tokio::task::spawn_blocking(move || {
         pg.stop_server();
@@ -36,7 +47,9 @@ async fn database_outage_mid_run_loses_nothing_and_burns_no_attempts() {
     .expect("stop PostgreSQL");
     let outage_started = Instant::now();
     for i in 100..250 {
-        stream.publish_order(&order(&format!("A-{i}"), i, 1 + i % 7, None)).await;
+        stream
+            .publish_order(&order(&format!("A-{i}"), i, 1 + i % 7, None))
+            .await;
     }
     // Keep the database down for 12 s while the messages wait in the stream.
     wait_until("the outage lasts 12 s", Duration::from_secs(20), || async {
@@ -50,18 +63,29 @@ async fn database_outage_mid_run_loses_nothing_and_burns_no_attempts() {
     .await
     .expect("restart PostgreSQL");
 
-    wait_until("all 250 persisted after the outage", Duration::from_secs(90), || async {
-        db.poll_count(PERSISTED).await == 250
-    })
+    wait_until(
+        "all 250 persisted after the outage",
+        Duration::from_secs(90),
+        || async { db.poll_count(PERSISTED).await == 250 },
+    )
     .await;
     worker.stop().await;
 
     assert_eq!(db.count("SELECT count(*) FROM orders").await, 250);
     let items: i64 = (0..250).map(|i| 1 + i % 7).sum();
     assert_eq!(db.count("SELECT count(*) FROM order_items").await, items);
-    assert_eq!(db.count("SELECT count(*) FROM message_status WHERE status <> 'persisted'").await, 0);
-    let max_retries = db.count("SELECT max(retry_count)::int8 FROM message_status").await;
-    assert!(max_retries <= 1, "an outage costs a message at most one attempt, saw {max_retries}");
+    assert_eq!(
+        db.count("SELECT count(*) FROM message_status WHERE status <> 'persisted'")
+            .await,
+        0
+    );
+    let max_retries = db
+        .count("SELECT max(retry_count)::int8 FROM message_status")
+        .await;
+    assert!(
+        max_retries <= 1,
+        "an outage costs a message at most one attempt, saw {max_retries}"
+    );
     assert_eq!(stream.dlq_count().await, 0, "nothing dead-lettered");
     let (pending, unacked) = stream.consumer_backlog("workers").await;
     assert_eq!((pending, unacked), (0, 0));
@@ -74,24 +98,42 @@ async fn killed_worker_then_restart_persists_every_message_exactly_once() {
     init_logs();
     let db = TestDb::create().await;
     let stream = TestStream::create().await;
-    let settings = [("WORKER_BATCH_SIZE", "10"), ("NATS_ACK_WAIT", "2s"), ("WORKER_CONCURRENCY", "2")];
+    let settings = [
+        ("WORKER_BATCH_SIZE", "10"),
+        ("NATS_ACK_WAIT", "2s"),
+        ("WORKER_CONCURRENCY", "2"),
+    ];
     let first = RunningWorker::start(config(&stream.name, &db.url, &settings));
     let mut ids = Vec::new();
     for i in 0..600 {
-        ids.push(stream.publish_order(&order(&format!("K-{i}"), i, 1 + i % 7, Some(None))).await);
+        ids.push(
+            stream
+                .publish_order(&order(&format!("K-{i}"), i, 1 + i % 7, Some(None)))
+                .await,
+        );
     }
-    wait_until("some persisted", Duration::from_secs(60), || async { db.poll_count(PERSISTED).await >= 50 }).await;
+    wait_until("some persisted", Duration::from_secs(60), || async {
+        db.poll_count(PERSISTED).await >= 50
+    })
+    .await;
     first.kill();
     let at_kill = db.count(PERSISTED).await;
     assert!(at_kill < 600, "killed mid-stream ({at_kill} persisted)");
 
     let second = RunningWorker::start(config(&stream.name, &db.url, &settings));
-    wait_until("all 600 persisted", Duration::from_secs(90), || async { db.poll_count(PERSISTED).await == 600 }).await;
+    wait_until("all 600 persisted", Duration::from_secs(90), || async {
+        db.poll_count(PERSISTED).await == 600
+    })
+    .await;
     second.stop().await;
 
     assert_eq!(db.count("SELECT count(*) FROM message_status").await, 600);
     assert_eq!(db.count("SELECT count(*) FROM orders").await, 600);
-    assert_eq!(db.count("SELECT count(DISTINCT order_key) FROM orders").await, 600);
+    assert_eq!(
+        db.count("SELECT count(DISTINCT order_key) FROM orders")
+            .await,
+        600
+    );
     let items: i64 = (0..600).map(|i| 1 + i % 7).sum();
     assert_eq!(db.count("SELECT count(*) FROM order_items").await, items);
     let client = db.client().await;
