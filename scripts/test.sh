@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it: formatting, lints with warnings denied, then every test
+# tier (unit, golden snapshots, compiled generated projects, end to end against the real NATS
+# and PostgreSQL, fault and cluster tests) and the benchmark's smoke run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/setup.sh
+
+echo "== cargo fmt --check"
+cargo fmt --all -- --check
+echo "== cargo clippy (warnings denied)"
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+echo "== cargo test"
+cargo test --workspace --quiet -- --test-threads "${NOMNOM_TEST_THREADS:-4}"
