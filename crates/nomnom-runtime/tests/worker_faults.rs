@@ -3,6 +3,7 @@
 
 mod support_worker;
 
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use std::time::{Duration, Instant};
 
 use support_worker::private_pg::PrivatePg;
@@ -104,37 +105,67 @@ async fn killed_worker_then_restart_persists_every_message_exactly_once() {
         ("WORKER_CONCURRENCY", "2"),
     ];
     let first = RunningWorker::start(config(&stream.name, &db.url, &settings));
-    let mut ids = Vec::new();
-    for i in 0..600 {
-        ids.push(
-            stream
-                .publish_order(&order(&format!("K-{i}"), i, 1 + i % 7, Some(None)))
-                .await,
-        );
-    }
+    // A client keeps publishing (at most 5000) while the worker is killed and restarted,
+    // until told to stop after the restart.
+    let stream = std::sync::Arc::new(stream);
+    let published = std::sync::Arc::new(AtomicUsize::new(0));
+    let stop_publishing = std::sync::Arc::new(AtomicBool::new(false));
+    let publisher = {
+        let (stream, published, stop) =
+            (stream.clone(), published.clone(), stop_publishing.clone());
+        tokio::spawn(async move {
+            let mut ids = Vec::new();
+            for i in 0..5000 {
+                if stop.load(SeqCst) {
+                    break;
+                }
+                ids.push(
+                    stream
+                        .publish_order(&order(&format!("K-{i}"), i, 1 + i % 7, Some(None)))
+                        .await,
+                );
+                published.fetch_add(1, SeqCst);
+            }
+            ids
+        })
+    };
     wait_until("some persisted", Duration::from_secs(60), || async {
         db.poll_count(PERSISTED).await >= 50
     })
     .await;
     first.kill();
-    let at_kill = db.count(PERSISTED).await;
-    assert!(at_kill < 600, "killed mid-stream ({at_kill} persisted)");
+    let published_at_kill = published.load(SeqCst);
 
+    // Two workers share the consumer after the restart.
     let second = RunningWorker::start(config(&stream.name, &db.url, &settings));
-    wait_until("all 600 persisted", Duration::from_secs(90), || async {
-        db.poll_count(PERSISTED).await == 600
-    })
+    let third = RunningWorker::start(config(&stream.name, &db.url, &settings));
+    wait_until(
+        "publishing continued after the kill",
+        Duration::from_secs(60),
+        || async { published.load(SeqCst) >= published_at_kill + 100 },
+    )
+    .await;
+    stop_publishing.store(true, SeqCst);
+    let ids = publisher.await.expect("publisher");
+    let total = ids.len() as i64;
+    assert!(total < 5000, "the publisher was still running at the kill");
+    wait_until(
+        "every message persisted",
+        Duration::from_secs(90),
+        || async { db.poll_count(PERSISTED).await == total },
+    )
     .await;
     second.stop().await;
+    third.stop().await;
 
-    assert_eq!(db.count("SELECT count(*) FROM message_status").await, 600);
-    assert_eq!(db.count("SELECT count(*) FROM orders").await, 600);
+    assert_eq!(db.count("SELECT count(*) FROM message_status").await, total);
+    assert_eq!(db.count("SELECT count(*) FROM orders").await, total);
     assert_eq!(
         db.count("SELECT count(DISTINCT order_key) FROM orders")
             .await,
-        600
+        total
     );
-    let items: i64 = (0..600).map(|i| 1 + i % 7).sum();
+    let items: i64 = (0..total).map(|i| 1 + i % 7).sum();
     assert_eq!(db.count("SELECT count(*) FROM order_items").await, items);
     let client = db.client().await;
     let written: Vec<uuid::Uuid> = client
@@ -152,4 +183,53 @@ async fn killed_worker_then_restart_persists_every_message_exactly_once() {
     assert_eq!(stream.dlq_count().await, 0);
     let (pending, unacked) = stream.consumer_backlog("workers").await;
     assert_eq!((pending, unacked), (0, 0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_blocked_write_is_retried_with_status_retrying_then_persisted() {
+    init_logs();
+    let db = TestDb::create().await;
+    let stream = TestStream::create().await;
+    // A 2 s ack wait gives a write 1.6 s before it counts as a transient failure.
+    let worker = RunningWorker::start(config(&stream.name, &db.url, &[("NATS_ACK_WAIT", "2s")]));
+    wait_until("tables migrated", Duration::from_secs(30), || async {
+        db.poll_count("SELECT count(*) FROM orders").await == 0
+    })
+    .await;
+
+    // Hold a lock on `orders` so the worker's write cannot finish.
+    let mut locker = db.client().await;
+    let lock = locker.transaction().await.expect("begin");
+    lock.batch_execute("LOCK TABLE orders IN ACCESS EXCLUSIVE MODE")
+        .await
+        .expect("lock");
+    let id = stream.publish_order(&order("L-1", 1, 2, None)).await;
+    let status = |id: uuid::Uuid| {
+        let db = &db;
+        async move {
+            let client = db.client().await;
+            client
+                .query_opt("SELECT status, retry_count, error_message FROM message_status WHERE message_id = $1", &[&id])
+                .await
+                .expect("status query")
+                .map(|r| (r.get::<_, String>(0), r.get::<_, i32>(1), r.get::<_, Option<String>>(2)))
+        }
+    };
+    wait_until("status retrying", Duration::from_secs(30), || async {
+        matches!(status(id).await, Some((s, n, Some(_))) if s == "retrying" && n >= 1)
+    })
+    .await;
+    lock.rollback().await.expect("release the lock");
+
+    wait_until(
+        "persisted after the lock is gone",
+        Duration::from_secs(30),
+        || async { matches!(status(id).await, Some((s, _, None)) if s == "persisted") },
+    )
+    .await;
+    let (_, retries, _) = status(id).await.expect("status row");
+    assert!(retries >= 1, "the persisted status keeps the retry count");
+    worker.stop().await;
+    assert_eq!(db.count("SELECT count(*) FROM order_items").await, 2);
+    assert_eq!(stream.dlq_count().await, 0);
 }

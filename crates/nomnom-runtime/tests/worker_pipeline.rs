@@ -320,3 +320,68 @@ async fn poison_and_refused_records_are_dead_lettered_alone_and_neighbours_persi
     let (pending, unacked) = stream.consumer_backlog("workers").await;
     assert_eq!((pending, unacked), (0, 0));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idle_worker_picks_up_a_new_message_at_once() {
+    init_logs();
+    let db = TestDb::create().await;
+    let stream = TestStream::create().await;
+    let worker = RunningWorker::start(config(&stream.name, &db.url, &[]));
+    wait_until("migrated", Duration::from_secs(30), || async {
+        persisted(&db).await == 0
+    })
+    .await;
+    // Wait until the worker is idle: nothing pending and its long poll waiting on the server.
+    wait_until(
+        "an idle pull request waiting on the server",
+        Duration::from_secs(10),
+        || async {
+            let stream_handle = stream.js.get_stream(&stream.name).await.expect("stream");
+            let consumer: Result<async_nats::jetstream::consumer::PullConsumer, _> =
+                stream_handle.get_consumer("workers").await;
+            match consumer {
+                Ok(mut consumer) => match consumer.info().await {
+                    Ok(info) => info.num_pending == 0 && info.num_waiting >= 1,
+                    Err(_) => false,
+                },
+                Err(_) => false, // not created yet
+            }
+        },
+    )
+    .await;
+    let sent = std::time::Instant::now();
+    stream.publish_order(&order("I-1", 1, 1, None)).await;
+    wait_until("persisted", Duration::from_secs(10), || async {
+        persisted(&db).await == 1
+    })
+    .await;
+    let latency = sent.elapsed();
+    assert!(
+        latency < Duration::from_secs(1),
+        "an idle worker answered in {latency:?}"
+    );
+    worker.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn legacy_baseline_mode_still_persists_everything() {
+    init_logs();
+    let db = TestDb::create().await;
+    let stream = TestStream::create().await;
+    for i in 0..25 {
+        stream
+            .publish_order(&order(&format!("B-{i}"), i, 2, None))
+            .await;
+    }
+    let worker = RunningWorker::start(config(
+        &stream.name,
+        &db.url,
+        &[("WORKER_MODE", "legacy-baseline")],
+    ));
+    wait_until("25 persisted", Duration::from_secs(30), || async {
+        persisted(&db).await == 25
+    })
+    .await;
+    worker.stop().await;
+    assert_eq!(db.count("SELECT count(*) FROM order_items").await, 50);
+}
