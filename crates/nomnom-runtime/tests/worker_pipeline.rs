@@ -385,3 +385,46 @@ async fn legacy_baseline_mode_still_persists_everything() {
     worker.stop().await;
     assert_eq!(db.count("SELECT count(*) FROM order_items").await, 50);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn progress_ticks_hold_off_redelivery_of_a_long_batch() {
+    use nomnom_runtime::nats::consumer::{ensure_consumer, ConsumerSettings};
+    use nomnom_runtime::worker::fetch::fetch;
+    use nomnom_runtime::worker::progress::ProgressTicker;
+    init_logs();
+    let stream = TestStream::create().await;
+    let ack_wait = Duration::from_secs(1);
+    let settings = ConsumerSettings {
+        name: "slow".into(),
+        ack_wait,
+        max_deliver: 5,
+    };
+    let consumer = ensure_consumer(&stream.js, &stream.name, &settings)
+        .await
+        .expect("consumer");
+    stream.publish_order(&order("P-1", 1, 1, None)).await;
+    let messages = fetch(&consumer, 1, Duration::from_secs(2))
+        .await
+        .expect("fetch");
+    assert_eq!(messages.len(), 1);
+
+    // While the ticks run, a pull request waiting three ack waits gets nothing: the message
+    // is not redelivered.
+    let ticker = ProgressTicker::start(&stream.js, &messages, ack_wait);
+    let during = fetch(&consumer, 1, ack_wait * 3)
+        .await
+        .expect("fetch while held");
+    assert!(
+        during.is_empty(),
+        "redelivered although progress was reported"
+    );
+
+    // Without ticks the server takes it back after ack_wait.
+    drop(ticker);
+    let again = fetch(&consumer, 1, Duration::from_secs(5))
+        .await
+        .expect("fetch");
+    assert_eq!(again.len(), 1, "redelivered once the ticks stopped");
+    assert_eq!(again[0].info().expect("info").delivered, 2);
+    again[0].ack().await.expect("ack");
+}

@@ -11,6 +11,7 @@ use futures_util::future::join_all;
 use super::dead_letter::{self, DeadLetter, ErrorKind};
 use super::envelope_decode::{self, Envelope};
 use super::gate::DbGate;
+use super::progress::ProgressTicker;
 use super::write::{write_isolating, Item, WriteOutcome};
 use crate::config::worker::WorkerConfig;
 use crate::model::{Model, Rejection};
@@ -95,6 +96,8 @@ pub async fn process_batch<M: Model>(
     messages: Vec<jetstream::Message>,
 ) -> BatchReport {
     let started = Instant::now();
+    // Keeps the batch's messages from being redelivered while it is handled.
+    let _progress = ProgressTicker::start(&ctx.js, &messages, ctx.config.ack_wait);
     let mut report = BatchReport {
         size: messages.len(),
         ..BatchReport::default()

@@ -12,6 +12,7 @@ pub mod envelope_decode;
 pub mod fetch;
 pub mod gate;
 pub mod health;
+pub mod progress;
 pub mod replay;
 pub mod serve;
 pub mod streams;
