@@ -127,7 +127,12 @@ fn shutdown_on_signals() -> watch::Receiver<bool> {
 /// Runs the `worker` binary for model `M` (subcommands `migrate` and `replay-dlq`).
 pub fn run<M: Model>() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let command = match parse_args(&args) {
+    run_with_args::<M>(&args)
+}
+
+/// [`run`] with explicit arguments (those after the program name).
+pub fn run_with_args<M: Model>(args: &[String]) -> ExitCode {
+    let command = match parse_args(args) {
         Ok(Command::Help) => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
