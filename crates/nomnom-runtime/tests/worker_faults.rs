@@ -233,3 +233,72 @@ async fn a_blocked_write_is_retried_with_status_retrying_then_persisted() {
     assert_eq!(db.count("SELECT count(*) FROM order_items").await, 2);
     assert_eq!(stream.dlq_count().await, 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_failing_on_every_delivery_is_dead_lettered_after_max_deliver() {
+    init_logs();
+    let db = TestDb::create().await;
+    let stream = TestStream::create().await;
+    let worker = RunningWorker::start(config(
+        &stream.name,
+        &db.url,
+        &[
+            ("NATS_ACK_WAIT", "2s"),
+            ("NATS_MAX_DELIVER", "2"),
+            ("NATS_BACKOFF", "200ms"),
+        ],
+    ));
+    wait_until("tables migrated", Duration::from_secs(30), || async {
+        db.poll_count("SELECT count(*) FROM orders").await == 0
+    })
+    .await;
+    let mut locker = db.client().await;
+    let lock = locker.transaction().await.expect("begin");
+    lock.batch_execute("LOCK TABLE orders IN ACCESS EXCLUSIVE MODE")
+        .await
+        .expect("lock");
+    let id = stream.publish_order(&order("M-1", 1, 1, None)).await;
+
+    wait_until("status failed", Duration::from_secs(30), || async {
+        db.poll_count(&format!(
+            "SELECT count(*) FROM message_status WHERE message_id = '{id}' AND status = 'failed' \
+             AND retry_count = 1 AND error_message LIKE 'failed on all 2 deliveries%'"
+        ))
+        .await
+            == 1
+    })
+    .await;
+    lock.rollback().await.expect("release the lock");
+    worker.stop().await;
+
+    assert_eq!(stream.dlq_count().await, 1);
+    let dlq = stream
+        .js
+        .get_stream(format!("{}_DLQ", stream.name))
+        .await
+        .expect("dlq");
+    let letter = dlq.get_raw_message(1).await.expect("dead letter");
+    assert_eq!(
+        letter
+            .headers
+            .get("Nomnom-Error-Kind")
+            .expect("kind")
+            .as_str(),
+        "max-deliveries"
+    );
+    assert_eq!(
+        letter
+            .headers
+            .get("Nomnom-Message-Id")
+            .expect("id")
+            .as_str(),
+        id.to_string()
+    );
+    assert_eq!(db.count("SELECT count(*) FROM orders").await, 0);
+    let (pending, unacked) = stream.consumer_backlog("workers").await;
+    assert_eq!(
+        (pending, unacked),
+        (0, 0),
+        "acknowledged once dead-lettered"
+    );
+}
