@@ -14,19 +14,26 @@ use tokio::process::{Child, Command};
 const CHILD_ARGS: &str = "NOMNOM_WORKER_TEST_CHILD_ARGS";
 const PERSISTED: &str = "SELECT count(*) FROM message_status WHERE status = 'persisted'";
 
-/// Not a test: the entry point of the child worker process (does nothing unless re-executed
-/// by the tests below).
+/// The entry point of the child worker process when re-executed by the tests below (with
+/// its arguments in an environment variable). Run as an ordinary test, it checks the
+/// binary's own answers to `--help` and to unknown arguments, which need no services.
 #[test]
 fn worker_process_entry() {
+    use nomnom_runtime::worker::run_with_args;
+    use std::process::ExitCode;
     if let Ok(args) = std::env::var(CHILD_ARGS) {
         let args: Vec<String> = args.split_whitespace().map(str::to_string).collect();
-        let code = nomnom_runtime::worker::run_with_args::<TestModel>(&args);
-        std::process::exit(if code == std::process::ExitCode::SUCCESS {
-            0
-        } else {
-            1
-        });
+        let code = run_with_args::<TestModel>(&args);
+        std::process::exit(if code == ExitCode::SUCCESS { 0 } else { 1 });
     }
+    assert_eq!(
+        run_with_args::<TestModel>(&["--help".to_string()]),
+        ExitCode::SUCCESS
+    );
+    assert_eq!(
+        run_with_args::<TestModel>(&["frobnicate".to_string()]),
+        ExitCode::from(2)
+    );
 }
 
 fn spawn_worker(stream: &str, db: &str, args: &str) -> Child {
