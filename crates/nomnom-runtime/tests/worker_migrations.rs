@@ -10,8 +10,9 @@ use support_worker::{TestDb, TestModel};
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn migrations_apply_once_even_when_workers_start_together() {
     let db = TestDb::create().await;
+    let pg = db.pg();
     let runs = futures_util::future::join_all(
-        (0..4).map(|_| apply_migrations(&db.url, TestModel::MIGRATIONS)),
+        (0..4).map(|_| apply_migrations(&pg, TestModel::MIGRATIONS)),
     )
     .await;
     let mut applied = 0;
@@ -20,7 +21,7 @@ async fn migrations_apply_once_even_when_workers_start_together() {
         applied += report.applied.len();
     }
     assert_eq!(applied, 2, "each migration applied exactly once");
-    let again = apply_migrations(&db.url, TestModel::MIGRATIONS)
+    let again = apply_migrations(&db.pg(), TestModel::MIGRATIONS)
         .await
         .expect("idempotent");
     assert!(again.applied.is_empty());
@@ -36,7 +37,7 @@ async fn migrations_apply_once_even_when_workers_start_together() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn changed_applied_migration_is_refused_and_failing_one_rolled_back() {
     let db = TestDb::create().await;
-    apply_migrations(&db.url, TestModel::MIGRATIONS)
+    apply_migrations(&db.pg(), TestModel::MIGRATIONS)
         .await
         .expect("first run");
 
@@ -48,7 +49,7 @@ async fn changed_applied_migration_is_refused_and_failing_one_rolled_back() {
             sql: "CREATE TABLE orders (id int);",
         },
     ];
-    let err = apply_migrations(&db.url, &edited)
+    let err = apply_migrations(&db.pg(), &edited)
         .await
         .expect_err("checksum mismatch refused");
     assert!(
@@ -66,7 +67,7 @@ async fn changed_applied_migration_is_refused_and_failing_one_rolled_back() {
             sql: "CREATE TABLE ok_part (id int); CREATE TABLE oops (id nosuchtype);",
         },
     ];
-    let err = apply_migrations(&db.url, &broken)
+    let err = apply_migrations(&db.pg(), &broken)
         .await
         .expect_err("failure reported");
     assert!(
@@ -88,7 +89,7 @@ async fn changed_applied_migration_is_refused_and_failing_one_rolled_back() {
 
     let unordered = [TestModel::MIGRATIONS[1], TestModel::MIGRATIONS[0]];
     assert!(matches!(
-        apply_migrations(&db.url, &unordered).await,
+        apply_migrations(&db.pg(), &unordered).await,
         Err(MigrationError::OutOfOrder(1))
     ));
 }

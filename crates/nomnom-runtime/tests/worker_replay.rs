@@ -77,7 +77,7 @@ async fn replay_dry_run_changes_nothing_and_real_run_republishes_what_now_passes
     );
 
     // The current model still refuses all of them.
-    let report = replay_dlq::<TestModel>(&stream.js, &stream.name, true)
+    let report = replay_dlq::<TestModel>(&stream.js, &stream.nats, true)
         .await
         .expect("dry run v1");
     assert_eq!(
@@ -86,7 +86,7 @@ async fn replay_dry_run_changes_nothing_and_real_run_republishes_what_now_passes
     );
 
     // A dry run with the new model: would replay 3, changes nothing.
-    let report = replay_dlq::<TestModelV2>(&stream.js, &stream.name, true)
+    let report = replay_dlq::<TestModelV2>(&stream.js, &stream.nats, true)
         .await
         .expect("dry run v2");
     assert_eq!(
@@ -105,7 +105,7 @@ async fn replay_dry_run_changes_nothing_and_real_run_republishes_what_now_passes
         .messages;
 
     // The real run: 3 republished with their message ids and removed from the DLQ.
-    let report = replay_dlq::<TestModelV2>(&stream.js, &stream.name, false)
+    let report = replay_dlq::<TestModelV2>(&stream.js, &stream.nats, false)
         .await
         .expect("replay");
     assert_eq!((report.examined, report.replayed), (5, 3));
@@ -171,7 +171,7 @@ async fn replay_dry_run_changes_nothing_and_real_run_republishes_what_now_passes
         3
     );
     // A second replay finds only the two that still fail.
-    let report = replay_dlq::<TestModelV2>(&stream.js, &stream.name, false)
+    let report = replay_dlq::<TestModelV2>(&stream.js, &stream.nats, false)
         .await
         .expect("replay again");
     assert_eq!((report.examined, report.replayed), (2, 0));

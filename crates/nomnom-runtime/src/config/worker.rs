@@ -4,6 +4,10 @@
 
 use std::time::Duration;
 
+use super::env::{ConfigError, Env};
+use super::units::parse_duration;
+use super::{DatabaseConfig, NatsConfig};
+
 /// How the worker loop runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WorkerMode {
@@ -15,12 +19,12 @@ pub enum WorkerMode {
 }
 
 /// Everything the worker reads from the environment.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct WorkerConfig {
-    /// `NATS_URL`.
-    pub nats_url: String,
-    /// `NATS_STREAM`: the ingest stream; dead letters go to `<stream>_DLQ`.
-    pub stream: String,
+    /// NATS connection and stream settings, shared with the API (`NATS_*`).
+    pub nats: NatsConfig,
+    /// PostgreSQL (`DATABASE_URL`, `DATABASE_MAX_CONNECTIONS`).
+    pub database: DatabaseConfig,
     /// `NATS_CONSUMER`: the durable pull consumer shared by every worker process.
     pub consumer: String,
     /// `NATS_ACK_WAIT`.
@@ -29,10 +33,6 @@ pub struct WorkerConfig {
     pub max_deliver: i64,
     /// `NATS_BACKOFF`: redelivery delay after the n-th failed attempt (the last repeats).
     pub backoff: Vec<Duration>,
-    /// `DATABASE_URL`.
-    pub database_url: String,
-    /// `DATABASE_MAX_CONNECTIONS`.
-    pub database_max_connections: usize,
     /// `WORKER_BATCH_SIZE`.
     pub batch_size: usize,
     /// `WORKER_BATCH_WAIT`.
@@ -45,85 +45,64 @@ pub struct WorkerConfig {
     pub mode: WorkerMode,
 }
 
-/// A variable whose value cannot be used.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[error("invalid value {value:?} for {name}: {reason}")]
-pub struct ConfigError {
-    /// The variable's name.
-    pub name: &'static str,
-    /// The value found.
-    pub value: String,
-    /// What is wrong with it.
-    pub reason: String,
-}
-
 impl WorkerConfig {
     /// Reads the configuration from the process environment.
     pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_lookup(|name| std::env::var(name).ok())
+        Self::from(&Env::process())
     }
 
-    /// Reads the configuration through `lookup` (the environment, or a map in tests); unset
-    /// variables take their documented defaults.
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let get = |name: &'static str| -> (&'static str, String) {
-            let value = lookup(name)
-                .filter(|v| !v.trim().is_empty())
-                .unwrap_or_else(|| default_of(name).to_string());
-            (name, value.trim().to_string())
-        };
-        let stream = get("NATS_STREAM").1;
-        if stream.is_empty() || stream.contains(['.', '*', '>', ' ']) {
-            return Err(err(
-                "NATS_STREAM",
-                &stream,
-                "a stream name has no dots, wildcards or spaces",
-            ));
-        }
-        let consumer = get("NATS_CONSUMER").1;
-        if consumer.is_empty() || consumer.contains(['.', '*', '>', ' ']) {
-            return Err(err(
+    /// Reads the configuration from `env`; unset variables take their documented defaults.
+    pub fn from(env: &Env) -> Result<Self, ConfigError> {
+        let consumer = env.get("NATS_CONSUMER");
+        if consumer.is_empty()
+            || !consumer
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return Err(ConfigError::new(
                 "NATS_CONSUMER",
                 &consumer,
-                "a consumer name has no dots, wildcards or spaces",
+                "letters, digits, `-` and `_` only",
             ));
         }
-        let (n, v) = get("NATS_BACKOFF");
-        let backoff = v
-            .split(',')
-            .map(|part| parse_duration(part.trim()).map_err(|reason| err(n, &v, &reason)))
-            .collect::<Result<Vec<_>, _>>()?;
-        let max_deliver = positive::<i64>(get("NATS_MAX_DELIVER"))?;
-        let health_port = {
-            let (n, v) = get("WORKER_HEALTH_PORT");
-            let port: u16 = v
-                .parse()
-                .map_err(|_| err(n, &v, "expected a port number (0 turns it off)"))?;
-            (port != 0).then_some(port)
+        let backoff = env.parse_with("NATS_BACKOFF", |text| {
+            text.split(',')
+                .map(|part| parse_duration(part.trim()))
+                .collect::<Result<Vec<_>, _>>()
+        })?;
+        let positive_duration = |name: &'static str| {
+            env.parse_with(name, |text| match parse_duration(text)? {
+                d if d.is_zero() => Err("must be greater than zero".to_string()),
+                d => Ok(d),
+            })
         };
-        let mode = {
-            let (n, v) = get("WORKER_MODE");
-            match v.as_str() {
-                "batched" => WorkerMode::Batched,
-                "legacy-baseline" => WorkerMode::LegacyBaseline,
-                _ => return Err(err(n, &v, "expected `batched` or `legacy-baseline`")),
-            }
-        };
+        let health_port: u16 = env.parse_with("WORKER_HEALTH_PORT", |text| {
+            text.parse()
+                .map_err(|_| "expected a port number (0 turns it off)".to_string())
+        })?;
+        let mode = env.parse_with("WORKER_MODE", |text| match text {
+            "batched" => Ok(WorkerMode::Batched),
+            "legacy-baseline" => Ok(WorkerMode::LegacyBaseline),
+            _ => Err("expected `batched` or `legacy-baseline`".to_string()),
+        })?;
         Ok(Self {
-            nats_url: get("NATS_URL").1,
-            stream,
+            nats: NatsConfig::from(env)?,
+            database: DatabaseConfig::from(env)?,
             consumer,
-            ack_wait: duration(get("NATS_ACK_WAIT"))?,
-            max_deliver,
+            ack_wait: positive_duration("NATS_ACK_WAIT")?,
+            max_deliver: positive(env, "NATS_MAX_DELIVER")?,
             backoff,
-            database_url: get("DATABASE_URL").1,
-            database_max_connections: positive(get("DATABASE_MAX_CONNECTIONS"))?,
-            batch_size: positive(get("WORKER_BATCH_SIZE"))?,
-            batch_wait: duration(get("WORKER_BATCH_WAIT"))?,
-            concurrency: positive(get("WORKER_CONCURRENCY"))?,
-            health_port,
+            batch_size: positive(env, "WORKER_BATCH_SIZE")?,
+            batch_wait: positive_duration("WORKER_BATCH_WAIT")?,
+            concurrency: positive(env, "WORKER_CONCURRENCY")?,
+            health_port: (health_port != 0).then_some(health_port),
             mode,
         })
+    }
+
+    /// The ingest stream's name.
+    pub fn stream(&self) -> &str {
+        &self.nats.stream
     }
 
     /// The delay before the next attempt of a message that failed on its `delivered`-th
@@ -138,72 +117,32 @@ impl WorkerConfig {
     }
 }
 
-fn default_of(name: &str) -> &'static str {
-    super::variables::ENV_VARS
-        .iter()
-        .find(|v| v.name == name)
-        .map(|v| v.default)
-        .unwrap_or("")
-}
-
-fn err(name: &'static str, value: &str, reason: &str) -> ConfigError {
-    ConfigError {
-        name,
-        value: value.to_string(),
-        reason: reason.to_string(),
-    }
-}
-
 fn positive<T: std::str::FromStr + PartialOrd + Default>(
-    (name, value): (&'static str, String),
+    env: &Env,
+    name: &'static str,
 ) -> Result<T, ConfigError> {
-    match value.parse::<T>() {
+    env.parse_with(name, |text| match text.parse::<T>() {
         Ok(n) if n > T::default() => Ok(n),
-        _ => Err(err(name, &value, "expected a whole number above 0")),
-    }
-}
-
-fn duration((name, value): (&'static str, String)) -> Result<Duration, ConfigError> {
-    parse_duration(&value).map_err(|reason| err(name, &value, &reason))
-}
-
-/// Parses `250ms`, `30s`, `5m`, `2h` or `7d` (a whole number and a unit) into a duration.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (digits, unit) = text.split_at(split);
-    let n: u64 = digits
-        .parse()
-        .map_err(|_| "expected a whole number followed by ms, s, m, h or d".to_string())?;
-    let seconds = |factor: u64| Duration::from_secs(n.saturating_mul(factor));
-    match unit {
-        "ms" => Ok(Duration::from_millis(n)),
-        "s" => Ok(seconds(1)),
-        "m" => Ok(seconds(60)),
-        "h" => Ok(seconds(3600)),
-        "d" => Ok(seconds(86_400)),
-        _ => Err(format!("unknown unit {unit:?}: use ms, s, m, h or d")),
-    }
+        _ => Err("expected a whole number above 0".to_string()),
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
 
     fn config(pairs: &[(&str, &str)]) -> Result<WorkerConfig, ConfigError> {
-        let map: HashMap<String, String> = pairs
+        let pairs: Vec<(String, String)> = pairs
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        WorkerConfig::from_lookup(|name| map.get(name).cloned())
+        WorkerConfig::from(&Env::from_pairs(pairs))
     }
 
     #[test]
     fn defaults_match_the_documented_variables() {
         let c = config(&[]).expect("defaults are valid");
-        assert_eq!(c.stream, "MESSAGES");
+        assert_eq!(c.stream(), "MESSAGES");
         assert_eq!(c.consumer, "workers");
         assert_eq!(c.ack_wait, Duration::from_secs(30));
         assert_eq!(c.max_deliver, 10);
@@ -226,28 +165,23 @@ mod tests {
 
     #[test]
     fn invalid_values_name_the_variable() {
-        let e = config(&[("WORKER_BATCH_SIZE", "0")]).unwrap_err();
-        assert_eq!(e.name, "WORKER_BATCH_SIZE");
-        let e = config(&[("NATS_BACKOFF", "1s,soon")]).unwrap_err();
-        assert_eq!(e.name, "NATS_BACKOFF");
-        let e = config(&[("WORKER_MODE", "fast")]).unwrap_err();
-        assert_eq!(e.name, "WORKER_MODE");
-        let e = config(&[("NATS_STREAM", "a.b")]).unwrap_err();
-        assert_eq!(e.name, "NATS_STREAM");
+        for (name, value) in [
+            ("WORKER_BATCH_SIZE", "0"),
+            ("NATS_BACKOFF", "1s,soon"),
+            ("WORKER_MODE", "fast"),
+            ("NATS_STREAM", "a.b"),
+            ("NATS_CONSUMER", "a.b"),
+            ("NATS_ACK_WAIT", "0s"),
+            ("WORKER_HEALTH_PORT", "http"),
+        ] {
+            let e = config(&[(name, value)]).expect_err(name);
+            assert_eq!(e.name, name);
+        }
         assert_eq!(
             config(&[("WORKER_HEALTH_PORT", "0")])
                 .expect("valid")
                 .health_port,
             None
         );
-    }
-
-    #[test]
-    fn durations_parse_with_units() {
-        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
-        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
-        assert_eq!(parse_duration("7d"), Ok(Duration::from_secs(604_800)));
-        assert!(parse_duration("5").is_err());
-        assert!(parse_duration("ms").is_err());
     }
 }

@@ -2,7 +2,7 @@
 //! `_nomnom_migrations`. A session advisory lock serialises workers starting together; an
 //! applied migration whose checksum changed stops start-up.
 
-use tokio_postgres::{Client, NoTls};
+use tokio_postgres::{Client, Config, NoTls};
 
 use crate::model::Migration;
 
@@ -61,14 +61,14 @@ fn bookkeeping(e: tokio_postgres::Error) -> MigrationError {
     MigrationError::Bookkeeping(super::classify::describe(&e))
 }
 
-/// Connects to `url` with a dedicated connection (so the advisory lock dies with it whatever
-/// happens) and applies `migrations`.
+/// Connects with a dedicated connection (so the advisory lock dies with it whatever happens)
+/// and applies `migrations`.
 pub async fn apply_migrations(
-    url: &str,
+    database: &Config,
     migrations: &[Migration],
 ) -> Result<MigrationReport, MigrationError> {
-    let mut config: tokio_postgres::Config = url.parse().map_err(MigrationError::Connect)?;
-    config.connect_timeout(super::pool::CONNECT_TIMEOUT);
+    let mut config = database.clone();
+    config.connect_timeout(super::CONNECT_TIMEOUT);
     let (mut client, connection) = config
         .connect(NoTls)
         .await

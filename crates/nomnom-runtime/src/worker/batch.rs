@@ -9,11 +9,11 @@ use deadpool_postgres::Pool;
 use futures_util::future::join_all;
 
 use super::dead_letter::{self, DeadLetter, ErrorKind};
-use super::envelope_decode::{self, Envelope};
 use super::gate::DbGate;
 use super::progress::ProgressTicker;
 use super::write::{write_isolating, Item, WriteOutcome};
 use crate::config::worker::WorkerConfig;
+use crate::envelope::MessageEnvelope;
 use crate::model::{Model, Rejection};
 use crate::status::worker_updates::{mark_failed, mark_retrying, StatusUpdate};
 
@@ -58,10 +58,10 @@ struct Poison {
     status: Option<StatusUpdate>,
 }
 
-fn status_of(envelope: &Envelope, delivered: i64, error: Option<String>) -> StatusUpdate {
+fn status_of(envelope: &MessageEnvelope, delivered: i64, error: Option<String>) -> StatusUpdate {
     StatusUpdate {
         message_id: envelope.message_id,
-        entity_type: envelope.entity.clone(),
+        entity_type: envelope.entity_type.clone(),
         received_at: envelope.received_at,
         retry_count: i32::try_from(delivered.saturating_sub(1)).unwrap_or(i32::MAX),
         error,
@@ -117,10 +117,14 @@ pub async fn process_batch<M: Model>(
             delivered,
             sequence,
         };
-        let envelope = match envelope_decode::decode(delivered.message.headers.as_ref()) {
+        let decoded = MessageEnvelope::from_nats(
+            delivered.message.headers.as_ref(),
+            delivered.message.payload.clone(),
+        );
+        let envelope = match decoded {
             Ok(envelope) => envelope,
             Err(e) => {
-                let error = format!("not an envelope: {e}");
+                let error = e.to_string();
                 poison.push(Poison {
                     delivered,
                     kind: ErrorKind::NotAnEnvelope,
@@ -130,7 +134,7 @@ pub async fn process_batch<M: Model>(
                 continue;
             }
         };
-        match M::validate(&envelope.entity, &delivered.message.payload) {
+        match M::validate(&envelope.entity_type, &envelope.body) {
             Ok(record) => valid.push((delivered, envelope, record)),
             Err(rejection) => {
                 let (kind, error) = describe_rejection(&rejection);
@@ -258,7 +262,6 @@ async fn dead_letter_all(
     if poison.is_empty() {
         return (0, Vec::new());
     }
-    let stream = ctx.config.stream.as_str();
     let published = join_all(poison.iter().map(|p| {
         let letter = DeadLetter {
             subject: p.delivered.message.subject.to_string(),
@@ -268,7 +271,7 @@ async fn dead_letter_all(
             kind: p.kind,
             error: p.error.clone(),
         };
-        async move { dead_letter::publish(&ctx.js, stream, &letter).await }
+        async move { dead_letter::publish(&ctx.js, &ctx.config.nats, &letter).await }
     }))
     .await;
     let mut stored = Vec::new();

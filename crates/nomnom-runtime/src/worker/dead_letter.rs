@@ -7,7 +7,8 @@ use async_nats::{jetstream, HeaderMap};
 use bytes::Bytes;
 use chrono::Utc;
 
-use super::streams::dlq_subject;
+use crate::config::NatsConfig;
+use crate::envelope::HEADER_NATS_MSG_ID;
 
 /// Header: the error, one line.
 pub const ERROR: &str = "Nomnom-Error";
@@ -78,9 +79,10 @@ pub struct DeadLetterError(String);
 /// Publishes `letter` to `<stream lc>.dlq.<Entity>` and waits for JetStream's ack.
 pub async fn publish(
     js: &jetstream::Context,
-    stream: &str,
+    nats: &NatsConfig,
     letter: &DeadLetter,
 ) -> Result<(), DeadLetterError> {
+    let stream = nats.stream.as_str();
     // The entity token comes from the subject, which the consumer filter guarantees is
     // `<stream lc>.ingest.<token>`, so it is a valid subject token even for non-envelopes.
     let entity = letter.subject.rsplit('.').next().unwrap_or("unknown");
@@ -112,11 +114,11 @@ pub async fn publish(
     // Deduplicates a second dead letter of the same stored message (a redelivery after a
     // crash between this publish and the ack), never a later failure of a replayed copy.
     headers.insert(
-        super::envelope_decode::NATS_MSG_ID,
+        HEADER_NATS_MSG_ID,
         format!("dlq:{stream}:{}", letter.stream_sequence).as_str(),
     );
     let ack = js
-        .publish_with_headers(dlq_subject(stream, entity), headers, letter.payload.clone())
+        .publish_with_headers(nats.dlq_subject(entity), headers, letter.payload.clone())
         .await
         .map_err(|e| DeadLetterError(e.to_string()))?;
     ack.await.map_err(|e| DeadLetterError(e.to_string()))?;

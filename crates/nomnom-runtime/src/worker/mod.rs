@@ -8,21 +8,20 @@
 
 pub mod batch;
 pub mod dead_letter;
-pub mod envelope_decode;
 pub mod fetch;
 pub mod gate;
 pub mod health;
 pub mod progress;
 pub mod replay;
 pub mod serve;
-pub mod streams;
 pub mod write;
 
 use std::process::ExitCode;
 
 use tokio::sync::watch;
 
-use crate::config::worker::{ConfigError, WorkerConfig};
+use crate::config::worker::WorkerConfig;
+use crate::config::{ConfigError, Env};
 use crate::model::Model;
 
 pub use replay::{replay_dlq, ReplayReport};
@@ -37,12 +36,12 @@ pub enum WorkerError {
     /// NATS could not be reached or refused a request.
     #[error("NATS: {0}")]
     Nats(String),
+    /// Connecting to NATS or setting up the streams failed.
+    #[error(transparent)]
+    NatsSetup(#[from] crate::nats::NatsError),
     /// The consumer could not be created or updated.
     #[error(transparent)]
     Consumer(#[from] crate::nats::consumer::ConsumerSetupError),
-    /// The database pool could not be built.
-    #[error(transparent)]
-    Pool(#[from] crate::db::PoolError),
     /// The migrations could not be applied: start-up stops.
     #[error(transparent)]
     Migration(#[from] crate::db::MigrationError),
@@ -84,19 +83,6 @@ pub fn parse_args(args: &[String]) -> Result<Command, String> {
         ["-h" | "--help" | "help"] => Ok(Command::Help),
         other => Err(format!("unexpected arguments: {}", other.join(" "))),
     }
-}
-
-fn init_tracing() {
-    use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
-    let result = if std::env::var("LOG_FORMAT").is_ok_and(|v| v == "json") {
-        builder.json().try_init()
-    } else {
-        builder.try_init()
-    };
-    // Already initialised (tests, embedding): keep the existing subscriber.
-    drop(result);
 }
 
 /// Turns SIGTERM or SIGINT into `true` on the returned channel.
@@ -143,7 +129,10 @@ pub fn run_with_args<M: Model>(args: &[String]) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    init_tracing();
+    if let Err(e) = crate::config::logging::init(&Env::process()) {
+        eprintln!("worker: {e}");
+        return ExitCode::FAILURE;
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -169,7 +158,7 @@ async fn execute<M: Model>(command: Command) -> Result<(), WorkerError> {
     match command {
         Command::Run => serve::<M>(config, shutdown_on_signals()).await,
         Command::Migrate => {
-            let report = crate::db::apply_migrations(&config.database_url, M::MIGRATIONS).await?;
+            let report = crate::db::apply_migrations(&config.database.pg, M::MIGRATIONS).await?;
             println!(
                 "migrations: {} applied ({:?}), {} already applied",
                 report.applied.len(),
@@ -179,8 +168,9 @@ async fn execute<M: Model>(command: Command) -> Result<(), WorkerError> {
             Ok(())
         }
         Command::ReplayDlq { dry_run } => {
-            let (_client, js) = serve::connect_nats(&config).await?;
-            let report = replay_dlq::<M>(&js, &config.stream, dry_run).await?;
+            let nats =
+                crate::nats::NatsClient::connect(config.nats.clone(), M::ROOT_ENTITIES).await?;
+            let report = replay_dlq::<M>(nats.jetstream(), &config.nats, dry_run).await?;
             print!("{report}");
             Ok(())
         }

@@ -6,9 +6,9 @@
 use async_nats::jetstream::{self, stream::LastRawMessageErrorKind};
 use bytes::Bytes;
 
-use super::envelope_decode::{self, NATS_MSG_ID};
-use super::streams::{dlq_stream, ingest_subject};
 use super::WorkerError;
+use crate::config::NatsConfig;
+use crate::envelope::MessageEnvelope;
 use crate::model::Model;
 
 /// One dead letter that still fails.
@@ -57,13 +57,13 @@ impl std::fmt::Display for ReplayReport {
     }
 }
 
-/// Replays the dead-letter stream of `stream` for model `M`.
+/// Replays the dead-letter stream of the ingest stream in `nats` for model `M`.
 pub async fn replay_dlq<M: Model>(
     js: &jetstream::Context,
-    stream: &str,
+    nats: &NatsConfig,
     dry_run: bool,
 ) -> Result<ReplayReport, WorkerError> {
-    let name = dlq_stream(stream);
+    let name = nats.dlq_stream();
     let mut dlq = js
         .get_stream(&name)
         .await
@@ -100,14 +100,15 @@ pub async fn replay_dlq<M: Model>(
                 reason,
             });
         };
-        let mut envelope = match envelope_decode::decode(Some(&letter.headers)) {
+        let payload = Bytes::from(letter.payload.to_vec());
+        let mut envelope = match MessageEnvelope::from_nats(Some(&letter.headers), payload) {
             Ok(envelope) => envelope,
             Err(e) => {
-                fail(None, format!("not an envelope: {e}"));
+                fail(None, e.to_string());
                 continue;
             }
         };
-        if let Err(rejection) = M::validate(&envelope.entity, &letter.payload) {
+        if let Err(rejection) = M::validate(&envelope.entity_type, &envelope.body) {
             let (_, reason) = super::batch::describe_rejection(&rejection);
             fail(Some(envelope.message_id.to_string()), reason);
             continue;
@@ -117,13 +118,9 @@ pub async fn replay_dlq<M: Model>(
             continue;
         }
         envelope.retry_count = envelope.retry_count.saturating_add(1);
-        let mut headers = envelope_decode::encode(&envelope);
-        headers.insert(
-            NATS_MSG_ID,
-            format!("{}:replay:{name}:{sequence}", envelope.message_id).as_str(),
-        );
-        let payload = Bytes::from(letter.payload.to_vec());
-        js.publish_with_headers(ingest_subject(stream, &envelope.entity), headers, payload)
+        let dedup = format!("{}:replay:{name}:{sequence}", envelope.message_id);
+        let (headers, body) = envelope.to_nats(Some(&dedup));
+        js.publish_with_headers(nats.ingest_subject(&envelope.entity_type), headers, body)
             .await
             .map_err(|e| WorkerError::Nats(e.to_string()))?
             .await

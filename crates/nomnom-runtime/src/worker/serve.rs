@@ -4,35 +4,23 @@
 
 use std::time::Duration;
 
-use async_nats::jetstream::{self, consumer::PullConsumer};
+use async_nats::jetstream::consumer::PullConsumer;
 use tokio::sync::watch;
 
 use super::batch::{process_batch, BatchContext};
 use super::fetch::next_batch;
 use super::gate::DbGate;
-use super::{health, streams, WorkerError};
+use super::{health, WorkerError};
 use crate::config::worker::{WorkerConfig, WorkerMode};
 use crate::db;
 use crate::model::Model;
 use crate::nats::consumer::{ensure_consumer, ConsumerSettings};
+use crate::nats::NatsClient;
 
 /// The pause of the legacy baseline loop (benchmarks only).
 const LEGACY_PAUSE: Duration = Duration::from_millis(100);
 /// The batch of the legacy baseline loop (benchmarks only).
 const LEGACY_BATCH: usize = 10;
-
-/// Connects to NATS (JetStream context and client).
-pub async fn connect_nats(
-    config: &WorkerConfig,
-) -> Result<(async_nats::Client, jetstream::Context), WorkerError> {
-    let client = async_nats::ConnectOptions::new()
-        .name("nomnom-worker")
-        .connect(config.nats_url.as_str())
-        .await
-        .map_err(|e| WorkerError::Nats(e.to_string()))?;
-    let js = jetstream::new(client.clone());
-    Ok((client, js))
-}
 
 /// Runs the worker for model `M` until `shutdown` turns true: streams and consumer set up,
 /// migrations applied, then the loops. Returns once every in-flight batch is committed and
@@ -41,21 +29,20 @@ pub async fn serve<M: Model>(
     config: WorkerConfig,
     shutdown: watch::Receiver<bool>,
 ) -> Result<(), WorkerError> {
-    let report = db::apply_migrations(&config.database_url, M::MIGRATIONS).await?;
+    let report = db::apply_migrations(&config.database.pg, M::MIGRATIONS).await?;
     if !report.applied.is_empty() {
         tracing::info!(applied = ?report.applied, "migrations applied");
     }
-    let (client, js) = connect_nats(&config).await?;
-    streams::ensure_streams(&js, &config.stream)
-        .await
-        .map_err(|e| WorkerError::Nats(e.to_string()))?;
+    // The shared setup: the same code as the API creates or updates both streams.
+    let nats = NatsClient::connect(config.nats.clone(), M::ROOT_ENTITIES).await?;
+    let (client, js) = (nats.client().clone(), nats.jetstream().clone());
     let settings = ConsumerSettings {
         name: config.consumer.clone(),
         ack_wait: config.ack_wait,
         max_deliver: config.max_deliver,
     };
-    let consumer = ensure_consumer(&js, &config.stream, &settings).await?;
-    let pool = db::connect_pool(&config.database_url, config.database_max_connections)?;
+    let consumer = ensure_consumer(&js, config.stream(), &settings).await?;
+    let pool = config.database.pool(db::CONNECT_TIMEOUT);
     let gate = DbGate::new(pool.clone(), shutdown.clone());
     let health = match config.health_port {
         Some(port) => Some(
@@ -73,7 +60,7 @@ pub async fn serve<M: Model>(
     };
     tracing::info!(
         project = M::PROJECT,
-        stream = %config.stream,
+        stream = %config.stream(),
         consumer = %config.consumer,
         batch_size = config.batch_size,
         concurrency = config.concurrency,

@@ -13,7 +13,8 @@ use std::time::{Duration, Instant};
 use async_nats::{jetstream, HeaderMap};
 use chrono::Utc;
 use nomnom_runtime::config::worker::WorkerConfig;
-use nomnom_runtime::worker::{self, streams, WorkerError};
+use nomnom_runtime::config::{Env, NatsConfig};
+use nomnom_runtime::worker::{self, WorkerError};
 use serde_json::Value;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -76,6 +77,11 @@ impl TestDb {
         }
     }
 
+    /// The connection settings of this database.
+    pub fn pg(&self) -> tokio_postgres::Config {
+        self.url.parse().expect("valid test database URL")
+    }
+
     pub async fn client(&self) -> tokio_postgres::Client {
         let (client, conn) = tokio_postgres::connect(&self.url, tokio_postgres::NoTls)
             .await
@@ -135,6 +141,8 @@ impl Drop for TestDb {
 /// A stream (and its DLQ stream) of its own, deleted when the test ends.
 pub struct TestStream {
     pub name: String,
+    /// The NATS settings of this stream (as the worker reads them).
+    pub nats: NatsConfig,
     pub js: jetstream::Context,
     pub client: async_nats::Client,
 }
@@ -144,14 +152,25 @@ impl TestStream {
         let name = format!("WT_{}", &Uuid::new_v4().simple().to_string()[..12]).to_uppercase();
         let client = async_nats::connect(NATS_URL).await.expect("connect NATS");
         let js = jetstream::new(client.clone());
-        streams::ensure_streams(&js, &name)
+        let nats = NatsConfig::from(&Env::from_pairs([
+            ("NATS_URL", NATS_URL),
+            ("NATS_STREAM", name.as_str()),
+        ]))
+        .expect("valid NATS settings");
+        // The shared stream setup, as the API and the worker run it.
+        nomnom_runtime::nats::streams::ensure_streams(&js, &nats)
             .await
             .expect("create streams");
-        Self { name, js, client }
+        Self {
+            name,
+            nats,
+            js,
+            client,
+        }
     }
 
     pub fn subject(&self, entity: &str) -> String {
-        streams::ingest_subject(&self.name, entity)
+        self.nats.ingest_subject(entity)
     }
 
     /// Publishes `body` as an envelope for `entity`; returns its message id.
@@ -183,7 +202,7 @@ impl TestStream {
     pub async fn dlq_count(&self) -> u64 {
         let mut s = self
             .js
-            .get_stream(streams::dlq_stream(&self.name))
+            .get_stream(self.nats.dlq_stream())
             .await
             .expect("dlq stream");
         s.info().await.expect("dlq info").state.messages
@@ -201,7 +220,7 @@ impl TestStream {
 
 impl Drop for TestStream {
     fn drop(&mut self) {
-        let names = [self.name.clone(), streams::dlq_stream(&self.name)];
+        let names = [self.name.clone(), self.nats.dlq_stream()];
         let _ = std::thread::spawn(move || {
             if let Ok(rt) = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -240,7 +259,7 @@ pub fn config(stream: &str, database_url: &str, overrides: &[(&str, &str)]) -> W
     for (k, v) in overrides {
         vars.insert(k.to_string(), v.to_string());
     }
-    WorkerConfig::from_lookup(|name| vars.get(name).cloned()).expect("valid test config")
+    WorkerConfig::from(&Env::from_pairs(vars)).expect("valid test config")
 }
 
 /// A worker running in-process on a runtime of its own, so that killing it drops every one
