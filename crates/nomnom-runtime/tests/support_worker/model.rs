@@ -52,7 +52,7 @@ const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 1,
         name: "message_status",
-        sql: include_str!("../../src/status/message_status.sql"),
+        sql: nomnom_runtime::status::MESSAGE_STATUS_SQL,
     },
     Migration {
         version: 2,
