@@ -205,7 +205,10 @@ pub async fn process_batch<M: Model>(
                         status,
                     });
                 } else {
-                    retry.push((delivered, status_of(&envelope, 0, Some(error)), ()));
+                    // `retrying` counts the failed attempts so far, this one included.
+                    let mut status = status_of(&envelope, 0, Some(error));
+                    status.retry_count = i32::try_from(delivered.delivered).unwrap_or(i32::MAX);
+                    retry.push((delivered, status));
                 }
             }
         }
@@ -217,15 +220,13 @@ pub async fn process_batch<M: Model>(
     let (dead, failed_to_dead_letter) = dead_letter_all(ctx, poison).await;
     report.dead_lettered = dead;
     report.retrying = failed_to_dead_letter.len() + retry.len();
-    if let Some((_, status, _)) = retry.first() {
+    if let Some((_, status)) = retry.first() {
+        // A transient database failure: stop fetching until the database answers.
         ctx.gate
             .close(status.error.as_deref().unwrap_or("database write failed"));
     }
     let mut to_retry: Vec<(Delivered, Option<StatusUpdate>)> = failed_to_dead_letter;
-    for (delivered, mut status, _) in retry {
-        status.retry_count = i32::try_from(delivered.delivered).unwrap_or(i32::MAX);
-        to_retry.push((delivered, Some(status)));
-    }
+    to_retry.extend(retry.into_iter().map(|(d, status)| (d, Some(status))));
     if !to_retry.is_empty() {
         nak_all(ctx, to_retry).await;
     }
