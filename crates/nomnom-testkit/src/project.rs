@@ -128,8 +128,13 @@ pub fn build_example(example: &str, release: bool) -> GeneratedProject {
     let bin_dir = target.join("nomnom-bins").join(example).join(profile);
     std::fs::create_dir_all(&bin_dir).expect("creating the binaries folder");
     for bin in ["ingestion-api", "worker"] {
-        std::fs::copy(target.join(profile).join(bin), bin_dir.join(bin))
+        // Copy then rename: a copy of an earlier build may still be running elsewhere, and a
+        // running executable cannot be overwritten in place.
+        let staged = bin_dir.join(format!(".{bin}.{}", std::process::id()));
+        std::fs::copy(target.join(profile).join(bin), &staged)
             .unwrap_or_else(|e| panic!("copying {bin} of {example}: {e}"));
+        std::fs::rename(&staged, bin_dir.join(bin))
+            .unwrap_or_else(|e| panic!("installing {bin} of {example}: {e}"));
     }
     let _ = lock.unlock();
 
