@@ -111,12 +111,18 @@ pub fn build_example(example: &str, release: bool) -> GeneratedProject {
             .arg(&dir),
         &format!("nomnom generate examples/{example}"),
     );
+    // The workspace's lockfile pins the same dependency versions the workspace and the
+    // codegen compile test build, and `-D warnings` is the compile test's flag too: with
+    // both equal, every generated project reuses the dependencies already in the cache.
+    std::fs::copy(workspace_root().join("Cargo.lock"), dir.join("Cargo.lock"))
+        .expect("copying the workspace's Cargo.lock into the generated project");
     let mut build = Command::new(env!("CARGO"));
     build
         .arg("build")
         .arg("--quiet")
         .current_dir(&dir)
-        .env("CARGO_TARGET_DIR", &target);
+        .env("CARGO_TARGET_DIR", &target)
+        .env("RUSTFLAGS", "-D warnings");
     if release {
         build.arg("--release");
     }
