@@ -151,6 +151,20 @@ fn generate(path: &Path, output: &Path) -> u8 {
             return FAILED;
         }
     };
+    let existing = match existing_migrations(output) {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("nomnom: {e}");
+            return FAILED;
+        }
+    };
+    if let Err(e) = nomnom_codegen::check_migrations(
+        existing.iter().map(|(p, c)| (p.as_str(), c.as_str())),
+        &tree,
+    ) {
+        eprintln!("nomnom: {e}");
+        return FAILED;
+    }
     match writer::write_tree(&tree, output) {
         Ok(report) => {
             println!(
@@ -173,6 +187,30 @@ fn generate(path: &Path, output: &Path) -> u8 {
             FAILED
         }
     }
+}
+
+/// The migrations already in `output` (`migrations/*.sql`, as `/`-separated relative paths),
+/// which a new generation must leave byte for byte as they are.
+fn existing_migrations(output: &Path) -> Result<Vec<(String, String)>, String> {
+    let dir = output.join("migrations");
+    let entries = match std::fs::read_dir(&dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(format!("cannot read {}: {e}", dir.display())),
+    };
+    let mut migrations = Vec::new();
+    for entry in entries {
+        let path = entry
+            .map_err(|e| format!("cannot read {}: {e}", dir.display()))?
+            .path();
+        if path.extension().is_some_and(|x| x == "sql") {
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+            migrations.push((format!("migrations/{}", name.unwrap_or_default()), text));
+        }
+    }
+    Ok(migrations)
 }
 
 fn init(dir: &Path) -> u8 {
