@@ -11,4 +11,4 @@ cargo fmt --all -- --check
 echo "== cargo clippy (warnings denied)"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 echo "== cargo test"
-cargo test --workspace --quiet -- --test-threads "${NOMNOM_TEST_THREADS:-4}"
+cargo test --workspace --quiet --no-fail-fast -- --test-threads "${NOMNOM_TEST_THREADS:-4}"
