@@ -20,5 +20,72 @@ pub fn rust_file(tokens: TokenStream) -> Result<String, GenerateError> {
             "internal error: generated Rust does not parse: {e}\n{tokens}"
         ))
     })?;
-    Ok(format!("// {HEADER}\n{}", prettyplease::unparse(&file)))
+    Ok(format!(
+        "// {HEADER}\n{}",
+        space_items(&prettyplease::unparse(&file))
+    ))
+}
+
+/// Starts of lines that begin an item (or its docs and attributes).
+const ITEM_STARTS: &[&str] = &[
+    "///", "#[", "fn ", "pub ", "pub(", "const ", "static ", "struct ", "enum ", "impl", "mod ",
+    "type ", "trait ", "async ", "unsafe ", "use ",
+];
+
+/// `prettyplease` prints items back to back; people separate them with a blank line. Adds one
+/// between items at the top level and inside `impl` blocks (indents 0 and 4), after the
+/// module docs, and after the `use` block, and nowhere else.
+fn space_items(text: &str) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out = String::with_capacity(text.len() + text.len() / 16);
+    for (i, line) in lines.iter().enumerate() {
+        out.push_str(line);
+        out.push('\n');
+        let Some(next) = lines.get(i + 1) else { break };
+        if blank_between(line, next) {
+            out.push('\n');
+        }
+    }
+    out
+}
+
+fn blank_between(line: &str, next: &str) -> bool {
+    let indent = |l: &str| l.len() - l.trim_start().len();
+    let (a, b) = (line.trim(), next.trim());
+    if a.is_empty() || b.is_empty() {
+        return false;
+    }
+    if a.starts_with("//!") {
+        return !b.starts_with("//!");
+    }
+    let level = indent(line);
+    if level != indent(next) || level > 4 || !ITEM_STARTS.iter().any(|s| b.starts_with(s)) {
+        return false;
+    }
+    // Associated consts and types end with `;`: they stay together, but a method after them
+    // gets its blank line.
+    let method_follows = [
+        "fn ",
+        "pub fn ",
+        "pub(crate) fn ",
+        "async fn ",
+        "pub async fn ",
+        "///",
+    ]
+    .iter()
+    .any(|s| b.starts_with(s));
+    let ends_item = a == "}" || a == "};" || (a.ends_with(';') && (level == 0 || method_follows));
+    ends_item && !(a.starts_with("use ") && b.starts_with("use "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn items_are_separated_by_one_blank_line() {
+        let printed = "//! Docs.\nuse a::B;\nuse c::D;\nconst X: u8 = 1;\n/// S.\nstruct S;\nimpl S {\n    fn a() {\n        if x {\n            y();\n        }\n        z();\n    }\n    fn b() {}\n}\nfn f() {\n    match v {\n        A => {}\n        B => {}\n    }\n}\n";
+        let spaced = "//! Docs.\n\nuse a::B;\nuse c::D;\n\nconst X: u8 = 1;\n\n/// S.\nstruct S;\n\nimpl S {\n    fn a() {\n        if x {\n            y();\n        }\n        z();\n    }\n\n    fn b() {}\n}\n\nfn f() {\n    match v {\n        A => {}\n        B => {}\n    }\n}\n";
+        assert_eq!(space_items(printed), spaced);
+    }
 }
