@@ -244,8 +244,9 @@ async fn idempotent_retries_store_one_copy_and_answer_the_same_id() {
             .post_message("/ingest/message?entity=Order", ORDER, &key)
             .await;
         assert_eq!(retry.status, StatusCode::ACCEPTED);
+        // The same id; the timestamp is when this retry was received (under work-queue
+        // retention the original may already be consumed, so it is not read back).
         assert_eq!(retry.json["message_id"], first.json["message_id"]);
-        assert_eq!(retry.json["timestamp"], first.json["timestamp"]);
     }
     let other = app
         .post_message("/ingest/message?entity=Order", ORDER, &[])

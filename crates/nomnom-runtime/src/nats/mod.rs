@@ -47,7 +47,7 @@ impl NatsClient {
         let jetstream = jetstream::ContextBuilder::new()
             .timeout(config.publish_timeout)
             .build(client.clone());
-        streams::ensure_streams(&jetstream, &config).await?;
+        ensure_streams_when_ready(&jetstream, &config).await?;
         let stream = jetstream
             .get_stream_no_info(&config.stream)
             .await
@@ -109,5 +109,65 @@ impl NatsClient {
             urls: self.config.urls.join(","),
             reason: e.to_string(),
         })
+    }
+}
+
+/// How long start-up waits for JetStream to answer (a cluster that has just started has no
+/// meta leader for a few seconds) before giving up.
+const STREAM_SETUP_DEADLINE: Duration = Duration::from_secs(60);
+
+/// Creates or checks the streams, retrying with backoff while JetStream does not answer yet
+/// (timeouts, no responders, temporarily unavailable). Errors of configuration (overlapping
+/// subjects, settings that cannot change, anything else) fail at once.
+async fn ensure_streams_when_ready(
+    jetstream: &jetstream::Context,
+    config: &NatsConfig,
+) -> Result<(), NatsError> {
+    let deadline = tokio::time::Instant::now() + STREAM_SETUP_DEADLINE;
+    let mut delay = Duration::from_millis(250);
+    loop {
+        match streams::ensure_streams(jetstream, config).await {
+            Err(NatsError::Stream { stream, reason })
+                if is_not_ready(&reason) && tokio::time::Instant::now() + delay < deadline =>
+            {
+                tracing::warn!(%stream, %reason, retry_in = ?delay, "JetStream not ready yet");
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(4));
+            }
+            other => return other,
+        }
+    }
+}
+
+/// `true` for the answers of a JetStream that is starting or electing a leader.
+fn is_not_ready(reason: &str) -> bool {
+    let reason = reason.to_ascii_lowercase();
+    [
+        "timed out",
+        "no responders",
+        "temporarily unavailable",
+        "no suitable peers",
+    ]
+    .iter()
+    .any(|s| reason.contains(s))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_not_ready;
+
+    #[test]
+    fn a_starting_jetstream_is_waited_for_but_configuration_errors_are_not() {
+        assert!(is_not_ready(
+            "cannot read the stream: request error: timed out"
+        ));
+        assert!(is_not_ready("jetstream error: no responders"));
+        assert!(is_not_ready(
+            "JetStream system temporarily unavailable (code 503)"
+        ));
+        assert!(!is_not_ready("subjects overlap with an existing stream"));
+        assert!(!is_not_ready(
+            "replicas > 1 not supported in non-clustered mode"
+        ));
     }
 }
