@@ -10,6 +10,8 @@ pub mod cpu;
 pub mod machine;
 pub mod payloads;
 pub mod publish;
+pub mod report;
+pub mod results;
 pub mod schedule;
 pub mod stats;
 
