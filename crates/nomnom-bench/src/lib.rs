@@ -5,15 +5,22 @@
 //! [`report`] prints them as Markdown, JSON and SVG charts. Benchmarks are never pass/fail:
 //! a stage that cannot run records why and the others go on.
 
+pub mod api_load;
 pub mod copy;
 pub mod cpu;
+pub mod end_to_end;
 pub mod machine;
+pub mod options;
 pub mod payloads;
+pub mod project;
 pub mod publish;
 pub mod report;
 pub mod results;
+pub mod run;
 pub mod schedule;
+pub mod services;
 pub mod stats;
+pub mod worker_bench;
 
 /// Why a stage could not run.
 #[derive(Debug, thiserror::Error)]

@@ -31,7 +31,7 @@ pub fn escape(text: &str) -> String {
 
 /// A "nice" upper bound for an axis: 1, 2 or 5 times a power of ten, at least `max`.
 pub fn nice_ceiling(max: f64) -> f64 {
-    if !(max > 0.0) || !max.is_finite() {
+    if max.is_nan() || max <= 0.0 || !max.is_finite() {
         return 1.0;
     }
     let magnitude = 10f64.powf(max.log10().floor());

@@ -1,0 +1,248 @@
+//! API and worker together: the highest steady posting rate the worker keeps up with (a
+//! stepwise search with the backlog bounded), the latency from 202 to `persisted` at half
+//! that rate, and a long run at the found rate with the backlog sampled.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use async_nats::jetstream;
+use nomnom_testkit::{TestDatabase, TestStream};
+use uuid::Uuid;
+
+use crate::api_load::{self, Api, Payloads};
+use crate::project::Project;
+use crate::publish;
+use crate::results::{EndToEnd, RateStep, Sustain};
+use crate::services::{self, backlog, Target};
+use crate::stats::Latencies;
+use crate::worker_bench::DEFAULT_BATCH_SIZE;
+use crate::BenchError;
+
+/// Sizes of the end-to-end stage.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// Rate of the first step (typically half the slower of API and worker alone).
+    pub start_rate: f64,
+    /// Length of each search step.
+    pub step: Duration,
+    /// Most search steps.
+    pub max_steps: usize,
+    /// Length of the latency run at half the found rate.
+    pub latency_run: Duration,
+    /// Length of the sustained run at the found rate (`ZERO`: none).
+    pub sustain: Duration,
+    /// Seed of the orders.
+    pub seed: u64,
+}
+
+/// Largest backlog that still counts as "keeping up" at `rate`: half a second of traffic
+/// plus what the worker may hold in flight (two batches of the default size).
+pub fn backlog_bound(rate: f64) -> u64 {
+    (rate * 0.5) as u64 + 2 * DEFAULT_BATCH_SIZE as u64
+}
+
+/// The next rate to try: up by a quarter after a success; after a failure, down by a third
+/// when nothing has passed yet, else the search is over (`None`).
+pub fn next_rate(rate: f64, kept_up: bool, best: Option<f64>) -> Option<f64> {
+    match (kept_up, best) {
+        (true, _) => Some(rate * 1.25),
+        (false, None) => Some(rate / 1.5),
+        (false, Some(_)) => None,
+    }
+}
+
+async fn wait_drained(js: &jetstream::Context, stream: &str, timeout: Duration) -> Option<u64> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let b = backlog(js, stream).await;
+        if b == Some(0) || Instant::now() >= deadline {
+            return b;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Runs the stage against a fresh stream and database.
+pub async fn run(
+    project: &Project,
+    nats_url: &str,
+    admin_db_url: &str,
+    plan: &Plan,
+    logs: &Path,
+) -> Result<EndToEnd, BenchError> {
+    let stream = TestStream::new(nats_url);
+    let db = TestDatabase::create(admin_db_url).await;
+    let target = Target {
+        nats_url: nats_url.to_string(),
+        stream: stream.name().to_string(),
+        database_url: db.url(),
+    };
+    let nats = async_nats::connect(nats_url)
+        .await
+        .map_err(|e| BenchError::Nats(format!("connecting to {nats_url}: {e}")))?;
+    let js = publish::context(nats, 64);
+    let (api_service, client) = services::start_api(project, &target, logs).await?;
+    let mut worker = services::spawn_worker(project, &target, &[], logs, "worker-e2e");
+    services::wait_for("the worker's consumer", Duration::from_secs(60), || {
+        let (js, name) = (js.clone(), target.stream.clone());
+        async move { backlog(&js, &name).await.is_some() }
+    })
+    .await?;
+    let api = Api {
+        client,
+        pid: api_service.pid(),
+        pinned: false,
+    };
+    let next_order = Arc::new(AtomicU64::new(1));
+    let fresh = |count: u64| Payloads::Fresh {
+        seed: plan.seed,
+        first: next_order.fetch_add(count, Ordering::Relaxed),
+    };
+    let drain_timeout = Duration::from_secs(120);
+
+    // The search.
+    let mut steps = Vec::new();
+    let mut best: Option<f64> = None;
+    let mut rate = plan.start_rate.max(10.0);
+    for _ in 0..plan.max_steps {
+        let expected = (rate * plan.step.as_secs_f64()).ceil() as u64 + 1;
+        let run = api_load::open_loop(&api, &fresh(expected), rate, plan.step, 4096, false).await;
+        let backlog_at_end = backlog(&js, &target.stream).await.unwrap_or(u64::MAX);
+        let kept_up = run.run.errors == 0 && backlog_at_end <= backlog_bound(rate);
+        steps.push(RateStep {
+            offered_rate: rate,
+            accepted_rate: run.run.msgs_per_sec,
+            errors: run.run.errors,
+            backlog_at_end,
+            kept_up,
+        });
+        if kept_up {
+            best = Some(best.map_or(rate, |b: f64| b.max(rate)));
+        }
+        wait_drained(&js, &target.stream, drain_timeout).await;
+        match next_rate(rate, kept_up, best) {
+            Some(r) => rate = r,
+            None => break,
+        }
+    }
+    let sustained_rate = best.unwrap_or(0.0);
+
+    // Latency from 202 to persisted at half the found rate.
+    let latency_rate = (sustained_rate / 2.0).max(1.0);
+    let expected = (latency_rate * plan.latency_run.as_secs_f64()).ceil() as u64 + 1;
+    let run = api_load::open_loop(
+        &api,
+        &fresh(expected),
+        latency_rate,
+        plan.latency_run,
+        4096,
+        true,
+    )
+    .await;
+    wait_drained(&js, &target.stream, drain_timeout).await;
+    let (latency, persisted) = persisted_latency(&db, &run.message_ids).await?;
+
+    // The sustained run, backlog sampled every second.
+    let sustain = if plan.sustain > Duration::ZERO && sustained_rate > 0.0 {
+        let stop = Arc::new(AtomicBool::new(false));
+        let max_backlog = Arc::new(AtomicU64::new(0));
+        let sampler = {
+            let (js, name, stop, max_backlog) = (
+                js.clone(),
+                target.stream.clone(),
+                stop.clone(),
+                max_backlog.clone(),
+            );
+            tokio::spawn(async move {
+                while !stop.load(Ordering::Relaxed) {
+                    if let Some(b) = backlog(&js, &name).await {
+                        max_backlog.fetch_max(b, Ordering::Relaxed);
+                    }
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            })
+        };
+        let expected = (sustained_rate * plan.sustain.as_secs_f64()).ceil() as u64 + 1;
+        let run = api_load::open_loop(
+            &api,
+            &fresh(expected),
+            sustained_rate,
+            plan.sustain,
+            4096,
+            false,
+        )
+        .await;
+        let final_backlog = backlog(&js, &target.stream).await.unwrap_or(u64::MAX);
+        stop.store(true, Ordering::Relaxed);
+        let _ = sampler.await;
+        wait_drained(&js, &target.stream, drain_timeout).await;
+        Some(Sustain {
+            offered_rate: sustained_rate,
+            seconds: run.run.seconds,
+            max_backlog: max_backlog.load(Ordering::Relaxed).max(final_backlog),
+            final_backlog,
+            errors: run.run.errors,
+        })
+    } else {
+        None
+    };
+    worker.terminate(Duration::from_secs(15)).await;
+    drop(api_service);
+    Ok(EndToEnd {
+        steps,
+        sustained_rate,
+        latency_rate,
+        latency_to_persisted: latency.summary(),
+        persisted,
+        accepted: run.message_ids.len() as u64,
+        sustain,
+        ratio_to_slower: None,
+    })
+}
+
+/// `processed_at - received_at` of the given messages that are `persisted`.
+async fn persisted_latency(
+    db: &TestDatabase,
+    ids: &[Uuid],
+) -> Result<(Latencies, u64), BenchError> {
+    let client = db.client().await;
+    let rows = client
+        .query(
+            "SELECT (EXTRACT(EPOCH FROM processed_at - received_at) * 1000000)::bigint \
+             FROM message_status WHERE message_id = ANY($1) AND status = 'persisted'",
+            &[&ids],
+        )
+        .await
+        .map_err(|e| BenchError::Postgres(format!("reading message_status: {e}")))?;
+    let mut latencies = Latencies::new();
+    for row in &rows {
+        let micros: Option<i64> = row.get(0);
+        if let Some(m) = micros {
+            latencies.record(Duration::from_micros(m.max(0) as u64));
+        }
+    }
+    Ok((latencies, rows.len() as u64))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_search_climbs_until_the_first_failure_then_stops() {
+        // Climbs a quarter at a time while the worker keeps up.
+        assert_eq!(next_rate(1000.0, true, Some(1000.0)), Some(1250.0));
+        // A failure after a success ends the search: the last success is the answer.
+        assert_eq!(next_rate(1250.0, false, Some(1000.0)), None);
+        // A failure before any success backs off.
+        assert_eq!(next_rate(1500.0, false, None), Some(1000.0));
+    }
+
+    #[test]
+    fn the_backlog_bound_allows_half_a_second_and_the_batches_in_flight() {
+        assert_eq!(backlog_bound(0.0), 1_000);
+        assert_eq!(backlog_bound(10_000.0), 6_000);
+    }
+}
