@@ -43,7 +43,7 @@ pub fn charts(results: &Results) -> Vec<(&'static str, String)> {
         .collect();
     let mut throughput = vec![
         svg::Series {
-            name: "JetStream publish (limit)".into(),
+            name: "publish (limit)".into(),
             values: publish,
         },
         svg::Series {
@@ -53,7 +53,7 @@ pub fn charts(results: &Results) -> Vec<(&'static str, String)> {
     ];
     let mut p99 = vec![
         svg::Series {
-            name: "JetStream publish".into(),
+            name: "publish (limit)".into(),
             values: publish_p99,
         },
         svg::Series {

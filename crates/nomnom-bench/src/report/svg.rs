@@ -3,10 +3,10 @@
 
 use std::fmt::Write as _;
 
-const WIDTH: f64 = 640.0;
+const WIDTH: f64 = 720.0;
 const HEIGHT: f64 = 360.0;
 const LEFT: f64 = 80.0;
-const RIGHT: f64 = 170.0;
+const RIGHT: f64 = 210.0;
 const TOP: f64 = 40.0;
 const BOTTOM: f64 = 50.0;
 const COLOURS: [&str; 6] = [
@@ -57,7 +57,7 @@ pub fn short_number(v: f64) -> String {
     } else if v.abs() >= 1e3 {
         format!("{}k", trim(format!("{:.1}", v / 1e3)))
     } else if v.abs() >= 10.0 || v == 0.0 {
-        format!("{v:.0}")
+        trim(format!("{v:.1}"))
     } else {
         trim(format!("{v:.2}"))
     }
@@ -271,6 +271,8 @@ mod tests {
         assert_eq!(short_number(12_500.0), "12.5k");
         assert_eq!(short_number(2_000_000.0), "2M");
         assert_eq!(short_number(250.0), "250");
+        assert_eq!(short_number(12.5), "12.5");
+        assert_eq!(short_number(0.0), "0");
         assert_eq!(short_number(0.25), "0.25");
         assert_eq!(escape("a<b & \"c\""), "a&lt;b &amp; &quot;c&quot;");
     }
