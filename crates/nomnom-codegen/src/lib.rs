@@ -2,7 +2,10 @@
 //! in-memory [`FileTree`] (relative path → contents), deterministically ordered. Pure: no
 //! disk, no processes; the CLI writes the tree.
 
+mod helm;
 mod tree;
+
+pub use helm::{chart_files, CHART_MANAGED_ENV};
 
 pub use tree::FileTree;
 

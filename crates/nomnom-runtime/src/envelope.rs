@@ -1,1 +1,259 @@
 //! The message envelope: a client's body, unchanged, with the metadata that travels with it.
+//!
+//! On NATS the payload is the body's bytes exactly as the client sent them; the metadata
+//! travels in headers (`Nomnom-Message-Id`, `Nomnom-Entity`, `Nomnom-Received-At` in RFC 3339,
+//! `Nomnom-Source` when known, `Nomnom-Retry-Count`) next to `Nats-Msg-Id`, which JetStream
+//! uses to drop duplicates. A message without the `Nomnom-*` headers is not an envelope.
+
+use async_nats::HeaderMap;
+use bytes::Bytes;
+use chrono::{DateTime, SecondsFormat, SubsecRound, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// Header: JetStream's de-duplication id (the `Idempotency-Key`, else the message id).
+pub const HEADER_NATS_MSG_ID: &str = "Nats-Msg-Id";
+/// Header: the message id.
+pub const HEADER_MESSAGE_ID: &str = "Nomnom-Message-Id";
+/// Header: the root entity the body is for.
+pub const HEADER_ENTITY: &str = "Nomnom-Entity";
+/// Header: when the API received the message (RFC 3339).
+pub const HEADER_RECEIVED_AT: &str = "Nomnom-Received-At";
+/// Header: the client's `X-Source`, when given.
+pub const HEADER_SOURCE: &str = "Nomnom-Source";
+/// Header: how many times the message was retried.
+pub const HEADER_RETRY_COUNT: &str = "Nomnom-Retry-Count";
+
+/// One client message and its metadata.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageEnvelope {
+    /// Time-ordered id (UUIDv7) given at reception.
+    pub message_id: Uuid,
+    /// The client's JSON body, byte for byte.
+    pub body: Bytes,
+    /// The root entity the body is for.
+    pub entity_type: String,
+    /// When the API received it.
+    pub received_at: DateTime<Utc>,
+    /// Retries so far (0 when first published).
+    pub retry_count: u32,
+    /// Where it came from (the `X-Source` header), when given.
+    pub source: Option<String>,
+}
+
+/// Why a NATS message is not an envelope (a poison message).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EnvelopeError {
+    /// The message has no headers at all.
+    #[error("not an envelope: the message has no headers")]
+    NoHeaders,
+    /// A required header is absent.
+    #[error("not an envelope: header {0} is missing")]
+    MissingHeader(&'static str),
+    /// A header has a value that cannot be read.
+    #[error("not an envelope: header {name} has an invalid value {value:?}")]
+    InvalidHeader {
+        /// The header.
+        name: &'static str,
+        /// Its value.
+        value: String,
+    },
+}
+
+impl MessageEnvelope {
+    /// A new envelope for a message received now, with a fresh UUIDv7. The time keeps
+    /// microseconds, as the headers and PostgreSQL do.
+    pub fn new(entity_type: impl Into<String>, body: Bytes, source: Option<String>) -> Self {
+        Self {
+            message_id: Uuid::now_v7(),
+            body,
+            entity_type: entity_type.into(),
+            received_at: Utc::now().trunc_subsecs(6),
+            retry_count: 0,
+            source,
+        }
+    }
+
+    /// The headers and payload to publish. `dedup_id` becomes `Nats-Msg-Id`; `None` uses
+    /// the message id.
+    pub fn to_nats(&self, dedup_id: Option<&str>) -> (HeaderMap, Bytes) {
+        let mut headers = HeaderMap::new();
+        let message_id = self.message_id.to_string();
+        headers.insert(HEADER_NATS_MSG_ID, dedup_id.unwrap_or(&message_id));
+        headers.insert(HEADER_MESSAGE_ID, message_id.as_str());
+        headers.insert(HEADER_ENTITY, self.entity_type.as_str());
+        headers.insert(
+            HEADER_RECEIVED_AT,
+            self.received_at
+                .to_rfc3339_opts(SecondsFormat::Micros, true)
+                .as_str(),
+        );
+        headers.insert(HEADER_RETRY_COUNT, self.retry_count.to_string().as_str());
+        if let Some(source) = &self.source {
+            headers.insert(HEADER_SOURCE, source.as_str());
+        }
+        (headers, self.body.clone())
+    }
+
+    /// Reads an envelope from a NATS message's headers and payload.
+    pub fn from_nats(headers: Option<&HeaderMap>, payload: Bytes) -> Result<Self, EnvelopeError> {
+        let headers = headers.ok_or(EnvelopeError::NoHeaders)?;
+        let get = |name: &'static str| -> Result<&str, EnvelopeError> {
+            headers
+                .get(name)
+                .map(|v| v.as_str())
+                .ok_or(EnvelopeError::MissingHeader(name))
+        };
+        let invalid = |name: &'static str, value: &str| EnvelopeError::InvalidHeader {
+            name,
+            value: value.to_owned(),
+        };
+        let id_text = get(HEADER_MESSAGE_ID)?;
+        let message_id =
+            Uuid::parse_str(id_text).map_err(|_| invalid(HEADER_MESSAGE_ID, id_text))?;
+        let entity_type = get(HEADER_ENTITY)?;
+        if entity_type.is_empty() {
+            return Err(invalid(HEADER_ENTITY, entity_type));
+        }
+        let received_text = get(HEADER_RECEIVED_AT)?;
+        let received_at = DateTime::parse_from_rfc3339(received_text)
+            .map_err(|_| invalid(HEADER_RECEIVED_AT, received_text))?
+            .with_timezone(&Utc);
+        let retry_count = match headers.get(HEADER_RETRY_COUNT) {
+            None => 0,
+            Some(v) => v
+                .as_str()
+                .parse()
+                .map_err(|_| invalid(HEADER_RETRY_COUNT, v.as_str()))?,
+        };
+        let source = headers
+            .get(HEADER_SOURCE)
+            .map(|v| v.as_str().to_owned())
+            .filter(|s| !s.is_empty());
+        Ok(Self {
+            message_id,
+            body: payload,
+            entity_type: entity_type.to_owned(),
+            received_at,
+            retry_count,
+            source,
+        })
+    }
+}
+
+/// Where a message is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum IngestionStatus {
+    /// Held by the stream, not yet written.
+    Accepted,
+    /// A write failed for a transient reason; it will be retried.
+    Retrying,
+    /// Its rows are committed.
+    Persisted,
+    /// Dead-lettered; it will not be retried.
+    Failed,
+}
+
+impl IngestionStatus {
+    /// The value stored in `message_status.status`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Accepted => "accepted",
+            Self::Retrying => "retrying",
+            Self::Persisted => "persisted",
+            Self::Failed => "failed",
+        }
+    }
+
+    /// Parses a stored value.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "accepted" => Some(Self::Accepted),
+            "retrying" => Some(Self::Retrying),
+            "persisted" => Some(Self::Persisted),
+            "failed" => Some(Self::Failed),
+            _ => None,
+        }
+    }
+}
+
+/// The body of a 202 answer to `POST /ingest/message`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IngestionResponse {
+    /// The message's id (the original's on an idempotent retry).
+    pub message_id: Uuid,
+    /// Always `accepted`.
+    pub status: IngestionStatus,
+    /// When the message was received (the original's on an idempotent retry).
+    pub timestamp: DateTime<Utc>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_through_nats_headers() {
+        let mut envelope = MessageEnvelope::new(
+            "Order",
+            Bytes::from_static(b"{\"a\": 1 }"),
+            Some("erp".into()),
+        );
+        envelope.retry_count = 3;
+        let (headers, payload) = envelope.to_nats(Some("key-1"));
+        assert_eq!(
+            headers.get(HEADER_NATS_MSG_ID).map(|v| v.as_str()),
+            Some("key-1")
+        );
+        assert_eq!(payload, envelope.body);
+        let back = MessageEnvelope::from_nats(Some(&headers), payload).expect("envelope");
+        assert_eq!(back, envelope);
+        let (headers, _) = envelope.to_nats(None);
+        assert_eq!(
+            headers
+                .get(HEADER_NATS_MSG_ID)
+                .map(|v| v.as_str().to_owned()),
+            Some(envelope.message_id.to_string())
+        );
+    }
+
+    #[test]
+    fn a_message_without_nomnom_headers_is_not_an_envelope() {
+        assert_eq!(
+            MessageEnvelope::from_nats(None, Bytes::new()),
+            Err(EnvelopeError::NoHeaders)
+        );
+        let mut headers = HeaderMap::new();
+        headers.insert(HEADER_MESSAGE_ID, "not-a-uuid");
+        assert!(matches!(
+            MessageEnvelope::from_nats(Some(&headers), Bytes::new()),
+            Err(EnvelopeError::InvalidHeader {
+                name: HEADER_MESSAGE_ID,
+                ..
+            })
+        ));
+        let mut headers = HeaderMap::new();
+        headers.insert(HEADER_MESSAGE_ID, Uuid::now_v7().to_string().as_str());
+        assert_eq!(
+            MessageEnvelope::from_nats(Some(&headers), Bytes::new()),
+            Err(EnvelopeError::MissingHeader(HEADER_ENTITY))
+        );
+    }
+
+    #[test]
+    fn status_names() {
+        for s in [
+            IngestionStatus::Accepted,
+            IngestionStatus::Retrying,
+            IngestionStatus::Persisted,
+            IngestionStatus::Failed,
+        ] {
+            assert_eq!(IngestionStatus::parse(s.as_str()), Some(s));
+            assert_eq!(
+                serde_json::to_value(s).ok(),
+                Some(serde_json::Value::from(s.as_str()))
+            );
+        }
+    }
+}

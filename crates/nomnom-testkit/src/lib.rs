@@ -9,8 +9,10 @@ pub mod http;
 pub mod nats_server;
 pub mod orders;
 pub mod pg_server;
+pub mod pipeline;
 pub mod ports;
 pub mod process;
+pub mod project;
 pub mod stream;
 pub mod wait;
 

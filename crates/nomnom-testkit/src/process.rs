@@ -100,6 +100,25 @@ impl Service {
         }
     }
 
+    /// Waits up to `timeout` for the process to exit by itself (a one-shot command such as
+    /// `worker migrate`); returns its exit code, or `None` (after killing it) if it did not.
+    pub async fn wait_exit(&mut self, timeout: Duration) -> Option<i32> {
+        let mut child = self.child.take()?;
+        let deadline = std::time::Instant::now() + timeout;
+        loop {
+            if let Ok(Some(status)) = child.try_wait() {
+                return status.code();
+            }
+            if std::time::Instant::now() >= deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                eprintln!("{} did not exit within {timeout:?}", self.name);
+                return None;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// Starts the same program again with the same arguments and environment.
     pub fn restart(&mut self) {
         self.kill();

@@ -1,8 +1,193 @@
 //! The nomnom command line: `check`, `generate`, `init`.
+//!
+//! Exit status: 0 success, 1 invalid model or refused operation, 2 usage error (bad
+//! arguments, unreadable input).
 
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use clap::{Parser, Subcommand};
+use nomnom::{starter, writer};
+use nomnom_spec::{Diagnostics, LoadError, Loaded};
+
+/// Generate a NATS JetStream → PostgreSQL ingestion pipeline from a YAML model.
+#[derive(Debug, Parser)]
+#[command(name = "nomnom", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Validate a model and print every problem found.
+    Check {
+        /// A `nomnom.yaml`, or a folder holding one.
+        path: PathBuf,
+    },
+    /// Generate the ingestion service for a model.
+    Generate {
+        /// A `nomnom.yaml`, or a folder holding one.
+        path: PathBuf,
+        /// The folder to write the generated project into.
+        #[arg(short, long)]
+        output: PathBuf,
+    },
+    /// Write a starter `nomnom.yaml` into a folder (never overwrites one).
+    Init {
+        /// The folder to create the model in.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+    },
+}
+
+const OK: u8 = 0;
+const FAILED: u8 = 1;
+const USAGE: u8 = 2;
+
 fn main() -> ExitCode {
-    eprintln!("nomnom: commands are being built");
-    ExitCode::from(2)
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { USAGE } else { OK });
+        }
+    };
+    ExitCode::from(match cli.command {
+        Command::Check { path } => check(&path),
+        Command::Generate { path, output } => generate(&path, &output),
+        Command::Init { dir } => init(&dir),
+    })
+}
+
+/// Whether to colour diagnostics: only on a terminal, and never with `NO_COLOR` set.
+fn colour() -> bool {
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+}
+
+fn width() -> usize {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .filter(|&w: &usize| w >= 40)
+        .unwrap_or(100)
+}
+
+fn print_diagnostics(d: &Diagnostics) {
+    if !d.items.is_empty() {
+        eprint!("{}", d.render(colour(), width()));
+    }
+}
+
+/// Loads a model, printing its diagnostics; `Err` carries the exit status.
+fn load(path: &Path) -> Result<Loaded, u8> {
+    if !path.exists() {
+        eprintln!("nomnom: {} does not exist", path.display());
+        return Err(USAGE);
+    }
+    match nomnom_spec::load(path) {
+        Ok(loaded) => {
+            print_diagnostics(&loaded.warnings);
+            Ok(loaded)
+        }
+        Err(LoadError::Invalid(d)) => {
+            print_diagnostics(&d);
+            let errors = d.error_count();
+            let warnings = d.items.len() - errors;
+            eprintln!(
+                "\n{}: {errors} error{}{}",
+                d.file,
+                if errors == 1 { "" } else { "s" },
+                match warnings {
+                    0 => String::new(),
+                    1 => ", 1 warning".to_string(),
+                    n => format!(", {n} warnings"),
+                }
+            );
+            Err(FAILED)
+        }
+        Err(e @ LoadError::Io { .. }) => {
+            eprintln!("nomnom: {e}");
+            Err(USAGE)
+        }
+    }
+}
+
+fn check(path: &Path) -> u8 {
+    match load(path) {
+        Ok(loaded) => {
+            let p = &loaded.project;
+            println!(
+                "{}: valid: project `{}`, {} entit{} ({} root{}), {} warning{}",
+                loaded.warnings.file,
+                p.name,
+                p.entities.len(),
+                if p.entities.len() == 1 { "y" } else { "ies" },
+                p.roots().count(),
+                if p.roots().count() == 1 { "" } else { "s" },
+                loaded.warnings.items.len(),
+                if loaded.warnings.items.len() == 1 {
+                    ""
+                } else {
+                    "s"
+                },
+            );
+            OK
+        }
+        Err(code) => code,
+    }
+}
+
+fn generate(path: &Path, output: &Path) -> u8 {
+    let loaded = match load(path) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    let tree = match nomnom_codegen::generate(&loaded.project) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("nomnom: cannot generate `{}`: {e}", loaded.project.name);
+            return FAILED;
+        }
+    };
+    match writer::write_tree(&tree, output) {
+        Ok(report) => {
+            println!(
+                "{}: {} file{} written, {} unchanged, {} removed",
+                output.display(),
+                report.written.len(),
+                if report.written.len() == 1 { "" } else { "s" },
+                report.unchanged.len(),
+                report.removed.len()
+            );
+            for kept in &report.kept_modified {
+                eprintln!(
+                    "nomnom: kept {kept}: no longer generated, but edited since nomnom wrote it"
+                );
+            }
+            OK
+        }
+        Err(e) => {
+            eprintln!("nomnom: {e}");
+            FAILED
+        }
+    }
+}
+
+fn init(dir: &Path) -> u8 {
+    match starter::init(dir) {
+        Ok(path) => {
+            println!(
+                "wrote {}; check it with `nomnom check {}`",
+                path.display(),
+                dir.display()
+            );
+            OK
+        }
+        Err(e) => {
+            eprintln!("nomnom: {e}");
+            FAILED
+        }
+    }
 }

@@ -1,12 +1,81 @@
 //! The HTTP ingestion API: validate, wrap in an envelope, publish to JetStream and wait for
 //! the acknowledgement, answer 202.
+//!
+//! [`router`] builds the routes over an [`ApiState`] (tests drive it in-process);
+//! [`run`] is the whole `ingestion-api` binary: configuration, logs, connection, serving,
+//! and a graceful stop on SIGTERM or SIGINT.
+//!
+//! # Routes
+//! - `POST /ingest/message` (`application/json` or any `+json`): 202
+//!   `{"message_id", "status": "accepted", "timestamp"}` once the stream holds the message.
+//!   The entity is `?entity=`, else `X-Entity-Type`, else the only root entity.
+//!   `Idempotency-Key` becomes `Nats-Msg-Id`; a retry within `NATS_DUPLICATE_WINDOW` answers
+//!   the original's id and stores nothing. `X-Source` travels as the envelope's source.
+//! - `POST /ingest/batch` (`application/x-ndjson`, `application/jsonl`): 202
+//!   `{"accepted", "rejected", "results": [{"line", "message_id"} | {"line", "errors"}]}`;
+//!   lines are 1-based, blank lines skipped; `Idempotency-Key: K` gives line `n` the key
+//!   `K:n`. A line the stream could not take has an error of rule `unavailable`, `full` or
+//!   `too_large` (and the answer a `Retry-After`); when no line could be stored because of
+//!   the stream, the whole answer is that 503.
+//! - `GET /ingest/status/{message_id}`: 200 with the `message_status` row, 400, 404, 503.
+//! - `GET /health`, `GET /ready` (NATS connected and the stream answering), `GET /openapi.json`.
+//!
+//! # Errors
+//! `application/problem+json` with `type` `urn:nomnom:problem:<kind>`, `title`, `status`,
+//! `detail`, and per kind: `malformed-json` 400 (`line`, `column`); `missing-entity` and
+//! `unknown-entity` 400 (`valid_entities`); `invalid-header` 400 (`header`); `empty-batch`
+//! 400; `unreadable-body` 400; `invalid-message-id` 400; `unknown-message` 404; `not-found`
+//! 404; `payload-too-large` 413 (`limit_bytes`); `too-many-lines` 413 (`limit_lines`);
+//! `unsupported-media-type` 415 (`accepted`); `validation-failed` 422 (`errors`: every
+//! `{"path", "rule", "message"}`); `stream-unavailable`, `stream-full`, `overloaded`,
+//! `status-unavailable` and `not-ready` 503 with `Retry-After`.
 
-use std::process::ExitCode;
+mod batch;
+mod health;
+mod message;
+pub mod problem;
+pub mod request;
+mod server;
+pub mod state;
+mod status;
+
+use axum::http::{header, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::Router;
 
 use crate::model::Model;
 
-/// Runs the `ingestion-api` binary for model `M`.
-pub fn run<M: Model>() -> ExitCode {
-    eprintln!("ingestion-api for {}: not built yet", M::PROJECT);
-    ExitCode::FAILURE
+pub use message::rejection_problem;
+pub use problem::Problem;
+pub use server::{run, serve, shutdown_signal, StartError};
+pub use state::ApiState;
+
+/// The routes of the ingestion API for model `M`.
+pub fn router<M: Model>(state: ApiState) -> Router {
+    Router::new()
+        .route("/ingest/message", post(message::ingest_message::<M>))
+        .route("/ingest/batch", post(batch::ingest_batch::<M>))
+        .route("/ingest/status/{message_id}", get(status::message_status))
+        .route("/health", get(health::health))
+        .route("/ready", get(health::ready))
+        .route(
+            "/openapi.json",
+            get(|| async {
+                (
+                    [(header::CONTENT_TYPE, "application/json")],
+                    M::OPENAPI_JSON,
+                )
+            }),
+        )
+        .fallback(|| async {
+            Problem::new(
+                StatusCode::NOT_FOUND,
+                "not-found",
+                "Not found",
+                "no such route; see /openapi.json",
+            )
+            .into_response()
+        })
+        .with_state(state)
 }

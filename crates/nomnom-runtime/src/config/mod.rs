@@ -1,4 +1,15 @@
 //! Configuration from the environment. Every variable is listed, with its default and
 //! meaning, in [`variables::ENV_VARS`]; invalid values stop start-up with a clear message.
 
+pub mod api;
+pub mod database;
+pub mod env;
+pub mod logging;
+pub mod nats;
+pub mod units;
 pub mod variables;
+
+pub use api::ApiConfig;
+pub use database::DatabaseConfig;
+pub use env::{ConfigError, Env};
+pub use nats::NatsConfig;

@@ -1,0 +1,772 @@
+//! Renders the generated chart with a real Helm engine (Helm v4 as a library, see
+//! `scripts/install-helm-engine.sh`) and checks the manifests against what the binaries read
+//! and what KEDA, NATS and Kubernetes need.
+
+mod helm;
+
+use helm::env_vars::{ReadBy, ENV_VARS};
+use helm::{container_env, env_value, Rendered};
+use serde_json::{json, Value};
+
+/// Renders the tpch chart with `values_files` and `set`, asserting that Helm's strict lint is
+/// clean and that every object is valid against Kubernetes' OpenAPI schema (strict); the
+/// KEDA ScaledObject, a custom resource, is checked field by field below instead.
+fn render(case: &str, values_files: &[&str], set: Value) -> Rendered {
+    let chart = helm::write_chart(&helm::tpch(), case);
+    let rendered = helm::render(&chart, values_files, set);
+    let problems = rendered.lint_problems();
+    assert!(problems.is_empty(), "helm lint (strict): {problems:#?}");
+    assert!(
+        rendered.schema_errors.is_empty(),
+        "invalid Kubernetes objects: {:#?}",
+        rendered.schema_errors
+    );
+    for unknown in &rendered.schema_unknown {
+        assert_eq!(
+            unknown, "keda.sh/v1alpha1/ScaledObject",
+            "no schema for {unknown}"
+        );
+    }
+    rendered
+}
+
+fn default_render(case: &str) -> Rendered {
+    render(case, &[], json!({}))
+}
+
+fn production_render(case: &str) -> Rendered {
+    render(case, &["values-production.yaml"], json!({}))
+}
+
+/// The binaries' environment on the API Deployment, the worker Deployment and the migration Job.
+fn workloads(r: &Rendered) -> Vec<(&'static str, &Value, ReadBy)> {
+    vec![
+        ("api", r.get("Deployment", "-api"), ReadBy::Api),
+        ("worker", r.get("Deployment", "-worker"), ReadBy::Worker),
+        ("migrate", r.get("Job", "-migrate"), ReadBy::Worker),
+    ]
+}
+
+fn every_env_var_is_set(r: &Rendered) {
+    for (what, workload, binary) in workloads(r) {
+        let env = container_env(workload);
+        for var in ENV_VARS
+            .iter()
+            .filter(|v| v.read_by == binary || v.read_by == ReadBy::Both)
+        {
+            let entry = env.iter().find(|(n, _)| n == var.name);
+            let (_, entry) = entry.unwrap_or_else(|| panic!("{what}: {} is not set", var.name));
+            assert!(
+                entry.get("value").is_some() || entry.get("valueFrom").is_some(),
+                "{what}: {} has neither value nor valueFrom",
+                var.name
+            );
+        }
+        let mut names: Vec<&str> = env.iter().map(|(n, _)| n.as_str()).collect();
+        let total = names.len();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), total, "{what}: a variable is set twice");
+        for (name, _) in &env {
+            assert!(
+                ENV_VARS.iter().any(|v| v.name == name),
+                "{what}: {name} is set but no binary reads it"
+            );
+        }
+    }
+}
+
+#[test]
+fn every_env_var_is_set_on_the_workloads_that_read_it() {
+    every_env_var_is_set(&default_render("env-default"));
+    every_env_var_is_set(&production_render("env-production"));
+}
+
+/// Every container of every workload, with where it is.
+fn all_containers(r: &Rendered) -> Vec<(String, Value)> {
+    let mut out = Vec::new();
+    for kind in ["Deployment", "StatefulSet", "Job"] {
+        for workload in r.all(kind) {
+            let spec = &workload["spec"]["template"]["spec"];
+            for list in ["containers", "initContainers"] {
+                for c in spec[list].as_array().into_iter().flatten() {
+                    let name = format!("{kind}/{}/{}", workload["metadata"]["name"], c["name"]);
+                    out.push((name, c.clone()));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn no_secret_is_plain(r: &Rendered) {
+    let secret_names: Vec<&str> = ENV_VARS
+        .iter()
+        .filter(|v| v.secret)
+        .map(|v| v.name)
+        .chain(["POSTGRES_PASSWORD"])
+        .collect();
+    let mut checked = 0;
+    for (where_, container) in all_containers(r) {
+        for entry in container["env"].as_array().into_iter().flatten() {
+            let name = entry["name"].as_str().unwrap_or("");
+            if secret_names.contains(&name) {
+                assert!(
+                    entry.get("value").is_none(),
+                    "{where_}: {name} is a plain value"
+                );
+                assert!(
+                    entry["valueFrom"]["secretKeyRef"]["name"].is_string(),
+                    "{where_}: {name} is not read from a Secret"
+                );
+                checked += 1;
+            }
+        }
+        assert!(
+            container.get("envFrom").is_none(),
+            "{where_}: envFrom hides where variables come from"
+        );
+    }
+    assert!(checked >= 9, "only {checked} secret variables were found");
+    for config_map in r.all("ConfigMap") {
+        let mut text = config_map["data"].to_string();
+        for name in &secret_names {
+            // A `$NATS_TOKEN` reference reads the server's environment (from a Secret).
+            text = text.replace(&format!("${name}"), "");
+            assert!(!text.contains(name), "ConfigMap holds {name}");
+        }
+    }
+}
+
+#[test]
+fn no_secret_variable_is_a_plain_value() {
+    no_secret_is_plain(&default_render("secrets-default"));
+    no_secret_is_plain(&production_render("secrets-production"));
+    let r = render(
+        "secrets-nats-auth",
+        &[],
+        json!({"natsAuth": {"token": "s3cr3t-token", "password": "s3cr3t-password"}}),
+    );
+    no_secret_is_plain(&r);
+    let secret = r.get("Secret", "-nats-auth");
+    assert!(secret["data"]["NATS_TOKEN"].is_string());
+    for (_, text) in &r.texts {
+        if !text.contains("kind: Secret") {
+            assert!(!text.contains("s3cr3t"), "a credential leaked:\n{text}");
+        }
+    }
+}
+
+/// The single container of a workload.
+fn container(workload: &Value) -> &Value {
+    &workload["spec"]["template"]["spec"]["containers"][0]
+}
+
+/// The container port named `name`.
+fn port(container: &Value, name: &str) -> i64 {
+    container["ports"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|p| p["name"] == name)
+        .and_then(|p| p["containerPort"].as_i64())
+        .unwrap_or_else(|| panic!("no port {name}"))
+}
+
+/// (path, port number) of an httpGet probe, resolving a named port.
+fn probe(container: &Value, probe: &str) -> (String, i64) {
+    let get = &container[probe]["httpGet"];
+    let path = get["path"].as_str().unwrap_or_default().to_string();
+    let port_number = match &get["port"] {
+        Value::String(name) => port(container, name),
+        other => other.as_i64().unwrap_or_default(),
+    };
+    (path, port_number)
+}
+
+#[test]
+fn ports_and_probes_match_the_binaries() {
+    let r = default_render("ports");
+    let api = r.get("Deployment", "-api");
+    let c = container(api);
+    assert_eq!(c["command"], json!(["ingestion-api"]));
+    assert_eq!(port(c, "http"), 8080);
+    assert_eq!(env_value(&container_env(api), "PORT"), Some("8080"));
+    assert_eq!(env_value(&container_env(api), "HOST"), Some("0.0.0.0"));
+    assert_eq!(probe(c, "livenessProbe"), ("/health".into(), 8080));
+    assert_eq!(probe(c, "readinessProbe"), ("/ready".into(), 8080));
+    let service = r.get("Service", "-api");
+    assert_eq!(service["spec"]["ports"][0]["targetPort"], "http");
+    assert_eq!(
+        service["spec"]["selector"],
+        api["spec"]["template"]["metadata"]["labels"]
+    );
+
+    let worker = r.get("Deployment", "-worker");
+    let c = container(worker);
+    assert_eq!(c["command"], json!(["worker"]));
+    assert_eq!(port(c, "health"), 8081);
+    assert_eq!(
+        env_value(&container_env(worker), "WORKER_HEALTH_PORT"),
+        Some("8081")
+    );
+    assert_eq!(probe(c, "livenessProbe"), ("/health".into(), 8081));
+    assert_eq!(probe(c, "readinessProbe"), ("/ready".into(), 8081));
+
+    let job = r.get("Job", "-migrate");
+    assert_eq!(container(job)["args"], json!(["migrate"]));
+    assert!(container(job)["resources"]["requests"].is_object());
+
+    // Moving the API port moves the variable, the container port and the probes together.
+    let moved = render("ports-moved", &[], json!({"api": {"port": 9090}}));
+    let api = moved.get("Deployment", "-api");
+    assert_eq!(env_value(&container_env(api), "PORT"), Some("9090"));
+    assert_eq!(
+        probe(container(api), "readinessProbe"),
+        ("/ready".into(), 9090)
+    );
+}
+
+#[test]
+fn api_scales_on_cpu_with_an_hpa() {
+    let r = default_render("hpa");
+    let hpa = r.get("HorizontalPodAutoscaler", "-api");
+    assert_eq!(hpa["apiVersion"], "autoscaling/v2");
+    assert_eq!(hpa["spec"]["scaleTargetRef"]["name"], "ingest-tpch-api");
+    let metric = &hpa["spec"]["metrics"][0]["resource"];
+    assert_eq!(metric["name"], "cpu");
+    assert_eq!(metric["target"]["type"], "Utilization");
+    assert!(
+        r.get("Deployment", "-api")["spec"]
+            .get("replicas")
+            .is_none(),
+        "the HPA owns the replica count"
+    );
+    let api = container(r.get("Deployment", "-api"));
+    assert!(
+        api["resources"]["requests"]["cpu"].is_string(),
+        "HPA needs a CPU request"
+    );
+}
+
+/// The value of one KEDA trigger field.
+fn trigger_field<'a>(trigger: &'a Value, field: &str) -> &'a str {
+    trigger["metadata"][field]
+        .as_str()
+        .unwrap_or_else(|| panic!("trigger field {field} missing or not a string"))
+}
+
+fn keda_is_complete(r: &Rendered) {
+    let so = r.get("ScaledObject", "-worker");
+    assert_eq!(so["apiVersion"], "keda.sh/v1alpha1");
+    let spec = &so["spec"];
+    assert_eq!(spec["scaleTargetRef"]["name"], "ingest-tpch-worker");
+    assert_eq!(spec["minReplicaCount"], 0);
+    assert!(spec["maxReplicaCount"].as_i64().unwrap_or(0) >= 1);
+    assert!(spec["pollingInterval"].as_i64().unwrap_or(0) > 0);
+    assert!(spec["cooldownPeriod"].as_i64().unwrap_or(0) >= 60);
+    assert!(spec["fallback"]["failureThreshold"].as_i64().unwrap_or(0) >= 1);
+    assert!(spec["fallback"]["replicas"].as_i64().unwrap_or(0) >= 1);
+    assert!(
+        spec["advanced"]["horizontalPodAutoscalerConfig"]["behavior"]["scaleDown"]
+            ["stabilizationWindowSeconds"]
+            .as_i64()
+            .unwrap_or(0)
+            > 0
+    );
+    let triggers = spec["triggers"].as_array().expect("triggers");
+    assert_eq!(triggers.len(), 1);
+    let t = &triggers[0];
+    assert_eq!(t["type"], "nats-jetstream");
+    // Every field of KEDA's nats-jetstream scaler: all strings.
+    let worker_env = container_env(r.get("Deployment", "-worker"));
+    assert_eq!(trigger_field(t, "account"), "$G");
+    assert_eq!(
+        Some(trigger_field(t, "stream")),
+        env_value(&worker_env, "NATS_STREAM")
+    );
+    assert_eq!(
+        Some(trigger_field(t, "consumer")),
+        env_value(&worker_env, "NATS_CONSUMER")
+    );
+    for field in ["lagThreshold", "activationLagThreshold"] {
+        let v = trigger_field(t, field);
+        assert!(v.parse::<u64>().is_ok(), "{field} = {v:?} is not a count");
+    }
+    assert_eq!(trigger_field(t, "useHttps"), "false");
+    // The monitoring endpoint is host:port of the NATS HEADLESS service, so the scaler can
+    // reach each server as <pod>.<host> and find the stream leader.
+    let endpoint = trigger_field(t, "natsServerMonitoringEndpoint");
+    assert!(!endpoint.contains("://"), "no scheme: {endpoint}");
+    let (host, port) = endpoint.rsplit_once(':').expect("host:port");
+    let headless = r.get("Service", "-nats-headless");
+    assert_eq!(headless["spec"]["clusterIP"], "None");
+    let headless_name = headless["metadata"]["name"].as_str().unwrap_or_default();
+    assert_eq!(host, format!("{headless_name}.nomnom.svc.cluster.local"));
+    let monitor = headless["spec"]["ports"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|p| p["name"] == "monitor")
+        .expect("headless service exposes monitoring");
+    assert_eq!(monitor["port"].to_string(), port);
+    // ... which works only if each server's name is its pod name.
+    let sts = r.get("StatefulSet", "-nats");
+    assert_eq!(sts["spec"]["serviceName"], headless_name);
+    let server_name = container_env(sts)
+        .into_iter()
+        .find(|(n, _)| n == "SERVER_NAME")
+        .map(|(_, e)| e["valueFrom"]["fieldRef"]["fieldPath"].clone());
+    assert_eq!(server_name, Some(json!("metadata.name")));
+    assert!(nats_conf(r).contains("server_name: $SERVER_NAME"));
+}
+
+#[test]
+fn keda_trigger_has_every_field_the_scaler_requires() {
+    keda_is_complete(&default_render("keda-default"));
+    keda_is_complete(&production_render("keda-production"));
+}
+
+/// The rendered nats.conf.
+fn nats_conf(r: &Rendered) -> String {
+    r.get("ConfigMap", "-nats-config")["data"]["nats.conf"]
+        .as_str()
+        .expect("nats.conf")
+        .to_string()
+}
+
+fn stream_replicas_follow_nats(case: &str, servers: i64, expected_stream_replicas: &str) {
+    let r = render(case, &[], json!({"nats": {"replicas": servers}}));
+    let sts = r.get("StatefulSet", "-nats");
+    assert_eq!(sts["spec"]["replicas"], servers);
+    for (what, workload, _) in workloads(&r) {
+        assert_eq!(
+            env_value(&container_env(workload), "NATS_REPLICAS"),
+            Some(expected_stream_replicas),
+            "{what}"
+        );
+    }
+    let conf = nats_conf(&r);
+    let routes = conf.matches("nats://").count() as i64;
+    assert_eq!(routes, servers, "one route per server:\n{conf}");
+    for i in 0..servers {
+        assert!(conf.contains(&format!(
+            "nats://ingest-tpch-nats-{i}.ingest-tpch-nats-headless."
+        )));
+    }
+}
+
+#[test]
+fn stream_replicas_equal_nats_servers() {
+    let r = default_render("replicas-default");
+    assert_eq!(r.get("StatefulSet", "-nats")["spec"]["replicas"], 3);
+    assert_eq!(
+        env_value(&container_env(r.get("Deployment", "-api")), "NATS_REPLICAS"),
+        Some("3")
+    );
+    stream_replicas_follow_nats("replicas-5", 5, "5");
+    // JetStream allows at most 5 stream replicas.
+    stream_replicas_follow_nats("replicas-7", 7, "5");
+    // A single server: no cluster block, no PDB, one stream replica.
+    let single = render("replicas-1", &[], json!({"nats": {"replicas": 1}}));
+    assert!(!nats_conf(&single).contains("cluster {"));
+    assert!(single.all("PodDisruptionBudget").is_empty());
+    assert_eq!(
+        env_value(
+            &container_env(single.get("Deployment", "-worker")),
+            "NATS_REPLICAS"
+        ),
+        Some("1")
+    );
+}
+
+/// Bytes in a size such as `1GB`, `60GiB`, `8192M` (NATS: M = MiB), `10Gi`.
+fn bytes(size: &str) -> u64 {
+    let digits: String = size.chars().take_while(|c| c.is_ascii_digit()).collect();
+    let n: u64 = digits.parse().unwrap_or_else(|_| panic!("size {size:?}"));
+    let unit = &size[digits.len()..];
+    n * match unit {
+        "" | "B" => 1,
+        "KB" => 1000,
+        "MB" => 1000 * 1000,
+        "GB" => 1000 * 1000 * 1000,
+        "K" | "Ki" | "KiB" => 1 << 10,
+        "M" | "Mi" | "MiB" => 1 << 20,
+        "G" | "Gi" | "GiB" => 1 << 30,
+        other => panic!("unknown unit {other:?} in {size:?}"),
+    }
+}
+
+fn sizes_fit(r: &Rendered) {
+    let sts = r.get("StatefulSet", "-nats");
+    let pvc = &sts["spec"]["volumeClaimTemplates"][0];
+    assert_eq!(pvc["metadata"]["name"], "data");
+    let volume = bytes(
+        pvc["spec"]["resources"]["requests"]["storage"]
+            .as_str()
+            .unwrap_or(""),
+    );
+    let conf = nats_conf(r);
+    let max_file_store = conf
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("max_file_store: "))
+        .map(bytes)
+        .expect("max_file_store in nats.conf");
+    assert!(conf.contains("store_dir: /data"));
+    assert!(
+        max_file_store < volume,
+        "JetStream limit must be below the volume"
+    );
+    let stream = env_value(
+        &container_env(r.get("Deployment", "-api")),
+        "NATS_MAX_BYTES",
+    )
+    .map(bytes)
+    .expect("NATS_MAX_BYTES");
+    assert!(
+        stream < max_file_store,
+        "stream limit {stream} must fit in JetStream storage {max_file_store}"
+    );
+}
+
+#[test]
+fn stream_limit_fits_jetstream_storage_which_fits_the_volume() {
+    sizes_fit(&default_render("sizes-default"));
+    sizes_fit(&production_render("sizes-production"));
+}
+
+#[test]
+fn nats_is_a_clustered_jetstream_statefulset() {
+    let r = default_render("nats");
+    let sts = r.get("StatefulSet", "-nats");
+    assert_eq!(sts["spec"]["podManagementPolicy"], "Parallel");
+    let c = container(sts);
+    assert!(c["image"].as_str().unwrap_or("").starts_with("nats:2.10"));
+    assert_eq!(port(c, "client"), 4222);
+    assert_eq!(port(c, "cluster"), 6222);
+    assert_eq!(port(c, "monitor"), 8222);
+    for p in ["startupProbe", "livenessProbe", "readinessProbe"] {
+        let (path, port) = probe(c, p);
+        assert!(path.starts_with("/healthz"), "{p}: {path}");
+        assert_eq!(port, 8222, "{p}");
+    }
+    assert_eq!(probe(c, "startupProbe").0, "/healthz?js-enabled-only=true");
+    let conf = nats_conf(&r);
+    for needle in [
+        "jetstream {",
+        "cluster {",
+        "listen: 0.0.0.0:6222",
+        "http: 0.0.0.0:8222",
+    ] {
+        assert!(conf.contains(needle), "nats.conf lacks {needle}:\n{conf}");
+    }
+    let pdb = r.get("PodDisruptionBudget", "-nats");
+    assert_eq!(pdb["spec"]["maxUnavailable"], 1);
+    assert_eq!(
+        pdb["spec"]["selector"]["matchLabels"],
+        sts["spec"]["selector"]["matchLabels"]
+    );
+    let headless = r.get("Service", "-nats-headless");
+    assert_eq!(headless["spec"]["publishNotReadyAddresses"], true);
+    let client = r.get("Service", "-nats");
+    assert_eq!(client["spec"]["ports"][0]["port"], 4222);
+    let api_env = container_env(r.get("Deployment", "-api"));
+    assert_eq!(
+        env_value(&api_env, "NATS_URL"),
+        Some("nats://ingest-tpch-nats.nomnom.svc.cluster.local:4222")
+    );
+}
+
+#[test]
+fn bundled_postgresql_has_a_volume_probes_and_enough_connections() {
+    let r = default_render("postgresql");
+    let sts = r.get("StatefulSet", "-postgresql");
+    let c = container(sts);
+    assert!(c["image"].as_str().unwrap_or("").starts_with("postgres:16"));
+    for p in ["livenessProbe", "readinessProbe"] {
+        let cmd = c[p]["exec"]["command"].to_string();
+        assert!(cmd.contains("pg_isready"), "{p}: {cmd}");
+    }
+    assert!(
+        sts["spec"]["volumeClaimTemplates"][0]["spec"]["resources"]["requests"]["storage"]
+            .is_string()
+    );
+    let service = r.get("Service", "-postgresql");
+    assert_eq!(service["spec"]["ports"][0]["port"], 5432);
+    // Every pool at full scale, plus the migration job, fits max_connections.
+    let max_connections: i64 = c["args"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find_map(|a| a.as_str()?.strip_prefix("max_connections="))
+        .and_then(|n| n.parse().ok())
+        .expect("max_connections argument");
+    let pool: i64 = env_value(
+        &container_env(r.get("Deployment", "-api")),
+        "DATABASE_MAX_CONNECTIONS",
+    )
+    .and_then(|n| n.parse().ok())
+    .expect("DATABASE_MAX_CONNECTIONS");
+    let api_max = r.get("HorizontalPodAutoscaler", "-api")["spec"]["maxReplicas"]
+        .as_i64()
+        .unwrap_or(0);
+    let worker_max = r.get("ScaledObject", "-worker")["spec"]["maxReplicaCount"]
+        .as_i64()
+        .unwrap_or(0);
+    let needed = pool * (api_max + worker_max + 1);
+    assert!(
+        needed < max_connections,
+        "{needed} pooled connections at full scale exceed max_connections {max_connections}"
+    );
+    // The password reaches PostgreSQL from the same Secret as DATABASE_URL.
+    let password = container_env(sts)
+        .into_iter()
+        .find(|(n, _)| n == "POSTGRES_PASSWORD")
+        .map(|(_, e)| e["valueFrom"]["secretKeyRef"]["name"].clone());
+    let secret = r.get("Secret", "ingest-tpch");
+    assert_eq!(password, Some(secret["metadata"]["name"].clone()));
+    assert!(secret["data"]["DATABASE_URL"].is_string());
+}
+
+#[test]
+fn external_database_is_read_from_an_existing_secret() {
+    let r = production_render("external-db");
+    assert!(r.all("StatefulSet").iter().all(|s| !s["metadata"]["name"]
+        .as_str()
+        .unwrap_or("")
+        .ends_with("-postgresql")));
+    assert!(r.all("Secret").is_empty(), "no chart Secret is needed");
+    for (what, workload, _) in workloads(&r) {
+        let env = container_env(workload);
+        let (_, url) = env
+            .iter()
+            .find(|(n, _)| n == "DATABASE_URL")
+            .expect("DATABASE_URL");
+        assert_eq!(
+            url["valueFrom"]["secretKeyRef"],
+            json!({"name": "ingest-database", "key": "DATABASE_URL"}),
+            "{what}"
+        );
+    }
+    // The URL itself may be given instead; the chart then keeps it in its own Secret.
+    let r = render(
+        "external-db-url",
+        &[],
+        json!({"postgresql": {"enabled": false},
+               "externalDatabase": {"url": "postgres://app:pw@db.example:5432/tpch"}}),
+    );
+    let secret = r.get("Secret", "ingest-tpch");
+    assert!(secret["data"]["DATABASE_URL"].is_string());
+    assert!(secret["data"].get("postgres-password").is_none());
+}
+
+#[test]
+fn production_example_enables_an_ingress_to_the_api() {
+    let r = production_render("ingress");
+    let ingress = r.get("Ingress", "-api");
+    let backend = &ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"];
+    assert_eq!(
+        backend["name"],
+        r.get("Service", "-api")["metadata"]["name"]
+    );
+    assert_eq!(backend["port"]["name"], "http");
+    assert!(ingress["spec"]["tls"].is_array());
+    assert!(default_render("no-ingress").all("Ingress").is_empty());
+}
+
+/// Rendered text with what changes from one render to the next (generated passwords) masked.
+fn normalized(r: &Rendered) -> String {
+    let mut out = String::from(
+        "# Golden snapshot of the tpch chart rendered with default values (release `ingest`,\n\
+         # namespace `nomnom`). UPDATE_SNAPSHOTS=1 rewrites it. Secret data is masked.\n",
+    );
+    for (source, text) in &r.texts {
+        out.push_str(&format!("---\n# Source: {source}\n"));
+        let mut in_secret_data = false;
+        let mut is_secret = false;
+        for line in text.lines() {
+            if line == "---" {
+                is_secret = false;
+                in_secret_data = false;
+            }
+            if line == "kind: Secret" {
+                is_secret = true;
+            }
+            if is_secret && line == "data:" {
+                in_secret_data = true;
+                out.push_str("data:\n");
+                continue;
+            }
+            if in_secret_data {
+                if let Some((key, _)) = line.split_once(": ").filter(|_| line.starts_with("  ")) {
+                    out.push_str(&format!("{key}: \"<masked>\"\n"));
+                    continue;
+                }
+                in_secret_data = false;
+            }
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+#[test]
+fn golden_default_manifests() {
+    let r = default_render("golden");
+    let actual = normalized(&r);
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden/helm/tpch-default.yaml");
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+        std::fs::create_dir_all(path.parent().expect("golden folder")).expect("mkdir");
+        std::fs::write(&path, &actual).expect("write golden");
+        return;
+    }
+    let expected = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e} (UPDATE_SNAPSHOTS=1 creates it)", path.display()));
+    if expected != actual {
+        let first = expected
+            .lines()
+            .zip(actual.lines())
+            .position(|(a, b)| a != b)
+            .unwrap_or(expected.lines().count().min(actual.lines().count()));
+        panic!(
+            "rendered manifests differ from {} at line {}:\n  golden: {:?}\n  actual: {:?}\n\
+             (review, then UPDATE_SNAPSHOTS=1 to accept)",
+            path.display(),
+            first + 1,
+            expected.lines().nth(first),
+            actual.lines().nth(first)
+        );
+    }
+    // The masked Secret still parses and the mask hides a real generated value.
+    assert!(actual.contains("DATABASE_URL: \"<masked>\""));
+}
+
+#[test]
+fn setting_a_chart_managed_or_secret_variable_in_config_is_refused() {
+    let plain_url = json!({"config": {"common": {"DATABASE_URL": "postgres://u:plain@db/x"}}});
+    let plain_port = json!({"config": {"api": {"PORT": "9999"}}});
+    // values.schema.json refuses them ...
+    let chart = helm::write_chart(&helm::tpch(), "refused");
+    let message = helm::try_render(&chart, &[], plain_url.clone())
+        .expect_err("a plain DATABASE_URL must not render");
+    assert!(message.contains("'DATABASE_URL' not allowed"), "{message}");
+    let message = helm::try_render(&chart, &[], plain_port.clone()).expect_err("PORT is api.port");
+    assert!(message.contains("'PORT' not allowed"), "{message}");
+    // ... and so do the templates, for tools that skip schema validation.
+    std::fs::remove_file(chart.join("values.schema.json")).expect("remove the schema");
+    let message = helm::try_render(&chart, &[], plain_url)
+        .expect_err("a plain DATABASE_URL must not render without the schema either");
+    assert!(
+        message.contains("config.common.DATABASE_URL: the chart sets DATABASE_URL itself"),
+        "{message}"
+    );
+    let message = helm::try_render(&chart, &[], plain_port).expect_err("PORT is api.port");
+    assert!(message.contains("config.api.PORT"), "{message}");
+}
+
+#[test]
+fn values_schema_refuses_misspelt_variables_and_mistyped_counts() {
+    let chart = helm::write_chart(&helm::tpch(), "schema");
+    let out = helm::try_render(
+        &chart,
+        &[],
+        json!({"config": {"worker": {"WORKER_BATCH_SIZ": "100"}}}),
+    );
+    let message = out.expect_err("a misspelt variable must not render");
+    assert!(message.contains("WORKER_BATCH_SIZ"), "{message}");
+    let out = helm::try_render(&chart, &[], json!({"nats": {"replicas": "three"}}));
+    assert!(out.is_err(), "nats.replicas must be an integer");
+    let out = helm::try_render(&chart, &[], json!({"nats": {"replicas": 0}}));
+    assert!(out.is_err(), "a NATS cluster needs a server");
+    // Numbers are accepted for variables and rendered as strings.
+    let r = render(
+        "schema-number",
+        &[],
+        json!({"config": {"worker": {"WORKER_BATCH_SIZE": 1000}}}),
+    );
+    let env = container_env(r.get("Deployment", "-worker"));
+    assert_eq!(env_value(&env, "WORKER_BATCH_SIZE"), Some("1000"));
+}
+
+#[test]
+fn bundled_nats_can_require_a_token_from_a_secret() {
+    let r = render(
+        "nats-auth",
+        &[],
+        json!({"nats": {"auth": {"enabled": true}}, "natsAuth": {"token": "s3cr3t-token"}}),
+    );
+    no_secret_is_plain(&r);
+    assert!(nats_conf(&r).contains("token: $NATS_TOKEN"));
+    let sts = r.get("StatefulSet", "-nats");
+    let token = container_env(sts)
+        .into_iter()
+        .find(|(n, _)| n == "NATS_TOKEN")
+        .map(|(_, e)| e["valueFrom"]["secretKeyRef"].clone())
+        .expect("NATS reads the token");
+    assert_eq!(
+        token,
+        json!({"name": "ingest-tpch-nats-auth", "key": "NATS_TOKEN"})
+    );
+    for (_, text) in &r.texts {
+        if !text.contains("kind: Secret") {
+            assert!(!text.contains("s3cr3t"), "the token leaked:\n{text}");
+        }
+    }
+    let chart = helm::write_chart(&helm::tpch(), "nats-auth-missing");
+    let message = helm::try_render(&chart, &[], json!({"nats": {"auth": {"enabled": true}}}))
+        .expect_err("auth without a token");
+    assert!(message.contains("natsAuth.token"), "{message}");
+}
+
+/// Checks a rendered nats.conf with a real `nats-server -t` (parse and validate, then exit).
+fn nats_server_accepts(r: &Rendered, case: &str) {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("helm")
+        .join(case);
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let path = dir.join("nats.conf");
+    std::fs::write(&path, nats_conf(r)).expect("write nats.conf");
+    // scripts/setup.sh exports a current nats-server; else Debian's.
+    let server = std::env::var("NOMNOM_NATS_SERVER").unwrap_or_else(|_| {
+        ["/usr/sbin/nats-server", "/usr/bin/nats-server"]
+            .into_iter()
+            .find(|p| std::path::Path::new(p).exists())
+            .unwrap_or("nats-server")
+            .to_string()
+    });
+    let out = std::process::Command::new(&server)
+        .arg("-t")
+        .arg("-c")
+        .arg(&path)
+        // What the pod's environment provides: its name, and the token from a Secret.
+        .env("SERVER_NAME", "ingest-tpch-nats-0")
+        .env("NATS_TOKEN", "token-from-a-secret")
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {server}: {e}"));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.status.success(),
+        "{case}: nats-server refused nats.conf:\n{text}"
+    );
+    assert!(text.contains("is valid"), "{case}: {text}");
+}
+
+#[test]
+fn nats_conf_is_accepted_by_a_real_nats_server() {
+    nats_server_accepts(&default_render("conf-default"), "conf-default");
+    nats_server_accepts(&production_render("conf-production"), "conf-production");
+    let auth = render(
+        "conf-auth",
+        &[],
+        json!({"nats": {"auth": {"enabled": true}, "replicas": 5}, "natsAuth": {"token": "t"}}),
+    );
+    nats_server_accepts(&auth, "conf-auth");
+    let single = render("conf-single", &[], json!({"nats": {"replicas": 1}}));
+    nats_server_accepts(&single, "conf-single");
+}

@@ -1,0 +1,223 @@
+//! Faults: a worker killed mid-stream, PostgreSQL stopped mid-run, poison messages and records
+//! PostgreSQL rejects in the middle of a batch. Nothing that got a 202 is lost or written twice.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::{assert_tables_match, post_all, status_counts, wait_persisted};
+use nomnom_testkit::pipeline::{base_env, Pipeline};
+use nomnom_testkit::{orders, wait_until, PgServer, TestDatabase, TestStream};
+
+/// How long PostgreSQL stays down in the outage test.
+const OUTAGE: Duration = Duration::from_secs(8);
+
+async fn persisted(db: &tokio_postgres::Client) -> i64 {
+    db.query_one(
+        "SELECT count(*) FROM message_status WHERE status = 'persisted'",
+        &[],
+    )
+    .await
+    .map(|r| r.get(0))
+    .unwrap_or(0)
+}
+
+#[tokio::test]
+async fn a_worker_killed_mid_stream_loses_and_duplicates_nothing() {
+    let mut h = common::start(&[("WORKER_BATCH_SIZE", "50")]).await;
+    let db = h.db.client().await;
+    let sent = Arc::new(orders::orders(21, 1, 1500));
+
+    let client = h.pipeline.client.clone();
+    let to_post = sent.clone();
+    let poster = tokio::spawn(async move { post_all(&client, &to_post, 16).await });
+
+    wait_until(
+        "some orders to be persisted",
+        Duration::from_secs(60),
+        || {
+            let db = &db;
+            async move { (persisted(db).await >= 200).then_some(()) }
+        },
+    )
+    .await;
+    h.pipeline.worker.kill(); // kill -9, mid-batch for all it knows
+    let ids = poster.await.expect("poster");
+    h.pipeline.worker.restart();
+
+    wait_persisted(&db, &ids, Duration::from_secs(120)).await;
+    assert_tables_match(&db, &sent).await;
+}
+
+#[tokio::test]
+async fn postgres_stopped_mid_run_loses_nothing_and_burns_no_attempts() {
+    let project = common::tpch();
+    let mut pg = PgServer::start().await;
+    let stream = TestStream::shared();
+    let db = TestDatabase::create(&pg.url("postgres")).await;
+    let mut env = base_env(&nomnom_testkit::shared_nats_url(), stream.name(), &db.url());
+    env.insert("NATS_BACKOFF".into(), "500ms,1s,2s".into());
+    env.insert("NATS_MAX_DELIVER".into(), "5".into());
+    env.insert("WORKER_BATCH_SIZE".into(), "50".into());
+    let pipeline = Pipeline::start(&project, env).await;
+    let sent = orders::orders(31, 1, 800);
+
+    let first = post_all(&pipeline.client, &sent[..300], 16).await;
+    {
+        let client = db.client().await;
+        wait_until(
+            "some orders to be persisted",
+            Duration::from_secs(60),
+            || {
+                let client = &client;
+                async move { (persisted(client).await >= 100).then_some(()) }
+            },
+        )
+        .await;
+    }
+
+    pg.stop();
+    // Ingestion does not depend on the database: the rest is accepted during the outage.
+    let second = post_all(&pipeline.client, &sent[300..], 16).await;
+    // The outage itself lasts a fixed time (this is the fault being injected, not a wait for
+    // a condition): more than twice the whole backoff schedule (3.5 s), so a worker that
+    // fetched and failed messages at full speed would dead-letter them.
+    tokio::time::sleep(OUTAGE).await;
+    pg.start_again().await;
+
+    let client = db.client().await;
+    let ids: Vec<String> = first.into_iter().chain(second).collect();
+    wait_persisted(&client, &ids, Duration::from_secs(120)).await;
+    assert_tables_match(&client, &sent).await;
+    let counts = status_counts(&client, &ids).await;
+    assert_eq!(counts.get("failed"), None, "no message failed: {counts:?}");
+    let max_retries: i32 = client
+        .query_one("SELECT max(retry_count) FROM message_status", &[])
+        .await
+        .expect("select")
+        .get(0);
+    assert!(
+        max_retries < 4,
+        "the outage burned attempts: a message was retried {max_retries} times of 5"
+    );
+}
+
+#[tokio::test]
+async fn poison_and_rejected_records_are_dead_lettered_alone() {
+    let project = common::tpch();
+    let stream = TestStream::shared();
+    let db = TestDatabase::create_shared().await;
+    let mut env = base_env(&nomnom_testkit::shared_nats_url(), stream.name(), &db.url());
+    env.insert("WORKER_BATCH_SIZE".into(), "100".into());
+    env.insert("WORKER_BATCH_WAIT".into(), "1s".into());
+    let logs = tempfile::tempdir().expect("logs");
+
+    // Schema first, plus a constraint PostgreSQL will enforce beyond the model's validation.
+    let mut migrate = nomnom_testkit::Service::spawn(
+        "worker migrate",
+        &project.worker_binary(),
+        &["migrate"],
+        &env,
+        &logs.path().join("migrate.log"),
+    );
+    assert_eq!(
+        migrate.wait_exit(Duration::from_secs(60)).await,
+        Some(0),
+        "{}",
+        migrate.log()
+    );
+    let sql = db.client().await;
+    sql.batch_execute(
+        "ALTER TABLE orders ADD CONSTRAINT no_rejects CHECK (customer_key <> 'C-REJECT')",
+    )
+    .await
+    .expect("adding a constraint");
+
+    // Only the API runs while the messages are queued, so the worker sees them in one batch.
+    let api = nomnom_testkit::Service::spawn(
+        "ingestion-api",
+        &project.api_binary(),
+        &[],
+        &env,
+        &logs.path().join("api.log"),
+    );
+    let client = nomnom_testkit::http::HttpClient::new(format!("http://127.0.0.1:{}", env["PORT"]));
+    wait_until("the API to be ready", Duration::from_secs(30), || {
+        let client = client.clone();
+        async move { (client.get("/ready").await.ok()?.status == 200).then_some(()) }
+    })
+    .await;
+
+    let mut sent = orders::orders(41, 1, 21);
+    sent[10]["customer_key"] = serde_json::json!("C-REJECT");
+    let ids = post_all(&client, &sent, 1).await;
+
+    // A payload that is not an envelope at all, straight onto the ingest subject.
+    let nats = async_nats::connect(nomnom_testkit::shared_nats_url())
+        .await
+        .expect("nats");
+    let js = async_nats::jetstream::new(nats);
+    js.publish(
+        stream.ingest_subject("Order"),
+        "this is not an envelope".into(),
+    )
+    .await
+    .expect("publish")
+    .await
+    .expect("ack");
+
+    let worker = nomnom_testkit::Service::spawn(
+        "worker",
+        &project.worker_binary(),
+        &[],
+        &env,
+        &logs.path().join("worker.log"),
+    );
+    let good: Vec<String> = ids
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != 10)
+        .map(|(_, id)| id.clone())
+        .collect();
+    wait_persisted(&sql, &good, Duration::from_secs(60)).await;
+    let rejected = wait_until(
+        "the rejected order to fail",
+        Duration::from_secs(60),
+        || {
+            let (sql, id) = (&sql, ids[10].clone());
+            async move {
+                let row = sql
+                .query_opt(
+                    "SELECT status, error_message FROM message_status WHERE message_id::text = $1",
+                    &[&id],
+                )
+                .await
+                .ok()??;
+                (row.get::<_, String>(0) == "failed").then(|| row.get::<_, Option<String>>(1))
+            }
+        },
+    )
+    .await;
+    assert!(
+        rejected.as_deref().unwrap_or("").contains("no_rejects"),
+        "the error names the constraint: {rejected:?}"
+    );
+
+    let mut expected: Vec<_> = sent.clone();
+    expected.remove(10);
+    assert_tables_match(&sql, &expected).await;
+    let dead = wait_until("two dead letters", Duration::from_secs(30), || {
+        let stream = &stream;
+        async move {
+            let n = stream.message_count(&stream.dlq_name()).await;
+            (n >= 2).then_some(n)
+        }
+    })
+    .await;
+    assert_eq!(
+        dead, 2,
+        "only the poison message and the rejected order are dead-lettered"
+    );
+    drop((api, worker));
+}

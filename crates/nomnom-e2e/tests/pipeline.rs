@@ -1,0 +1,183 @@
+//! The generated tpch pipeline end to end: HTTP → JetStream → worker → PostgreSQL.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{assert_tables_match, post_all, post_order, start, wait_persisted};
+use nomnom_testkit::{orders, wait_until};
+use serde_json::json;
+
+#[tokio::test]
+async fn tpch_orders_land_exactly_as_sent() {
+    let h = start(&[]).await;
+    let db = h.db.client().await;
+    let sent = orders::orders(11, 1, 400);
+
+    // Most orders one by one, the last 100 through the batch endpoint.
+    let mut ids = post_all(&h.pipeline.client, &sent[..300], 32).await;
+    let ndjson: String = sent[300..].iter().map(|o| format!("{o}\n")).collect();
+    let batch = h
+        .pipeline
+        .client
+        .send(
+            "POST",
+            "/ingest/batch?entity=Order",
+            &[("content-type", "application/x-ndjson")],
+            ndjson,
+        )
+        .await
+        .expect("batch answered");
+    assert_eq!(batch.status, 202, "{}", batch.json());
+    let body = batch.json();
+    assert_eq!(body["accepted"], 100);
+    assert_eq!(body["rejected"], 0);
+    for result in body["results"].as_array().expect("results") {
+        ids.push(result["message_id"].as_str().expect("message_id").into());
+    }
+
+    wait_persisted(&db, &ids, Duration::from_secs(60)).await;
+    assert_tables_match(&db, &sent).await;
+}
+
+#[tokio::test]
+async fn decimals_keep_every_digit() {
+    let h = start(&[]).await;
+    let db = h.db.client().await;
+    let mut order = orders::orders(3, 1, 1).remove(0);
+    order["total_price"] = json!("12345678901234567890.123456789");
+    let (status, body) = post_order(&h.pipeline.client, &order).await;
+    assert_eq!(status, 202, "{body}");
+    let id = body["message_id"].as_str().expect("id").to_string();
+    wait_persisted(&db, &[id], Duration::from_secs(30)).await;
+    let row = db
+        .query_one("SELECT total_price::text FROM orders", &[])
+        .await
+        .expect("select");
+    assert_eq!(row.get::<_, String>(0), "12345678901234567890.123456789");
+}
+
+#[tokio::test]
+async fn reingesting_an_order_updates_it_and_replaces_its_line_items() {
+    let h = start(&[]).await;
+    let db = h.db.client().await;
+    let mut first = orders::orders(5, 1, 1).remove(0);
+    first["line_items"] = json!((1..=5)
+        .map(|n| json!({"line_number": n, "part_key": format!("P-{n}"), "quantity": n, "extended_price": 10.5}))
+        .collect::<Vec<_>>());
+    let (status, body) = post_order(&h.pipeline.client, &first).await;
+    assert_eq!(status, 202, "{body}");
+    wait_persisted(
+        &db,
+        &[body["message_id"].as_str().expect("id").into()],
+        Duration::from_secs(30),
+    )
+    .await;
+
+    let mut second = first.clone();
+    second["customer_key"] = json!("C-CHANGED");
+    second["line_items"] = json!([
+        {"line_number": 1, "part_key": "P-NEW", "quantity": 9, "extended_price": 1.25},
+        {"line_number": 7, "part_key": "P-7", "quantity": 7, "extended_price": 2.5}
+    ]);
+    let (status, body) = post_order(&h.pipeline.client, &second).await;
+    assert_eq!(status, 202, "{body}");
+    wait_persisted(
+        &db,
+        &[body["message_id"].as_str().expect("id").into()],
+        Duration::from_secs(30),
+    )
+    .await;
+
+    assert_tables_match(&db, &[second]).await;
+}
+
+#[tokio::test]
+async fn status_moves_from_accepted_to_persisted_through_the_api() {
+    // The worker starts paused: only the API runs, so the message stays `accepted`.
+    let project = common::tpch();
+    let stream = nomnom_testkit::TestStream::shared();
+    let db = nomnom_testkit::TestDatabase::create_shared().await;
+    let env = nomnom_testkit::pipeline::base_env(
+        &nomnom_testkit::shared_nats_url(),
+        stream.name(),
+        &db.url(),
+    );
+    let logs_dir = tempfile::tempdir().expect("log folder");
+    let logs = logs_dir.path();
+    // Migrations first (the API never creates tables).
+    let mut migrate = nomnom_testkit::Service::spawn(
+        "worker migrate",
+        &project.worker_binary(),
+        &["migrate"],
+        &env,
+        &logs.join("migrate.log"),
+    );
+    let code = migrate.wait_exit(Duration::from_secs(60)).await;
+    assert_eq!(code, Some(0), "worker migrate failed: {}", migrate.log());
+
+    let api = nomnom_testkit::Service::spawn(
+        "ingestion-api",
+        &project.api_binary(),
+        &[],
+        &env,
+        &logs.join("api.log"),
+    );
+    let client = nomnom_testkit::http::HttpClient::new(format!("http://127.0.0.1:{}", env["PORT"]));
+    wait_until("the API to be ready", Duration::from_secs(30), || {
+        let client = client.clone();
+        async move { (client.get("/ready").await.ok()?.status == 200).then_some(()) }
+    })
+    .await;
+
+    let order = orders::orders(8, 1, 1).remove(0);
+    let (status, body) = post_order(&client, &order).await;
+    assert_eq!(status, 202, "{body}");
+    let id = body["message_id"].as_str().expect("id").to_string();
+    let path = format!("/ingest/status/{id}");
+
+    let accepted = wait_until("status accepted", Duration::from_secs(2), || {
+        let (client, path) = (client.clone(), path.clone());
+        async move {
+            let r = client.get(&path).await.ok()?;
+            (r.status == 200).then(|| r.json())
+        }
+    })
+    .await;
+    assert_eq!(accepted["status"], "accepted");
+    assert_eq!(accepted["message_id"], id.as_str());
+    assert_eq!(accepted["entity_type"], "Order");
+    assert!(accepted["processed_at"].is_null());
+
+    let worker = nomnom_testkit::Service::spawn(
+        "worker",
+        &project.worker_binary(),
+        &[],
+        &env,
+        &logs.join("worker.log"),
+    );
+    let persisted = wait_until("status persisted", Duration::from_secs(30), || {
+        let (client, path) = (client.clone(), path.clone());
+        async move {
+            let r = client.get(&path).await.ok()?;
+            let body = r.json();
+            (body["status"] == "persisted").then_some(body)
+        }
+    })
+    .await;
+    assert!(persisted["processed_at"].is_string());
+    assert_eq!(persisted["retry_count"], 0);
+    assert!(persisted["error_message"].is_null());
+
+    let unknown = client
+        .get("/ingest/status/0190b7e4-7c2a-7000-8000-000000000000")
+        .await
+        .expect("answered");
+    assert_eq!(unknown.status, 404);
+    let malformed = client
+        .get("/ingest/status/not-a-uuid")
+        .await
+        .expect("answered");
+    assert_eq!(malformed.status, 400);
+    drop((api, worker));
+}

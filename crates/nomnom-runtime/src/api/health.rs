@@ -1,0 +1,34 @@
+//! `GET /health` (the process answers) and `GET /ready` (NATS connected, stream present).
+
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
+
+use super::problem::{Problem, RETRY_AFTER_UNAVAILABLE_SECS};
+use super::state::ApiState;
+
+/// Longest wait for the stream check of `/ready`.
+const READY_TIMEOUT: Duration = Duration::from_secs(2);
+
+pub(super) async fn health() -> Response {
+    (StatusCode::OK, Json(json!({"status": "ok"}))).into_response()
+}
+
+pub(super) async fn ready(State(state): State<ApiState>) -> Response {
+    if state.nats.is_ready(READY_TIMEOUT).await {
+        (StatusCode::OK, Json(json!({"status": "ready"}))).into_response()
+    } else {
+        Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "not-ready",
+            "Not ready",
+            "NATS is not connected or the message stream is not available",
+        )
+        .retry_after(RETRY_AFTER_UNAVAILABLE_SECS)
+        .into_response()
+    }
+}

@@ -1,0 +1,131 @@
+//! Running the `ingestion-api` binary: configuration, connection, serving, graceful stop.
+
+use std::future::Future;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+
+use super::{router, ApiState};
+use crate::config::{logging, ApiConfig, ConfigError, DatabaseConfig, Env, NatsConfig};
+use crate::model::Model;
+use crate::nats::{NatsClient, NatsError};
+use crate::status::StatusRecorder;
+
+/// Accepted ids buffered for the status table while PostgreSQL is slow or down.
+const STATUS_BUFFER: usize = 65_536;
+/// How long a status lookup may wait for a database connection.
+const DATABASE_TIMEOUT: Duration = Duration::from_secs(2);
+/// How long the shutdown waits for buffered statuses to be written.
+const STATUS_FLUSH_DEADLINE: Duration = Duration::from_secs(10);
+
+/// Why the API could not start (or stopped with an error).
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// A configuration value is invalid.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// NATS or the streams could not be set up.
+    #[error(transparent)]
+    Nats(#[from] NatsError),
+    /// The listen address could not be bound.
+    #[error("cannot listen on {address}: {source}")]
+    Bind {
+        /// `HOST:PORT`.
+        address: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// Serving failed.
+    #[error("server error: {0}")]
+    Serve(std::io::Error),
+    /// The async runtime could not be built.
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(std::io::Error),
+}
+
+/// Runs the `ingestion-api` binary for model `M`: exit code 0 after a clean stop on SIGTERM
+/// or SIGINT, 1 when start-up fails (the reason is logged and printed).
+pub fn run<M: Model>() -> ExitCode {
+    let env = Env::process();
+    if let Err(err) = logging::init(&env) {
+        eprintln!("ingestion-api: {err}");
+        return ExitCode::FAILURE;
+    }
+    let result = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(StartError::Runtime)
+        .and_then(|runtime| runtime.block_on(serve::<M>(&env, shutdown_signal())));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            tracing::error!(error = %err, "ingestion-api stopped");
+            eprintln!("ingestion-api: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Reads the configuration from `env`, connects, listens on `HOST:PORT` and serves until
+/// `shutdown` completes; then stops accepting, lets in-flight requests (and their publishes)
+/// finish, writes the buffered statuses and flushes NATS.
+pub async fn serve<M: Model>(
+    env: &Env,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), StartError> {
+    let api = ApiConfig::from(env)?;
+    let nats_config = NatsConfig::from(env)?;
+    let database = DatabaseConfig::from(env)?;
+    let address = format!("{}:{}", api.host, api.port);
+    let nats = NatsClient::connect(nats_config, M::ROOT_ENTITIES).await?;
+    let pool = database.pool(DATABASE_TIMEOUT);
+    let (recorder, recorder_task) = StatusRecorder::spawn(pool.clone(), STATUS_BUFFER);
+    let state = ApiState::new(nats.clone(), recorder, pool, api);
+    let listener = TcpListener::bind(&address)
+        .await
+        .map_err(|source| StartError::Bind {
+            address: address.clone(),
+            source,
+        })?;
+    tracing::info!(%address, project = M::PROJECT, stream = %nats.config().stream, "ingestion-api listening");
+    axum::serve(listener, router::<M>(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+        .map_err(StartError::Serve)?;
+    tracing::info!("stopped accepting; writing buffered statuses");
+    recorder_task.finish(STATUS_FLUSH_DEADLINE).await;
+    if let Err(err) = nats.flush().await {
+        tracing::warn!(error = %err, "flushing NATS at shutdown failed");
+    }
+    tracing::info!("ingestion-api stopped cleanly");
+    Ok(())
+}
+
+/// Completes on SIGTERM or SIGINT.
+pub async fn shutdown_signal() {
+    let interrupt = async {
+        if let Err(err) = tokio::signal::ctrl_c().await {
+            tracing::warn!(error = %err, "cannot listen for SIGINT");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(err) => {
+                tracing::warn!(error = %err, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => tracing::info!("SIGINT received"),
+        () = terminate => tracing::info!("SIGTERM received"),
+    }
+}

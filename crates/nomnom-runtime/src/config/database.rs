@@ -1,0 +1,103 @@
+//! `DatabaseConfig`: the PostgreSQL URL and pool size, and the pool built from them.
+
+use std::time::Duration;
+
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime, Timeouts};
+
+use super::env::{ConfigError, Env};
+
+/// PostgreSQL settings (`DATABASE_URL`, `DATABASE_MAX_CONNECTIONS`).
+#[derive(Clone)]
+pub struct DatabaseConfig {
+    /// The parsed connection settings.
+    pub pg: tokio_postgres::Config,
+    /// Pool size.
+    pub max_connections: usize,
+}
+
+impl std::fmt::Debug for DatabaseConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The URL may hold a password: show only where it points.
+        f.debug_struct("DatabaseConfig")
+            .field("hosts", &self.pg.get_hosts())
+            .field("dbname", &self.pg.get_dbname())
+            .field("max_connections", &self.max_connections)
+            .finish()
+    }
+}
+
+impl DatabaseConfig {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from(&Env::process())
+    }
+
+    /// Reads `env`.
+    pub fn from(env: &Env) -> Result<Self, ConfigError> {
+        let pg = env.parse_with("DATABASE_URL", |url| {
+            url.parse::<tokio_postgres::Config>()
+                .map_err(|_| "expected postgres://user[:password]@host[:port]/database".to_owned())
+        })?;
+        let max_connections = env.parse_with("DATABASE_MAX_CONNECTIONS", |t| match t.parse() {
+            Ok(n) if n > 0 => Ok(n),
+            _ => Err("expected a whole number greater than zero".to_owned()),
+        })?;
+        Ok(Self {
+            pg,
+            max_connections,
+        })
+    }
+
+    /// A pool that connects lazily, so an unreachable database does not stop start-up.
+    /// Waiting for or opening a connection gives up after `connect_timeout`.
+    pub fn pool(&self, connect_timeout: Duration) -> Pool {
+        let mut pg = self.pg.clone();
+        pg.connect_timeout(connect_timeout);
+        let manager = Manager::from_config(
+            pg,
+            tokio_postgres::NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let timeouts = Timeouts {
+            wait: Some(connect_timeout),
+            create: Some(connect_timeout),
+            recycle: Some(connect_timeout),
+        };
+        match Pool::builder(manager)
+            .max_size(self.max_connections)
+            .runtime(Runtime::Tokio1)
+            .timeouts(timeouts)
+            .build()
+        {
+            Ok(pool) => pool,
+            // Only possible without a runtime when timeouts are set; Runtime::Tokio1 is set.
+            Err(err) => unreachable!("pool configuration is static: {err}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_and_errors() {
+        let c = DatabaseConfig::from(&Env::from_pairs::<&str, &str>([])).expect("defaults");
+        assert_eq!(c.max_connections, 8);
+        assert_eq!(c.pg.get_dbname(), Some("postgres"));
+        let err = DatabaseConfig::from(&Env::from_pairs([(
+            "DATABASE_URL",
+            "postgres://u:secret@h:notaport/db",
+        )]))
+        .expect_err("bad port");
+        assert_eq!(err.name, "DATABASE_URL");
+        assert!(
+            !err.to_string().contains("secret"),
+            "the URL is a secret: {err}"
+        );
+        let debug = format!("{c:?}");
+        assert!(debug.contains("max_connections"));
+    }
+}

@@ -1,0 +1,168 @@
+//! Recording `accepted` rows in batches, off the request path.
+//!
+//! Handlers hand accepted ids to a bounded channel and never wait on PostgreSQL. A background
+//! task writes whatever has arrived with one set-based `INSERT … ON CONFLICT (message_id) DO
+//! NOTHING` per flush, so a state the worker already wrote always wins. When PostgreSQL is
+//! down the task retries with backoff; the channel buffers meanwhile, and only when it is full
+//! are ids dropped (and logged). Ingestion never depends on the database: the stream is the
+//! point of durability.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use deadpool_postgres::Pool;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use uuid::Uuid;
+
+use super::MESSAGE_STATUS_SQL;
+
+/// Most rows written by one statement.
+const MAX_ROWS_PER_FLUSH: usize = 4096;
+/// First and longest pause between attempts while PostgreSQL fails.
+const FIRST_BACKOFF: Duration = Duration::from_millis(100);
+const MAX_BACKOFF: Duration = Duration::from_secs(5);
+
+/// A message the stream holds, to be shown as `accepted`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AcceptedMessage {
+    /// Its id.
+    pub message_id: Uuid,
+    /// Its root entity.
+    pub entity_type: String,
+    /// When it was received.
+    pub received_at: DateTime<Utc>,
+}
+
+/// The handle handlers use; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct StatusRecorder {
+    sender: mpsc::Sender<AcceptedMessage>,
+    dropped: Arc<AtomicU64>,
+}
+
+/// The background task; [`RecorderTask::finish`] flushes what is buffered at shutdown.
+#[derive(Debug)]
+pub struct RecorderTask {
+    handle: JoinHandle<()>,
+}
+
+impl StatusRecorder {
+    /// Starts the background writer with a buffer of `capacity` ids.
+    pub fn spawn(pool: Pool, capacity: usize) -> (Self, RecorderTask) {
+        let (sender, receiver) = mpsc::channel(capacity.max(1));
+        let handle = tokio::spawn(write_loop(pool, receiver));
+        let recorder = Self {
+            sender,
+            dropped: Arc::new(AtomicU64::new(0)),
+        };
+        (recorder, RecorderTask { handle })
+    }
+
+    /// Queues `message` without waiting; when the buffer is full it is dropped and logged
+    /// (its message is safe in the stream; only the early `accepted` row is lost).
+    pub fn record(&self, message: AcceptedMessage) {
+        match self.sender.try_send(message) {
+            Ok(()) => {}
+            Err(mpsc::error::TrySendError::Full(message)) => {
+                let dropped = self.dropped.fetch_add(1, Ordering::Relaxed) + 1;
+                if dropped.is_power_of_two() {
+                    tracing::warn!(
+                        message_id = %message.message_id,
+                        dropped_total = dropped,
+                        "status buffer full (PostgreSQL slow or down): `accepted` row not recorded"
+                    );
+                }
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => {
+                tracing::warn!("status recorder stopped: `accepted` row not recorded");
+            }
+        }
+    }
+
+    /// How many ids were dropped because the buffer was full.
+    pub fn dropped(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
+    }
+}
+
+impl RecorderTask {
+    /// Waits (at most `deadline`) for everything queued to be written. Every
+    /// [`StatusRecorder`] handle must have been dropped first, or this waits the whole deadline.
+    pub async fn finish(self, deadline: Duration) {
+        if tokio::time::timeout(deadline, self.handle).await.is_err() {
+            tracing::warn!(
+                ?deadline,
+                "status recorder did not finish writing before the deadline"
+            );
+        }
+    }
+}
+
+async fn write_loop(pool: Pool, mut receiver: mpsc::Receiver<AcceptedMessage>) {
+    let mut table_ready = false;
+    let mut batch = Vec::with_capacity(MAX_ROWS_PER_FLUSH);
+    loop {
+        if receiver.recv_many(&mut batch, MAX_ROWS_PER_FLUSH).await == 0 {
+            return; // every handle dropped and the buffer drained
+        }
+        let mut backoff = FIRST_BACKOFF;
+        let mut attempts: u64 = 0;
+        loop {
+            match write(&pool, &batch, &mut table_ready).await {
+                Ok(()) => break,
+                Err(err) => {
+                    attempts += 1;
+                    if attempts == 1 || attempts.is_power_of_two() {
+                        tracing::warn!(error = %err, rows = batch.len(), attempts, "recording accepted statuses failed; retrying");
+                    }
+                    if receiver.is_closed() && attempts >= 3 {
+                        // Shutting down and the database is still failing: give up rather
+                        // than hold the process (the messages are safe in the stream).
+                        tracing::warn!(
+                            rows = batch.len(),
+                            "shutting down: `accepted` rows not recorded"
+                        );
+                        break;
+                    }
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(MAX_BACKOFF);
+                }
+            }
+        }
+        batch.clear();
+    }
+}
+
+async fn write(
+    pool: &Pool,
+    batch: &[AcceptedMessage],
+    table_ready: &mut bool,
+) -> Result<(), String> {
+    let client = pool.get().await.map_err(|e| e.to_string())?;
+    if !*table_ready {
+        // The worker's migrations create the table too; creating it here lets statuses be
+        // recorded before the first worker starts. A failure (no privilege) is not fatal:
+        // the insert below tells whether the table is there.
+        match client.batch_execute(MESSAGE_STATUS_SQL).await {
+            Ok(()) => *table_ready = true,
+            Err(err) => tracing::debug!(error = %err, "cannot create message_status"),
+        }
+    }
+    let ids: Vec<Uuid> = batch.iter().map(|m| m.message_id).collect();
+    let entities: Vec<&str> = batch.iter().map(|m| m.entity_type.as_str()).collect();
+    let received: Vec<DateTime<Utc>> = batch.iter().map(|m| m.received_at).collect();
+    client
+        .execute(
+            "INSERT INTO message_status (message_id, status, entity_type, received_at) \
+             SELECT id, 'accepted', entity, received \
+             FROM UNNEST($1::uuid[], $2::text[], $3::timestamptz[]) AS t(id, entity, received) \
+             ON CONFLICT (message_id) DO NOTHING",
+            &[&ids, &entities, &received],
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(())
+}

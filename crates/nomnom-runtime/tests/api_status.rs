@@ -1,0 +1,346 @@
+//! `GET /ingest/status/{id}` and the `accepted` recorder against the real PostgreSQL, and the
+//! whole server over a real TCP socket with a graceful stop.
+
+mod support_api;
+
+use std::time::Duration;
+
+use axum::http::StatusCode;
+use nomnom_runtime::config::Env;
+use support_api::app::{connect, AppOptions, TestApp};
+use support_api::model::ShopModel;
+use support_api::pg_server::PgServer;
+use support_api::{unique, wait_for, SHARED_NATS, SHARED_PG};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+#[tokio::test]
+async fn accepted_status_is_visible_within_a_second() {
+    let app = TestApp::spawn::<ShopModel>().await;
+    let response = app
+        .post_message(
+            "/ingest/message?entity=Order",
+            r#"{"order_key": "A", "total": 1}"#,
+            &[],
+        )
+        .await;
+    assert_eq!(response.status, StatusCode::ACCEPTED);
+    let id = response.json["message_id"].as_str().expect("id").to_owned();
+    let uri = format!("/ingest/status/{id}");
+    let status = wait_for("the accepted status", Duration::from_secs(1), || async {
+        let r = app.get(&uri).await;
+        (r.status == StatusCode::OK).then_some(r)
+    })
+    .await;
+    assert_eq!(status.json["message_id"], id.as_str());
+    assert_eq!(status.json["status"], "accepted");
+    assert_eq!(status.json["entity_type"], "Order");
+    assert_eq!(
+        status.json["received_at"]
+            .as_str()
+            .map(|s| s.parse::<chrono::DateTime<chrono::Utc>>().ok()),
+        Some(
+            response.json["timestamp"]
+                .as_str()
+                .and_then(|s| s.parse().ok())
+        )
+    );
+    assert_eq!(status.json["processed_at"], serde_json::Value::Null);
+    assert_eq!(status.json["error_message"], serde_json::Value::Null);
+    assert_eq!(status.json["retry_count"], 0);
+}
+
+#[tokio::test]
+async fn the_workers_later_state_wins_over_a_late_accepted_row() {
+    let app = TestApp::spawn::<ShopModel>().await;
+    let pg = app.pg().await;
+    // A fast worker may write `persisted` before the recorder flushes `accepted`.
+    let response = app
+        .post_message(
+            "/ingest/message?entity=Order",
+            r#"{"order_key": "A", "total": 1}"#,
+            &[],
+        )
+        .await;
+    let id: uuid::Uuid = response.json["message_id"]
+        .as_str()
+        .expect("id")
+        .parse()
+        .expect("uuid");
+    let uri = format!("/ingest/status/{id}");
+    wait_for("the accepted row", Duration::from_secs(1), || async {
+        (app.get(&uri).await.status == StatusCode::OK).then_some(())
+    })
+    .await;
+    pg.execute("UPDATE message_status SET status = 'persisted', processed_at = now() WHERE message_id = $1", &[&id])
+        .await
+        .expect("worker update");
+    // Recording the same id again (a duplicate flush) must not regress the state.
+    app.state
+        .recorder
+        .record(nomnom_runtime::status::AcceptedMessage {
+            message_id: id,
+            entity_type: "Order".into(),
+            received_at: chrono::Utc::now(),
+        });
+    let other = app
+        .post_message(
+            "/ingest/message?entity=Order",
+            r#"{"order_key": "B", "total": 1}"#,
+            &[],
+        )
+        .await;
+    let other_uri = format!(
+        "/ingest/status/{}",
+        other.json["message_id"].as_str().unwrap_or_default()
+    );
+    wait_for("a later flush", Duration::from_secs(1), || async {
+        (app.get(&other_uri).await.status == StatusCode::OK).then_some(())
+    })
+    .await;
+    let status = app.get(&uri).await;
+    assert_eq!(status.json["status"], "persisted");
+    assert!(status.json["processed_at"].is_string());
+}
+
+#[tokio::test]
+async fn malformed_and_unknown_ids() {
+    let app = TestApp::spawn::<ShopModel>().await;
+    let malformed = app.get("/ingest/status/not-a-uuid").await;
+    assert_eq!(malformed.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        malformed.json["type"],
+        "urn:nomnom:problem:invalid-message-id"
+    );
+    let unknown = app
+        .get(&format!("/ingest/status/{}", uuid::Uuid::now_v7()))
+        .await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        unknown.header("content-type"),
+        Some("application/problem+json")
+    );
+}
+
+#[tokio::test]
+async fn postgres_unreachable_ingestion_still_202_and_lookups_503() {
+    let app = TestApp::spawn_with::<ShopModel>(AppOptions {
+        database_url: Some("postgres://postgres@127.0.0.1:1/nowhere".to_owned()),
+        ..AppOptions::default()
+    })
+    .await;
+    for i in 0..5 {
+        let response = app
+            .post_message(
+                "/ingest/message?entity=Order",
+                &format!(r#"{{"order_key": "K{i}", "total": 1}}"#),
+                &[],
+            )
+            .await;
+        assert_eq!(response.status, StatusCode::ACCEPTED, "{:?}", response.json);
+    }
+    assert_eq!(
+        app.stored().await.len(),
+        5,
+        "the stream holds every accepted message"
+    );
+    let lookup = app
+        .get(&format!("/ingest/status/{}", uuid::Uuid::now_v7()))
+        .await;
+    assert_eq!(lookup.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(lookup.json["type"], "urn:nomnom:problem:status-unavailable");
+    assert!(lookup.header("retry-after").is_some());
+    assert!(
+        !lookup.body.windows(8).any(|w| w == b"127.0.0."),
+        "no internals leak: {:?}",
+        lookup.json
+    );
+}
+
+#[tokio::test]
+async fn served_over_tcp_and_stopped_gracefully() {
+    let stream = unique("API");
+    let database = stream.to_ascii_lowercase();
+    let admin = connect(&format!("{SHARED_PG}/postgres")).await;
+    admin
+        .batch_execute(&format!("CREATE DATABASE \"{database}\""))
+        .await
+        .expect("create database");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("free port")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let env = Env::from_pairs([
+        ("NATS_URL".to_owned(), SHARED_NATS.to_owned()),
+        ("NATS_STREAM".to_owned(), stream.clone()),
+        ("DATABASE_URL".to_owned(), format!("{SHARED_PG}/{database}")),
+        ("HOST".to_owned(), "127.0.0.1".to_owned()),
+        ("PORT".to_owned(), port.to_string()),
+    ]);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        nomnom_runtime::api::serve::<ShopModel>(&env, async move {
+            let _ = stopped.await;
+        })
+        .await
+    });
+
+    let health = wait_for(
+        "the server to listen",
+        Duration::from_secs(10),
+        || async move {
+            http(
+                port,
+                "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+            )
+            .await
+        },
+    )
+    .await;
+    assert!(health.starts_with("HTTP/1.1 200"), "{health}");
+    let body = r#"{"order_key": "T", "total": 2}"#;
+    let request = format!(
+        "POST /ingest/message?entity=Order HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let response = http(port, &request).await.expect("response");
+    assert!(response.starts_with("HTTP/1.1 202"), "{response}");
+    let json_start = response.find("\r\n\r\n").map(|i| i + 4).unwrap_or(0);
+    let answer: serde_json::Value =
+        serde_json::from_str(&response[json_start..]).expect("JSON body");
+    let id: uuid::Uuid = answer["message_id"]
+        .as_str()
+        .expect("id")
+        .parse()
+        .expect("uuid");
+
+    // A graceful stop flushes the recorder: the accepted row is there once serve returns.
+    stop.send(()).expect("server running");
+    let result = tokio::time::timeout(Duration::from_secs(15), server)
+        .await
+        .expect("stops in time")
+        .expect("joined");
+    assert!(result.is_ok(), "{result:?}");
+    assert!(
+        http(port, "GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+            .await
+            .is_none(),
+        "no longer accepting"
+    );
+    let db = connect(&format!("{SHARED_PG}/{database}")).await;
+    let row = db
+        .query_one(
+            "SELECT status FROM message_status WHERE message_id = $1",
+            &[&id],
+        )
+        .await
+        .expect("status row");
+    assert_eq!(row.get::<_, String>(0), "accepted");
+    drop(db);
+
+    let client = async_nats::connect(SHARED_NATS).await.expect("nats");
+    let js = async_nats::jetstream::new(client);
+    let info = js
+        .get_stream(&stream)
+        .await
+        .expect("stream")
+        .get_info()
+        .await
+        .expect("info");
+    assert_eq!(info.state.messages, 1);
+    let _ = js.delete_stream(&stream).await;
+    let _ = js.delete_stream(format!("{stream}_DLQ")).await;
+    let _ = admin
+        .batch_execute(&format!(
+            "DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)"
+        ))
+        .await;
+}
+
+/// One HTTP/1.1 exchange over a fresh TCP connection; `None` when nothing listens.
+async fn http(port: u16, request: &str) -> Option<String> {
+    let mut socket = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .ok()?;
+    socket.write_all(request.as_bytes()).await.ok()?;
+    let mut response = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), socket.read_to_end(&mut response))
+        .await
+        .ok()?
+        .ok()?;
+    String::from_utf8(response).ok().filter(|r| !r.is_empty())
+}
+
+#[tokio::test]
+async fn statuses_recorded_while_postgres_was_down_appear_once_it_is_back() {
+    let mut pg = PgServer::start();
+    let app = TestApp::spawn_with::<ShopModel>(AppOptions {
+        database_url: Some(pg.url()),
+        ..AppOptions::default()
+    })
+    .await;
+    pg.stop();
+    let mut uris = Vec::new();
+    for i in 0..3 {
+        let r = app
+            .post_message(
+                "/ingest/message?entity=Customer",
+                &format!(r#"{{"name": "c{i}"}}"#),
+                &[],
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::ACCEPTED,
+            "ingestion does not wait on PostgreSQL"
+        );
+        uris.push(format!(
+            "/ingest/status/{}",
+            r.json["message_id"].as_str().unwrap_or_default()
+        ));
+    }
+    assert_eq!(
+        app.get(&uris[0]).await.status,
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+    pg.restart();
+    for uri in &uris {
+        let status = wait_for(
+            "the buffered accepted rows",
+            Duration::from_secs(20),
+            || async {
+                let r = app.get(uri).await;
+                (r.status == StatusCode::OK).then_some(r)
+            },
+        )
+        .await;
+        assert_eq!(status.json["status"], "accepted");
+        assert_eq!(status.json["entity_type"], "Customer");
+    }
+    assert_eq!(app.state.recorder.dropped(), 0);
+}
+
+#[tokio::test]
+async fn a_full_status_buffer_drops_and_counts_instead_of_blocking() {
+    let database = nomnom_runtime::config::DatabaseConfig::from(&Env::from_pairs([(
+        "DATABASE_URL",
+        "postgres://postgres@127.0.0.1:1/nowhere",
+    )]))
+    .expect("config");
+    let (recorder, task) =
+        nomnom_runtime::status::StatusRecorder::spawn(database.pool(Duration::from_millis(200)), 2);
+    // The current-thread runtime does not run the writer until we yield: two fit, three drop.
+    for _ in 0..5 {
+        recorder.record(nomnom_runtime::status::AcceptedMessage {
+            message_id: uuid::Uuid::now_v7(),
+            entity_type: "Order".into(),
+            received_at: chrono::Utc::now(),
+        });
+    }
+    assert_eq!(recorder.dropped(), 3);
+    drop(recorder);
+    // With the database still unreachable the writer gives up at shutdown within its deadline.
+    let started = std::time::Instant::now();
+    task.finish(Duration::from_secs(10)).await;
+    assert!(started.elapsed() < Duration::from_secs(10));
+}

@@ -1,0 +1,734 @@
+//! The rules across fields and entities: project and entity names, tables, keys,
+//! identifier collisions, containment (one parent, no cycles, at least one root) and
+//! `from: parent.<field>`. Builds the model when nothing is wrong.
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::field::{self, FieldInfo};
+use crate::model::{Entity, FieldSource, FieldType, ParentLink, Project};
+use crate::names;
+use crate::raw::{RawEntity, RawProject};
+use crate::suggest;
+use crate::yaml::{Kind, Span};
+
+/// Table names nomnom itself creates in every generated database.
+pub const RESERVED_TABLES: &[&str] = &["message_status"];
+
+/// An entity whose own rules were checked.
+struct EntityInfo<'r> {
+    raw: &'r RawEntity,
+    doc: Option<String>,
+    table: String,
+    fields: Vec<FieldInfo>,
+    key: Vec<String>,
+}
+
+/// Runs every rule; returns the model when no error was found.
+pub fn check(raw: &RawProject, source: &str, diags: &mut Diagnostics) -> Option<Project> {
+    let name = project_name(raw, diags);
+    let entities_span = match raw.entries.get("entities") {
+        Some(e) => e.key,
+        None => {
+            let quiet = raw.misspelt.contains("entities")
+                || (raw.entries.is_empty() && !diags.items.is_empty());
+            if !quiet {
+                diags.push(
+                    Diagnostic::error(
+                        "nomnom::missing_key",
+                        raw.span,
+                        "the model has no `entities`",
+                    )
+                    .label("`entities` missing")
+                    .help("add `entities:` with at least one entity"),
+                );
+            }
+            raw.span
+        }
+    };
+    if raw.entries.contains_key("entities") && raw.entities.is_empty() {
+        let only_shape_errors = raw.entries["entities"].value.kind != Kind::Null
+            && !matches!(raw.entries["entities"].value.kind, Kind::Map(_));
+        if !only_shape_errors {
+            diags.push(
+                Diagnostic::error(
+                    "nomnom::no_entities",
+                    entities_span,
+                    "the model defines no entity",
+                )
+                .label("empty")
+                .help("define at least one entity under `entities`"),
+            );
+        }
+    }
+
+    let entity_names: Vec<&str> = raw.entities.iter().map(|e| e.name.as_str()).collect();
+    let infos: Vec<EntityInfo> = raw
+        .entities
+        .iter()
+        .map(|e| check_entity(e, &entity_names, source, diags))
+        .collect();
+    entity_collisions(&infos, diags);
+    let parents = containment(&infos, entities_span, diags);
+    for info in &infos {
+        parent_sources(info, parents.get(info.raw.name.as_str()), &infos, diags);
+        source_warnings(info, parents.contains_key(info.raw.name.as_str()), diags);
+    }
+
+    if diags.has_errors() {
+        return None;
+    }
+    let entities = infos
+        .into_iter()
+        .map(|info| {
+            let parent = parents
+                .get(info.raw.name.as_str())
+                .and_then(|p| p.first())
+                .map(|p| ParentLink {
+                    entity: p.parent.clone(),
+                    field: p.field.clone(),
+                });
+            Entity {
+                name: info.raw.name.clone(),
+                doc: info.doc,
+                table: info.table,
+                key: info.key,
+                fields: info.fields.into_iter().map(|f| f.field).collect(),
+                parent,
+            }
+        })
+        .collect();
+    Some(Project {
+        name: name?,
+        entities,
+    })
+}
+
+fn project_name(raw: &RawProject, diags: &mut Diagnostics) -> Option<String> {
+    let Some(e) = raw.entries.get("project") else {
+        let quiet =
+            raw.misspelt.contains("project") || (raw.entries.is_empty() && !diags.items.is_empty());
+        if !quiet {
+            diags.push(
+                Diagnostic::error(
+                    "nomnom::missing_key",
+                    raw.span,
+                    "the model has no `project` name",
+                )
+                .label("`project` missing")
+                .help("add `project: my-pipeline` (letters, digits, `-`, `_`)"),
+            );
+        }
+        return None;
+    };
+    let Kind::Str(name) = &e.value.kind else {
+        diags.push(
+            Diagnostic::error(
+                "nomnom::invalid_project_name",
+                e.value.span,
+                "the project name must be text",
+            )
+            .label("not a name")
+            .help("write `project: my-pipeline`"),
+        );
+        return None;
+    };
+    let legal = name.starts_with(|c: char| c.is_ascii_alphabetic())
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if !legal {
+        let suggestion = names::k8s_name(name);
+        diags.push(
+            Diagnostic::error(
+                "nomnom::invalid_project_name",
+                e.value.span,
+                format!("project name `{name}` is not a valid crate name"),
+            )
+            .label("illegal project name")
+            .help(format!(
+                "use at most 64 ASCII letters, digits, `-` and `_`, starting with a letter, for example `{suggestion}`"
+            )),
+        );
+        return None;
+    }
+    Some(name.clone())
+}
+
+fn check_entity<'r>(
+    raw: &'r RawEntity,
+    entity_names: &[&str],
+    source: &str,
+    diags: &mut Diagnostics,
+) -> EntityInfo<'r> {
+    let name = raw.name.as_str();
+    let pascal = !name.is_empty()
+        && name.starts_with(|c: char| c.is_ascii_uppercase())
+        && name.chars().all(|c| c.is_ascii_alphanumeric());
+    if !pascal {
+        let suggestion = names::pascal_case(name);
+        let help = if suggestion.starts_with(|c: char| c.is_ascii_uppercase()) {
+            format!("write entity names in PascalCase, for example `{suggestion}`")
+        } else {
+            "write entity names in PascalCase: an upper-case ASCII letter, then letters and digits"
+                .to_string()
+        };
+        diags.push(
+            Diagnostic::error(
+                "nomnom::invalid_entity_name",
+                raw.name_span,
+                format!("entity name `{name}` is not PascalCase"),
+            )
+            .label("not PascalCase")
+            .help(help),
+        );
+    }
+    let doc = field::text_entry(raw.entries.get("doc"), "doc", diags);
+    let table = table_name(raw, diags);
+
+    let fields_entry = raw.entries.get("fields");
+    match fields_entry {
+        None if raw.misspelt.contains("fields") => {}
+        None => diags.push(
+            Diagnostic::error(
+                "nomnom::no_fields",
+                raw.name_span,
+                format!("entity `{name}` has no `fields`"),
+            )
+            .label("`fields` missing")
+            .help("add `fields:` with at least one field"),
+        ),
+        Some(e)
+            if matches!(&e.value.kind, Kind::Map(m) if m.is_empty())
+                || e.value.kind == Kind::Null =>
+        {
+            diags.push(
+                Diagnostic::error(
+                    "nomnom::no_fields",
+                    e.key,
+                    format!("entity `{name}` defines no field"),
+                )
+                .label("empty")
+                .help("define at least one field, for example `id: string`"),
+            )
+        }
+        Some(_) => {}
+    }
+
+    let mut fields: Vec<FieldInfo> = Vec::new();
+    let mut idents: HashMap<String, &str> = HashMap::new();
+    for f in &raw.fields {
+        let ident = names::rust_field(&f.name);
+        if let Some(first) = idents.get(&ident) {
+            diags.push(
+                Diagnostic::error(
+                    "nomnom::name_collision",
+                    f.name_span,
+                    format!("fields `{first}` and `{}` of `{name}` both become the identifier `{ident}`", f.name),
+                )
+                .label(format!("collides with `{first}`"))
+                .help("rename one of them; keep its JSON key with `json:`"),
+            );
+        } else {
+            idents.insert(ident, f.name.as_str());
+        }
+        if let Some(info) = field::check(f, entity_names, source, diags) {
+            fields.push(info);
+        }
+    }
+    let key = key_fields(raw, &fields, diags);
+    EntityInfo {
+        raw,
+        doc,
+        table: table.unwrap_or_default(),
+        fields,
+        key,
+    }
+}
+
+fn table_name(raw: &RawEntity, diags: &mut Diagnostics) -> Option<String> {
+    let (table, span, explicit) = match raw.entries.get("table") {
+        Some(e) => match &e.value.kind {
+            Kind::Str(s) => (s.clone(), e.value.span, true),
+            _ => {
+                diags.push(
+                    Diagnostic::error(
+                        "nomnom::invalid_table",
+                        e.value.span,
+                        "`table` must be a name",
+                    )
+                    .label("not a table name")
+                    .help("write `table: my_table`"),
+                );
+                return None;
+            }
+        },
+        None => (names::snake_case(&raw.name), raw.name_span, false),
+    };
+    let legal = table.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && table.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if explicit && !legal {
+        diags.push(
+            Diagnostic::error(
+                "nomnom::invalid_table",
+                span,
+                format!("table name `{table}` is not a plain SQL identifier"),
+            )
+            .label("illegal table name")
+            .help(format!(
+                "use ASCII letters, digits and `_`, not starting with a digit, for example `{}`",
+                names::snake_case(&table).trim_start_matches(|c: char| c.is_ascii_digit())
+            )),
+        );
+        return None;
+    }
+    if names::exceeds_postgres_limit(&table) {
+        diags.push(
+            Diagnostic::error(
+                "nomnom::name_too_long",
+                span,
+                format!(
+                    "table name `{table}` is {} bytes long; PostgreSQL identifiers hold at most {}",
+                    table.len(),
+                    names::POSTGRES_MAX_IDENTIFIER_BYTES
+                ),
+            )
+            .label(if explicit {
+                "too long"
+            } else {
+                "its default table name is too long"
+            })
+            .help("set a shorter `table:`"),
+        );
+        return None;
+    }
+    if RESERVED_TABLES.contains(&table.to_ascii_lowercase().as_str()) {
+        diags.push(
+            Diagnostic::error(
+                "nomnom::reserved_name",
+                span,
+                format!("table name `{table}` is reserved"),
+            )
+            .label("nomnom creates this table itself")
+            .help("choose another `table:` name"),
+        );
+        return None;
+    }
+    Some(table)
+}
+
+fn key_fields(raw: &RawEntity, fields: &[FieldInfo], diags: &mut Diagnostics) -> Vec<String> {
+    let Some(e) = raw.entries.get("key") else {
+        return Vec::new();
+    };
+    let items: Vec<(String, Span)> = match &e.value.kind {
+        Kind::Str(s) => vec![(s.clone(), e.value.span)],
+        Kind::Seq(items) => {
+            let mut out = Vec::new();
+            for item in items {
+                match &item.kind {
+                    Kind::Str(s) => out.push((s.clone(), item.span)),
+                    _ => diags.push(
+                        Diagnostic::error(
+                            "nomnom::invalid_key",
+                            item.span,
+                            "`key` must list field names",
+                        )
+                        .label("not a field name")
+                        .help("write `key: [field_a, field_b]`"),
+                    ),
+                }
+            }
+            out
+        }
+        _ => {
+            diags.push(
+                Diagnostic::error("nomnom::invalid_key", if e.value.span.len == 0 { e.key } else { e.value.span }, "`key` must list field names")
+                    .label("expected a list of field names")
+                    .help("write `key: [field_a, field_b]`, or remove `key` for an entity without a natural key"),
+            );
+            return Vec::new();
+        }
+    };
+    if items.is_empty() {
+        diags.push(
+            Diagnostic::error(
+                "nomnom::invalid_key",
+                e.value.span,
+                format!("`key` of `{}` is empty", raw.name),
+            )
+            .label("no field")
+            .help("name the fields of the natural key, or remove `key`"),
+        );
+    }
+    let mut key = Vec::new();
+    for (name, span) in items {
+        if key.contains(&name) {
+            diags.push(
+                Diagnostic::error(
+                    "nomnom::invalid_key",
+                    span,
+                    format!("`key` names `{name}` twice"),
+                )
+                .label("repeated")
+                .help("remove the repetition"),
+            );
+            continue;
+        }
+        match fields.iter().find(|f| f.field.name == name) {
+            Some(f) if matches!(f.field.ty, FieldType::List(_)) => diags.push(
+                Diagnostic::error("nomnom::invalid_key", span, format!("key field `{name}` is a list"))
+                    .label("a list cannot be part of a key")
+                    .help("keys are made of scalar fields"),
+            ),
+            Some(f) if f.field.nullable => diags.push(
+                Diagnostic::error("nomnom::invalid_key", span, format!("key field `{name}` is nullable"))
+                    .label("nullable key field")
+                    .help(format!("key fields must always have a value: make `{name}` required (remove `?` / `nullable`)")),
+            ),
+            Some(_) => key.push(name),
+            None if raw.fields.iter().any(|f| f.name == name) => key.push(name),
+            None if raw.misspelt.contains("fields") => {}
+            None => {
+                let names: Vec<&str> = raw.fields.iter().map(|f| f.name.as_str()).collect();
+                let help = match suggest::nearest(&name, names.iter().copied()) {
+                    Some(near) => format!("did you mean `{near}`?"),
+                    None => format!("the fields of `{}` are: {}", raw.name, names.join(", ")),
+                };
+                diags.push(
+                    Diagnostic::error(
+                        "nomnom::invalid_key",
+                        span,
+                        format!("key field `{name}` is not a field of `{}`", raw.name),
+                    )
+                    .label("no such field")
+                    .help(help),
+                );
+            }
+        }
+    }
+    key
+}
+
+/// Entity names that map to one Rust type, and tables defined twice.
+fn entity_collisions(infos: &[EntityInfo], diags: &mut Diagnostics) {
+    let mut types: HashMap<String, &str> = HashMap::new();
+    let mut tables: HashMap<String, &str> = HashMap::new();
+    for info in infos {
+        let name = info.raw.name.as_str();
+        let ty = names::rust_type(name);
+        if let Some(first) = types.get(&ty) {
+            diags.push(
+                Diagnostic::error(
+                    "nomnom::name_collision",
+                    info.raw.name_span,
+                    format!("entities `{first}` and `{name}` both become the Rust type `{ty}`"),
+                )
+                .label(format!("collides with `{first}`"))
+                .help("rename one of the entities"),
+            );
+        } else {
+            types.insert(ty, name);
+        }
+        if info.table.is_empty() {
+            continue;
+        }
+        let lower = info.table.to_ascii_lowercase();
+        if let Some(first) = tables.get(&lower) {
+            let span = info
+                .raw
+                .entries
+                .get("table")
+                .map_or(info.raw.name_span, |e| e.value.span);
+            diags.push(
+                Diagnostic::error(
+                    "nomnom::duplicate_table",
+                    span,
+                    format!(
+                        "entities `{first}` and `{name}` both use the table `{}`",
+                        info.table
+                    ),
+                )
+                .label(format!("already the table of `{first}`"))
+                .help("give one of them another `table:`"),
+            );
+        } else {
+            tables.insert(lower, name);
+        }
+    }
+}
+
+/// One `list<Child>` field: who contains whom, and where.
+#[derive(Debug, Clone)]
+struct Containment {
+    parent: String,
+    field: String,
+}
+
+/// Child name → the list fields containing it (an error when more than one), after
+/// reporting two parents, cycles and a missing root.
+fn containment(
+    infos: &[EntityInfo],
+    entities_span: Span,
+    diags: &mut Diagnostics,
+) -> BTreeMap<String, Vec<Containment>> {
+    let mut parents: BTreeMap<String, Vec<Containment>> = BTreeMap::new();
+    for info in infos {
+        for f in &info.fields {
+            if let FieldType::List(child) = &f.field.ty {
+                let here = Containment {
+                    parent: info.raw.name.clone(),
+                    field: f.field.name.clone(),
+                };
+                let list = parents.entry(child.clone()).or_default();
+                if let Some(first) = list.first() {
+                    diags.push(
+                        Diagnostic::error(
+                            "nomnom::two_parents",
+                            f.type_span,
+                            format!(
+                                "entity `{child}` is already contained by `{}.{}`",
+                                first.parent, first.field
+                            ),
+                        )
+                        .label(format!("second parent of `{child}`"))
+                        .help(format!(
+                            "an entity has exactly one parent; define a separate entity for the items of `{}.{}`",
+                            info.raw.name, f.field.name
+                        )),
+                    );
+                }
+                list.push(here);
+            }
+        }
+    }
+    cycles(infos, diags);
+    if !infos.is_empty()
+        && infos
+            .iter()
+            .all(|i| parents.contains_key(i.raw.name.as_str()))
+    {
+        diags.push(
+            Diagnostic::error(
+                "nomnom::no_root",
+                entities_span,
+                "no root entity: every entity is contained by another",
+            )
+            .label("nothing here can be posted")
+            .help("at least one entity must not appear in any `list<...>`; clients post roots"),
+        );
+    }
+    parents
+}
+
+/// Reports every containment cycle once, at the `list<...>` field closing it, from the
+/// cycle's entity written first in the file.
+fn cycles(infos: &[EntityInfo], diags: &mut Diagnostics) {
+    let children = |name: &str| -> Vec<(&str, Span)> {
+        infos
+            .iter()
+            .find(|i| i.raw.name == name)
+            .map(|i| {
+                i.fields
+                    .iter()
+                    .filter_map(|f| match &f.field.ty {
+                        FieldType::List(c) => Some((c.as_str(), f.type_span)),
+                        FieldType::Scalar(_) => None,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let mut done: Vec<&str> = Vec::new();
+    for info in infos {
+        let start = info.raw.name.as_str();
+        // Depth-first search for a path start → … → start through entities not yet searched
+        // (a cycle through an earlier entity was reported from there).
+        let mut stack: Vec<Vec<&str>> = vec![vec![start]];
+        let mut visited: Vec<&str> = Vec::new();
+        let mut steps = 0usize;
+        while let Some(path) = stack.pop() {
+            steps += 1;
+            if steps > 10_000 {
+                break;
+            }
+            let Some(&last) = path.last() else { continue };
+            let mut found = None;
+            for (child, span) in children(last) {
+                if child == start {
+                    found = Some(span);
+                    break;
+                }
+                if !done.contains(&child) && !visited.contains(&child) {
+                    visited.push(child);
+                    let mut next = path.clone();
+                    next.push(child);
+                    stack.push(next);
+                }
+            }
+            if let Some(span) = found {
+                let mut shown = path.clone();
+                shown.push(start);
+                diags.push(
+                    Diagnostic::error(
+                        "nomnom::containment_cycle",
+                        span,
+                        format!("containment cycle: {}", shown.join(" contains ")),
+                    )
+                    .label(format!("`{start}` would contain itself"))
+                    .help("a record cannot contain its own ancestors; remove one of the `list<...>` fields of the cycle"),
+                );
+                break;
+            }
+        }
+        done.push(start);
+    }
+}
+
+/// `from: parent.<field>`: the entity has a parent, the parent has the field, the types match.
+fn parent_sources(
+    info: &EntityInfo,
+    parents: Option<&Vec<Containment>>,
+    infos: &[EntityInfo],
+    diags: &mut Diagnostics,
+) {
+    let name = info.raw.name.as_str();
+    for f in &info.fields {
+        let FieldSource::Parent(wanted) = &f.field.source else {
+            continue;
+        };
+        let span = f.from_span.unwrap_or(f.name_span);
+        let Some(link) = parents.and_then(|p| p.first()) else {
+            diags.push(
+                Diagnostic::error(
+                    "nomnom::no_parent",
+                    span,
+                    format!("field `{}` reads `parent.{wanted}`, but `{name}` has no parent", f.field.name),
+                )
+                .label("no enclosing record")
+                .help(format!(
+                    "`from: parent.<field>` works in entities contained through `list<{name}>`; remove `from` for a root entity"
+                )),
+            );
+            continue;
+        };
+        let Some(parent) = infos.iter().find(|i| i.raw.name == link.parent) else {
+            continue;
+        };
+        let Some(pf) = parent.fields.iter().find(|p| &p.field.name == wanted) else {
+            if parent.raw.fields.iter().any(|p| &p.name == wanted) {
+                continue;
+            }
+            let names: Vec<&str> = parent.raw.fields.iter().map(|p| p.name.as_str()).collect();
+            let help = match suggest::nearest(wanted, names.iter().copied()) {
+                Some(near) => format!("did you mean `parent.{near}`?"),
+                None => format!(
+                    "the fields of `{}` are: {}",
+                    parent.raw.name,
+                    names.join(", ")
+                ),
+            };
+            diags.push(
+                Diagnostic::error(
+                    "nomnom::unknown_parent_field",
+                    span,
+                    format!("the parent `{}` has no field `{wanted}`", parent.raw.name),
+                )
+                .label("no such field in the parent")
+                .help(help),
+            );
+            continue;
+        };
+        match (&pf.field.ty, &f.field.ty) {
+            (FieldType::List(_), _) => diags.push(
+                Diagnostic::error(
+                    "nomnom::from_type_mismatch",
+                    span,
+                    format!("`parent.{wanted}` is a list, not a value"),
+                )
+                .label("cannot copy a list")
+                .help("copy a scalar field of the parent, such as its key"),
+            ),
+            (FieldType::Scalar(p), FieldType::Scalar(c)) if p != c => diags.push(
+                Diagnostic::error(
+                    "nomnom::from_type_mismatch",
+                    span,
+                    format!(
+                        "field `{}` is {} but `parent.{wanted}` is {}",
+                        f.field.name,
+                        c.name(),
+                        p.name()
+                    ),
+                )
+                .label("types differ")
+                .help(format!("declare `{}` as `{}`", f.field.name, p.name())),
+            ),
+            _ if pf.field.nullable && !f.field.nullable => diags.push(
+                Diagnostic::error(
+                    "nomnom::from_type_mismatch",
+                    span,
+                    format!(
+                        "field `{}` is required but `parent.{wanted}` is nullable",
+                        f.field.name
+                    ),
+                )
+                .label("may be null")
+                .help(format!(
+                    "make `{}` nullable, or the parent's field required",
+                    f.field.name
+                )),
+            ),
+            _ => {}
+        }
+    }
+}
+
+/// Valid but suspicious: two fields reading one JSON value; a child key that does not
+/// include anything from its parent.
+fn source_warnings(info: &EntityInfo, has_parent: bool, diags: &mut Diagnostics) {
+    let mut seen: HashMap<Vec<String>, &str> = HashMap::new();
+    for f in &info.fields {
+        let path = match &f.field.source {
+            FieldSource::Key(k) => vec![k.clone()],
+            FieldSource::Pointer(p) => p.clone(),
+            FieldSource::Parent(_) => continue,
+        };
+        if let Some(first) = seen.get(&path) {
+            diags.push(
+                Diagnostic::warning(
+                    "nomnom::shared_source",
+                    f.json_span.unwrap_or(f.name_span),
+                    format!(
+                        "fields `{first}` and `{}` read the same JSON value",
+                        f.field.name
+                    ),
+                )
+                .label(format!("same value as `{first}`"))
+                .help("this is legal, but usually a copy-paste slip"),
+            );
+        } else {
+            seen.insert(path, &f.field.name);
+        }
+    }
+    if has_parent && !info.key.is_empty() {
+        let from_parent = info.key.iter().any(|k| {
+            info.fields
+                .iter()
+                .any(|f| &f.field.name == k && matches!(f.field.source, FieldSource::Parent(_)))
+        });
+        if !from_parent {
+            if let Some(e) = info.raw.entries.get("key") {
+                diags.push(
+                    Diagnostic::warning(
+                        "nomnom::child_key_without_parent",
+                        e.value.span,
+                        format!("the key of `{}` takes nothing from its parent", info.raw.name),
+                    )
+                    .label("unique across all parents")
+                    .help("children of different parents with equal keys overwrite each other; add a `from: parent.<key>` field to the key if that is not intended"),
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,703 @@
+//! The rules of one field: its name, type, source and constraints.
+
+use std::collections::BTreeSet;
+
+use regex::Regex;
+
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::literal::{self, compare_numbers, literal_for, show};
+use crate::model::{Field, FieldSource, FieldType, Literal, ScalarType};
+use crate::names;
+use crate::pointer;
+use crate::raw::{Entry, RawField};
+use crate::suggest;
+use crate::yaml::{Kind, Node, Span};
+
+/// PostgreSQL's limit on `VARCHAR(n)`.
+pub const MAX_VARCHAR_LENGTH: u64 = 10_485_760;
+
+/// A checked field with the locations later rules point at.
+#[derive(Debug, Clone)]
+pub struct FieldInfo {
+    /// The field for the model.
+    pub field: Field,
+    /// Where its name was written.
+    pub name_span: Span,
+    /// Where its type was written.
+    pub type_span: Span,
+    /// Where its `from:` value was written.
+    pub from_span: Option<Span>,
+    /// Where its `json:` value was written.
+    pub json_span: Option<Span>,
+}
+
+/// Common type names from other languages, mapped to ours.
+const TYPE_ALIASES: &[(&str, &str)] = &[
+    ("str", "string"),
+    ("text", "string"),
+    ("varchar", "string"),
+    ("int", "integer"),
+    ("i64", "integer"),
+    ("bigint", "integer"),
+    ("long", "integer"),
+    ("double", "float"),
+    ("f64", "float"),
+    ("number", "float"),
+    ("numeric", "decimal"),
+    ("money", "decimal"),
+    ("bool", "boolean"),
+    ("datetime", "timestamp"),
+    ("timestamptz", "timestamp"),
+    ("jsonb", "json"),
+    ("object", "json"),
+];
+
+/// `true` for a legal field name: ASCII letters, digits, `_` and `-`, not starting with `_` or `-`.
+fn legal_field_name(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+/// Checks one field of an entity. `entity_names` are all entities of the file (for
+/// `list<...>`). Returns `None` when the field is too broken to take part in later rules.
+pub fn check(
+    raw: &RawField,
+    entity_names: &[&str],
+    source: &str,
+    diags: &mut Diagnostics,
+) -> Option<FieldInfo> {
+    let name = raw.name.as_str();
+    check_name(raw, diags);
+    let (ty_text, type_span) = raw.ty.clone()?;
+    let (ty, shorthand_nullable) = resolve_type(name, &ty_text, type_span, entity_names, diags)?;
+
+    let nullable = match raw.entries.get("nullable") {
+        None => shorthand_nullable,
+        Some(Entry {
+            value: Node {
+                kind: Kind::Bool(b),
+                ..
+            },
+            ..
+        }) => {
+            if shorthand_nullable && !b {
+                diags.push(
+                    Diagnostic::error(
+                        "nomnom::conflict",
+                        raw.entries["nullable"].value.span,
+                        format!("field `{name}` is both nullable (`?`) and `nullable: false`"),
+                    )
+                    .label("contradicts the `?` of the type")
+                    .help("remove the `?` or the `nullable` key"),
+                );
+            }
+            *b || shorthand_nullable
+        }
+        Some(e) => {
+            diags.push(
+                Diagnostic::error(
+                    "nomnom::invalid_value",
+                    e.value.span,
+                    "`nullable` must be true or false",
+                )
+                .label(format!("found {}", literal::describe(&e.value, source)))
+                .help("write `nullable: true` or `nullable: false`"),
+            );
+            shorthand_nullable
+        }
+    };
+
+    let doc = text_entry(raw.entries.get("doc"), "doc", diags);
+    let mut field = Field {
+        name: name.to_string(),
+        doc,
+        ty: ty.clone(),
+        nullable,
+        source: FieldSource::Key(name.to_string()),
+        default: None,
+        max_length: None,
+        min: None,
+        max: None,
+        pattern: None,
+        enum_values: None,
+    };
+
+    let json_span = raw.entries.get("json").map(|e| e.value.span);
+    if let Some(json) = text_entry(raw.entries.get("json"), "json", diags) {
+        field.source = json_source(name, &json, json_span.unwrap_or_default(), diags);
+    }
+    let from_span = raw.entries.get("from").map(|e| e.value.span);
+    if let Some(from) = text_entry(raw.entries.get("from"), "from", diags) {
+        let span = from_span.unwrap_or_default();
+        match from.strip_prefix("parent.").filter(|f| !f.is_empty()) {
+            Some(parent_field) => field.source = FieldSource::Parent(parent_field.to_string()),
+            None => diags.push(
+                Diagnostic::error(
+                    "nomnom::invalid_from",
+                    span,
+                    format!("`from: {from}` is not of the form `parent.<field>`"),
+                )
+                .label("expected `parent.<field>`")
+                .help("copy a value of the enclosing record with `from: parent.<field name>`"),
+            ),
+        }
+        if let Some(json) = raw.entries.get("json") {
+            diags.push(
+                Diagnostic::error(
+                    "nomnom::conflict",
+                    json.key,
+                    format!("field `{name}` has both `json` and `from`"),
+                )
+                .label("`json` reads the item, `from` reads the parent")
+                .help("keep one of them"),
+            );
+        }
+    }
+
+    match &ty {
+        FieldType::List(_) => {
+            for key in [
+                "from",
+                "default",
+                "max_length",
+                "min",
+                "max",
+                "pattern",
+                "enum",
+            ] {
+                if let Some(e) = raw.entries.get(key) {
+                    diags.push(
+                        Diagnostic::error(
+                            "nomnom::not_applicable",
+                            e.key,
+                            format!("`{key}` does not apply to the list field `{name}`"),
+                        )
+                        .label(format!("`{key}` on a list"))
+                        .help("constraints belong on the fields of the contained entity"),
+                    );
+                }
+            }
+        }
+        FieldType::Scalar(scalar) => {
+            constraints(&mut field, *scalar, raw, source, diags);
+            if let (Some(e), FieldSource::Parent(_)) = (raw.entries.get("default"), &field.source) {
+                diags.push(
+                    Diagnostic::error(
+                        "nomnom::conflict",
+                        e.key,
+                        format!("field `{name}` has both `default` and `from`"),
+                    )
+                    .label("never used: the value comes from the parent")
+                    .help("remove `default`"),
+                );
+            }
+        }
+    }
+    Some(FieldInfo {
+        field,
+        name_span: raw.name_span,
+        type_span,
+        from_span,
+        json_span,
+    })
+}
+
+fn check_name(raw: &RawField, diags: &mut Diagnostics) {
+    let name = raw.name.as_str();
+    if name.starts_with('_') {
+        diags.push(
+            Diagnostic::error(
+                "nomnom::reserved_name",
+                raw.name_span,
+                format!("field name `{name}` starts with `_`"),
+            )
+            .label("reserved")
+            .help("names starting with `_` are reserved for nomnom's own columns (`_id`, `_message_id`, `_parent_id`, `_ingested_at`); rename the field and keep the JSON key with `json:`"),
+        );
+    } else if !legal_field_name(name) {
+        diags.push(
+            Diagnostic::error(
+                "nomnom::invalid_name",
+                raw.name_span,
+                format!("field name `{name}` has characters other than ASCII letters, digits, `_` and `-`"),
+            )
+            .label("illegal name")
+            .help(format!(
+                "rename it (for example `{}`) and keep the JSON key with `json: {name:?}`",
+                names::snake_case(name).trim_start_matches('_')
+            )),
+        );
+    }
+    if names::exceeds_postgres_limit(name) {
+        diags.push(
+            Diagnostic::error(
+                "nomnom::name_too_long",
+                raw.name_span,
+                format!(
+                    "field name `{name}` is {} bytes long; PostgreSQL identifiers hold at most {}",
+                    name.len(),
+                    names::POSTGRES_MAX_IDENTIFIER_BYTES
+                ),
+            )
+            .label("too long for a column name")
+            .help("use a shorter name and keep the JSON key with `json:`"),
+        );
+    }
+}
+
+/// `string?` → (string, nullable); `list<X>` → (List(X), false) when `X` exists.
+fn resolve_type(
+    name: &str,
+    text: &str,
+    span: Span,
+    entity_names: &[&str],
+    diags: &mut Diagnostics,
+) -> Option<(FieldType, bool)> {
+    let trimmed = text.trim();
+    let (base, nullable) = match trimmed.strip_suffix('?') {
+        Some(b) => (b.trim_end(), true),
+        None => (trimmed, false),
+    };
+    if let Some(scalar) = ScalarType::from_name(base) {
+        return Some((FieldType::Scalar(scalar), nullable));
+    }
+    if let Some(inner) = base.strip_prefix("list<").and_then(|r| r.strip_suffix('>')) {
+        let child = inner.trim();
+        if entity_names.contains(&child) {
+            return Some((FieldType::List(child.to_string()), nullable));
+        }
+        let hint = match suggest::nearest(child, entity_names.iter().copied()) {
+            Some(near) => format!("did you mean `list<{near}>`?"),
+            None => format!(
+                "define an entity `{child}` under `entities`, or use one of: {}",
+                entity_names.join(", ")
+            ),
+        };
+        diags.push(
+            Diagnostic::error(
+                "nomnom::undefined_entity",
+                span,
+                format!("field `{name}` is a list of `{child}`, which is not defined"),
+            )
+            .label("no such entity")
+            .help(hint),
+        );
+        return None;
+    }
+    let scalar_names: Vec<&str> = ScalarType::ALL.iter().map(|(_, n)| *n).collect();
+    let hint = if entity_names.contains(&base) {
+        format!("an entity is contained through a list: `list<{base}>`")
+    } else if let Some((_, ours)) = TYPE_ALIASES
+        .iter()
+        .find(|(alias, _)| alias.eq_ignore_ascii_case(base))
+    {
+        format!("did you mean `{ours}`?")
+    } else if let Some(near) = suggest::nearest(base, scalar_names.iter().copied()) {
+        format!("did you mean `{near}`?")
+    } else if base.starts_with("list") {
+        "a list is written `list<Entity>`".to_string()
+    } else {
+        format!(
+            "the types are {}, and `list<Entity>`; add `?` for nullable",
+            scalar_names.join(", ")
+        )
+    };
+    diags.push(
+        Diagnostic::error(
+            "nomnom::unknown_type",
+            span,
+            format!("unknown type `{base}` for field `{name}`"),
+        )
+        .label("unknown type")
+        .help(hint),
+    );
+    None
+}
+
+/// The value of a text entry (`doc`, `json`, `from`, `pattern`), reporting non-text values.
+pub fn text_entry(entry: Option<&Entry>, key: &str, diags: &mut Diagnostics) -> Option<String> {
+    let e = entry?;
+    match &e.value.kind {
+        Kind::Str(s) => Some(s.clone()),
+        _ => {
+            diags.push(
+                Diagnostic::error(
+                    "nomnom::invalid_value",
+                    if e.value.span.len == 0 {
+                        e.key
+                    } else {
+                        e.value.span
+                    },
+                    format!("`{key}` must be text"),
+                )
+                .label("expected text")
+                .help("quote the value"),
+            );
+            None
+        }
+    }
+}
+
+fn json_source(name: &str, json: &str, span: Span, diags: &mut Diagnostics) -> FieldSource {
+    if json.is_empty() {
+        diags.push(
+            Diagnostic::error(
+                "nomnom::invalid_json_source",
+                span,
+                format!("`json` of field `{name}` is empty"),
+            )
+            .label("empty key")
+            .help("name the key of the incoming object, or a JSON pointer such as `/customer/id`"),
+        );
+        return FieldSource::Key(name.to_string());
+    }
+    if !json.starts_with('/') {
+        return FieldSource::Key(json.to_string());
+    }
+    match pointer::parse(json) {
+        Ok(tokens) => FieldSource::Pointer(tokens),
+        Err(pointer::PointerError::BadEscape(token)) => {
+            diags.push(
+                Diagnostic::error(
+                    "nomnom::invalid_json_source",
+                    span,
+                    format!("JSON pointer `{json}` has an invalid escape in `{token}`"),
+                )
+                .label("`~` must be followed by `0` or `1`")
+                .help("in JSON pointers write `~0` for `~` and `~1` for `/`"),
+            );
+            FieldSource::Key(name.to_string())
+        }
+    }
+}
+
+/// `max_length`, `min`, `max`, `pattern`, `enum` and `default` of a scalar field.
+fn constraints(
+    field: &mut Field,
+    ty: ScalarType,
+    raw: &RawField,
+    source: &str,
+    diags: &mut Diagnostics,
+) {
+    let name = raw.name.clone();
+    let tn = ty.name();
+    let numeric = matches!(
+        ty,
+        ScalarType::Integer | ScalarType::Float | ScalarType::Decimal
+    );
+
+    if let Some(e) = raw.entries.get("max_length") {
+        if ty != ScalarType::String {
+            diags.push(
+                Diagnostic::error(
+                    "nomnom::not_applicable",
+                    e.key,
+                    format!("`max_length` applies to string fields; `{name}` is {tn}"),
+                )
+                .label(format!("not for {tn} fields"))
+                .help(if numeric {
+                    "bound numbers with `min` and `max`"
+                } else {
+                    "remove `max_length`"
+                }),
+            );
+        } else {
+            let text = literal::number_text(&e.value, source);
+            match text.parse::<u64>() {
+                Ok(n) if (1..=MAX_VARCHAR_LENGTH).contains(&n) && matches!(e.value.kind, Kind::Number(_)) => {
+                    field.max_length = u32::try_from(n).ok();
+                }
+                _ => diags.push(
+                    Diagnostic::error(
+                        "nomnom::invalid_value",
+                        e.value.span,
+                        format!(
+                            "`max_length` must be a whole number from 1 to {MAX_VARCHAR_LENGTH}, found {}",
+                            literal::describe(&e.value, source)
+                        ),
+                    )
+                    .label("not a valid length")
+                    .help("write the maximum number of characters, for example `max_length: 200`"),
+                ),
+            }
+        }
+    }
+
+    for key in ["min", "max"] {
+        let Some(e) = raw.entries.get(key) else {
+            continue;
+        };
+        if !numeric {
+            let help = if ty == ScalarType::String {
+                "limit the length of strings with `max_length`"
+            } else {
+                "`min` and `max` apply to integer, float and decimal fields"
+            };
+            diags.push(
+                Diagnostic::error(
+                    "nomnom::not_applicable",
+                    e.key,
+                    format!("`{key}` applies to numeric fields; `{name}` is {tn}"),
+                )
+                .label(format!("not for {tn} fields"))
+                .help(help),
+            );
+            continue;
+        }
+        match literal_for(&e.value, ty, source) {
+            Ok(lit) => {
+                if key == "min" {
+                    field.min = Some(lit);
+                } else {
+                    field.max = Some(lit);
+                }
+            }
+            Err(m) => diags.push(
+                Diagnostic::error(
+                    "nomnom::value_type_mismatch",
+                    e.value.span,
+                    format!("`{key}` of field `{name}`: {}", m.message),
+                )
+                .label(format!("does not fit {tn}"))
+                .help(m.help),
+            ),
+        }
+    }
+    if let (Some(Literal::Number(lo)), Some(Literal::Number(hi))) = (&field.min, &field.max) {
+        if compare_numbers(lo, hi) == Some(std::cmp::Ordering::Greater) {
+            diags.push(
+                Diagnostic::error(
+                    "nomnom::empty_range",
+                    raw.entries["min"].value.span,
+                    format!("field `{name}` has `min: {lo}` greater than `max: {hi}`"),
+                )
+                .label("greater than `max`")
+                .help("no value could pass; swap the bounds"),
+            );
+        }
+    }
+
+    if let Some(e) = raw.entries.get("pattern") {
+        if ty != ScalarType::String {
+            diags.push(
+                Diagnostic::error(
+                    "nomnom::not_applicable",
+                    e.key,
+                    format!("`pattern` applies to string fields; `{name}` is {tn}"),
+                )
+                .label(format!("not for {tn} fields"))
+                .help("remove `pattern`, or make the field a string"),
+            );
+        } else if let Some(p) = text_entry(Some(e), "pattern", diags) {
+            match Regex::new(&p) {
+                Ok(_) => field.pattern = Some(p),
+                Err(err) => {
+                    let msg = err.to_string();
+                    let reason = msg
+                        .lines()
+                        .rev()
+                        .find_map(|l| l.trim().strip_prefix("error: "))
+                        .unwrap_or("invalid regular expression")
+                        .to_string();
+                    diags.push(
+                        Diagnostic::error(
+                            "nomnom::invalid_pattern",
+                            e.value.span,
+                            format!("`pattern` of field `{name}` is not a valid regular expression: {reason}"),
+                        )
+                        .label("invalid regular expression")
+                        .help("patterns use Rust `regex` syntax and must match the whole value; escape literal characters with `\\`"),
+                    );
+                }
+            }
+        }
+    }
+
+    if let Some(e) = raw.entries.get("enum") {
+        if ty == ScalarType::Json {
+            diags.push(
+                Diagnostic::error(
+                    "nomnom::not_applicable",
+                    e.key,
+                    format!("`enum` does not apply to the json field `{name}`"),
+                )
+                .label("`enum` on a json field")
+                .help("enumerate values of a string, number, date or uuid field"),
+            );
+        } else {
+            field.enum_values = enum_values(field, ty, e, source, diags);
+        }
+    }
+
+    if let Some(e) = raw.entries.get("default") {
+        if matches!(e.value.kind, Kind::Null) && ty != ScalarType::Json {
+            diags.push(
+                Diagnostic::error(
+                    "nomnom::invalid_default",
+                    if e.value.span.len == 0 {
+                        e.key
+                    } else {
+                        e.value.span
+                    },
+                    format!("`default` of field `{name}` is null"),
+                )
+                .label("null default")
+                .help(if field.nullable {
+                    "a nullable field is already null when absent: remove `default`"
+                } else {
+                    "give a value of the field's type, or make the field nullable"
+                }),
+            );
+        } else {
+            match literal_for(&e.value, ty, source) {
+                Ok(lit) => match violation(&lit, field) {
+                    None => field.default = Some(lit),
+                    Some(why) => diags.push(
+                        Diagnostic::error(
+                            "nomnom::invalid_default",
+                            e.value.span,
+                            format!("`default` of field `{name}` would fail validation: {why}"),
+                        )
+                        .label("invalid default")
+                        .help("the default must satisfy the field's own constraints"),
+                    ),
+                },
+                Err(m) => diags.push(
+                    Diagnostic::error(
+                        "nomnom::value_type_mismatch",
+                        e.value.span,
+                        format!("`default` of field `{name}`: {}", m.message),
+                    )
+                    .label(format!("does not fit {tn}"))
+                    .help(m.help),
+                ),
+            }
+        }
+    }
+}
+
+fn enum_values(
+    field: &Field,
+    ty: ScalarType,
+    e: &Entry,
+    source: &str,
+    diags: &mut Diagnostics,
+) -> Option<Vec<Literal>> {
+    let name = &field.name;
+    let Kind::Seq(items) = &e.value.kind else {
+        diags.push(
+            Diagnostic::error(
+                "nomnom::invalid_value",
+                if e.value.span.len == 0 {
+                    e.key
+                } else {
+                    e.value.span
+                },
+                format!("`enum` of field `{name}` must be a list of values"),
+            )
+            .label("expected a list")
+            .help("write `enum: [A, B, C]`"),
+        );
+        return None;
+    };
+    if items.is_empty() {
+        diags.push(
+            Diagnostic::error(
+                "nomnom::invalid_value",
+                e.value.span,
+                format!("`enum` of field `{name}` is empty"),
+            )
+            .label("no value could pass")
+            .help("list the allowed values, or remove `enum`"),
+        );
+        return None;
+    }
+    let mut values: Vec<Literal> = Vec::new();
+    let mut ok = true;
+    let mut seen = BTreeSet::new();
+    for item in items {
+        match literal_for(item, ty, source) {
+            Ok(lit) => {
+                if values.iter().any(|v| literal::same_value(v, &lit)) || !seen.insert(show(&lit)) {
+                    diags.push(
+                        Diagnostic::error(
+                            "nomnom::duplicate_enum_value",
+                            item.span,
+                            format!("`enum` of field `{name}` lists {} twice", show(&lit)),
+                        )
+                        .label("repeated value")
+                        .help("remove the repetition"),
+                    );
+                    ok = false;
+                } else if let Some(why) = violation(&lit, field) {
+                    diags.push(
+                        Diagnostic::error(
+                            "nomnom::invalid_value",
+                            item.span,
+                            format!("`enum` of field `{name}` lists an impossible value: {why}"),
+                        )
+                        .label("can never pass validation")
+                        .help("every enum value must satisfy the field's other constraints"),
+                    );
+                    ok = false;
+                } else {
+                    values.push(lit);
+                }
+            }
+            Err(m) => {
+                diags.push(
+                    Diagnostic::error(
+                        "nomnom::value_type_mismatch",
+                        item.span,
+                        format!("`enum` value of field `{name}`: {}", m.message),
+                    )
+                    .label(format!("does not fit {}", ty.name()))
+                    .help(m.help),
+                );
+                ok = false;
+            }
+        }
+    }
+    ok.then_some(values)
+}
+
+/// Why `lit` would fail the field's constraints, if it would.
+fn violation(lit: &Literal, field: &Field) -> Option<String> {
+    if let Some(values) = &field.enum_values {
+        if !values.iter().any(|v| literal::same_value(v, lit)) {
+            return Some(format!("{} is not one of its `enum` values", show(lit)));
+        }
+    }
+    if let Literal::Number(n) = lit {
+        if let Some(Literal::Number(lo)) = &field.min {
+            if compare_numbers(n, lo) == Some(std::cmp::Ordering::Less) {
+                return Some(format!("{n} is below `min: {lo}`"));
+            }
+        }
+        if let Some(Literal::Number(hi)) = &field.max {
+            if compare_numbers(n, hi) == Some(std::cmp::Ordering::Greater) {
+                return Some(format!("{n} is above `max: {hi}`"));
+            }
+        }
+    }
+    if let Literal::String(s) = lit {
+        if let Some(max) = field.max_length {
+            let n = s.chars().count();
+            if n > max as usize {
+                return Some(format!(
+                    "{s:?} has {n} characters, more than `max_length: {max}`"
+                ));
+            }
+        }
+        if let Some(p) = &field.pattern {
+            if let Ok(re) = Regex::new(&format!("^(?:{p})$")) {
+                if !re.is_match(s) {
+                    return Some(format!("{s:?} does not match `pattern`"));
+                }
+            }
+        }
+    }
+    None
+}

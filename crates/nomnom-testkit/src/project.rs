@@ -1,0 +1,139 @@
+//! Generated projects built once: `nomnom generate` an example into a fixed folder of the
+//! shared build cache, `cargo build` it there (one target directory for every generated
+//! project, so dependencies compile once and reruns are warm), and copy its two binaries
+//! aside, since every generated project names them `ingestion-api` and `worker`.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{Mutex, OnceLock};
+
+/// The shared target directory: `NOMNOM_TARGET_DIR`, else `~/.cache/nomnom/target`.
+pub fn target_dir() -> PathBuf {
+    if let Ok(dir) = std::env::var("NOMNOM_TARGET_DIR") {
+        return PathBuf::from(dir);
+    }
+    let home = std::env::var("HOME").unwrap_or_else(|_| "/tmp".into());
+    PathBuf::from(home).join(".cache/nomnom/target")
+}
+
+/// The nomnom workspace root.
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(2)
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// A generated, built project.
+#[derive(Debug, Clone)]
+pub struct GeneratedProject {
+    /// The generated project folder.
+    pub dir: PathBuf,
+    /// Folder holding this project's `ingestion-api` and `worker`.
+    pub bin_dir: PathBuf,
+}
+
+impl GeneratedProject {
+    /// Path of the `ingestion-api` binary.
+    pub fn api_binary(&self) -> PathBuf {
+        self.bin_dir.join("ingestion-api")
+    }
+
+    /// Path of the `worker` binary.
+    pub fn worker_binary(&self) -> PathBuf {
+        self.bin_dir.join("worker")
+    }
+}
+
+fn run(cmd: &mut Command, what: &str) {
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("{what}: could not start: {e}"));
+    assert!(
+        out.status.success(),
+        "{what} failed:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Builds the nomnom CLI (once per process) and returns its path.
+pub fn nomnom_cli(release: bool) -> PathBuf {
+    static BUILT: Mutex<BTreeMap<bool, PathBuf>> = Mutex::new(BTreeMap::new());
+    let mut built = BUILT.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(path) = built.get(&release) {
+        return path.clone();
+    }
+    let mut cmd = Command::new(env!("CARGO"));
+    cmd.arg("build")
+        .arg("--quiet")
+        .arg("-p")
+        .arg("nomnom")
+        .current_dir(workspace_root())
+        .env("CARGO_TARGET_DIR", target_dir());
+    if release {
+        cmd.arg("--release");
+    }
+    run(&mut cmd, "building the nomnom CLI");
+    let path = target_dir()
+        .join(if release { "release" } else { "debug" })
+        .join("nomnom");
+    built.insert(release, path.clone());
+    path
+}
+
+/// Generates `examples/<example>` and builds it (debug, or release for benchmarks), once per
+/// process; across processes a file lock keeps builds and binary copies from interleaving.
+pub fn build_example(example: &str, release: bool) -> GeneratedProject {
+    static CACHE: OnceLock<Mutex<BTreeMap<(String, bool), GeneratedProject>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(|| Mutex::new(BTreeMap::new()));
+    let mut cache = cache.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(project) = cache.get(&(example.to_string(), release)) {
+        return project.clone();
+    }
+
+    let target = target_dir();
+    std::fs::create_dir_all(&target).expect("creating the shared target directory");
+    let lock = File::create(target.join(".nomnom-testkit.lock")).expect("creating the build lock");
+    lock.lock().expect("taking the build lock");
+
+    let profile = if release { "release" } else { "debug" };
+    let dir = target.join("nomnom-projects").join(example);
+    let cli = nomnom_cli(release);
+    run(
+        Command::new(&cli)
+            .arg("generate")
+            .arg(workspace_root().join("examples").join(example))
+            .arg("--output")
+            .arg(&dir),
+        &format!("nomnom generate examples/{example}"),
+    );
+    let mut build = Command::new(env!("CARGO"));
+    build
+        .arg("build")
+        .arg("--quiet")
+        .current_dir(&dir)
+        .env("CARGO_TARGET_DIR", &target);
+    if release {
+        build.arg("--release");
+    }
+    run(
+        &mut build,
+        &format!("cargo build of generated examples/{example}"),
+    );
+
+    let bin_dir = target.join("nomnom-bins").join(example).join(profile);
+    std::fs::create_dir_all(&bin_dir).expect("creating the binaries folder");
+    for bin in ["ingestion-api", "worker"] {
+        std::fs::copy(target.join(profile).join(bin), bin_dir.join(bin))
+            .unwrap_or_else(|e| panic!("copying {bin} of {example}: {e}"));
+    }
+    let _ = lock.unlock();
+
+    let project = GeneratedProject { dir, bin_dir };
+    cache.insert((example.to_string(), release), project.clone());
+    project
+}
