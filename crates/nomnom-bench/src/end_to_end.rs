@@ -79,10 +79,8 @@ pub async fn run(
         stream: stream.name().to_string(),
         database_url: db.url(),
     };
-    let nats = async_nats::connect(nats_url)
-        .await
-        .map_err(|e| BenchError::Nats(format!("connecting to {nats_url}: {e}")))?;
-    let js = publish::context(nats, 64);
+    let nats = publish::connect(nats_url, stream.name(), "4GB").await?;
+    let js = nats.jetstream().clone();
     let (api_service, client) = services::start_api(project, &target, logs).await?;
     let mut worker = services::spawn_worker(project, &target, &[], logs, "worker-e2e");
     services::wait_for("the worker's consumer", Duration::from_secs(60), || {

@@ -54,25 +54,6 @@ pub fn line_item_count(orders: &[Bytes]) -> u64 {
         .sum()
 }
 
-/// The NATS headers of an envelope, as the ingestion API publishes it: `Nats-Msg-Id` and
-/// `Nomnom-Message-Id` (the message id), `Nomnom-Entity`, `Nomnom-Received-At` (RFC 3339) and
-/// `Nomnom-Retry-Count` 0.
-pub fn envelope_headers(entity: &str) -> async_nats::HeaderMap {
-    let id = uuid::Uuid::now_v7().to_string();
-    let mut headers = async_nats::HeaderMap::new();
-    headers.insert("Nats-Msg-Id", id.as_str());
-    headers.insert("Nomnom-Message-Id", id.as_str());
-    headers.insert("Nomnom-Entity", entity);
-    headers.insert(
-        "Nomnom-Received-At",
-        chrono::Utc::now()
-            .to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
-            .as_str(),
-    );
-    headers.insert("Nomnom-Retry-Count", "0");
-    headers
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -112,31 +93,5 @@ mod tests {
                 .all(|l| serde_json::from_slice::<serde_json::Value>(l).is_ok()));
         }
         assert_eq!(&bodies[0][..orders[0].len()], &orders[0][..]);
-    }
-
-    #[test]
-    fn envelope_headers_follow_the_wire_format() {
-        let h = envelope_headers(ENTITY);
-        let id = h.get("Nats-Msg-Id").expect("Nats-Msg-Id").to_string();
-        assert!(uuid::Uuid::parse_str(&id).is_ok());
-        assert_eq!(
-            h.get("Nomnom-Message-Id").map(|v| v.to_string()),
-            Some(id.clone())
-        );
-        assert_eq!(
-            h.get("Nomnom-Entity").map(|v| v.to_string()).as_deref(),
-            Some("Order")
-        );
-        let at = h
-            .get("Nomnom-Received-At")
-            .expect("received at")
-            .to_string();
-        assert!(chrono::DateTime::parse_from_rfc3339(&at).is_ok());
-        assert_ne!(
-            envelope_headers(ENTITY)
-                .get("Nats-Msg-Id")
-                .map(|v| v.to_string()),
-            Some(id)
-        );
     }
 }

@@ -1,19 +1,22 @@
-//! The publish limit: JetStream publishes of the same payloads with the same headers as the
-//! ingestion API, from this process, with no HTTP in between. Closed-loop at a given number of
-//! acknowledgements in flight, and pipelined (a window of thousands, acknowledgements drained
-//! concurrently so the publisher never stalls on async-nats's bound of pending acks).
+//! The publish limit: the runtime's own JetStream publish ([`NatsClient::publish`], the code
+//! the ingestion API calls) of the same payloads as envelopes, from this process, with no
+//! HTTP in between. Closed loop at a given number of acknowledgements in flight, and
+//! pipelined: a window of thousands of publishes in flight at once, each awaiting its
+//! acknowledgement concurrently (as the batch endpoint does), so the publisher never stalls
+//! on async-nats's bound of pending acknowledgements.
 
-use std::future::IntoFuture;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use async_nats::jetstream::{self, stream};
 use bytes::Bytes;
 use futures_util::stream::{FuturesUnordered, StreamExt};
+use nomnom_runtime::config::{Env, NatsConfig};
+use nomnom_runtime::envelope::MessageEnvelope;
+use nomnom_runtime::nats::NatsClient;
 use serde::Serialize;
 
-use crate::payloads::envelope_headers;
+use crate::payloads::ENTITY;
 use crate::stats::{rate, Latencies, LatencySummary};
 use crate::BenchError;
 
@@ -39,45 +42,34 @@ pub struct PublishRun {
     pub cpu_seconds: Option<f64>,
 }
 
-/// The stream `name` as the runtime would configure it, created if missing (subjects
-/// `<name lowercased>.ingest.>`, file storage, discard-new, 2-minute duplicate window). When
-/// the stream exists (the generated binaries created it), it is used as it is.
-pub async fn bench_stream(
-    js: &jetstream::Context,
-    name: &str,
-    max_bytes: i64,
-) -> Result<stream::Stream, BenchError> {
-    if let Ok(existing) = js.get_stream(name).await {
-        return Ok(existing);
-    }
-    js.create_stream(stream::Config {
-        name: name.to_string(),
-        subjects: vec![format!("{}.ingest.>", name.to_lowercase())],
-        storage: stream::StorageType::File,
-        discard: stream::DiscardPolicy::New,
-        max_age: Duration::from_secs(24 * 3600),
-        max_bytes,
-        duplicate_window: Duration::from_secs(120),
-        num_replicas: 1,
-        ..Default::default()
-    })
-    .await
-    .map_err(|e| BenchError::Nats(format!("creating stream {name}: {e}")))
+/// Connects with the runtime's own code, which creates (or checks and updates) the stream
+/// `stream` exactly as the generated binaries do. `max_bytes` is a `NATS_MAX_BYTES` value.
+pub async fn connect(
+    nats_url: &str,
+    stream: &str,
+    max_bytes: &str,
+) -> Result<NatsClient, BenchError> {
+    let env = Env::from_pairs([
+        ("NATS_URL", nats_url),
+        ("NATS_STREAM", stream),
+        ("NATS_MAX_BYTES", max_bytes),
+        ("NATS_PUBLISH_TIMEOUT", "30s"),
+    ]);
+    let config = NatsConfig::from(&env).map_err(|e| BenchError::Nats(e.to_string()))?;
+    NatsClient::connect(config, &[ENTITY])
+        .await
+        .map_err(|e| BenchError::Nats(format!("connecting to {nats_url}: {e}")))
 }
 
-/// A JetStream context allowing `window` acknowledgements in flight before `publish` waits.
-pub fn context(client: async_nats::Client, window: usize) -> jetstream::Context {
-    jetstream::context::ContextBuilder::new()
-        .timeout(Duration::from_secs(10))
-        .max_ack_inflight(window.max(1))
-        .build(client)
+async fn publish_one(nats: &NatsClient, payload: Bytes) -> bool {
+    let envelope = MessageEnvelope::new(ENTITY, payload, None);
+    nats.publish(&envelope, None).await.is_ok()
 }
 
 /// `publishers` tasks, each publishing the next payload and awaiting its acknowledgement, for
 /// `duration`.
 pub async fn closed_loop(
-    js: &jetstream::Context,
-    subject: &str,
+    nats: &Arc<NatsClient>,
     payloads: Arc<Vec<Bytes>>,
     publishers: usize,
     duration: Duration,
@@ -88,10 +80,7 @@ pub async fn closed_loop(
     let deadline = start + duration;
     let mut tasks = Vec::with_capacity(publishers);
     for _ in 0..publishers.max(1) {
-        let js = js.clone();
-        let subject = subject.to_string();
-        let payloads = payloads.clone();
-        let next = next.clone();
+        let (nats, payloads, next) = (nats.clone(), payloads.clone(), next.clone());
         tasks.push(tokio::spawn(async move {
             let mut latencies = Latencies::new();
             let (mut ok, mut errors) = (0u64, 0u64);
@@ -99,18 +88,7 @@ pub async fn closed_loop(
                 let i = next.fetch_add(1, Ordering::Relaxed) as usize;
                 let payload = payloads[i % payloads.len()].clone();
                 let sent = Instant::now();
-                let acked = match js
-                    .publish_with_headers(
-                        subject.clone(),
-                        envelope_headers(crate::payloads::ENTITY),
-                        payload,
-                    )
-                    .await
-                {
-                    Ok(ack) => ack.await.is_ok(),
-                    Err(_) => false,
-                };
-                if acked {
+                if publish_one(&nats, payload).await {
                     ok += 1;
                     latencies.record(sent.elapsed());
                 } else {
@@ -142,65 +120,37 @@ pub async fn closed_loop(
     }
 }
 
-/// Publishes `count` messages without waiting for each acknowledgement: up to `window` are
-/// in flight (the context must allow that many, see [`context`]), and a separate task awaits
-/// them concurrently as they arrive.
+/// Publishes `count` messages with up to `window` in flight at once: each finished publish
+/// is replaced by the next, and every acknowledgement is awaited as it arrives. `window`
+/// stays below async-nats's bound of pending acknowledgements (5,000 by default).
 pub async fn pipelined(
-    js: &jetstream::Context,
-    subject: &str,
+    nats: &NatsClient,
     payloads: &[Bytes],
     count: u64,
     window: usize,
 ) -> PublishRun {
     let cpu_before = crate::cpu::own_cpu();
     let start = Instant::now();
-    let (tx, mut rx) =
-        tokio::sync::mpsc::channel::<jetstream::context::PublishAckFuture>(window.max(1));
-    let drainer = tokio::spawn(async move {
-        let mut pending = FuturesUnordered::new();
-        let (mut ok, mut errors) = (0u64, 0u64);
-        let mut open = true;
-        loop {
-            tokio::select! {
-                next = rx.recv(), if open => match next {
-                    Some(ack) => pending.push(ack.into_future()),
-                    None => open = false,
-                },
-                Some(result) = pending.next(), if !pending.is_empty() => {
-                    if result.is_ok() { ok += 1 } else { errors += 1 }
-                }
-                else => break,
-            }
+    let mut in_flight = FuturesUnordered::new();
+    let (mut ok, mut errors, mut sent) = (0u64, 0u64, 0u64);
+    while sent < count || !in_flight.is_empty() {
+        while sent < count && in_flight.len() < window.max(1) {
+            let payload = payloads[sent as usize % payloads.len()].clone();
+            in_flight.push(publish_one(nats, payload));
+            sent += 1;
         }
-        (ok, errors)
-    });
-    let mut publish_errors = 0u64;
-    for i in 0..count {
-        let payload = payloads[i as usize % payloads.len()].clone();
-        match js
-            .publish_with_headers(
-                subject.to_string(),
-                envelope_headers(crate::payloads::ENTITY),
-                payload,
-            )
-            .await
-        {
-            Ok(ack) => {
-                if tx.send(ack).await.is_err() {
-                    publish_errors += 1;
-                }
-            }
-            Err(_) => publish_errors += 1,
+        match in_flight.next().await {
+            Some(true) => ok += 1,
+            Some(false) => errors += 1,
+            None => break,
         }
     }
-    drop(tx);
-    let (ok, ack_errors) = drainer.await.unwrap_or((0, count));
     let elapsed = start.elapsed();
     PublishRun {
         in_flight: window,
         pipelined: true,
         messages: ok,
-        errors: publish_errors + ack_errors,
+        errors,
         seconds: elapsed.as_secs_f64(),
         msgs_per_sec: rate(ok, elapsed),
         latency: None,
@@ -209,14 +159,10 @@ pub async fn pipelined(
 }
 
 /// Removes every message from the stream (between runs, so none of them fills it).
-pub async fn purge(js: &jetstream::Context, name: &str) -> Result<(), BenchError> {
-    let stream = js
-        .get_stream(name)
-        .await
-        .map_err(|e| BenchError::Nats(format!("stream {name}: {e}")))?;
-    stream
+pub async fn purge(nats: &NatsClient) -> Result<(), BenchError> {
+    nats.stream()
         .purge()
         .await
-        .map_err(|e| BenchError::Nats(format!("purging {name}: {e}")))?;
+        .map_err(|e| BenchError::Nats(format!("purging the stream: {e}")))?;
     Ok(())
 }

@@ -9,13 +9,14 @@ use nomnom_testkit::{TestDatabase, TestStream};
 use crate::api_load::{self, Api, Payloads};
 use crate::machine::{postgres_settings, Durability, Machine};
 use crate::options::{Options, Sizes};
-use crate::payloads::{self, ENTITY};
+use crate::payloads;
 use crate::project::Project;
 use crate::report::CONCURRENCY;
 use crate::results::Results;
 use crate::services::{self, Target};
 use crate::worker_bench::{self, Drain};
 use crate::{copy, end_to_end, publish, BenchError};
+use nomnom_runtime::nats::NatsClient;
 
 /// Seed of every generated order of a run.
 const SEED: u64 = 20_240_611;
@@ -131,27 +132,19 @@ impl Stage {
             }
             None => None,
         };
-        let nats = async_nats::connect(&self.nats_url)
-            .await
-            .map_err(|e| BenchError::Nats(format!("connecting to {}: {e}", self.nats_url)))?;
-        let subject = stream.ingest_subject(ENTITY);
+        let nats = Arc::new(publish::connect(&self.nats_url, stream.name(), "4GB").await?);
         let pool = Arc::new(payloads::orders_json(SEED, self.sizes.pool));
         for c in CONCURRENCY {
-            let js = publish::context(nats.clone(), c.max(1));
-            publish::bench_stream(&js, stream.name(), 4 << 30).await?;
-            let run =
-                publish::closed_loop(&js, &subject, pool.clone(), c, self.sizes.publish_run).await;
+            let run = publish::closed_loop(&nats, pool.clone(), c, self.sizes.publish_run).await;
             progress(format!("publish c={c}: {:.0} msgs/s", run.msgs_per_sec));
             r.publish.push(run);
-            publish::purge(&js, stream.name()).await?;
+            publish::purge(&nats).await?;
         }
         let window = self.sizes.pipelined_window;
-        let js = publish::context(nats.clone(), window);
-        let run =
-            publish::pipelined(&js, &subject, &pool, self.sizes.pipelined_messages, window).await;
+        let run = publish::pipelined(&nats, &pool, self.sizes.pipelined_messages, window).await;
         progress(format!("publish pipelined: {:.0} msgs/s", run.msgs_per_sec));
         r.publish.push(run);
-        publish::purge(&js, stream.name()).await?;
+        publish::purge(&nats).await?;
 
         let Some((service, client)) = api else {
             return Ok(());
@@ -161,7 +154,7 @@ impl Stage {
             pid: service.pid(),
             pinned: false,
         };
-        self.api_runs(r, &api, &js, stream.name(), &pool).await?;
+        self.api_runs(r, &api, &nats, &pool).await?;
         r.memory.api_peak_kib = service.peak_rss_kib();
         if self.pin {
             let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -170,7 +163,7 @@ impl Stage {
                     services::pin(pid, "0")?;
                     services::pin(std::process::id(), "1")?;
                     api.pinned = true;
-                    let pinned = self.api_runs(r, &api, &js, stream.name(), &pool).await;
+                    let pinned = self.api_runs(r, &api, &nats, &pool).await;
                     let all = format!("0-{}", cores - 1);
                     let _ = services::pin(std::process::id(), &all);
                     let _ = services::pin(pid, &all);
@@ -189,8 +182,7 @@ impl Stage {
         &self,
         r: &mut Results,
         api: &Api,
-        js: &async_nats::jetstream::Context,
-        stream: &str,
+        nats: &NatsClient,
         pool: &Arc<Vec<bytes::Bytes>>,
     ) -> Result<(), BenchError> {
         let label = if api.pinned { "pinned" } else { "unpinned" };
@@ -204,7 +196,7 @@ impl Stage {
             ));
             best = best.max(run.msgs_per_sec);
             r.api.push(run);
-            publish::purge(js, stream).await?;
+            publish::purge(nats).await?;
         }
         let open = api_load::open_loop(
             api,
@@ -220,7 +212,7 @@ impl Stage {
             open.run.offered_rate, open.run.latency.p99_ms
         ));
         r.api_open_loop.push(open.run);
-        publish::purge(js, stream).await?;
+        publish::purge(nats).await?;
         let bodies = Arc::new(payloads::ndjson_bodies(pool, 1_000));
         let run = api_load::batch(
             api,
@@ -235,7 +227,7 @@ impl Stage {
             run.msgs_per_sec, run.errors
         ));
         r.api_batch.push(run);
-        publish::purge(js, stream).await?;
+        publish::purge(nats).await?;
         Ok(())
     }
 

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use nomnom_testkit::{TestDatabase, TestStream};
 
 use crate::cpu::process_cpu;
-use crate::payloads::{self, CHUNK, ENTITY};
+use crate::payloads::{self, CHUNK};
 use crate::project::Project;
 use crate::publish;
 use crate::results::WorkerRun;
@@ -48,49 +48,23 @@ pub async fn drain(
         stream: stream.name().to_string(),
         database_url: db.url(),
     };
-    let nats = async_nats::connect(nats_url)
-        .await
-        .map_err(|e| BenchError::Nats(format!("connecting to {nats_url}: {e}")))?;
-    let js = publish::context(nats, 4096);
+    // The runtime's own code creates the stream; the workers create their consumer (which
+    // delivers from the start of the stream) and apply the migrations when they start.
+    let nats = publish::connect(nats_url, stream.name(), "4GB").await?;
+    let js = nats.jetstream().clone();
     let mode_env: Vec<(&str, String)> = drain
         .mode
         .map(|m| vec![("WORKER_MODE", m.to_string())])
         .unwrap_or_default();
     let label = drain.mode.unwrap_or("batched");
 
-    // 1. A first worker creates the stream and the consumer (the runtime's own code) and
-    //    applies the migrations; it stops before anything is published.
-    {
-        let mut first = services::spawn_worker(
-            project,
-            &target,
-            &mode_env,
-            logs,
-            &format!("worker-{label}-setup"),
-        );
-        let ready = services::wait_for("the worker's consumer", Duration::from_secs(60), || {
-            let js = js.clone();
-            let name = target.stream.clone();
-            async move { consumer_state(&js, &name).await.is_some() }
-        })
-        .await;
-        if let Err(e) = ready {
-            return Err(BenchError::Project(format!(
-                "{e}; worker log:\n{}",
-                first.log()
-            )));
-        }
-        first.terminate(Duration::from_secs(15)).await;
-    }
-
-    // 2. Pre-fill, pipelined, with the API's headers.
-    let subject = stream.ingest_subject(ENTITY);
+    // 1. Pre-fill, pipelined, as the API publishes.
     let chunks = drain.messages.div_ceil(CHUNK).max(1);
     let (mut sent, mut line_items) = (0u64, 0u64);
     for k in 0..chunks {
         let orders = payloads::order_chunks(drain.seed, k, 1);
         line_items += payloads::line_item_count(&orders);
-        let run = publish::pipelined(&js, &subject, &orders, orders.len() as u64, 4096).await;
+        let run = publish::pipelined(&nats, &orders, orders.len() as u64, 4096).await;
         if run.errors > 0 {
             return Err(BenchError::Nats(format!(
                 "pre-filling the stream: {} publishes failed",
@@ -100,7 +74,9 @@ pub async fn drain(
         sent += run.messages;
     }
 
-    // 3. Drain with `processes` workers.
+    // 2. Migrations first (two workers starting on an empty database would race for them),
+    //    then drain with `processes` workers.
+    services::migrate(project, &target, logs).await?;
     let mut workers: Vec<_> = (0..drain.processes.max(1))
         .map(|i| {
             services::spawn_worker(
@@ -148,7 +124,7 @@ pub async fn drain(
     }
     let elapsed = finished.duration_since(first_taken.unwrap_or(spawned));
 
-    // 4. Verify what landed.
+    // 3. Verify what landed.
     let client = db.client().await;
     let count = |sql: &'static str| {
         let client = &client;
