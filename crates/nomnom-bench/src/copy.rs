@@ -425,7 +425,8 @@ pub async fn measure(
     let chunks = count.div_ceil(crate::payloads::CHUNK).max(1);
     let (mut messages, mut rows_written, mut spent) = (0u64, 0u64, Duration::ZERO);
     for k in 0..chunks {
-        let orders = crate::payloads::order_chunks(seed, k, 1);
+        let mut orders = crate::payloads::order_chunks(seed, k, 1);
+        orders.truncate((count - k * crate::payloads::CHUNK) as usize);
         for part in orders.chunks(batch.max(1)) {
             let rows = rows_for(&plan, part)?;
             let (written, took) = copy_rows(client, &plan, &rows).await?;

@@ -25,9 +25,12 @@ pub fn order_chunks(seed: u64, first_chunk: u64, chunks: u64) -> Vec<Bytes> {
         .collect()
 }
 
-/// At least `count` orders (whole chunks) from `seed`, numbered from 1.
+/// The first `count` orders from `seed` (the same orders [`order_chunks`] makes), numbered
+/// from 1.
 pub fn orders_json(seed: u64, count: u64) -> Vec<Bytes> {
-    order_chunks(seed, 0, count.div_ceil(CHUNK).max(1))
+    let mut orders = order_chunks(seed, 0, count.div_ceil(CHUNK));
+    orders.truncate(count as usize);
+    orders
 }
 
 /// NDJSON bodies of `lines` orders each, cut from `orders` (the last body may be shorter).
@@ -79,10 +82,12 @@ mod tests {
     #[test]
     fn ndjson_bodies_hold_one_order_per_line() {
         let orders = orders_json(3, 2_500);
-        assert_eq!(orders.len(), 3_000);
+        assert_eq!(orders.len(), 2_500);
+        assert_eq!(&orders[..], &order_chunks(3, 0, 3)[..2_500]);
         let bodies = ndjson_bodies(&orders, 1_000);
         assert_eq!(bodies.len(), 3);
-        for body in &bodies {
+        assert_eq!(bodies[2].iter().filter(|&&b| b == b'\n').count(), 500);
+        for body in &bodies[..2] {
             let lines: Vec<&[u8]> = body
                 .split(|&b| b == b'\n')
                 .filter(|l| !l.is_empty())

@@ -21,7 +21,7 @@ use crate::BenchError;
 pub struct Drain {
     /// Worker processes sharing the consumer.
     pub processes: usize,
-    /// Orders in the stream (rounded up to whole chunks of 1,000).
+    /// Orders in the stream.
     pub messages: u64,
     /// `WORKER_MODE`: `None` for the default loop, `Some("legacy-baseline")` for the first
     /// nomnom's loop.
@@ -62,7 +62,8 @@ pub async fn drain(
     let chunks = drain.messages.div_ceil(CHUNK).max(1);
     let (mut sent, mut line_items) = (0u64, 0u64);
     for k in 0..chunks {
-        let orders = payloads::order_chunks(drain.seed, k, 1);
+        let mut orders = payloads::order_chunks(drain.seed, k, 1);
+        orders.truncate((drain.messages - k * CHUNK) as usize);
         line_items += payloads::line_item_count(&orders);
         let run = publish::pipelined(&nats, &orders, orders.len() as u64, 4096).await;
         if run.errors > 0 {
