@@ -351,27 +351,30 @@ pub fn render(r: &Results) -> String {
             &steps,
         );
         let rows = vec![format!(
-            "{} | {} | {} | {} | {}/{} | {}",
+            "{} | {} | {} | {} | {} | {}/{} | {}",
             rate(e.sustained_rate),
             percent(e.ratio_to_slower),
             rate(e.latency_rate),
             latency_cells(&e.latency_to_persisted),
+            ms(e.latency_after_idle.p99_ms),
             e.persisted,
             e.accepted,
             opt(e.sustain.as_ref(), |s| format!(
-                "{:.0} s at {}/s: max backlog {}, final {}, errors {}",
+                "{:.0} s at {}/s: max backlog {}, final {}, errors {}, kept up: {}",
                 s.seconds,
                 rate(s.offered_rate),
                 s.max_backlog,
                 s.final_backlog,
-                s.errors
+                s.errors,
+                if s.kept_up { "yes" } else { "no" }
             ))
         )];
         table(
             &mut out,
             "End to end: sustained rate and latency from 202 to persisted",
             "Latency: `message_status.processed_at - received_at` of every message of a run at \
-             half the sustained rate.",
+             half the sustained rate, in steady state (it follows a run at the same rate); \
+             *p99 after idle* is that first run, which starts with the worker idle.",
             &[
                 "sustained/s",
                 "of slower alone",
@@ -379,6 +382,7 @@ pub fn render(r: &Results) -> String {
                 "p50 ms",
                 "p99 ms",
                 "max ms",
+                "p99 after idle ms",
                 "persisted",
                 "sustain",
             ],
