@@ -41,7 +41,7 @@ fn main() -> std::process::ExitCode {
     }
     if options.smoke {
         // A smoke run checks that the program works: every stage must have run.
-        if let Err(e) = run::smoke_is_complete(&results) {
+        if let Err(e) = run::smoke_is_complete(&results, &options) {
             eprintln!("smoke run incomplete: {e}");
             return std::process::ExitCode::FAILURE;
         }

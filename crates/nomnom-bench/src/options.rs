@@ -3,6 +3,36 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+/// A stage of the program, for `--only`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StageName {
+    /// The publish limit.
+    Publish,
+    /// The API (closed loop, open loop, batch).
+    Api,
+    /// The COPY limit.
+    Copy,
+    /// The worker drains (1 and 2 processes, the first nomnom's loop).
+    Worker,
+    /// API and worker together.
+    EndToEnd,
+}
+
+impl StageName {
+    /// Every stage, in running order, with its name on the command line.
+    pub const ALL: [(StageName, &'static str); 5] = [
+        (StageName::Publish, "publish"),
+        (StageName::Api, "api"),
+        (StageName::Copy, "copy"),
+        (StageName::Worker, "worker"),
+        (StageName::EndToEnd, "e2e"),
+    ];
+
+    fn parse(name: &str) -> Option<StageName> {
+        Self::ALL.iter().find(|(_, n)| *n == name).map(|(s, _)| *s)
+    }
+}
+
 /// What to run.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Options {
@@ -14,19 +44,23 @@ pub struct Options {
     pub pin: bool,
     /// Length of the sustained end-to-end run, overriding the default.
     pub sustain: Option<Duration>,
+    /// The stages to run (all unless `--only` names some).
+    pub stages: Vec<StageName>,
     /// The command line, for the results page.
     pub command: String,
 }
 
 /// The usage text.
 pub const USAGE: &str = "\
-usage: nomnom-bench [--smoke] [--out DIR] [--pin] [--sustain SECONDS]
+usage: nomnom-bench [--smoke] [--out DIR] [--pin] [--sustain SECONDS] [--only STAGES]
 
   --smoke            tiny sizes: checks the program works (well under a minute), no figures
   --out DIR          where results.md, results.json, the SVG charts and logs go
                      (default: target/nomnom-bench)
   --pin              also run the API stages pinned (API on CPU 0, load generator on CPU 1)
   --sustain SECONDS  length of the sustained end-to-end run (default 600; smoke 2)
+  --only STAGES      comma-separated subset of publish,api,copy,worker,e2e (ratios to limits
+                     not measured in the run are left out)
 
 environment: NOMNOM_TEST_NATS_URL, NOMNOM_TEST_DATABASE_URL (the services measured),
 NOMNOM_TARGET_DIR (shared target directory of generated projects),
@@ -40,6 +74,7 @@ impl Options {
             out: PathBuf::from("target/nomnom-bench"),
             pin: false,
             sustain: None,
+            stages: StageName::ALL.iter().map(|(s, _)| *s).collect(),
             command: std::iter::once("cargo run --release -p nomnom-bench --".to_string())
                 .chain(args.iter().cloned())
                 .collect::<Vec<_>>()
@@ -60,6 +95,16 @@ impl Options {
                         .ok_or("--sustain needs a number of seconds")?;
                     options.sustain = Some(Duration::from_secs(secs));
                 }
+                "--only" => {
+                    let list = it.next().ok_or("--only needs a list of stages")?;
+                    options.stages = list
+                        .split(',')
+                        .map(|name| {
+                            StageName::parse(name.trim())
+                                .ok_or_else(|| format!("unknown stage `{name}`"))
+                        })
+                        .collect::<Result<_, _>>()?;
+                }
                 "-h" | "--help" => return Err(String::new()),
                 other => return Err(format!("unknown argument `{other}`")),
             }
@@ -68,6 +113,11 @@ impl Options {
             options.command.truncate(options.command.len() - 3);
         }
         Ok(options)
+    }
+
+    /// Whether `stage` runs.
+    pub fn runs(&self, stage: StageName) -> bool {
+        self.stages.contains(&stage)
     }
 
     /// The sizes for this run.
@@ -89,10 +139,10 @@ impl Options {
 pub struct Sizes {
     /// Each closed-loop publish run.
     pub publish_run: Duration,
-    /// Messages of the pipelined publish run.
+    /// Messages of each pipelined publish run.
     pub pipelined_messages: u64,
-    /// Window of the pipelined publish run.
-    pub pipelined_window: usize,
+    /// Windows of the pipelined publish runs (the best is the limit).
+    pub pipelined_windows: &'static [usize],
     /// Each closed-loop API run.
     pub api_run: Duration,
     /// The open-loop API run.
@@ -130,7 +180,7 @@ impl Sizes {
     pub const FULL: Sizes = Sizes {
         publish_run: Duration::from_secs(10),
         pipelined_messages: 200_000,
-        pipelined_window: 4_096,
+        pipelined_windows: &[1_024, 4_096],
         api_run: Duration::from_secs(10),
         open_loop_run: Duration::from_secs(20),
         batch_run: Duration::from_secs(10),
@@ -152,7 +202,7 @@ impl Sizes {
     pub const SMOKE: Sizes = Sizes {
         publish_run: Duration::from_millis(300),
         pipelined_messages: 2_000,
-        pipelined_window: 512,
+        pipelined_windows: &[512],
         api_run: Duration::from_millis(300),
         open_loop_run: Duration::from_millis(500),
         batch_run: Duration::from_millis(300),
@@ -212,6 +262,11 @@ mod tests {
         assert!(Options::parse(&args(&["--fast"])).is_err());
         assert!(Options::parse(&args(&["--out"])).is_err());
         assert!(Options::parse(&args(&["--sustain", "soon"])).is_err());
+        assert!(d.runs(StageName::Publish) && d.runs(StageName::EndToEnd));
+        let only = Options::parse(&args(&["--only", "publish,e2e"])).unwrap();
+        assert_eq!(only.stages, vec![StageName::Publish, StageName::EndToEnd]);
+        assert!(!only.runs(StageName::Api));
+        assert!(Options::parse(&args(&["--only", "publish,fast"])).is_err());
     }
 
     #[test]

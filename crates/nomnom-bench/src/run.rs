@@ -8,7 +8,7 @@ use nomnom_testkit::{TestDatabase, TestStream};
 
 use crate::api_load::{self, Api, Payloads};
 use crate::machine::{postgres_settings, Durability, Machine};
-use crate::options::{Options, Sizes};
+use crate::options::{Options, Sizes, StageName};
 use crate::payloads;
 use crate::project::Project;
 use crate::report::CONCURRENCY;
@@ -59,23 +59,37 @@ pub async fn run(options: &Options) -> Results {
         sizes,
         logs: logs.clone(),
         pin: options.pin,
+        publish: options.runs(StageName::Publish),
+        api: options.runs(StageName::Api),
     };
-    if let Err(e) = ctx.publish_and_api(&mut r, project.as_ref()).await {
-        r.skipped.push(format!("publish limit / API stages: {e}"));
+    if ctx.publish || ctx.api {
+        if let Err(e) = ctx.publish_and_api(&mut r, project.as_ref()).await {
+            r.skipped.push(format!("publish limit / API stages: {e}"));
+        }
     }
     if let Some(project) = &project {
-        match ctx.copy_limit(project).await {
-            Ok(c) => {
+        let copy_result = if options.runs(StageName::Copy) {
+            Some(ctx.copy_limit(project).await)
+        } else {
+            None
+        };
+        match copy_result {
+            None => {}
+            Some(Ok(c)) => {
                 progress(format!(
                     "COPY: {:.0} rows/s, {:.0} msgs/s",
                     c.rows_per_sec, c.msgs_per_sec
                 ));
                 r.copy = Some(c);
             }
-            Err(e) => r.skipped.push(format!("write limit (COPY): {e}")),
+            Some(Err(e)) => r.skipped.push(format!("write limit (COPY): {e}")),
         }
-        ctx.workers(&mut r, project).await;
-        ctx.end_to_end(&mut r, project).await;
+        if options.runs(StageName::Worker) {
+            ctx.workers(&mut r, project).await;
+        }
+        if options.runs(StageName::EndToEnd) {
+            ctx.end_to_end(&mut r, project).await;
+        }
     }
     r.fill_ratios();
     r
@@ -103,6 +117,8 @@ struct Stage {
     sizes: Sizes,
     logs: PathBuf,
     pin: bool,
+    publish: bool,
+    api: bool,
 }
 
 impl Stage {
@@ -123,28 +139,36 @@ impl Stage {
         let stream = TestStream::new(&self.nats_url);
         let db = TestDatabase::create(&self.admin_db).await;
         let target = self.target(&stream, &db);
-        // The API creates the stream with the runtime's own code; without it, the benchmark
-        // creates one with the same settings.
+        // The API and the benchmark's own connection create or check the stream with the same
+        // runtime code, so its settings are the generated binaries' whoever comes first.
         let api = match project {
-            Some(p) => {
+            Some(p) if self.api => {
                 services::migrate(p, &target, &self.logs).await?;
                 Some(services::start_api(p, &target, &self.logs).await?)
             }
-            None => None,
+            _ => None,
         };
         let nats = Arc::new(publish::connect(&self.nats_url, stream.name(), "4GB").await?);
         let pool = Arc::new(payloads::orders_json(SEED, self.sizes.pool));
-        for c in CONCURRENCY {
-            let run = publish::closed_loop(&nats, pool.clone(), c, self.sizes.publish_run).await;
-            progress(format!("publish c={c}: {:.0} msgs/s", run.msgs_per_sec));
-            r.publish.push(run);
-            publish::purge(&nats).await?;
+        if self.publish {
+            for c in CONCURRENCY {
+                let run =
+                    publish::closed_loop(&nats, pool.clone(), c, self.sizes.publish_run).await;
+                progress(format!("publish c={c}: {:.0} msgs/s", run.msgs_per_sec));
+                r.publish.push(run);
+                publish::purge(&nats).await?;
+            }
+            for &window in self.sizes.pipelined_windows {
+                let count = self.sizes.pipelined_messages;
+                let run = publish::pipelined(&nats, &pool, count, window).await;
+                progress(format!(
+                    "publish pipelined, window {window}: {:.0} msgs/s",
+                    run.msgs_per_sec
+                ));
+                r.publish.push(run);
+                publish::purge(&nats).await?;
+            }
         }
-        let window = self.sizes.pipelined_window;
-        let run = publish::pipelined(&nats, &pool, self.sizes.pipelined_messages, window).await;
-        progress(format!("publish pipelined: {:.0} msgs/s", run.msgs_per_sec));
-        r.publish.push(run);
-        publish::purge(&nats).await?;
 
         let Some((service, client)) = api else {
             return Ok(());
@@ -338,22 +362,29 @@ pub fn resolve_out(out: &Path) -> PathBuf {
     }
 }
 
-/// The stages that need the generated binaries, for callers that check a smoke run.
-pub fn smoke_is_complete(r: &Results) -> Result<(), String> {
+/// Checks that every stage of `options` produced its figures (a smoke run's verdict).
+pub fn smoke_is_complete(r: &Results, options: &Options) -> Result<(), String> {
     let mut missing = Vec::new();
-    if r.publish.len() != CONCURRENCY.len() + 1 {
+    if options.runs(StageName::Publish)
+        && (r.publish.iter().filter(|p| !p.pipelined).count() != CONCURRENCY.len()
+            || !r.publish.iter().any(|p| p.pipelined))
+    {
         missing.push("publish limit");
     }
-    if r.api.len() < CONCURRENCY.len() || r.api_open_loop.is_empty() || r.api_batch.is_empty() {
+    if options.runs(StageName::Api)
+        && (r.api.len() < CONCURRENCY.len() || r.api_open_loop.is_empty() || r.api_batch.is_empty())
+    {
         missing.push("API");
     }
-    if r.copy.is_none() {
+    if options.runs(StageName::Copy) && r.copy.is_none() {
         missing.push("COPY limit");
     }
-    if r.workers.len() < 3 || r.workers.iter().any(|w| !w.verified) {
+    if options.runs(StageName::Worker)
+        && (r.workers.len() < 3 || r.workers.iter().any(|w| !w.verified))
+    {
         missing.push("worker drains (all verified)");
     }
-    if r.end_to_end.is_none() {
+    if options.runs(StageName::EndToEnd) && r.end_to_end.is_none() {
         missing.push("end to end");
     }
     if missing.is_empty() {

@@ -251,7 +251,7 @@ pub fn render(r: &Results) -> String {
     table(
         &mut out,
         "API: POST /ingest/batch (NDJSON)",
-        "Ratio: to the pipelined publish limit.",
+        "Ratio: to the pipelined publish limit (the best window).",
         &[
             "run",
             "lines/body",
