@@ -40,6 +40,11 @@ pub enum Payloads {
 }
 
 impl Payloads {
+    /// The first `count` bodies, made now, as a pool.
+    pub fn prepare(&self, count: u64) -> Payloads {
+        Payloads::Pool(Arc::new((0..count.max(1)).map(|i| self.get(i)).collect()))
+    }
+
     /// The body of request `i`.
     pub fn get(&self, i: u64) -> Bytes {
         match self {
@@ -299,5 +304,30 @@ pub async fn batch(
         loadgen_cpu_seconds: spent(cpu0, own_cpu()),
         api_cpu_seconds: spent(api0, api_pid.and_then(process_cpu)),
         ratio_to_pipelined: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fresh_payloads_have_unique_keys_and_prepare_makes_the_same_bodies() {
+        let fresh = Payloads::Fresh {
+            seed: 9,
+            first: 100,
+        };
+        let key = |b: &Bytes| {
+            serde_json::from_slice::<serde_json::Value>(b).unwrap()["order_key"].clone()
+        };
+        assert_eq!(key(&fresh.get(0)), "O-100");
+        assert_eq!(key(&fresh.get(5)), "O-105");
+        assert_eq!(fresh.get(3), fresh.get(3));
+        let pool = fresh.prepare(10);
+        for i in 0..10 {
+            assert_eq!(pool.get(i), fresh.get(i));
+        }
+        // A pool cycles.
+        assert_eq!(pool.get(10), fresh.get(0));
     }
 }

@@ -43,6 +43,17 @@ pub fn backlog_bound(rate: f64) -> u64 {
     (rate * 0.5) as u64 + 2 * DEFAULT_BATCH_SIZE as u64
 }
 
+/// Whether a search step at `rate` kept up: every request got its 202, the backlog at the
+/// end is within [`backlog_bound`], and it did not grow over the second half of the step by
+/// more than a quarter of a second of traffic (a worker falling behind shows as growth even
+/// while the backlog is still small).
+pub fn step_kept_up(rate: f64, errors: u64, backlog_at_middle: u64, backlog_at_end: u64) -> bool {
+    let growth_allowed = (rate * 0.25) as u64 + 100;
+    errors == 0
+        && backlog_at_end <= backlog_bound(rate)
+        && backlog_at_end <= backlog_at_middle.saturating_add(growth_allowed)
+}
+
 /// The next rate to try: up by a quarter after a success; after a failure, down by a third
 /// when nothing has passed yet, else the search is over (`None`).
 pub fn next_rate(rate: f64, kept_up: bool, best: Option<f64>) -> Option<f64> {
@@ -94,10 +105,14 @@ pub async fn run(
         pinned: false,
     };
     let next_order = Arc::new(AtomicU64::new(1));
+    // Orders with keys never used before in this stage (each becomes new rows).
     let fresh = |count: u64| Payloads::Fresh {
         seed: plan.seed,
         first: next_order.fetch_add(count, Ordering::Relaxed),
     };
+    // The same, generated before the run so the load generator only sends (for runs of
+    // bounded size; the long sustained run generates as it goes).
+    let prepared = |count: u64| fresh(count).prepare(count);
     let drain_timeout = Duration::from_secs(120);
 
     // The search.
@@ -106,20 +121,33 @@ pub async fn run(
     let mut rate = plan.start_rate.max(10.0);
     for _ in 0..plan.max_steps {
         let expected = (rate * plan.step.as_secs_f64()).ceil() as u64 + 1;
-        let run = api_load::open_loop(&api, &fresh(expected), rate, plan.step, 4096, false).await;
+        let payloads = prepared(expected);
+        let middle = {
+            let (js, name, half) = (js.clone(), target.stream.clone(), plan.step / 2);
+            tokio::spawn(async move {
+                tokio::time::sleep(half).await;
+                backlog(&js, &name).await
+            })
+        };
+        let run = api_load::open_loop(&api, &payloads, rate, plan.step, 4096, false).await;
         let backlog_at_end = backlog(&js, &target.stream).await.unwrap_or(u64::MAX);
-        let kept_up = run.run.errors == 0 && backlog_at_end <= backlog_bound(rate);
+        let backlog_at_middle = middle.await.ok().flatten().unwrap_or(u64::MAX);
+        let kept_up = step_kept_up(rate, run.run.errors, backlog_at_middle, backlog_at_end);
         steps.push(RateStep {
             offered_rate: rate,
             accepted_rate: run.run.msgs_per_sec,
             errors: run.run.errors,
+            backlog_at_middle,
             backlog_at_end,
             kept_up,
         });
         if kept_up {
             best = Some(best.map_or(rate, |b: f64| b.max(rate)));
+        } else {
+            // Only a failed step leaves a backlog worth draining; after a passing one the
+            // next step follows at once, so the worker never idles between steps.
+            wait_drained(&js, &target.stream, drain_timeout).await;
         }
-        wait_drained(&js, &target.stream, drain_timeout).await;
         match next_rate(rate, kept_up, best) {
             Some(r) => rate = r,
             None => break,
@@ -133,7 +161,7 @@ pub async fn run(
     let expected = (latency_rate * plan.latency_run.as_secs_f64()).ceil() as u64 + 1;
     let warm = api_load::open_loop(
         &api,
-        &fresh(expected),
+        &prepared(expected),
         latency_rate,
         plan.latency_run,
         4096,
@@ -142,7 +170,7 @@ pub async fn run(
     .await;
     let run = api_load::open_loop(
         &api,
-        &fresh(expected),
+        &prepared(expected),
         latency_rate,
         plan.latency_run,
         4096,
@@ -249,6 +277,23 @@ mod tests {
         assert_eq!(next_rate(1250.0, false, Some(1000.0)), None);
         // A failure before any success backs off.
         assert_eq!(next_rate(1500.0, false, None), Some(1000.0));
+    }
+
+    #[test]
+    fn a_step_keeps_up_only_without_errors_and_without_a_growing_backlog() {
+        // 4,000/s: bound 3,000, growth allowed 1,100.
+        assert!(step_kept_up(4_000.0, 0, 800, 900));
+        assert!(
+            step_kept_up(4_000.0, 0, 2_500, 1_000),
+            "a start-up backlog draining away"
+        );
+        assert!(!step_kept_up(4_000.0, 1, 800, 900), "an error");
+        assert!(!step_kept_up(4_000.0, 0, 2_900, 3_100), "over the bound");
+        assert!(!step_kept_up(4_000.0, 0, 500, 2_000), "small but growing");
+        assert!(
+            !step_kept_up(4_000.0, 0, u64::MAX, u64::MAX),
+            "consumer unreadable"
+        );
     }
 
     #[test]

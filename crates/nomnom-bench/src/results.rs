@@ -123,9 +123,11 @@ pub struct RateStep {
     pub accepted_rate: f64,
     /// Requests not answered 202.
     pub errors: u64,
-    /// Consumer backlog (pending + unacknowledged) at the end of the step.
+    /// Consumer backlog (pending + unacknowledged) half-way through the step.
+    pub backlog_at_middle: u64,
+    /// Consumer backlog at the end of the step.
     pub backlog_at_end: u64,
-    /// Whether the worker kept up (backlog bounded, no errors).
+    /// Whether the worker kept up (no errors, backlog bounded and not growing).
     pub kept_up: bool,
 }
 
@@ -195,6 +197,8 @@ pub struct Goal {
     pub target: String,
     /// Met, missed, or not measured (`None`).
     pub met: Option<bool>,
+    /// The ratio reads as "times" (a speed-up), not as a share of a limit.
+    pub ratio_is_times: bool,
 }
 
 /// The whole run.
@@ -317,6 +321,7 @@ impl Results {
                 ratio: r,
                 target: format!("at least {:.0}% of the limit", share * 100.0),
                 met: r.map(|r| r >= share),
+                ratio_is_times: false,
             }
         };
         let at_most = |name: &str, value: Option<f64>, bound: f64, unit: &str| Goal {
@@ -326,6 +331,7 @@ impl Results {
             ratio: value.and_then(|v| ratio(v, Some(bound))),
             target: format!("at most {bound} {unit}"),
             met: value.map(|v| v <= bound),
+            ratio_is_times: false,
         };
         let open_loop_p99 = self
             .api_open_loop
@@ -410,6 +416,7 @@ impl Results {
             ratio: gain,
             target: "at least 100×".into(),
             met: gain.map(|g| g >= 100.0),
+            ratio_is_times: true,
         });
         goals
     }

@@ -102,7 +102,11 @@ pub fn render(r: &Results) -> String {
                 g.name,
                 opt(g.value, |v| format!("{v:.2}")),
                 opt(g.limit, |v| format!("{v:.2}")),
-                percent(g.ratio),
+                if g.ratio_is_times {
+                    opt(g.ratio, |r| format!("{r:.1}×"))
+                } else {
+                    percent(g.ratio)
+                },
                 g.target,
                 match g.met {
                     Some(true) => "met",
@@ -327,10 +331,11 @@ pub fn render(r: &Results) -> String {
             .iter()
             .map(|s| {
                 format!(
-                    "{} | {} | {} | {} | {}",
+                    "{} | {} | {} | {} | {} | {}",
                     rate(s.offered_rate),
                     rate(s.accepted_rate),
                     s.errors,
+                    s.backlog_at_middle,
                     s.backlog_at_end,
                     if s.kept_up { "yes" } else { "no" }
                 )
@@ -340,7 +345,9 @@ pub fn render(r: &Results) -> String {
             &mut out,
             "End to end: the search for the highest steady rate",
             "API and one worker together; a step keeps up when every request got its 202 and \
-             the consumer backlog at its end stayed within half a second of traffic.",
+             the consumer backlog at its end stayed within half a second of traffic (plus two \
+             batches in flight) and grew by at most a quarter of a second of traffic over the \
+             step's second half. Passing steps follow each other without a pause.",
             &[
                 "offered/s",
                 "accepted/s",
@@ -534,5 +541,6 @@ mod tests {
         let tables = md.matches("\n## ").count();
         assert_eq!(md.matches(DURABILITY_NOTE).count(), tables);
         assert!(md.contains("| API peak memory (MiB) |"));
+        assert!(md.contains("| 100.0× | at least 100× | met |"), "{md}");
     }
 }
