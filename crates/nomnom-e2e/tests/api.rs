@@ -5,16 +5,15 @@ mod common;
 
 use std::time::Duration;
 
-use common::start;
+use common::{start, start_api_only};
 use nomnom_testkit::orders;
 use serde_json::{json, Value};
 
 #[tokio::test]
 async fn a_202_means_the_stream_holds_the_envelope() {
-    let h = start(&[]).await;
+    let h = start_api_only(&[]).await;
     let order = orders::orders(1, 1, 1).remove(0);
     let r = h
-        .pipeline
         .client
         .send(
             "POST",
@@ -189,12 +188,11 @@ async fn sigterm_stops_the_api_cleanly() {
 
 #[tokio::test]
 async fn idempotent_retries_return_the_same_id_and_queue_one_copy() {
-    let h = start(&[]).await;
+    let h = start_api_only(&[]).await;
     let order = orders::orders(4, 1, 1).remove(0).to_string();
     let mut ids = Vec::new();
     for _ in 0..3 {
         let r = h
-            .pipeline
             .client
             .send(
                 "POST",
@@ -219,11 +217,10 @@ async fn idempotent_retries_return_the_same_id_and_queue_one_copy() {
 
 #[tokio::test]
 async fn a_batch_mixing_valid_and_invalid_lines_reports_each_line() {
-    let h = start(&[]).await;
+    let h = start_api_only(&[]).await;
     let good = orders::orders(6, 1, 2);
     let body = format!("{}\n{{\"order_key\": 1}}\nnot json\n{}\n", good[0], good[1]);
     let r = h
-        .pipeline
         .client
         .send(
             "POST",

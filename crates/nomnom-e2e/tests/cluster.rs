@@ -134,7 +134,7 @@ async fn wait_more_accepted(observed: &Arc<Mutex<Observed>>, more: usize, what: 
 }
 
 async fn stream_leader(nats_url: &str, stream: &str) -> Option<String> {
-    let client = async_nats::connect(nats_url).await.ok()?;
+    let client = nomnom_testkit::stream::connect(nats_url).await.ok()?;
     let js = async_nats::jetstream::new(client);
     let mut s = js.get_stream(stream).await.ok()?;
     s.info().await.ok()?.cluster.as_ref()?.leader.clone()

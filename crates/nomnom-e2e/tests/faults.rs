@@ -6,7 +6,7 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{assert_tables_match, post_all, status_counts, wait_persisted};
+use common::{assert_tables_match, post_all, start_api_only, status_counts, wait_persisted};
 use nomnom_testkit::pipeline::{base_env, Pipeline};
 use nomnom_testkit::{orders, wait_until, PgServer, TestDatabase, TestStream};
 
@@ -105,53 +105,20 @@ async fn postgres_stopped_mid_run_loses_nothing_and_burns_no_attempts() {
 
 #[tokio::test]
 async fn poison_and_rejected_records_are_dead_lettered_alone() {
-    let project = common::tpch();
-    let stream = TestStream::shared();
-    let db = TestDatabase::create_shared().await;
-    let mut env = base_env(&nomnom_testkit::shared_nats_url(), stream.name(), &db.url());
-    env.insert("WORKER_BATCH_SIZE".into(), "100".into());
-    env.insert("WORKER_BATCH_WAIT".into(), "1s".into());
-    let logs = tempfile::tempdir().expect("logs");
-
-    // Schema first, plus a constraint PostgreSQL will enforce beyond the model's validation.
-    let mut migrate = nomnom_testkit::Service::spawn(
-        "worker migrate",
-        &project.worker_binary(),
-        &["migrate"],
-        &env,
-        &logs.path().join("migrate.log"),
-    );
-    assert_eq!(
-        migrate.wait_exit(Duration::from_secs(60)).await,
-        Some(0),
-        "{}",
-        migrate.log()
-    );
-    let sql = db.client().await;
+    // Only the API runs while the messages are queued, so the worker sees them in one batch.
+    let h = start_api_only(&[("WORKER_BATCH_SIZE", "100"), ("WORKER_BATCH_WAIT", "1s")]).await;
+    let (client, stream) = (&h.client, &h.stream);
+    // A constraint PostgreSQL enforces beyond the model's validation.
+    let sql = h.db.client().await;
     sql.batch_execute(
         "ALTER TABLE orders ADD CONSTRAINT no_rejects CHECK (customer_key <> 'C-REJECT')",
     )
     .await
     .expect("adding a constraint");
 
-    // Only the API runs while the messages are queued, so the worker sees them in one batch.
-    let api = nomnom_testkit::Service::spawn(
-        "ingestion-api",
-        &project.api_binary(),
-        &[],
-        &env,
-        &logs.path().join("api.log"),
-    );
-    let client = nomnom_testkit::http::HttpClient::new(format!("http://127.0.0.1:{}", env["PORT"]));
-    wait_until("the API to be ready", Duration::from_secs(30), || {
-        let client = client.clone();
-        async move { (client.get("/ready").await.ok()?.status == 200).then_some(()) }
-    })
-    .await;
-
     let mut sent = orders::orders(41, 1, 21);
     sent[10]["customer_key"] = serde_json::json!("C-REJECT");
-    let ids = post_all(&client, &sent, 1).await;
+    let ids = post_all(client, &sent, 1).await;
 
     // A payload that is not an envelope at all, straight onto the ingest subject.
     let nats = async_nats::connect(nomnom_testkit::shared_nats_url())
@@ -167,13 +134,7 @@ async fn poison_and_rejected_records_are_dead_lettered_alone() {
     .await
     .expect("ack");
 
-    let worker = nomnom_testkit::Service::spawn(
-        "worker",
-        &project.worker_binary(),
-        &[],
-        &env,
-        &logs.path().join("worker.log"),
-    );
+    let _worker = h.start_worker();
     let good: Vec<String> = ids
         .iter()
         .enumerate()
@@ -219,5 +180,4 @@ async fn poison_and_rejected_records_are_dead_lettered_alone() {
         dead, 2,
         "only the poison message and the rejected order are dead-lettered"
     );
-    drop((api, worker));
 }

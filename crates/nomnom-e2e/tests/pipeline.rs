@@ -4,7 +4,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{assert_tables_match, post_all, post_order, start, wait_persisted};
+use common::{assert_tables_match, post_all, post_order, start, start_api_only, wait_persisted};
 use nomnom_testkit::{orders, wait_until};
 use serde_json::json;
 
@@ -94,44 +94,11 @@ async fn reingesting_an_order_updates_it_and_replaces_its_line_items() {
 
 #[tokio::test]
 async fn status_moves_from_accepted_to_persisted_through_the_api() {
-    // The worker starts paused: only the API runs, so the message stays `accepted`.
-    let project = common::tpch();
-    let stream = nomnom_testkit::TestStream::shared();
-    let db = nomnom_testkit::TestDatabase::create_shared().await;
-    let env = nomnom_testkit::pipeline::base_env(
-        &nomnom_testkit::shared_nats_url(),
-        stream.name(),
-        &db.url(),
-    );
-    let logs_dir = tempfile::tempdir().expect("log folder");
-    let logs = logs_dir.path();
-    // Migrations first (the API never creates tables).
-    let mut migrate = nomnom_testkit::Service::spawn(
-        "worker migrate",
-        &project.worker_binary(),
-        &["migrate"],
-        &env,
-        &logs.join("migrate.log"),
-    );
-    let code = migrate.wait_exit(Duration::from_secs(60)).await;
-    assert_eq!(code, Some(0), "worker migrate failed: {}", migrate.log());
-
-    let api = nomnom_testkit::Service::spawn(
-        "ingestion-api",
-        &project.api_binary(),
-        &[],
-        &env,
-        &logs.join("api.log"),
-    );
-    let client = nomnom_testkit::http::HttpClient::new(format!("http://127.0.0.1:{}", env["PORT"]));
-    wait_until("the API to be ready", Duration::from_secs(30), || {
-        let client = client.clone();
-        async move { (client.get("/ready").await.ok()?.status == 200).then_some(()) }
-    })
-    .await;
-
+    // Only the API runs at first, so the message stays `accepted`.
+    let h = start_api_only(&[]).await;
+    let client = &h.client;
     let order = orders::orders(8, 1, 1).remove(0);
-    let (status, body) = post_order(&client, &order).await;
+    let (status, body) = post_order(client, &order).await;
     assert_eq!(status, 202, "{body}");
     let id = body["message_id"].as_str().expect("id").to_string();
     let path = format!("/ingest/status/{id}");
@@ -149,18 +116,11 @@ async fn status_moves_from_accepted_to_persisted_through_the_api() {
     assert_eq!(accepted["entity_type"], "Order");
     assert!(accepted["processed_at"].is_null());
 
-    let worker = nomnom_testkit::Service::spawn(
-        "worker",
-        &project.worker_binary(),
-        &[],
-        &env,
-        &logs.join("worker.log"),
-    );
+    let _worker = h.start_worker();
     let persisted = wait_until("status persisted", Duration::from_secs(30), || {
         let (client, path) = (client.clone(), path.clone());
         async move {
-            let r = client.get(&path).await.ok()?;
-            let body = r.json();
+            let body = client.get(&path).await.ok()?.json();
             (body["status"] == "persisted").then_some(body)
         }
     })
@@ -179,5 +139,4 @@ async fn status_moves_from_accepted_to_persisted_through_the_api() {
         .await
         .expect("answered");
     assert_eq!(malformed.status, 400);
-    drop((api, worker));
 }

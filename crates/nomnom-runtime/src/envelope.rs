@@ -60,6 +60,17 @@ pub enum EnvelopeError {
     },
 }
 
+/// Namespace of the UUIDv5 message ids derived from idempotency keys.
+const IDEMPOTENCY_NAMESPACE: Uuid = Uuid::from_u128(0x6e6f_6d6e_6f6d_5f69_6465_6d70_6f74_656e);
+
+/// The message id an idempotency key maps to on a stream.
+pub fn idempotent_message_id(stream: &str, idempotency_key: &str) -> Uuid {
+    Uuid::new_v5(
+        &IDEMPOTENCY_NAMESPACE,
+        format!("{stream}\n{idempotency_key}").as_bytes(),
+    )
+}
+
 impl MessageEnvelope {
     /// A new envelope for a message received now, with a fresh UUIDv7. The time keeps
     /// microseconds, as the headers and PostgreSQL do.
@@ -72,6 +83,15 @@ impl MessageEnvelope {
             retry_count: 0,
             source,
         }
+    }
+
+    /// Gives the envelope the message id that `idempotency_key` always maps to on `stream`
+    /// (a UUIDv5), so every retry of one request carries the same id: a retry within the
+    /// duplicate window is recognised by JetStream and stores nothing, and one arriving later
+    /// rewrites the same rows and status instead of adding new ones.
+    pub fn with_idempotency_key(mut self, stream: &str, idempotency_key: &str) -> Self {
+        self.message_id = idempotent_message_id(stream, idempotency_key);
+        self
     }
 
     /// The headers and payload to publish. `dedup_id` becomes `Nats-Msg-Id`; `None` uses

@@ -20,6 +20,7 @@ pub mod export {
     pub use regex;
     pub use rust_decimal;
     pub use serde_json;
+    pub use tokio;
     pub use tokio_postgres;
     pub use uuid;
 }

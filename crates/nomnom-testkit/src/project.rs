@@ -111,12 +111,18 @@ pub fn build_example(example: &str, release: bool) -> GeneratedProject {
             .arg(&dir),
         &format!("nomnom generate examples/{example}"),
     );
+    // The workspace's lockfile pins the same dependency versions the workspace and the
+    // codegen compile test build, and `-D warnings` is the compile test's flag too: with
+    // both equal, every generated project reuses the dependencies already in the cache.
+    std::fs::copy(workspace_root().join("Cargo.lock"), dir.join("Cargo.lock"))
+        .expect("copying the workspace's Cargo.lock into the generated project");
     let mut build = Command::new(env!("CARGO"));
     build
         .arg("build")
         .arg("--quiet")
         .current_dir(&dir)
-        .env("CARGO_TARGET_DIR", &target);
+        .env("CARGO_TARGET_DIR", &target)
+        .env("RUSTFLAGS", "-D warnings");
     if release {
         build.arg("--release");
     }
@@ -128,8 +134,13 @@ pub fn build_example(example: &str, release: bool) -> GeneratedProject {
     let bin_dir = target.join("nomnom-bins").join(example).join(profile);
     std::fs::create_dir_all(&bin_dir).expect("creating the binaries folder");
     for bin in ["ingestion-api", "worker"] {
-        std::fs::copy(target.join(profile).join(bin), bin_dir.join(bin))
+        // Copy then rename: a copy of an earlier build may still be running elsewhere, and a
+        // running executable cannot be overwritten in place.
+        let staged = bin_dir.join(format!(".{bin}.{}", std::process::id()));
+        std::fs::copy(target.join(profile).join(bin), &staged)
             .unwrap_or_else(|e| panic!("copying {bin} of {example}: {e}"));
+        std::fs::rename(&staged, bin_dir.join(bin))
+            .unwrap_or_else(|e| panic!("installing {bin} of {example}: {e}"));
     }
     let _ = lock.unlock();
 

@@ -2,6 +2,15 @@
 
 use crate::ports::unique_name;
 
+/// Connects to every server of a `NATS_URL` value (comma-separated for a cluster).
+pub async fn connect(nats_url: &str) -> Result<async_nats::Client, async_nats::ConnectError> {
+    let servers: Vec<async_nats::ServerAddr> = nats_url
+        .split(',')
+        .filter_map(|u| u.trim().parse().ok())
+        .collect();
+    async_nats::connect(servers).await
+}
+
 /// A unique `NATS_STREAM` value for one test. When dropped, the stream and its dead-letter
 /// stream (`<name>_DLQ`) are deleted from the server at `nats_url`.
 pub struct TestStream {
@@ -41,7 +50,7 @@ impl TestStream {
 
     /// Messages currently held by the stream `name` (0 when it does not exist).
     pub async fn message_count(&self, name: &str) -> u64 {
-        let Ok(client) = async_nats::connect(&self.nats_url).await else {
+        let Ok(client) = connect(&self.nats_url).await else {
             return 0;
         };
         let js = async_nats::jetstream::new(client);
@@ -62,13 +71,10 @@ impl Drop for TestStream {
                 .build()
                 .ok()?;
             rt.block_on(async {
-                let client = tokio::time::timeout(
-                    std::time::Duration::from_secs(5),
-                    async_nats::connect(&url),
-                )
-                .await
-                .ok()?
-                .ok()?;
+                let client = tokio::time::timeout(std::time::Duration::from_secs(5), connect(&url))
+                    .await
+                    .ok()?
+                    .ok()?;
                 let js = async_nats::jetstream::new(client);
                 for name in names {
                     let _ = js.delete_stream(&name).await;

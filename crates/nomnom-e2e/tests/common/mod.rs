@@ -223,3 +223,69 @@ pub async fn assert_tables_hold(db: &tokio_postgres::Client, sent: &[Value], exa
         assert_eq!(stored_items.len(), expected_items, "no stray line items");
     }
 }
+
+/// The API alone (no worker), after the schema was applied with `worker migrate`: what the
+/// API queued stays in the stream, for tests that read it back or feed the worker later.
+pub struct ApiOnly {
+    pub stream: TestStream,
+    pub db: TestDatabase,
+    pub api: nomnom_testkit::Service,
+    pub client: HttpClient,
+    pub env: BTreeMap<String, String>,
+    pub logs: tempfile::TempDir,
+}
+
+impl ApiOnly {
+    /// Starts the worker (with the same environment) on the messages queued so far.
+    pub fn start_worker(&self) -> nomnom_testkit::Service {
+        nomnom_testkit::Service::spawn(
+            "worker",
+            &tpch().worker_binary(),
+            &[],
+            &self.env,
+            &self.logs.path().join("worker.log"),
+        )
+    }
+}
+
+/// Applies the schema, then starts only the API; `extra` overrides environment variables.
+pub async fn start_api_only(extra: &[(&str, &str)]) -> ApiOnly {
+    let project = tpch();
+    let stream = TestStream::shared();
+    let db = TestDatabase::create_shared().await;
+    let mut env = base_env(&nomnom_testkit::shared_nats_url(), stream.name(), &db.url());
+    for (k, v) in extra {
+        env.insert((*k).to_string(), (*v).to_string());
+    }
+    let logs = tempfile::tempdir().expect("a log folder");
+    let mut migrate = nomnom_testkit::Service::spawn(
+        "worker migrate",
+        &project.worker_binary(),
+        &["migrate"],
+        &env,
+        &logs.path().join("migrate.log"),
+    );
+    let code = migrate.wait_exit(Duration::from_secs(60)).await;
+    assert_eq!(code, Some(0), "worker migrate failed: {}", migrate.log());
+    let api = nomnom_testkit::Service::spawn(
+        "ingestion-api",
+        &project.api_binary(),
+        &[],
+        &env,
+        &logs.path().join("api.log"),
+    );
+    let client = HttpClient::new(format!("http://127.0.0.1:{}", env["PORT"]));
+    wait_until("the API to be ready", Duration::from_secs(30), || {
+        let client = client.clone();
+        async move { (client.get("/ready").await.ok()?.status == 200).then_some(()) }
+    })
+    .await;
+    ApiOnly {
+        stream,
+        db,
+        api,
+        client,
+        env,
+        logs,
+    }
+}

@@ -91,10 +91,15 @@ async fn handle<M: Model>(
     let mut to_publish = Vec::new();
     for (line, bytes) in lines {
         match M::validate(&entity, &bytes) {
-            Ok(_) => to_publish.push((
-                line,
-                MessageEnvelope::new(entity.clone(), bytes, source.clone()),
-            )),
+            Ok(_) => {
+                let mut envelope = MessageEnvelope::new(entity.clone(), bytes, source.clone());
+                if let Some(key) = &idempotency_key {
+                    let line_key = line_idempotency_key(key, line);
+                    envelope =
+                        envelope.with_idempotency_key(&state.nats.config().stream, &line_key);
+                }
+                to_publish.push((line, envelope));
+            }
             Err(rejection) => outcomes.push((line, LineOutcome::Rejected(line_errors(rejection)))),
         }
     }
@@ -114,7 +119,7 @@ async fn handle<M: Model>(
         let key = idempotency_key.as_deref();
         let published: Vec<(usize, LineOutcome)> = stream::iter(to_publish)
             .map(|(line, envelope)| async move {
-                let dedup = key.map(|k| format!("{k}:{line}"));
+                let dedup = key.map(|k| line_idempotency_key(k, line));
                 let outcome = match nats.publish(&envelope, dedup.as_deref()).await {
                     Ok(p) => {
                         if !p.duplicate {
@@ -241,6 +246,11 @@ fn answer(outcomes: Vec<(usize, LineOutcome)>) -> Result<Response, Problem> {
         _ => {}
     }
     Ok(response)
+}
+
+/// The idempotency key of line `line` (1-based) of a batch sent with `Idempotency-Key: key`.
+fn line_idempotency_key(key: &str, line: usize) -> String {
+    format!("{key}:{line}")
 }
 
 #[cfg(test)]

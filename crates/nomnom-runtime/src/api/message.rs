@@ -68,7 +68,10 @@ async fn handle<M: Model>(
     let body = read_body(headers, body, state.config.max_body_bytes).await?;
     M::validate(&entity, &body).map_err(|r| rejection_problem(r, M::ROOT_ENTITIES))?;
 
-    let envelope = MessageEnvelope::new(entity, body, source);
+    let mut envelope = MessageEnvelope::new(entity, body, source);
+    if let Some(key) = &idempotency_key {
+        envelope = envelope.with_idempotency_key(&state.nats.config().stream, key);
+    }
     let published = state
         .nats
         .publish(&envelope, idempotency_key.as_deref())

@@ -8,6 +8,7 @@ pub mod logging;
 pub mod nats;
 pub mod units;
 pub mod variables;
+pub mod worker;
 
 pub use api::ApiConfig;
 pub use database::DatabaseConfig;

@@ -1,1 +1,11 @@
-//! PostgreSQL: connection pool from the environment and the migration runner.
+//! PostgreSQL for the worker: the migration runner, and the
+//! classification of database errors into "this record is refused" and "try again later".
+
+pub mod classify;
+pub mod migrate;
+
+pub use classify::{classify, FailureClass};
+pub use migrate::{apply_migrations, MigrationError, MigrationReport};
+
+/// How long opening one database connection (or waiting for one from the pool) may take.
+pub const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);

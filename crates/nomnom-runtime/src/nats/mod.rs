@@ -4,6 +4,7 @@
 //! the worker both call it, so they can never disagree on stream settings.
 
 mod connect;
+pub mod consumer;
 pub mod error;
 pub mod publish;
 pub mod streams;

@@ -2,7 +2,8 @@
 //!
 //! Each call is independent: many run concurrently over the one connection and nothing
 //! serialises them. A duplicate acknowledgement (same `Nats-Msg-Id` within the duplicate
-//! window) reads the original message back and answers with *its* id.
+//! window) stores nothing and answers with the original's id, which is the same by
+//! construction.
 
 use std::error::Error as _;
 
@@ -18,9 +19,9 @@ use crate::envelope::MessageEnvelope;
 /// A message the stream holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Published {
-    /// The id of the stored message (the original's for a duplicate).
+    /// The id of the stored message (the same for a duplicate).
     pub message_id: Uuid,
-    /// When the stored message was received.
+    /// When this request's message was received.
     pub received_at: DateTime<Utc>,
     /// Its stream sequence.
     pub sequence: u64,
@@ -56,34 +57,16 @@ impl NatsClient {
         let ack = tokio::time::timeout(timeout, publish).await.map_err(|_| {
             PublishFailure::Unavailable(format!("no acknowledgement within {timeout:?}"))
         })??;
-        if !ack.duplicate {
-            return Ok(Published {
-                message_id: envelope.message_id,
-                received_at: envelope.received_at,
-                sequence: ack.sequence,
-                duplicate: false,
-            });
-        }
-        let original = tokio::time::timeout(timeout, self.stream.get_raw_message(ack.sequence))
-            .await
-            .map_err(|_| {
-                PublishFailure::Unavailable("reading the original message timed out".to_owned())
-            })?
-            .map_err(|e| {
-                PublishFailure::Unavailable(format!(
-                    "cannot read the original message {}: {e}",
-                    ack.sequence
-                ))
-            })?;
-        let original = MessageEnvelope::from_nats(Some(&original.headers), original.payload)
-            .map_err(|e| {
-                PublishFailure::Unavailable(format!("original message {}: {e}", ack.sequence))
-            })?;
+        // A duplicate carries the same message id as the original: without an idempotency
+        // key the `Nats-Msg-Id` is the message id itself, and with one the message id is
+        // derived from the key (`MessageEnvelope::with_idempotency_key`). So the answer never
+        // needs the original, which a work-queue stream may already have handed to the worker
+        // and deleted.
         Ok(Published {
-            message_id: original.message_id,
-            received_at: original.received_at,
+            message_id: envelope.message_id,
+            received_at: envelope.received_at,
             sequence: ack.sequence,
-            duplicate: true,
+            duplicate: ack.duplicate,
         })
     }
 }

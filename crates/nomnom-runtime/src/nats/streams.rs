@@ -14,8 +14,10 @@ use crate::config::NatsConfig;
 /// Most streams listed when looking for the one whose subjects overlap ours.
 const MAX_STREAMS_LISTED: usize = 10_000;
 
-/// The main stream's configuration: file storage, limits retention, and **discard new**, so
-/// a full stream refuses new messages instead of dropping old ones.
+/// The main stream's configuration: file storage, **work-queue** retention (a message is
+/// removed once the worker has acknowledged it, so `NATS_MAX_BYTES` bounds the backlog, not a
+/// day of traffic), and **discard new**, so a full stream refuses new messages instead of
+/// dropping old ones.
 pub fn main_stream_config(config: &NatsConfig) -> Config {
     Config {
         name: config.stream.clone(),
@@ -23,7 +25,7 @@ pub fn main_stream_config(config: &NatsConfig) -> Config {
             "nomnom ingestion: messages accepted by the API, consumed by the worker".to_owned(),
         ),
         subjects: subjects::ingest_subjects(config),
-        retention: RetentionPolicy::Limits,
+        retention: RetentionPolicy::WorkQueue,
         storage: StorageType::File,
         discard: DiscardPolicy::New,
         max_age: config.max_age,

@@ -5,6 +5,7 @@
 
 pub mod lookup;
 pub mod recorder;
+pub mod worker_updates;
 
 pub use lookup::{lookup, LookupError, StatusRecord};
 pub use recorder::{AcceptedMessage, StatusRecorder};

@@ -1,0 +1,138 @@
+//! Checks of the generated `edge_cases` project (adversarial names), written into it as
+//! `tests/checks.rs` by nomnom-codegen's compile test.
+
+use nomnom_runtime::export::tokio_postgres::{self, Client, NoTls};
+use nomnom_runtime::export::{tokio, uuid::Uuid};
+use nomnom_runtime::model::{Model, Rejection, RowBatch};
+use edge_cases::batch::Batch;
+use edge_cases::{EdgeCasesModel, Record};
+
+const BODY: &str = r#"{"json_object": "o", "crate": 2.25, "user-id": "abc1\"", "self": true,
+    "value": 5, "json": {"k": null}, "kids": [{"name": "k1", "marks": [{}, {}]}, {"name": "k2", "marks": []}]}"#;
+
+#[test]
+fn odd_names_validate() {
+    let Ok(Record::Roots(root)) = EdgeCasesModel::validate("Roots", BODY.as_bytes()) else {
+        panic!("valid body refused")
+    };
+    assert_eq!(root.user_id, "abc1\"");
+    assert_eq!(root.self_, Some(true));
+    assert_eq!(root.r#where.map(|d| d.to_string()).as_deref(), Some("2024-01-01"), "default");
+    assert_eq!(root.kids[0].owner, "o");
+    assert_eq!(root.kids[0].flag, Some(true));
+    assert_eq!(root.kids[0].marks.len(), 2);
+    assert_eq!(root.kids[0].marks[1].kid_name, "k1");
+
+    let bad = r#"{"crate": 3, "user-id": "ABC", "value": 6, "field": -0.5, "kids": null, "where": null}"#;
+    let Err(Rejection::Invalid(errors)) = EdgeCasesModel::validate("Roots", bad.as_bytes()) else {
+        panic!("invalid body accepted")
+    };
+    let got: Vec<(&str, &str)> = errors.iter().map(|e| (e.path.as_str(), e.rule)).collect();
+    assert_eq!(
+        got,
+        [("/json_object", "required"), ("/value", "max"), ("/crate", "enum"), ("/field", "min"), ("/user-id", "pattern")]
+    );
+    let Err(Rejection::Invalid(errors)) =
+        EdgeCasesModel::validate("Roots", br#"{"json_object": "o", "crate": 1, "user-id": "a", "kids": [{"name": "n"}]}"#)
+    else {
+        panic!("missing marks accepted")
+    };
+    assert_eq!(errors[0].path, "/kids/0/marks");
+}
+
+/// A database of its own on the local PostgreSQL, dropped when the guard goes.
+struct TestDatabase {
+    name: String,
+}
+
+fn admin_url(db: &str) -> String {
+    let base = std::env::var("NOMNOM_TEST_PG").unwrap_or_else(|_| "host=127.0.0.1 port=5432 user=postgres".into());
+    format!("{base} dbname={db}")
+}
+
+async fn connect(db: &str) -> Client {
+    let (client, connection) = tokio_postgres::connect(&admin_url(db), NoTls).await.expect("connect to PostgreSQL");
+    tokio::spawn(async move {
+        let _ = connection.await;
+    });
+    client
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let name = self.name.clone();
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            rt.block_on(async {
+                let admin = connect("postgres").await;
+                let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+            });
+        })
+        .join();
+    }
+}
+
+async fn fresh_database(tag: &str) -> (TestDatabase, Client) {
+    let name = format!("nomnom_codegen_{tag}_{}", std::process::id());
+    let admin = connect("postgres").await;
+    admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await.expect("drop");
+    admin.batch_execute(&format!("CREATE DATABASE {name}")).await.expect("create database");
+    let guard = TestDatabase { name: name.clone() };
+    let client = connect(&name).await;
+    for migration in EdgeCasesModel::MIGRATIONS {
+        client.batch_execute(migration.sql).await.expect("migration applies");
+    }
+    (guard, client)
+}
+
+async fn write(client: &mut Client, batch: &Batch) -> u64 {
+    let tx = client.transaction().await.expect("begin");
+    let rows = batch.write(&tx).await.expect("write batch");
+    tx.commit().await.expect("commit");
+    rows
+}
+
+async fn count(client: &Client, sql: &str) -> i64 {
+    client.query_one(sql, &[]).await.expect(sql).get(0)
+}
+
+#[test]
+fn entities_named_like_generated_types() {
+    let body = br#"{"model": "m", "errors": [{"message": "x", "batch": 1}]}"#;
+    let Ok(Record::Record(record)) = EdgeCasesModel::validate("Record", body) else {
+        panic!("valid Record refused")
+    };
+    assert_eq!(record.errors[0].message, "x");
+    let Err(Rejection::Invalid(errors)) = EdgeCasesModel::validate("Record", br#"{"model": "M", "errors": [{}]}"#) else {
+        panic!("invalid Record accepted")
+    };
+    let got: Vec<(&str, &str)> = errors.iter().map(|e| (e.path.as_str(), e.rule)).collect();
+    assert_eq!(got, [("/model", "pattern"), ("/errors/0/message", "required")]);
+}
+
+#[test]
+fn odd_names_write() {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    rt.block_on(async {
+        let (_db, mut client) = fresh_database("edge").await;
+        let record = EdgeCasesModel::validate("Roots", BODY.as_bytes()).expect("valid");
+        let mut batch = Batch::default();
+        let message = Uuid::new_v4();
+        EdgeCasesModel::add_to_batch(&mut batch, message, &record);
+        assert_eq!(write(&mut client, &batch).await, 1 + 2 + 2);
+        // Redelivered: the keyless root and its keyless grandchildren stay single.
+        write(&mut client, &batch).await;
+        assert_eq!(count(&client, "SELECT count(*) FROM roots").await, 1);
+        assert_eq!(count(&client, "SELECT count(*) FROM kid").await, 2);
+        assert_eq!(count(&client, "SELECT count(*) FROM mark").await, 2);
+        let row = client
+            .query_one(r#"SELECT "userId", "self", "crate"::text, "where"::text, value, json->'k' FROM roots"#, &[])
+            .await
+            .expect("row");
+        assert_eq!(row.get::<_, String>(0), "abc1\"");
+        assert_eq!(row.get::<_, Option<bool>>(1), Some(true));
+        assert_eq!(row.get::<_, String>(2), "2.25");
+        assert_eq!(row.get::<_, Option<String>>(3).as_deref(), Some("2024-01-01"));
+        assert_eq!(row.get::<_, Option<i64>>(4), Some(5));
+    });
+}

@@ -1,0 +1,229 @@
+//! Checks of the generated `tpch` project, written into it as `tests/checks.rs` by
+//! nomnom-codegen's compile test: the generated validation on valid and invalid messages,
+//! and the generated SQL against the local PostgreSQL (a database of its own, dropped after).
+
+use nomnom_runtime::export::tokio_postgres::{self, Client, NoTls};
+use nomnom_runtime::export::{tokio, uuid::Uuid};
+use nomnom_runtime::model::{Model, Rejection, RowBatch};
+use tpch::batch::Batch;
+use tpch::{Record, TpchModel};
+
+fn errors(body: &str) -> Vec<(String, &'static str, String)> {
+    match TpchModel::validate("Order", body.as_bytes()) {
+        Err(Rejection::Invalid(errors)) => errors.into_iter().map(|e| (e.path, e.rule, e.message)).collect(),
+        other => panic!("expected field errors, got {other:?}"),
+    }
+}
+
+fn order_body(key: &str, lines: &[i64], price: &str) -> String {
+    let items: Vec<String> = lines
+        .iter()
+        .map(|n| format!(r#"{{"line_number": {n}, "part_key": "P{n}", "quantity": {n}, "extended_price": 10.5}}"#))
+        .collect();
+    format!(
+        r#"{{"order_key": "{key}", "customer_key": "C1", "order_status": "O", "total_price": {price}, "order_date": "2024-03-01", "line_items": [{}]}}"#,
+        items.join(", ")
+    )
+}
+
+#[test]
+fn a_valid_order_becomes_typed_records() {
+    let body = r#"{
+        "order_key": "O-1", "customer_key": "C-9", "order_status": "F",
+        "total_price": 12345678901234567890.123456789, "order_date": "2024-02-29",
+        "order_priority": null, "ship_priority": 3, "comment": "fast",
+        "line_items": [
+            {"line_number": 1, "part_key": "P1", "quantity": 2, "extended_price": 10.25, "discount": 0, "ship_date": "2024-03-01"},
+            {"line_number": 2, "part_key": "P2", "supplier_key": null, "quantity": 1, "extended_price": 1e2, "discount": null}
+        ]
+    }"#;
+    let Ok(Record::Order(order)) = TpchModel::validate("Order", body.as_bytes()) else {
+        panic!("valid order refused")
+    };
+    assert_eq!(order.order_key, "O-1");
+    assert_eq!(order.total_price.to_string(), "12345678901234567890.123456789");
+    assert_eq!(order.order_date.to_string(), "2024-02-29");
+    assert_eq!(order.order_priority, None);
+    assert_eq!(order.clerk, None);
+    assert_eq!(order.ship_priority, Some(3));
+    assert_eq!(order.line_items.len(), 2);
+    assert_eq!(order.line_items[0].order_key, "O-1", "copied from the parent");
+    assert_eq!(order.line_items[0].discount, Some(0.0));
+    assert_eq!(order.line_items[0].ship_date.map(|d| d.to_string()).as_deref(), Some("2024-03-01"));
+    assert_eq!(order.line_items[1].extended_price, 100.0);
+    assert_eq!(order.line_items[1].supplier_key, None);
+}
+
+#[test]
+fn every_field_error_is_reported_with_its_path() {
+    let long = "x".repeat(201);
+    let body = format!(
+        r#"{{
+        "customer_key": null, "order_status": "X", "total_price": "12.3.4",
+        "order_date": "2024-13-01", "ship_priority": 1.5, "comment": "{long}",
+        "line_items": [
+            {{"line_number": 0, "part_key": 5, "extended_price": "x", "discount": 1.5}},
+            7,
+            {{"line_number": 2, "part_key": "P", "quantity": 3, "extended_price": 1.0, "tax": null}}
+        ]
+    }}"#
+    );
+    let expected: Vec<(&str, &str, &str)> = vec![
+        ("/order_key", "required", "is required"),
+        ("/customer_key", "null", "must not be null"),
+        ("/order_status", "enum", "must be one of O, F, P"),
+        ("/total_price", "format", "expected a decimal number with at most 28 significant digits"),
+        ("/order_date", "format", "expected a date as YYYY-MM-DD"),
+        ("/ship_priority", "type", "expected an integer, found a number with a fraction or exponent"),
+        ("/comment", "max_length", "must be at most 200 characters long"),
+        ("/line_items/0/line_number", "min", "must be at least 1"),
+        ("/line_items/0/part_key", "type", "expected a string, found a number"),
+        ("/line_items/0/quantity", "required", "is required"),
+        ("/line_items/0/extended_price", "type", "expected a number, found a string"),
+        ("/line_items/0/discount", "max", "must be at most 1"),
+        ("/line_items/1", "type", "expected an object, found a number"),
+    ];
+    let got = errors(&body);
+    let got: Vec<(&str, &str, &str)> = got.iter().map(|(p, r, m)| (p.as_str(), *r, m.as_str())).collect();
+    assert_eq!(got, expected);
+}
+
+#[test]
+fn missing_lists_and_wrong_root_types_are_errors() {
+    let got = errors(r#"{"order_key": "A", "customer_key": "C", "order_status": "O", "total_price": 1, "order_date": "2024-01-01"}"#);
+    assert_eq!(got, [("/line_items".to_string(), "required", "is required".to_string())]);
+    let got = errors(r#"{"order_key": "A", "customer_key": "C", "order_status": "O", "total_price": 1, "order_date": "2024-01-01", "line_items": {}}"#);
+    assert_eq!(got[0].1, "type");
+    match TpchModel::validate("Order", b"[]") {
+        Err(Rejection::Invalid(e)) => assert_eq!((e[0].path.as_str(), e[0].rule), ("", "type")),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn malformed_bodies_and_unknown_entities_are_refused() {
+    match TpchModel::validate("Order", b"{\n  \"order_key\": }") {
+        Err(Rejection::Malformed(e)) => assert_eq!((e.line, e.column), (2, 16)),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(TpchModel::validate("Nope", b"{}"), Err(Rejection::UnknownEntity));
+    assert_eq!(
+        TpchModel::validate("OrderLineItem", b"{}"),
+        Err(Rejection::UnknownEntity),
+        "children are not posted on their own"
+    );
+}
+
+/// A database of its own on the local PostgreSQL, dropped when the guard goes.
+struct TestDatabase {
+    name: String,
+}
+
+fn admin_url(db: &str) -> String {
+    let base = std::env::var("NOMNOM_TEST_PG").unwrap_or_else(|_| "host=127.0.0.1 port=5432 user=postgres".into());
+    format!("{base} dbname={db}")
+}
+
+async fn connect(db: &str) -> Client {
+    let (client, connection) = tokio_postgres::connect(&admin_url(db), NoTls).await.expect("connect to PostgreSQL");
+    tokio::spawn(async move {
+        let _ = connection.await;
+    });
+    client
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let name = self.name.clone();
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            rt.block_on(async {
+                let admin = connect("postgres").await;
+                let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+            });
+        })
+        .join();
+    }
+}
+
+async fn fresh_database(tag: &str) -> (TestDatabase, Client) {
+    let name = format!("nomnom_codegen_{tag}_{}", std::process::id());
+    let admin = connect("postgres").await;
+    admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await.expect("drop");
+    admin.batch_execute(&format!("CREATE DATABASE {name}")).await.expect("create database");
+    let guard = TestDatabase { name: name.clone() };
+    let client = connect(&name).await;
+    for migration in TpchModel::MIGRATIONS {
+        client.batch_execute(migration.sql).await.expect("migration applies");
+    }
+    (guard, client)
+}
+
+async fn write(client: &mut Client, batch: &Batch) -> u64 {
+    let tx = client.transaction().await.expect("begin");
+    let rows = batch.write(&tx).await.expect("write batch");
+    tx.commit().await.expect("commit");
+    rows
+}
+
+async fn count(client: &Client, sql: &str) -> i64 {
+    client.query_one(sql, &[]).await.expect(sql).get(0)
+}
+
+fn add(batch: &mut Batch, message_id: Uuid, body: &str) {
+    let record = TpchModel::validate("Order", body.as_bytes()).expect("valid");
+    TpchModel::add_to_batch(batch, message_id, &record);
+}
+
+#[test]
+fn batches_upsert_dedupe_and_replace_children() {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    rt.block_on(async {
+        let (_db, mut client) = fresh_database("tpch").await;
+
+        assert_eq!(write(&mut client, &Batch::default()).await, 0, "an empty batch writes nothing");
+
+        // One batch: A, B, then A again with other lines (last wins, A's first lines vanish).
+        let (m1, m2, m3) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
+        let mut batch = Batch::default();
+        add(&mut batch, m1, &order_body("A", &[1, 2, 3], "100.10"));
+        add(&mut batch, m2, &order_body("B", &[1, 2], "12345678901234567890.123456789"));
+        add(&mut batch, m3, &order_body("A", &[1, 2], "99.99"));
+        assert_eq!(batch.row_count(), 6);
+        assert_eq!(write(&mut client, &batch).await, 6);
+        assert_eq!(count(&client, "SELECT count(*) FROM orders").await, 2);
+        assert_eq!(count(&client, "SELECT count(*) FROM order_line_items").await, 4);
+        let row = client
+            .query_one("SELECT total_price::text, _message_id FROM orders WHERE order_key = 'A'", &[])
+            .await
+            .expect("A");
+        assert_eq!(row.get::<_, String>(0), "99.99");
+        assert_eq!(row.get::<_, Uuid>(1), m3);
+        let row = client
+            .query_one("SELECT total_price::text FROM orders WHERE order_key = 'B'", &[])
+            .await
+            .expect("B");
+        assert_eq!(row.get::<_, String>(0), "12345678901234567890.123456789", "decimals stay exact");
+        assert_eq!(
+            count(&client, "SELECT count(*) FROM order_line_items l JOIN orders o ON l._parent_id = o._id WHERE o.order_key = 'A'").await,
+            2
+        );
+
+        // Re-ingesting A with one line replaces its lines; B is untouched.
+        let m4 = Uuid::new_v4();
+        let mut again = Batch::default();
+        add(&mut again, m4, &order_body("A", &[7], "5"));
+        write(&mut client, &again).await;
+        assert_eq!(count(&client, "SELECT count(*) FROM orders").await, 2);
+        assert_eq!(count(&client, "SELECT count(*) FROM order_line_items").await, 3);
+        assert_eq!(
+            count(&client, "SELECT min(line_number) FROM order_line_items WHERE order_key = 'A'").await,
+            7
+        );
+
+        // A redelivery of the same batch changes nothing.
+        write(&mut client, &again).await;
+        assert_eq!(count(&client, "SELECT count(*) FROM orders").await, 2);
+        assert_eq!(count(&client, "SELECT count(*) FROM order_line_items").await, 3);
+    });
+}

@@ -1,0 +1,617 @@
+//! What the generated validation calls: read a field's slot (absent, `null`, or a value),
+//! convert the value to its Rust type, check the model's constraints, and record every
+//! failure as a [`FieldError`] with the JSON pointer of the offending value.
+//!
+//! Every function appends to `errors` instead of stopping, so one pass over a body reports
+//! every failing field.
+
+use std::fmt::Display;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rust_decimal::Decimal;
+use uuid::Uuid;
+
+use super::value::{Object, Value};
+use crate::model::{FieldError, Rejection};
+
+/// Where a value sits: the pointer of its enclosing object (`""` for the body, `/items/0`)
+/// and its already-escaped relative pointer there (`price`, `customer/id`). The full path
+/// is only built when an error is recorded.
+#[derive(Debug, Clone, Copy)]
+pub struct Loc<'a> {
+    base: &'a str,
+    rel: &'a str,
+}
+
+impl<'a> Loc<'a> {
+    /// A location `rel` inside the object at `base`.
+    pub const fn new(base: &'a str, rel: &'a str) -> Self {
+        Loc { base, rel }
+    }
+
+    /// The JSON pointer (`/items/0/price`).
+    pub fn path(&self) -> String {
+        format!("{}/{}", self.base, self.rel)
+    }
+
+    /// Records a broken `rule` here.
+    pub fn fail(&self, errors: &mut Vec<FieldError>, rule: &'static str, message: String) {
+        errors.push(FieldError {
+            path: self.path(),
+            rule,
+            message,
+        });
+    }
+}
+
+/// A value converter: appends its error and returns `None` when the value does not fit.
+pub trait Read<T>: FnOnce(&Value<'_>, &Loc<'_>, &mut Vec<FieldError>) -> Option<T> {}
+impl<T, F: FnOnce(&Value<'_>, &Loc<'_>, &mut Vec<FieldError>) -> Option<T>> Read<T> for F {}
+
+/// A required, non-nullable field: absent is `required`, `null` is `null`.
+pub fn required<T>(
+    slot: Option<&Value<'_>>,
+    loc: &Loc<'_>,
+    errors: &mut Vec<FieldError>,
+    read: impl Read<T>,
+) -> Option<T> {
+    match slot {
+        None => {
+            loc.fail(errors, "required", "is required".to_string());
+            None
+        }
+        Some(Value::Null) => {
+            loc.fail(errors, "null", "must not be null".to_string());
+            None
+        }
+        Some(value) => read(value, loc, errors),
+    }
+}
+
+/// A nullable field: absent and `null` are both `Some(None)`; `None` means it failed.
+pub fn nullable<T>(
+    slot: Option<&Value<'_>>,
+    loc: &Loc<'_>,
+    errors: &mut Vec<FieldError>,
+    read: impl Read<T>,
+) -> Option<Option<T>> {
+    match slot {
+        None | Some(Value::Null) => Some(None),
+        Some(value) => read(value, loc, errors).map(Some),
+    }
+}
+
+/// A `list<Entity>` field: every element must be an object and is read by `read_item` with
+/// its own pointer (`/line_items/3`). A nullable list that is absent or `null` is empty.
+/// Returns `None` when anything failed (the errors are recorded).
+pub fn list<T>(
+    slot: Option<&Value<'_>>,
+    loc: &Loc<'_>,
+    nullable: bool,
+    errors: &mut Vec<FieldError>,
+    mut read_item: impl FnMut(&Object<'_>, &str, &mut Vec<FieldError>) -> Option<T>,
+) -> Option<Vec<T>> {
+    let items = match slot {
+        None | Some(Value::Null) if nullable => return Some(Vec::new()),
+        None => {
+            loc.fail(errors, "required", "is required".to_string());
+            return None;
+        }
+        Some(Value::Null) => {
+            loc.fail(errors, "null", "must not be null".to_string());
+            return None;
+        }
+        Some(Value::Array(items)) => items,
+        Some(other) => {
+            loc.fail(
+                errors,
+                "type",
+                format!("expected an array, found {}", other.kind()),
+            );
+            return None;
+        }
+    };
+    let base = loc.path();
+    let mut out = Vec::with_capacity(items.len());
+    let mut ok = true;
+    for (i, item) in items.iter().enumerate() {
+        let item_path = format!("{base}/{i}");
+        match item {
+            Value::Object(obj) => match read_item(obj, &item_path, errors) {
+                Some(v) => out.push(v),
+                None => ok = false,
+            },
+            other => {
+                ok = false;
+                errors.push(FieldError {
+                    path: item_path,
+                    rule: "type",
+                    message: format!("expected an object, found {}", other.kind()),
+                });
+            }
+        }
+    }
+    ok.then_some(out)
+}
+
+/// Parses `body` and reads it as a root record with `read`; the body must be a JSON object.
+pub fn read_root<T>(
+    body: &[u8],
+    read: impl FnOnce(&Object<'_>, &mut Vec<FieldError>) -> Option<T>,
+) -> Result<T, Rejection> {
+    let value = super::parse(body).map_err(Rejection::Malformed)?;
+    let Value::Object(obj) = value else {
+        return Err(Rejection::Invalid(vec![FieldError {
+            path: String::new(),
+            rule: "type",
+            message: format!("expected an object, found {}", value.kind()),
+        }]));
+    };
+    let mut errors = Vec::new();
+    match read(&obj, &mut errors) {
+        Some(record) if errors.is_empty() => Ok(record),
+        _ => Err(Rejection::Invalid(errors)),
+    }
+}
+
+fn type_error<T>(
+    expected: &str,
+    value: &Value<'_>,
+    loc: &Loc<'_>,
+    errors: &mut Vec<FieldError>,
+) -> Option<T> {
+    loc.fail(
+        errors,
+        "type",
+        format!("expected {expected}, found {}", value.kind()),
+    );
+    None
+}
+
+/// `string`.
+pub fn string(value: &Value<'_>, loc: &Loc<'_>, errors: &mut Vec<FieldError>) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.to_string()),
+        other => type_error("a string", other, loc, errors),
+    }
+}
+
+/// `integer`: a JSON number without fraction or exponent that fits 64 bits.
+pub fn integer(value: &Value<'_>, loc: &Loc<'_>, errors: &mut Vec<FieldError>) -> Option<i64> {
+    match value {
+        Value::Number(text) if text.contains(['.', 'e', 'E']) => {
+            loc.fail(
+                errors,
+                "type",
+                "expected an integer, found a number with a fraction or exponent".to_string(),
+            );
+            None
+        }
+        Value::Number(text) => match text.parse::<i64>() {
+            Ok(n) => Some(n),
+            Err(_) => {
+                loc.fail(
+                    errors,
+                    "type",
+                    "integer out of the 64-bit range".to_string(),
+                );
+                None
+            }
+        },
+        other => type_error("an integer", other, loc, errors),
+    }
+}
+
+/// `float`: any JSON number that fits a finite 64-bit float.
+pub fn float(value: &Value<'_>, loc: &Loc<'_>, errors: &mut Vec<FieldError>) -> Option<f64> {
+    match value {
+        Value::Number(text) => match text.parse::<f64>() {
+            Ok(n) if n.is_finite() => Some(n),
+            _ => {
+                loc.fail(
+                    errors,
+                    "type",
+                    "number out of the 64-bit float range".to_string(),
+                );
+                None
+            }
+        },
+        other => type_error("a number", other, loc, errors),
+    }
+}
+
+/// Parses a decimal from its exact text (plain or scientific notation), never via a float.
+pub fn parse_decimal(text: &str) -> Option<Decimal> {
+    if text.contains(['e', 'E']) {
+        Decimal::from_scientific(text).ok()
+    } else {
+        Decimal::from_str_exact(text).ok()
+    }
+}
+
+/// `decimal`: a JSON number, or a string holding one, converted from its exact text.
+pub fn decimal(value: &Value<'_>, loc: &Loc<'_>, errors: &mut Vec<FieldError>) -> Option<Decimal> {
+    let text = match value {
+        Value::Number(text) => text,
+        Value::String(text) => text,
+        other => {
+            return type_error(
+                "a decimal number (or a string holding one)",
+                other,
+                loc,
+                errors,
+            )
+        }
+    };
+    match parse_decimal(text) {
+        Some(d) => Some(d),
+        None => {
+            loc.fail(
+                errors,
+                "format",
+                "expected a decimal number with at most 28 significant digits".to_string(),
+            );
+            None
+        }
+    }
+}
+
+/// `boolean`.
+pub fn boolean(value: &Value<'_>, loc: &Loc<'_>, errors: &mut Vec<FieldError>) -> Option<bool> {
+    match value {
+        Value::Bool(b) => Some(*b),
+        other => type_error("a boolean", other, loc, errors),
+    }
+}
+
+/// `date`: a string `YYYY-MM-DD`.
+pub fn date(value: &Value<'_>, loc: &Loc<'_>, errors: &mut Vec<FieldError>) -> Option<NaiveDate> {
+    match value {
+        Value::String(s) => match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+            Ok(d) if s.len() == 10 => Some(d),
+            _ => {
+                loc.fail(
+                    errors,
+                    "format",
+                    "expected a date as YYYY-MM-DD".to_string(),
+                );
+                None
+            }
+        },
+        other => type_error("a date string", other, loc, errors),
+    }
+}
+
+/// `timestamp`: an RFC 3339 string with an offset, stored in UTC.
+pub fn timestamp(
+    value: &Value<'_>,
+    loc: &Loc<'_>,
+    errors: &mut Vec<FieldError>,
+) -> Option<DateTime<Utc>> {
+    match value {
+        Value::String(s) => match DateTime::parse_from_rfc3339(s) {
+            Ok(t) => Some(t.with_timezone(&Utc)),
+            Err(_) => {
+                loc.fail(
+                    errors,
+                    "format",
+                    "expected an RFC 3339 timestamp with an offset".to_string(),
+                );
+                None
+            }
+        },
+        other => type_error("a timestamp string", other, loc, errors),
+    }
+}
+
+/// `uuid`: a string in the hyphenated form.
+pub fn uuid(value: &Value<'_>, loc: &Loc<'_>, errors: &mut Vec<FieldError>) -> Option<Uuid> {
+    match value {
+        Value::String(s) if s.len() == 36 => match Uuid::parse_str(s) {
+            Ok(u) => Some(u),
+            Err(_) => {
+                loc.fail(
+                    errors,
+                    "format",
+                    "expected a UUID (8-4-4-4-12 hex digits)".to_string(),
+                );
+                None
+            }
+        },
+        Value::String(_) => {
+            loc.fail(
+                errors,
+                "format",
+                "expected a UUID (8-4-4-4-12 hex digits)".to_string(),
+            );
+            None
+        }
+        other => type_error("a UUID string", other, loc, errors),
+    }
+}
+
+/// `json`: any value.
+pub fn json(
+    value: &Value<'_>,
+    _loc: &Loc<'_>,
+    _errors: &mut Vec<FieldError>,
+) -> Option<serde_json::Value> {
+    Some(value.to_serde())
+}
+
+/// `max_length`: at most `max` characters (Unicode scalar values).
+pub fn max_length(value: &str, max: usize, loc: &Loc<'_>, errors: &mut Vec<FieldError>) -> bool {
+    let ok = value.len() <= max || value.chars().count() <= max;
+    if !ok {
+        loc.fail(
+            errors,
+            "max_length",
+            format!("must be at most {max} characters long"),
+        );
+    }
+    ok
+}
+
+/// `pattern`: `regex` is the model's pattern anchored to match the whole value; `source` is
+/// the pattern as written, for the message.
+pub fn pattern(
+    value: &str,
+    regex: &regex::Regex,
+    source: &str,
+    loc: &Loc<'_>,
+    errors: &mut Vec<FieldError>,
+) -> bool {
+    let ok = regex.is_match(value);
+    if !ok {
+        loc.fail(
+            errors,
+            "pattern",
+            format!("must match the pattern {source}"),
+        );
+    }
+    ok
+}
+
+/// `min`: at least `bound` (inclusive).
+pub fn min<T: PartialOrd + Display>(
+    value: &T,
+    bound: &T,
+    loc: &Loc<'_>,
+    errors: &mut Vec<FieldError>,
+) -> bool {
+    let ok = value >= bound;
+    if !ok {
+        loc.fail(errors, "min", format!("must be at least {bound}"));
+    }
+    ok
+}
+
+/// `max`: at most `bound` (inclusive).
+pub fn max<T: PartialOrd + Display>(
+    value: &T,
+    bound: &T,
+    loc: &Loc<'_>,
+    errors: &mut Vec<FieldError>,
+) -> bool {
+    let ok = value <= bound;
+    if !ok {
+        loc.fail(errors, "max", format!("must be at most {bound}"));
+    }
+    ok
+}
+
+/// `enum`: one of `allowed`.
+pub fn one_of<T: PartialEq + Display + ?Sized, A: std::borrow::Borrow<T> + Display>(
+    value: &T,
+    allowed: &[A],
+    loc: &Loc<'_>,
+    errors: &mut Vec<FieldError>,
+) -> bool {
+    let ok = allowed.iter().any(|a| a.borrow() == value);
+    if !ok {
+        let list: Vec<String> = allowed.iter().map(ToString::to_string).collect();
+        loc.fail(
+            errors,
+            "enum",
+            format!("must be one of {}", list.join(", ")),
+        );
+    }
+    ok
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::json::parse;
+
+    fn run<T>(body: &str, read: impl Read<T>) -> (Option<T>, Vec<FieldError>) {
+        let value = parse(body.as_bytes()).expect("valid JSON");
+        let mut errors = Vec::new();
+        let out = read(&value, &Loc::new("/a", "b"), &mut errors);
+        (out, errors)
+    }
+
+    fn rules(errors: &[FieldError]) -> Vec<(&str, &str)> {
+        errors.iter().map(|e| (e.path.as_str(), e.rule)).collect()
+    }
+
+    #[test]
+    fn converters_accept_their_type() {
+        assert_eq!(run("\"x\"", string).0.as_deref(), Some("x"));
+        assert_eq!(run("-42", integer).0, Some(-42));
+        assert_eq!(run("2.5", float).0, Some(2.5));
+        assert_eq!(run("true", boolean).0, Some(true));
+        assert_eq!(
+            run("\"2024-02-29\"", date).0,
+            NaiveDate::from_ymd_opt(2024, 2, 29)
+        );
+        let t = run("\"2024-01-01T10:00:00+02:00\"", timestamp)
+            .0
+            .expect("timestamp");
+        assert_eq!(t.to_rfc3339(), "2024-01-01T08:00:00+00:00");
+        let u = run("\"67e55044-10b1-426f-9247-bb680e5fe0c8\"", uuid)
+            .0
+            .expect("uuid");
+        assert_eq!(u.to_string(), "67e55044-10b1-426f-9247-bb680e5fe0c8");
+        assert_eq!(
+            run("{\"k\":[1]}", json).0,
+            Some(serde_json::json!({"k": [1]}))
+        );
+    }
+
+    #[test]
+    fn decimals_keep_every_digit() {
+        let d = run("0.1000000000000000000000000001", decimal)
+            .0
+            .expect("decimal");
+        assert_eq!(d.to_string(), "0.1000000000000000000000000001");
+        assert_eq!(
+            run("\"12.50\"", decimal)
+                .0
+                .map(|d| d.to_string())
+                .as_deref(),
+            Some("12.50")
+        );
+        assert_eq!(
+            run("1.5e2", decimal)
+                .0
+                .map(|d| d.normalize().to_string())
+                .as_deref(),
+            Some("150")
+        );
+        let (out, errors) = run("\"abc\"", decimal);
+        assert!(out.is_none());
+        assert_eq!(rules(&errors), [("/a/b", "format")]);
+        let (_, errors) = run("true", decimal);
+        assert_eq!(rules(&errors), [("/a/b", "type")]);
+    }
+
+    #[test]
+    fn converters_reject_other_types_with_a_reason() {
+        let (_, e) = run("1", string);
+        assert_eq!(e[0].message, "expected a string, found a number");
+        let (_, e) = run("1.5", integer);
+        assert_eq!(e[0].rule, "type");
+        let (_, e) = run("99999999999999999999", integer);
+        assert_eq!(e[0].message, "integer out of the 64-bit range");
+        let (_, e) = run("1e400", float);
+        assert_eq!(e[0].rule, "type");
+        let (_, e) = run("\"2024-02-30\"", date);
+        assert_eq!(e[0].rule, "format");
+        let (_, e) = run("\"2024-1-1\"", date);
+        assert_eq!(e[0].rule, "format");
+        let (_, e) = run("\"2024-01-01T10:00:00\"", timestamp);
+        assert_eq!(e[0].rule, "format");
+        let (_, e) = run("\"67e5504410b1426f9247bb680e5fe0c8\"", uuid);
+        assert_eq!(e[0].rule, "format");
+        let (_, e) = run("\"yes\"", boolean);
+        assert_eq!(e[0].message, "expected a boolean, found a string");
+    }
+
+    #[test]
+    fn slots_distinguish_absent_null_and_present() {
+        let mut errors = Vec::new();
+        let loc = Loc::new("", "x");
+        assert_eq!(required(None, &loc, &mut errors, integer), None);
+        assert_eq!(
+            required(Some(&Value::Null), &loc, &mut errors, integer),
+            None
+        );
+        assert_eq!(nullable(None, &loc, &mut errors, integer), Some(None));
+        assert_eq!(
+            nullable(Some(&Value::Null), &loc, &mut errors, integer),
+            Some(None)
+        );
+        assert_eq!(
+            nullable(Some(&Value::Number("3".into())), &loc, &mut errors, integer),
+            Some(Some(3))
+        );
+        assert_eq!(rules(&errors), [("/x", "required"), ("/x", "null")]);
+    }
+
+    #[test]
+    fn constraints_report_their_rule() {
+        let mut errors = Vec::new();
+        let loc = Loc::new("", "s");
+        assert!(max_length("ééé", 3, &loc, &mut errors));
+        assert!(!max_length("éééé", 3, &loc, &mut errors));
+        let re = regex::Regex::new("^(?:[A-Z]+)$").expect("regex");
+        assert!(pattern("ABC", &re, "[A-Z]+", &loc, &mut errors));
+        assert!(!pattern("ABc", &re, "[A-Z]+", &loc, &mut errors));
+        assert!(min(&1i64, &1, &loc, &mut errors));
+        assert!(!min(&0i64, &1, &loc, &mut errors));
+        assert!(!max(&1.5f64, &1.0, &loc, &mut errors));
+        assert!(one_of("O", &["O", "F"], &loc, &mut errors));
+        assert!(!one_of("X", &["O", "F"], &loc, &mut errors));
+        assert!(!one_of(&3i64, &[1i64, 2], &loc, &mut errors));
+        let got: Vec<(&str, &str)> = errors
+            .iter()
+            .map(|e| (e.rule, e.message.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("max_length", "must be at most 3 characters long"),
+                ("pattern", "must match the pattern [A-Z]+"),
+                ("min", "must be at least 1"),
+                ("max", "must be at most 1"),
+                ("enum", "must be one of O, F"),
+                ("enum", "must be one of 1, 2"),
+            ]
+        );
+    }
+
+    #[test]
+    fn lists_read_every_item_and_report_bad_ones() {
+        let value = parse(br#"[{"n": 1}, 5, {"n": "x"}, {"n": 2}]"#).expect("valid");
+        let mut errors = Vec::new();
+        let loc = Loc::new("/order", "items");
+        let out = list(
+            Some(&value),
+            &loc,
+            false,
+            &mut errors,
+            |obj, path, errors| required(obj.get("n"), &Loc::new(path, "n"), errors, integer),
+        );
+        assert!(out.is_none());
+        assert_eq!(
+            rules(&errors),
+            [("/order/items/1", "type"), ("/order/items/2/n", "type")]
+        );
+
+        let mut errors = Vec::new();
+        let ok = list(
+            Some(&parse(b"[{\"n\":1},{\"n\":2}]").expect("valid")),
+            &loc,
+            false,
+            &mut errors,
+            |obj, path, errors| required(obj.get("n"), &Loc::new(path, "n"), errors, integer),
+        );
+        assert_eq!(ok, Some(vec![1, 2]));
+        let none: Option<Vec<i64>> = list(None, &loc, true, &mut errors, |_, _, _| None);
+        assert_eq!(none, Some(vec![]));
+        let none: Option<Vec<i64>> = list(None, &loc, false, &mut errors, |_, _, _| None);
+        assert_eq!(none, None);
+        assert_eq!(rules(&errors), [("/order/items", "required")]);
+    }
+
+    #[test]
+    fn roots_must_be_objects() {
+        let read = |obj: &Object<'_>, errors: &mut Vec<FieldError>| {
+            required(obj.get("n"), &Loc::new("", "n"), errors, integer)
+        };
+        assert_eq!(read_root(b"{\"n\": 3}", read), Ok(3));
+        assert!(matches!(
+            read_root(b"{\"n\": ", read),
+            Err(Rejection::Malformed(_))
+        ));
+        let Err(Rejection::Invalid(errors)) = read_root(b"[1]", read) else {
+            panic!("invalid")
+        };
+        assert_eq!(rules(&errors), [("", "type")]);
+        let Err(Rejection::Invalid(errors)) = read_root(b"{}", read) else {
+            panic!("invalid")
+        };
+        assert_eq!(rules(&errors), [("/n", "required")]);
+    }
+}

@@ -1,0 +1,67 @@
+//! Fetching batches from the durable pull consumer. Every wait happens on the server: a pull
+//! request with an expiry returns as soon as the batch is full, or with what arrived when the
+//! expiry passes. An idle worker asks for one message with a long expiry (nothing to do
+//! until something arrives), then tops the batch up.
+
+use std::time::Duration;
+
+use async_nats::jetstream::{self, consumer::PullConsumer};
+use futures_util::StreamExt;
+
+/// The expiry of an idle worker's long poll.
+pub const IDLE_POLL: Duration = Duration::from_secs(5);
+
+/// A pull request failed (as opposed to returning no messages).
+#[derive(Debug, thiserror::Error)]
+#[error("fetch from the consumer failed: {0}")]
+pub struct FetchError(String);
+
+/// One pull request for at most `max` messages, waiting at most `expires`. `Ok(vec![])`
+/// means the stream had nothing for us.
+pub async fn fetch(
+    consumer: &PullConsumer,
+    max: usize,
+    expires: Duration,
+) -> Result<Vec<jetstream::Message>, FetchError> {
+    let mut batch = consumer
+        .batch()
+        .max_messages(max)
+        .expires(expires)
+        .messages()
+        .await
+        .map_err(|e| FetchError(e.to_string()))?;
+    let mut messages = Vec::with_capacity(max);
+    while let Some(item) = batch.next().await {
+        match item {
+            Ok(message) => messages.push(message),
+            Err(e) if messages.is_empty() => return Err(FetchError(e.to_string())),
+            Err(e) => {
+                tracing::debug!(error = %e, "pull request ended early");
+                break;
+            }
+        }
+    }
+    Ok(messages)
+}
+
+/// Fetches the next batch: a plain pull when work was flowing, else a long poll for the
+/// first message followed by a pull for the rest of the batch.
+pub async fn next_batch(
+    consumer: &PullConsumer,
+    batch_size: usize,
+    batch_wait: Duration,
+    idle: bool,
+) -> Result<Vec<jetstream::Message>, FetchError> {
+    if !idle {
+        return fetch(consumer, batch_size, batch_wait).await;
+    }
+    let mut first = fetch(consumer, 1, IDLE_POLL).await?;
+    if first.is_empty() || batch_size == 1 {
+        return Ok(first);
+    }
+    match fetch(consumer, batch_size - 1, batch_wait).await {
+        Ok(rest) => first.extend(rest),
+        Err(e) => tracing::debug!(error = %e, "top-up pull failed; processing what arrived"),
+    }
+    Ok(first)
+}

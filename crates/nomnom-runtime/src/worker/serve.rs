@@ -1,0 +1,176 @@
+//! The worker process: connect, set up the consumer, migrate, then run
+//! `WORKER_CONCURRENCY` fetch-and-write loops until shutdown, each finishing its in-flight
+//! batch before it stops.
+
+use std::time::Duration;
+
+use async_nats::jetstream::consumer::PullConsumer;
+use tokio::sync::watch;
+
+use super::batch::{process_batch, BatchContext};
+use super::fetch::next_batch;
+use super::gate::DbGate;
+use super::{health, WorkerError};
+use crate::config::worker::{WorkerConfig, WorkerMode};
+use crate::db;
+use crate::model::Model;
+use crate::nats::consumer::{ensure_consumer, ConsumerSettings};
+use crate::nats::NatsClient;
+
+/// The pause of the legacy baseline loop (benchmarks only).
+const LEGACY_PAUSE: Duration = Duration::from_millis(100);
+/// The batch of the legacy baseline loop (benchmarks only).
+const LEGACY_BATCH: usize = 10;
+
+/// Runs the worker for model `M` until `shutdown` turns true: streams and consumer set up,
+/// migrations applied, then the loops. Returns once every in-flight batch is committed and
+/// acknowledged.
+pub async fn serve<M: Model>(
+    config: WorkerConfig,
+    shutdown: watch::Receiver<bool>,
+) -> Result<(), WorkerError> {
+    let report = db::apply_migrations(&config.database.pg, M::MIGRATIONS).await?;
+    if !report.applied.is_empty() {
+        tracing::info!(applied = ?report.applied, "migrations applied");
+    }
+    // The shared setup: the same code as the API creates or updates both streams.
+    let nats = NatsClient::connect(config.nats.clone(), M::ROOT_ENTITIES).await?;
+    let (client, js) = (nats.client().clone(), nats.jetstream().clone());
+    let settings = ConsumerSettings {
+        name: config.consumer.clone(),
+        ack_wait: config.ack_wait,
+        max_deliver: config.max_deliver,
+    };
+    let consumer = ensure_consumer(&js, config.stream(), &settings).await?;
+    let pool = config.database.pool(db::CONNECT_TIMEOUT);
+    let gate = DbGate::new(pool.clone(), shutdown.clone());
+    let health = match config.health_port {
+        Some(port) => Some(
+            health::serve(port, client.clone(), gate.clone(), shutdown.clone())
+                .await
+                .map_err(|e| WorkerError::Health(port, e))?,
+        ),
+        None => None,
+    };
+    let ctx = BatchContext {
+        js,
+        pool,
+        config: config.clone(),
+        gate,
+    };
+    tracing::info!(
+        project = M::PROJECT,
+        stream = %config.stream(),
+        consumer = %config.consumer,
+        batch_size = config.batch_size,
+        concurrency = config.concurrency,
+        mode = ?config.mode,
+        "worker started"
+    );
+    let loops: Vec<_> = match config.mode {
+        WorkerMode::Batched => (0..config.concurrency)
+            .map(|_| {
+                tokio::spawn(batch_loop::<M>(
+                    ctx.clone(),
+                    consumer.clone(),
+                    shutdown.clone(),
+                ))
+            })
+            .collect(),
+        WorkerMode::LegacyBaseline => {
+            vec![tokio::spawn(legacy_loop::<M>(
+                ctx.clone(),
+                consumer.clone(),
+                shutdown.clone(),
+            ))]
+        }
+    };
+    for handle in loops {
+        if let Err(e) = handle.await {
+            tracing::error!(error = %e, "a worker loop ended abnormally");
+        }
+    }
+    if let Some(handle) = health {
+        let _ = handle.await;
+    }
+    if let Err(e) = client.flush().await {
+        tracing::warn!(error = %e, "final flush of acknowledgements failed");
+    }
+    tracing::info!("worker stopped: in-flight batches committed and acknowledged");
+    Ok(())
+}
+
+/// Waits `delay` unless shutdown comes first; `false` on shutdown.
+async fn pause(delay: Duration, shutdown: &mut watch::Receiver<bool>) -> bool {
+    if *shutdown.borrow_and_update() {
+        return false;
+    }
+    tokio::select! {
+        _ = tokio::time::sleep(delay) => !*shutdown.borrow(),
+        _ = shutdown.changed() => false,
+    }
+}
+
+async fn batch_loop<M: Model>(
+    ctx: BatchContext,
+    consumer: PullConsumer,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let mut idle = false;
+    let mut error_delay = Duration::from_millis(100);
+    loop {
+        if !ctx.gate.wait_open().await {
+            break;
+        }
+        // Not cancelled by shutdown: messages already delivered to this pull request must
+        // be processed, not left to redelivery. It ends within the batch wait (busy) or the
+        // idle poll.
+        let fetched = next_batch(
+            &consumer,
+            ctx.config.batch_size,
+            ctx.config.batch_wait,
+            idle,
+        )
+        .await;
+        match fetched {
+            Ok(messages) if messages.is_empty() => idle = true,
+            Ok(messages) => {
+                idle = false;
+                error_delay = Duration::from_millis(100);
+                // Not cancelled by shutdown: an in-flight batch always finishes.
+                process_batch::<M>(&ctx, messages).await;
+            }
+            Err(e) => {
+                // An error, not an empty stream: back off (100 ms doubling to 5 s).
+                tracing::warn!(error = %e, retry_in_ms = error_delay.as_millis() as u64, "fetch failed");
+                if !pause(error_delay, &mut shutdown).await {
+                    break;
+                }
+                error_delay = (error_delay * 2).min(Duration::from_secs(5));
+            }
+        }
+        if *shutdown.borrow() {
+            break;
+        }
+    }
+}
+
+/// The first nomnom's loop, kept only as a benchmark baseline (`WORKER_MODE=legacy-baseline`):
+/// fetch 10, handle each message alone (its own transaction), then always pause 100 ms.
+async fn legacy_loop<M: Model>(
+    ctx: BatchContext,
+    consumer: PullConsumer,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    loop {
+        let fetched = super::fetch::fetch(&consumer, LEGACY_BATCH, ctx.config.batch_wait).await;
+        if let Ok(messages) = fetched {
+            for message in messages {
+                process_batch::<M>(&ctx, vec![message]).await;
+            }
+        }
+        if !pause(LEGACY_PAUSE, &mut shutdown).await {
+            break;
+        }
+    }
+}

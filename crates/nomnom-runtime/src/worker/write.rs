@@ -1,0 +1,135 @@
+//! Writing valid records: one transaction for the whole batch (rows + `persisted` status
+//! rows), and when PostgreSQL refuses a record, splitting the batch in halves until the
+//! refused messages are alone, so their neighbours are still written.
+
+use std::ops::Range;
+use std::time::Duration;
+
+use deadpool_postgres::{Object, Pool};
+use uuid::Uuid;
+
+use crate::db::classify::{classify, describe, FailureClass};
+use crate::model::{Model, RowBatch};
+use crate::status::worker_updates::{mark_persisted, StatusUpdate};
+
+/// What happened to one message's rows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WriteOutcome {
+    /// Committed with its `persisted` status.
+    Persisted,
+    /// PostgreSQL refuses this message's rows: dead-letter it.
+    Rejected(String),
+    /// The database failed for reasons of the moment: retry later.
+    Transient(String),
+}
+
+/// One message to write.
+pub struct Item<'r, R> {
+    /// The message id.
+    pub message_id: Uuid,
+    /// Its validated record.
+    pub record: &'r R,
+    /// Its status row (written as `persisted` in the same transaction).
+    pub status: StatusUpdate,
+}
+
+/// Writes `items`, isolating refused ones. Returns one outcome per item and the rows written.
+/// At most `2 * items.len()` transactions are tried, whatever happens.
+pub async fn write_isolating<M: Model>(
+    pool: &Pool,
+    items: &[Item<'_, M::Record>],
+    timeout: Duration,
+) -> (Vec<WriteOutcome>, u64) {
+    let mut outcomes: Vec<Option<WriteOutcome>> = vec![None; items.len()];
+    let mut rows = 0;
+    // A stack of ranges still to write; halves of refused ranges are pushed back.
+    let mut pending: Vec<Range<usize>> = Vec::with_capacity(8);
+    pending.push(0..items.len());
+    let mut transient: Option<String> = None;
+    while let Some(range) = pending.pop() {
+        if range.is_empty() {
+            continue;
+        }
+        if let Some(error) = &transient {
+            // The database is failing: do not hammer it with the rest.
+            for slot in &mut outcomes[range] {
+                *slot = Some(WriteOutcome::Transient(error.clone()));
+            }
+            continue;
+        }
+        match attempt::<M>(pool, &items[range.clone()], timeout).await {
+            Ok(written) => {
+                rows += written;
+                for slot in &mut outcomes[range] {
+                    *slot = Some(WriteOutcome::Persisted);
+                }
+            }
+            Err((FailureClass::Rejected, error)) if range.len() == 1 => {
+                outcomes[range.start] = Some(WriteOutcome::Rejected(error));
+            }
+            Err((FailureClass::Rejected, _)) => {
+                let middle = range.start + range.len() / 2;
+                pending.push(middle..range.end);
+                pending.push(range.start..middle);
+            }
+            Err((FailureClass::Transient, error)) => {
+                for slot in &mut outcomes[range] {
+                    *slot = Some(WriteOutcome::Transient(error.clone()));
+                }
+                transient = Some(error);
+            }
+        }
+    }
+    let outcomes = outcomes
+        .into_iter()
+        .map(|o| o.unwrap_or_else(|| WriteOutcome::Transient("not attempted".to_string())))
+        .collect();
+    (outcomes, rows)
+}
+
+type Failure = (FailureClass, String);
+
+fn pg(e: tokio_postgres::Error) -> Failure {
+    (classify(&e), describe(&e))
+}
+
+async fn attempt<M: Model>(
+    pool: &Pool,
+    items: &[Item<'_, M::Record>],
+    timeout: Duration,
+) -> Result<u64, Failure> {
+    let mut batch = M::Batch::default();
+    for item in items {
+        M::add_to_batch(&mut batch, item.message_id, item.record);
+    }
+    let statuses: Vec<StatusUpdate> = items.iter().map(|i| i.status.clone()).collect();
+    let mut client = pool.get().await.map_err(|e| {
+        (
+            FailureClass::Transient,
+            format!("no database connection: {e}"),
+        )
+    })?;
+    match tokio::time::timeout(timeout, transaction(&mut client, &batch, &statuses)).await {
+        Ok(result) => result,
+        Err(_) => {
+            // The connection is in an unknown state: never give it back to the pool.
+            drop(Object::take(client));
+            Err((
+                FailureClass::Transient,
+                format!("database write timed out after {timeout:?}"),
+            ))
+        }
+    }
+}
+
+async fn transaction<B: RowBatch>(
+    client: &mut Object,
+    batch: &B,
+    statuses: &[StatusUpdate],
+) -> Result<u64, Failure> {
+    let tx = client.transaction().await.map_err(pg)?;
+    let rows = batch.write(&tx).await.map_err(pg)?;
+    mark_persisted(&*tx, statuses).await.map_err(pg)?;
+    tx.commit().await.map_err(pg)?;
+    Ok(rows)
+}

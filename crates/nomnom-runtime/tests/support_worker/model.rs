@@ -1,0 +1,262 @@
+//! A small hand-written model standing in for generated code: root `Order` with child
+//! `OrderItem` rows, validated with serde_json, written set-based with UNNEST. The database
+//! has CHECK constraints the validation does not enforce (`total >= 0`, `qty > 0`) so a
+//! record can pass validation and still be refused by PostgreSQL.
+
+use std::collections::HashMap;
+
+use nomnom_runtime::json::SyntaxError;
+use nomnom_runtime::model::{FieldError, Migration, Model, Rejection, RowBatch};
+use serde_json::Value;
+use uuid::Uuid;
+
+pub struct TestModel;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Order {
+    pub order_key: String,
+    pub total: i64,
+    pub note: Option<String>,
+    pub items: Vec<Item>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Item {
+    pub line: i64,
+    pub qty: i64,
+}
+
+pub const SCHEMA_SQL: &str = "
+CREATE TABLE orders (
+    _id          UUID PRIMARY KEY,
+    _message_id  UUID NOT NULL,
+    _ingested_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+    order_key    TEXT NOT NULL,
+    total        BIGINT NOT NULL CHECK (total >= 0),
+    note         TEXT,
+    UNIQUE (order_key)
+);
+CREATE TABLE order_items (
+    _id          UUID PRIMARY KEY,
+    _message_id  UUID NOT NULL,
+    _parent_id   UUID NOT NULL REFERENCES orders (_id) ON DELETE CASCADE,
+    _ingested_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+    order_key    TEXT NOT NULL,
+    line         BIGINT NOT NULL,
+    qty          BIGINT NOT NULL CHECK (qty > 0),
+    UNIQUE (order_key, line)
+);
+";
+
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "message_status",
+        sql: nomnom_runtime::status::MESSAGE_STATUS_SQL,
+    },
+    Migration {
+        version: 2,
+        name: "orders",
+        sql: SCHEMA_SQL,
+    },
+];
+
+fn field_error(path: &str, rule: &'static str, message: &str) -> FieldError {
+    FieldError {
+        path: path.to_string(),
+        rule,
+        message: message.to_string(),
+    }
+}
+
+fn validate_order(value: &Value) -> Result<Order, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let Some(obj) = value.as_object() else {
+        return Err(vec![field_error("", "type", "expected an object")]);
+    };
+    let order_key = match obj.get("order_key") {
+        Some(Value::String(s)) if !s.is_empty() => s.clone(),
+        Some(_) => {
+            errors.push(field_error(
+                "/order_key",
+                "type",
+                "expected a non-empty string",
+            ));
+            String::new()
+        }
+        None => {
+            errors.push(field_error(
+                "/order_key",
+                "required",
+                "order_key is required",
+            ));
+            String::new()
+        }
+    };
+    let total = match obj.get("total").and_then(Value::as_i64) {
+        Some(n) => n,
+        None => {
+            errors.push(field_error("/total", "type", "expected an integer"));
+            0
+        }
+    };
+    let note = match obj.get("note") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(_) => {
+            errors.push(field_error("/note", "type", "expected a string or null"));
+            None
+        }
+    };
+    let mut items = Vec::new();
+    match obj.get("items") {
+        Some(Value::Array(list)) => {
+            for (i, item) in list.iter().enumerate() {
+                let line = item.get("line").and_then(Value::as_i64);
+                let qty = item.get("qty").and_then(Value::as_i64);
+                match (line, qty) {
+                    (Some(line), Some(qty)) if line >= 1 => items.push(Item { line, qty }),
+                    (Some(_), Some(_)) => errors.push(field_error(
+                        &format!("/items/{i}/line"),
+                        "min",
+                        "line must be at least 1",
+                    )),
+                    _ => errors.push(field_error(
+                        &format!("/items/{i}"),
+                        "type",
+                        "line and qty are integers",
+                    )),
+                }
+            }
+        }
+        _ => errors.push(field_error("/items", "type", "expected an array")),
+    }
+    if errors.is_empty() {
+        Ok(Order {
+            order_key,
+            total,
+            note,
+            items,
+        })
+    } else {
+        Err(errors)
+    }
+}
+
+/// Rows of one batch; a later record with the same key replaces an earlier one.
+#[derive(Default)]
+pub struct OrderBatch {
+    orders: Vec<(Uuid, Order)>,
+    by_key: HashMap<String, usize>,
+}
+
+pub fn order_id(key: &str) -> Uuid {
+    Uuid::new_v5(&Uuid::NAMESPACE_OID, format!("orders:{key}").as_bytes())
+}
+
+fn item_id(key: &str, line: i64) -> Uuid {
+    Uuid::new_v5(
+        &Uuid::NAMESPACE_OID,
+        format!("order_items:{key}:{line}").as_bytes(),
+    )
+}
+
+impl RowBatch for OrderBatch {
+    fn row_count(&self) -> usize {
+        self.orders.iter().map(|(_, o)| 1 + o.items.len()).sum()
+    }
+
+    async fn write<'a>(
+        &'a self,
+        tx: &'a tokio_postgres::Transaction<'a>,
+    ) -> Result<u64, tokio_postgres::Error> {
+        let ids: Vec<Uuid> = self
+            .orders
+            .iter()
+            .map(|(_, o)| order_id(&o.order_key))
+            .collect();
+        let msgs: Vec<Uuid> = self.orders.iter().map(|(m, _)| *m).collect();
+        let keys: Vec<&str> = self
+            .orders
+            .iter()
+            .map(|(_, o)| o.order_key.as_str())
+            .collect();
+        let totals: Vec<i64> = self.orders.iter().map(|(_, o)| o.total).collect();
+        let notes: Vec<Option<&str>> = self.orders.iter().map(|(_, o)| o.note.as_deref()).collect();
+        let mut rows = tx
+            .execute(
+                "INSERT INTO orders (_id, _message_id, order_key, total, note) \
+                 SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::int8[], $5::text[]) \
+                 ON CONFLICT (order_key) DO UPDATE SET _message_id = EXCLUDED._message_id, \
+                 total = EXCLUDED.total, note = EXCLUDED.note, _ingested_at = now()",
+                &[&ids, &msgs, &keys, &totals, &notes],
+            )
+            .await?;
+        tx.execute(
+            "DELETE FROM order_items WHERE _parent_id = ANY($1)",
+            &[&ids],
+        )
+        .await?;
+        let (mut i_id, mut i_msg, mut i_parent, mut i_key, mut i_line, mut i_qty) = (
+            Vec::new(),
+            Vec::new(),
+            Vec::new(),
+            Vec::new(),
+            Vec::new(),
+            Vec::new(),
+        );
+        for (message_id, order) in &self.orders {
+            for item in &order.items {
+                i_id.push(item_id(&order.order_key, item.line));
+                i_msg.push(*message_id);
+                i_parent.push(order_id(&order.order_key));
+                i_key.push(order.order_key.as_str());
+                i_line.push(item.line);
+                i_qty.push(item.qty);
+            }
+        }
+        rows += tx
+            .execute(
+                "INSERT INTO order_items (_id, _message_id, _parent_id, order_key, line, qty) \
+                 SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::int8[], $6::int8[])",
+                &[&i_id, &i_msg, &i_parent, &i_key, &i_line, &i_qty],
+            )
+            .await?;
+        Ok(rows)
+    }
+}
+
+impl Model for TestModel {
+    const PROJECT: &'static str = "worker-test";
+    const ROOT_ENTITIES: &'static [&'static str] = &["Order"];
+    const OPENAPI_JSON: &'static str = "{}";
+    const MIGRATIONS: &'static [Migration] = MIGRATIONS;
+    type Record = Order;
+    type Batch = OrderBatch;
+
+    fn validate(entity: &str, body: &[u8]) -> Result<Order, Rejection> {
+        if entity != "Order" {
+            return Err(Rejection::UnknownEntity);
+        }
+        let value: Value = serde_json::from_slice(body).map_err(|e| {
+            Rejection::Malformed(SyntaxError {
+                line: e.line(),
+                column: e.column(),
+                message: e.to_string(),
+            })
+        })?;
+        validate_order(&value).map_err(Rejection::Invalid)
+    }
+
+    fn add_to_batch(batch: &mut OrderBatch, message_id: Uuid, record: &Order) {
+        match batch.by_key.get(&record.order_key) {
+            Some(&i) => batch.orders[i] = (message_id, record.clone()),
+            None => {
+                batch
+                    .by_key
+                    .insert(record.order_key.clone(), batch.orders.len());
+                batch.orders.push((message_id, record.clone()));
+            }
+        }
+    }
+}
