@@ -1,15 +1,15 @@
-//! The generated `examples/tpch` project: generated with the `nomnom` CLI, built in release
-//! mode in the shared target directory, and its two binaries located.
+//! The generated `examples/tpch` project: generated with the `nomnom` CLI and built in release
+//! mode in the shared target directory by the testkit (the same build, lock and cache every
+//! end-to-end test uses), its two binaries copied aside.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use crate::BenchError;
 
 /// The binaries of the generated project.
 #[derive(Debug, Clone)]
 pub struct Project {
-    /// Where the project was generated.
+    /// Where the project was generated (or where the binaries were found).
     pub dir: PathBuf,
     /// `ingestion-api`.
     pub api: PathBuf,
@@ -19,47 +19,7 @@ pub struct Project {
 
 /// The nomnom checkout this program was built from.
 pub fn workspace_root() -> PathBuf {
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    manifest
-        .join("../..")
-        .canonicalize()
-        .unwrap_or_else(|_| manifest.join("../.."))
-}
-
-/// `NOMNOM_TARGET_DIR`, else `$HOME/.cache/nomnom/target`: one target directory for every
-/// generated project, so dependencies build once.
-pub fn target_dir() -> PathBuf {
-    if let Ok(dir) = std::env::var("NOMNOM_TARGET_DIR") {
-        return PathBuf::from(dir);
-    }
-    let home = std::env::var("HOME").unwrap_or_else(|_| "/tmp".into());
-    PathBuf::from(home).join(".cache/nomnom/target")
-}
-
-fn cargo() -> String {
-    std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
-}
-
-/// Runs `cmd`, appending its output to `log`; an error names `what` and quotes the end of the
-/// output.
-fn run(mut cmd: Command, what: &str, log: &Path) -> Result<(), BenchError> {
-    let output = cmd
-        .output()
-        .map_err(|e| BenchError::Project(format!("{what}: {e}")))?;
-    let mut text = String::from_utf8_lossy(&output.stdout).into_owned();
-    text.push_str(&String::from_utf8_lossy(&output.stderr));
-    let _ = std::fs::write(log, &text);
-    if output.status.success() {
-        return Ok(());
-    }
-    let tail: Vec<&str> = text.lines().rev().take(15).collect();
-    let tail: Vec<&str> = tail.into_iter().rev().collect();
-    Err(BenchError::Project(format!(
-        "{what} failed ({}); see {}:\n{}",
-        output.status,
-        log.display(),
-        tail.join("\n")
-    )))
+    nomnom_testkit::project::workspace_root()
 }
 
 impl Project {
@@ -78,50 +38,28 @@ impl Project {
         Ok(project)
     }
 
-    /// Generates `examples/tpch` into a folder outside the checkout and builds it in release
-    /// mode; build logs go to `logs`.
-    pub fn generate_and_build(logs: &Path) -> Result<Project, BenchError> {
+    /// Generates `examples/tpch` and builds it in release mode (unless `NOMNOM_BENCH_BIN_DIR`
+    /// names a folder holding the binaries already).
+    pub fn generate_and_build() -> Result<Project, BenchError> {
         if let Ok(dir) = std::env::var("NOMNOM_BENCH_BIN_DIR") {
             return Project::prebuilt(Path::new(&dir));
         }
-        let root = workspace_root();
-        let dir = std::env::temp_dir().join("nomnom-bench-tpch");
-        let mut generate = Command::new(cargo());
-        generate
-            .current_dir(&root)
-            .args([
-                "run",
-                "--release",
-                "--quiet",
-                "-p",
-                "nomnom",
-                "--",
-                "generate",
-            ])
-            .arg(root.join("examples/tpch"))
-            .arg("--output")
-            .arg(&dir);
-        run(
-            generate,
-            "nomnom generate examples/tpch",
-            &logs.join("generate.log"),
-        )?;
-        let target = target_dir();
-        let mut build = Command::new(cargo());
-        build
-            .current_dir(&dir)
-            .env("CARGO_TARGET_DIR", &target)
-            .args(["build", "--release", "--quiet", "--manifest-path"])
-            .arg(dir.join("Cargo.toml"));
-        run(
-            build,
-            "cargo build --release of the generated project",
-            &logs.join("build.log"),
-        )?;
-        let release = target.join("release");
+        // The testkit's builder panics with the build's output on failure: run it on a
+        // thread of its own and turn a panic into this stage's error.
+        let built = std::thread::spawn(|| nomnom_testkit::project::build_example("tpch", true))
+            .join()
+            .map_err(|panic| {
+                let message = panic
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_else(|| "the build panicked".into());
+                BenchError::Project(message)
+            })?;
         Ok(Project {
-            dir,
-            ..Project::prebuilt(&release)?
+            dir: built.dir.clone(),
+            api: built.api_binary(),
+            worker: built.worker_binary(),
         })
     }
 }

@@ -43,7 +43,7 @@ pub async fn run(options: &Options) -> Results {
     progress(format!("machine: {:?}", r.machine));
 
     progress("generating and building examples/tpch (release)");
-    let project = match Project::generate_and_build(&logs) {
+    let project = match Project::generate_and_build() {
         Ok(p) => Some(p),
         Err(e) => {
             r.skipped.push(format!(

@@ -69,10 +69,9 @@ fn smoke_without_generated_binaries_measures_the_publish_limit_and_says_what_it_
     assert_report_files(out.path());
 }
 
-/// The whole program against the generated `examples/tpch` pipeline. Needs the generator, the
-/// API and the worker (issues 2–4) on the branch: remove the `ignore` once they are merged.
+/// The whole program against the generated `examples/tpch` pipeline (built in release mode
+/// by the testkit, once, in the shared target directory).
 #[test]
-#[ignore = "needs the generated tpch binaries (generator, API and worker); enable after merging them"]
 fn smoke_run_of_the_whole_pipeline_completes_every_stage() {
     let out = tempfile::tempdir().expect("temp dir");
     let (status, stderr) = run_smoke(out.path(), None);

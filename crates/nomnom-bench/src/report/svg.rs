@@ -213,7 +213,7 @@ pub fn bar_chart(title: &str, unit: &str, bars: &[(String, f64)]) -> String {
     let max = bars.iter().fold(0.0f64, |m, (_, v)| m.max(*v));
     let top_value = nice_ceiling(max);
     let left = 190.0;
-    let plot_w = WIDTH - left - 40.0;
+    let plot_w = WIDTH - left - 110.0;
     let plot_h = HEIGHT - TOP - BOTTOM;
     let slot = plot_h / bars.len().max(1) as f64;
     for (i, (label, value)) in bars.iter().enumerate() {
