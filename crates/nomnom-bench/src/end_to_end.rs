@@ -1,0 +1,304 @@
+//! API and worker together: the highest steady posting rate the worker keeps up with (a
+//! stepwise search with the backlog bounded), the latency from 202 to `persisted` at half
+//! that rate, and a long run at the found rate with the backlog sampled.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use async_nats::jetstream;
+use nomnom_testkit::{TestDatabase, TestStream};
+use uuid::Uuid;
+
+use crate::api_load::{self, Api, Payloads};
+use crate::project::Project;
+use crate::publish;
+use crate::results::{EndToEnd, RateStep, Sustain};
+use crate::services::{self, backlog, Target};
+use crate::stats::Latencies;
+use crate::worker_bench::DEFAULT_BATCH_SIZE;
+use crate::BenchError;
+
+/// Sizes of the end-to-end stage.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// Rate of the first step (typically half the slower of API and worker alone).
+    pub start_rate: f64,
+    /// Length of each search step.
+    pub step: Duration,
+    /// Most search steps.
+    pub max_steps: usize,
+    /// Length of the latency run at half the found rate.
+    pub latency_run: Duration,
+    /// Length of the sustained run at the found rate (`ZERO`: none).
+    pub sustain: Duration,
+    /// Seed of the orders.
+    pub seed: u64,
+}
+
+/// Largest backlog that still counts as "keeping up" at `rate`: half a second of traffic
+/// plus what the worker may hold in flight (two batches of the default size).
+pub fn backlog_bound(rate: f64) -> u64 {
+    (rate * 0.5) as u64 + 2 * DEFAULT_BATCH_SIZE as u64
+}
+
+/// Whether a search step at `rate` kept up: every request got its 202, the backlog at the
+/// end is within [`backlog_bound`], and it did not grow over the second half of the step by
+/// more than a quarter of a second of traffic (a worker falling behind shows as growth even
+/// while the backlog is still small).
+pub fn step_kept_up(rate: f64, errors: u64, backlog_at_middle: u64, backlog_at_end: u64) -> bool {
+    let growth_allowed = (rate * 0.25) as u64 + 100;
+    errors == 0
+        && backlog_at_end <= backlog_bound(rate)
+        && backlog_at_end <= backlog_at_middle.saturating_add(growth_allowed)
+}
+
+/// The next rate to try: up by a quarter after a success; after a failure, down by a third
+/// when nothing has passed yet, else the search is over (`None`).
+pub fn next_rate(rate: f64, kept_up: bool, best: Option<f64>) -> Option<f64> {
+    match (kept_up, best) {
+        (true, _) => Some(rate * 1.25),
+        (false, None) => Some(rate / 1.5),
+        (false, Some(_)) => None,
+    }
+}
+
+async fn wait_drained(js: &jetstream::Context, stream: &str, timeout: Duration) -> Option<u64> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let b = backlog(js, stream).await;
+        if b == Some(0) || Instant::now() >= deadline {
+            return b;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Runs the stage against a fresh stream and database.
+pub async fn run(
+    project: &Project,
+    nats_url: &str,
+    admin_db_url: &str,
+    plan: &Plan,
+    logs: &Path,
+) -> Result<EndToEnd, BenchError> {
+    let stream = TestStream::new(nats_url);
+    let db = TestDatabase::create(admin_db_url).await;
+    let target = Target {
+        nats_url: nats_url.to_string(),
+        stream: stream.name().to_string(),
+        database_url: db.url(),
+    };
+    let nats = publish::connect(nats_url, stream.name(), "4GB").await?;
+    let js = nats.jetstream().clone();
+    let (api_service, client) = services::start_api(project, &target, logs).await?;
+    let mut worker = services::spawn_worker(project, &target, &[], logs, "worker-e2e");
+    services::wait_for("the worker's consumer", Duration::from_secs(60), || {
+        let (js, name) = (js.clone(), target.stream.clone());
+        async move { backlog(&js, &name).await.is_some() }
+    })
+    .await?;
+    let api = Api {
+        client,
+        pid: api_service.pid(),
+        pinned: false,
+    };
+    let next_order = Arc::new(AtomicU64::new(1));
+    // Orders with keys never used before in this stage (each becomes new rows).
+    let fresh = |count: u64| Payloads::Fresh {
+        seed: plan.seed,
+        first: next_order.fetch_add(count, Ordering::Relaxed),
+    };
+    // The same, generated before the run so the load generator only sends (for runs of
+    // bounded size; the long sustained run generates as it goes).
+    let prepared = |count: u64| fresh(count).prepare(count);
+    let drain_timeout = Duration::from_secs(120);
+
+    // The search.
+    let mut steps = Vec::new();
+    let mut best: Option<f64> = None;
+    let mut rate = plan.start_rate.max(10.0);
+    for _ in 0..plan.max_steps {
+        let expected = (rate * plan.step.as_secs_f64()).ceil() as u64 + 1;
+        let payloads = prepared(expected);
+        let middle = {
+            let (js, name, half) = (js.clone(), target.stream.clone(), plan.step / 2);
+            tokio::spawn(async move {
+                tokio::time::sleep(half).await;
+                backlog(&js, &name).await
+            })
+        };
+        let run = api_load::open_loop(&api, &payloads, rate, plan.step, 4096, false).await;
+        let backlog_at_end = backlog(&js, &target.stream).await.unwrap_or(u64::MAX);
+        let backlog_at_middle = middle.await.ok().flatten().unwrap_or(u64::MAX);
+        let kept_up = step_kept_up(rate, run.run.errors, backlog_at_middle, backlog_at_end);
+        steps.push(RateStep {
+            offered_rate: rate,
+            accepted_rate: run.run.msgs_per_sec,
+            errors: run.run.errors,
+            backlog_at_middle,
+            backlog_at_end,
+            kept_up,
+        });
+        if kept_up {
+            best = Some(best.map_or(rate, |b: f64| b.max(rate)));
+        } else {
+            // Only a failed step leaves a backlog worth draining; after a passing one the
+            // next step follows at once, so the worker never idles between steps.
+            wait_drained(&js, &target.stream, drain_timeout).await;
+        }
+        match next_rate(rate, kept_up, best) {
+            Some(r) => rate = r,
+            None => break,
+        }
+    }
+    let sustained_rate = best.unwrap_or(0.0);
+
+    // Latency from 202 to persisted at half the found rate: a first run starting from an idle
+    // pipeline (the worker waiting in its long poll), then at once the steady-state run.
+    let latency_rate = (sustained_rate / 2.0).max(1.0);
+    let expected = (latency_rate * plan.latency_run.as_secs_f64()).ceil() as u64 + 1;
+    let warm = api_load::open_loop(
+        &api,
+        &prepared(expected),
+        latency_rate,
+        plan.latency_run,
+        4096,
+        true,
+    )
+    .await;
+    let run = api_load::open_loop(
+        &api,
+        &prepared(expected),
+        latency_rate,
+        plan.latency_run,
+        4096,
+        true,
+    )
+    .await;
+    wait_drained(&js, &target.stream, drain_timeout).await;
+    let (after_idle, _) = persisted_latency(&db, &warm.message_ids).await?;
+    let (latency, persisted) = persisted_latency(&db, &run.message_ids).await?;
+
+    // The sustained run, backlog sampled every second.
+    let sustain = if plan.sustain > Duration::ZERO && sustained_rate > 0.0 {
+        let stop = Arc::new(AtomicBool::new(false));
+        let max_backlog = Arc::new(AtomicU64::new(0));
+        let sampler = {
+            let (js, name, stop, max_backlog) = (
+                js.clone(),
+                target.stream.clone(),
+                stop.clone(),
+                max_backlog.clone(),
+            );
+            tokio::spawn(async move {
+                while !stop.load(Ordering::Relaxed) {
+                    if let Some(b) = backlog(&js, &name).await {
+                        max_backlog.fetch_max(b, Ordering::Relaxed);
+                    }
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            })
+        };
+        let expected = (sustained_rate * plan.sustain.as_secs_f64()).ceil() as u64 + 1;
+        let run = api_load::open_loop(
+            &api,
+            &fresh(expected),
+            sustained_rate,
+            plan.sustain,
+            4096,
+            false,
+        )
+        .await;
+        let final_backlog = backlog(&js, &target.stream).await.unwrap_or(u64::MAX);
+        stop.store(true, Ordering::Relaxed);
+        let _ = sampler.await;
+        wait_drained(&js, &target.stream, drain_timeout).await;
+        Some(Sustain {
+            offered_rate: sustained_rate,
+            seconds: run.run.seconds,
+            max_backlog: max_backlog.load(Ordering::Relaxed).max(final_backlog),
+            final_backlog,
+            errors: run.run.errors,
+            kept_up: run.run.errors == 0 && final_backlog <= backlog_bound(sustained_rate),
+        })
+    } else {
+        None
+    };
+    worker.terminate(Duration::from_secs(15)).await;
+    drop(api_service);
+    Ok(EndToEnd {
+        steps,
+        sustained_rate,
+        latency_rate,
+        latency_to_persisted: latency.summary(),
+        latency_after_idle: after_idle.summary(),
+        persisted,
+        accepted: run.message_ids.len() as u64,
+        sustain,
+        ratio_to_slower: None,
+    })
+}
+
+/// `processed_at - received_at` of the given messages that are `persisted`.
+async fn persisted_latency(
+    db: &TestDatabase,
+    ids: &[Uuid],
+) -> Result<(Latencies, u64), BenchError> {
+    let client = db.client().await;
+    let rows = client
+        .query(
+            "SELECT (EXTRACT(EPOCH FROM processed_at - received_at) * 1000000)::bigint \
+             FROM message_status WHERE message_id = ANY($1) AND status = 'persisted'",
+            &[&ids],
+        )
+        .await
+        .map_err(|e| BenchError::Postgres(format!("reading message_status: {e}")))?;
+    let mut latencies = Latencies::new();
+    for row in &rows {
+        let micros: Option<i64> = row.get(0);
+        if let Some(m) = micros {
+            latencies.record(Duration::from_micros(m.max(0) as u64));
+        }
+    }
+    Ok((latencies, rows.len() as u64))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_search_climbs_until_the_first_failure_then_stops() {
+        // Climbs a quarter at a time while the worker keeps up.
+        assert_eq!(next_rate(1000.0, true, Some(1000.0)), Some(1250.0));
+        // A failure after a success ends the search: the last success is the answer.
+        assert_eq!(next_rate(1250.0, false, Some(1000.0)), None);
+        // A failure before any success backs off.
+        assert_eq!(next_rate(1500.0, false, None), Some(1000.0));
+    }
+
+    #[test]
+    fn a_step_keeps_up_only_without_errors_and_without_a_growing_backlog() {
+        // 4,000/s: bound 3,000, growth allowed 1,100.
+        assert!(step_kept_up(4_000.0, 0, 800, 900));
+        assert!(
+            step_kept_up(4_000.0, 0, 2_500, 1_000),
+            "a start-up backlog draining away"
+        );
+        assert!(!step_kept_up(4_000.0, 1, 800, 900), "an error");
+        assert!(!step_kept_up(4_000.0, 0, 2_900, 3_100), "over the bound");
+        assert!(!step_kept_up(4_000.0, 0, 500, 2_000), "small but growing");
+        assert!(
+            !step_kept_up(4_000.0, 0, u64::MAX, u64::MAX),
+            "consumer unreadable"
+        );
+    }
+
+    #[test]
+    fn the_backlog_bound_allows_half_a_second_and_the_batches_in_flight() {
+        assert_eq!(backlog_bound(0.0), 1_000);
+        assert_eq!(backlog_bound(10_000.0), 6_000);
+    }
+}

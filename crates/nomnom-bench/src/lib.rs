@@ -1,0 +1,43 @@
+//! nomnom's benchmark program: the generated `examples/tpch` pipeline measured in one run
+//! against the limits of the NATS and PostgreSQL it runs on (issue 6).
+//!
+//! Every stage records its figures and their ratio to the matching limit from the same run;
+//! [`report`] prints them as Markdown, JSON and SVG charts. Benchmarks are never pass/fail:
+//! a stage that cannot run records why and the others go on.
+
+pub mod api_load;
+pub mod copy;
+pub mod cpu;
+pub mod end_to_end;
+pub mod machine;
+pub mod options;
+pub mod payloads;
+pub mod project;
+pub mod publish;
+pub mod report;
+pub mod results;
+pub mod run;
+pub mod schedule;
+pub mod services;
+pub mod stats;
+pub mod worker_bench;
+
+/// Why a stage could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum BenchError {
+    /// Talking to NATS failed.
+    #[error("NATS: {0}")]
+    Nats(String),
+    /// Talking to PostgreSQL failed.
+    #[error("PostgreSQL: {0}")]
+    Postgres(String),
+    /// A generated binary or the generator could not be built or run.
+    #[error("generated project: {0}")]
+    Project(String),
+    /// A value did not fit the column it goes to.
+    #[error("row data: {0}")]
+    Data(String),
+    /// Reading or writing a file.
+    #[error("{0}")]
+    Io(String),
+}

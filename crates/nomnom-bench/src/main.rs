@@ -1,0 +1,50 @@
+//! `cargo run --release -p nomnom-bench -- [--smoke] [--out DIR] [--pin] [--sustain SECONDS]`
+
+use nomnom_bench::options::{Options, USAGE};
+use nomnom_bench::{report, run};
+
+fn main() -> std::process::ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut options = match Options::parse(&args) {
+        Ok(o) => o,
+        Err(message) => {
+            if !message.is_empty() {
+                eprintln!("error: {message}\n");
+            }
+            eprintln!("{USAGE}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    options.out = run::resolve_out(&options.out);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: starting the async runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let results = runtime.block_on(run::run(&options));
+    println!("{}", report::markdown::render(&results));
+    match report::write_all(&results, &options.out) {
+        Ok(files) => {
+            for f in files {
+                eprintln!("wrote {}", f.display());
+            }
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    }
+    if options.smoke {
+        // A smoke run checks that the program works: every stage must have run.
+        if let Err(e) = run::smoke_is_complete(&results, &options) {
+            eprintln!("smoke run incomplete: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    }
+    std::process::ExitCode::SUCCESS
+}

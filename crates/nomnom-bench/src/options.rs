@@ -1,0 +1,281 @@
+//! Command-line options and the sizes of every stage (full run or `--smoke`).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// A stage of the program, for `--only`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StageName {
+    /// The publish limit.
+    Publish,
+    /// The API (closed loop, open loop, batch).
+    Api,
+    /// The COPY limit.
+    Copy,
+    /// The worker drains (1 and 2 processes, the first nomnom's loop).
+    Worker,
+    /// API and worker together.
+    EndToEnd,
+}
+
+impl StageName {
+    /// Every stage, in running order, with its name on the command line.
+    pub const ALL: [(StageName, &'static str); 5] = [
+        (StageName::Publish, "publish"),
+        (StageName::Api, "api"),
+        (StageName::Copy, "copy"),
+        (StageName::Worker, "worker"),
+        (StageName::EndToEnd, "e2e"),
+    ];
+
+    fn parse(name: &str) -> Option<StageName> {
+        Self::ALL.iter().find(|(_, n)| *n == name).map(|(s, _)| *s)
+    }
+}
+
+/// What to run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Options {
+    /// Tiny sizes, finishing in well under a minute: checks that the program works.
+    pub smoke: bool,
+    /// Where results, charts and logs go.
+    pub out: PathBuf,
+    /// Also run the API stages with the API pinned to CPU 0 and the load generator to CPU 1.
+    pub pin: bool,
+    /// Length of the sustained end-to-end run, overriding the default.
+    pub sustain: Option<Duration>,
+    /// The stages to run (all unless `--only` names some).
+    pub stages: Vec<StageName>,
+    /// The command line, for the results page.
+    pub command: String,
+}
+
+/// The usage text.
+pub const USAGE: &str = "\
+usage: nomnom-bench [--smoke] [--out DIR] [--pin] [--sustain SECONDS] [--only STAGES]
+
+  --smoke            tiny sizes: checks the program works (well under a minute), no figures
+  --out DIR          where results.md, results.json, the SVG charts and logs go
+                     (default: target/nomnom-bench)
+  --pin              also run the API stages pinned (API on CPU 0, load generator on CPU 1)
+  --sustain SECONDS  length of the sustained end-to-end run (default 600; smoke 2)
+  --only STAGES      comma-separated subset of publish,api,copy,worker,e2e (ratios to limits
+                     not measured in the run are left out)
+
+environment: NOMNOM_TEST_NATS_URL, NOMNOM_TEST_DATABASE_URL (the services measured),
+NOMNOM_TARGET_DIR (shared target directory of generated projects),
+NOMNOM_BENCH_BIN_DIR (use ingestion-api and worker binaries from this folder)";
+
+impl Options {
+    /// Parses the arguments after the program name.
+    pub fn parse(args: &[String]) -> Result<Options, String> {
+        let mut options = Options {
+            smoke: false,
+            out: PathBuf::from("target/nomnom-bench"),
+            pin: false,
+            sustain: None,
+            stages: StageName::ALL.iter().map(|(s, _)| *s).collect(),
+            command: std::iter::once("cargo run --release -p nomnom-bench --".to_string())
+                .chain(args.iter().cloned())
+                .collect::<Vec<_>>()
+                .join(" "),
+        };
+        let mut it = args.iter();
+        while let Some(arg) = it.next() {
+            match arg.as_str() {
+                "--smoke" => options.smoke = true,
+                "--pin" => options.pin = true,
+                "--out" => {
+                    options.out = PathBuf::from(it.next().ok_or("--out needs a folder")?);
+                }
+                "--sustain" => {
+                    let secs: u64 = it
+                        .next()
+                        .and_then(|s| s.parse().ok())
+                        .ok_or("--sustain needs a number of seconds")?;
+                    options.sustain = Some(Duration::from_secs(secs));
+                }
+                "--only" => {
+                    let list = it.next().ok_or("--only needs a list of stages")?;
+                    options.stages = list
+                        .split(',')
+                        .map(|name| {
+                            StageName::parse(name.trim())
+                                .ok_or_else(|| format!("unknown stage `{name}`"))
+                        })
+                        .collect::<Result<_, _>>()?;
+                }
+                "-h" | "--help" => return Err(String::new()),
+                other => return Err(format!("unknown argument `{other}`")),
+            }
+        }
+        if options.command.ends_with(" --") {
+            options.command.truncate(options.command.len() - 3);
+        }
+        Ok(options)
+    }
+
+    /// Whether `stage` runs.
+    pub fn runs(&self, stage: StageName) -> bool {
+        self.stages.contains(&stage)
+    }
+
+    /// The sizes for this run.
+    pub fn sizes(&self) -> Sizes {
+        let mut sizes = if self.smoke {
+            Sizes::SMOKE
+        } else {
+            Sizes::FULL
+        };
+        if let Some(s) = self.sustain {
+            sizes.sustain = s;
+        }
+        sizes
+    }
+}
+
+/// How long or how much each stage runs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Sizes {
+    /// Each closed-loop publish run.
+    pub publish_run: Duration,
+    /// Messages of each pipelined publish run.
+    pub pipelined_messages: u64,
+    /// Windows of the pipelined publish runs (the best is the limit).
+    pub pipelined_windows: &'static [usize],
+    /// Each closed-loop API run.
+    pub api_run: Duration,
+    /// The open-loop API run.
+    pub open_loop_run: Duration,
+    /// Each batch-endpoint run.
+    pub batch_run: Duration,
+    /// Bodies in flight on the batch endpoint.
+    pub batch_concurrency: usize,
+    /// Orders in the payload pool of the API and publish stages.
+    pub pool: u64,
+    /// Orders copied for the write limit.
+    pub copy_messages: u64,
+    /// Orders per COPY transaction (the worker's default batch size).
+    pub copy_batch: usize,
+    /// Fewest orders in the worker's stream.
+    pub worker_min_messages: u64,
+    /// Most orders in the worker's stream.
+    pub worker_max_messages: u64,
+    /// Seconds of work the worker's stream should hold, estimated from the COPY limit.
+    pub worker_target: Duration,
+    /// Orders for the first nomnom's loop (about 100 msgs/s).
+    pub legacy_messages: u64,
+    /// Each end-to-end search step.
+    pub e2e_step: Duration,
+    /// Most end-to-end search steps.
+    pub e2e_max_steps: usize,
+    /// The latency run at half the found rate.
+    pub e2e_latency_run: Duration,
+    /// The sustained run at the found rate.
+    pub sustain: Duration,
+}
+
+impl Sizes {
+    /// A full run: figures for the results page (about 25 minutes with a 10-minute sustain).
+    pub const FULL: Sizes = Sizes {
+        publish_run: Duration::from_secs(10),
+        pipelined_messages: 200_000,
+        pipelined_windows: &[1_024, 4_096],
+        api_run: Duration::from_secs(10),
+        open_loop_run: Duration::from_secs(20),
+        batch_run: Duration::from_secs(10),
+        batch_concurrency: 4,
+        pool: 20_000,
+        copy_messages: 100_000,
+        copy_batch: 500,
+        worker_min_messages: 50_000,
+        worker_max_messages: 1_000_000,
+        worker_target: Duration::from_secs(25),
+        legacy_messages: 2_000,
+        e2e_step: Duration::from_secs(10),
+        e2e_max_steps: 8,
+        e2e_latency_run: Duration::from_secs(20),
+        sustain: Duration::from_secs(600),
+    };
+
+    /// A smoke run: every stage once, tiny.
+    pub const SMOKE: Sizes = Sizes {
+        publish_run: Duration::from_millis(300),
+        pipelined_messages: 2_000,
+        pipelined_windows: &[512],
+        api_run: Duration::from_millis(300),
+        open_loop_run: Duration::from_millis(500),
+        batch_run: Duration::from_millis(300),
+        batch_concurrency: 2,
+        pool: 1_000,
+        copy_messages: 1_000,
+        copy_batch: 500,
+        worker_min_messages: 1_000,
+        worker_max_messages: 1_000,
+        worker_target: Duration::from_secs(1),
+        legacy_messages: 100,
+        e2e_step: Duration::from_millis(700),
+        e2e_max_steps: 3,
+        e2e_latency_run: Duration::from_millis(700),
+        sustain: Duration::from_secs(2),
+    };
+
+    /// Orders for the worker's stream: enough for `worker_target` at half the COPY limit
+    /// (the worker's goal), within the bounds.
+    pub fn worker_messages(&self, copy_msgs_per_sec: Option<f64>) -> u64 {
+        let estimate = copy_msgs_per_sec.map_or(self.worker_min_messages, |r| {
+            (r * 0.5 * self.worker_target.as_secs_f64()) as u64
+        });
+        estimate.clamp(self.worker_min_messages, self.worker_max_messages)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(a: &[&str]) -> Vec<String> {
+        a.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn parses_flags_and_records_the_command() {
+        let o = Options::parse(&args(&[
+            "--smoke",
+            "--out",
+            "/tmp/x",
+            "--pin",
+            "--sustain",
+            "30",
+        ]))
+        .unwrap();
+        assert!(o.smoke && o.pin);
+        assert_eq!(o.out, PathBuf::from("/tmp/x"));
+        assert_eq!(o.sizes().sustain, Duration::from_secs(30));
+        assert_eq!(
+            o.command,
+            "cargo run --release -p nomnom-bench -- --smoke --out /tmp/x --pin --sustain 30"
+        );
+        let d = Options::parse(&[]).unwrap();
+        assert_eq!(d.command, "cargo run --release -p nomnom-bench");
+        assert_eq!(d.sizes(), Sizes::FULL);
+        assert!(Options::parse(&args(&["--fast"])).is_err());
+        assert!(Options::parse(&args(&["--out"])).is_err());
+        assert!(Options::parse(&args(&["--sustain", "soon"])).is_err());
+        assert!(d.runs(StageName::Publish) && d.runs(StageName::EndToEnd));
+        let only = Options::parse(&args(&["--only", "publish,e2e"])).unwrap();
+        assert_eq!(only.stages, vec![StageName::Publish, StageName::EndToEnd]);
+        assert!(!only.runs(StageName::Api));
+        assert!(Options::parse(&args(&["--only", "publish,fast"])).is_err());
+    }
+
+    #[test]
+    fn worker_stream_holds_about_twenty_five_seconds_at_half_the_copy_rate() {
+        let s = Sizes::FULL;
+        assert_eq!(s.worker_messages(Some(20_000.0)), 250_000);
+        assert_eq!(s.worker_messages(Some(100.0)), 50_000);
+        assert_eq!(s.worker_messages(Some(1e9)), 1_000_000);
+        assert_eq!(s.worker_messages(None), 50_000);
+        assert_eq!(Sizes::SMOKE.worker_messages(Some(20_000.0)), 1_000);
+    }
+}

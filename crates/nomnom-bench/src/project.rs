@@ -1,0 +1,65 @@
+//! The generated `examples/tpch` project: generated with the `nomnom` CLI and built in release
+//! mode in the shared target directory by the testkit (the same build, lock and cache every
+//! end-to-end test uses), its two binaries copied aside.
+
+use std::path::{Path, PathBuf};
+
+use crate::BenchError;
+
+/// The binaries of the generated project.
+#[derive(Debug, Clone)]
+pub struct Project {
+    /// Where the project was generated (or where the binaries were found).
+    pub dir: PathBuf,
+    /// `ingestion-api`.
+    pub api: PathBuf,
+    /// `worker`.
+    pub worker: PathBuf,
+}
+
+/// The nomnom checkout this program was built from.
+pub fn workspace_root() -> PathBuf {
+    nomnom_testkit::project::workspace_root()
+}
+
+impl Project {
+    /// The binaries in `dir` (`NOMNOM_BENCH_BIN_DIR`: use binaries built elsewhere).
+    pub fn prebuilt(dir: &Path) -> Result<Project, BenchError> {
+        let project = Project {
+            dir: dir.to_path_buf(),
+            api: dir.join("ingestion-api"),
+            worker: dir.join("worker"),
+        };
+        for bin in [&project.api, &project.worker] {
+            if !bin.is_file() {
+                return Err(BenchError::Project(format!("{} is missing", bin.display())));
+            }
+        }
+        Ok(project)
+    }
+
+    /// Generates `examples/tpch` and builds it in release mode (unless `NOMNOM_BENCH_BIN_DIR`
+    /// names a folder holding the binaries already).
+    pub fn generate_and_build() -> Result<Project, BenchError> {
+        if let Ok(dir) = std::env::var("NOMNOM_BENCH_BIN_DIR") {
+            return Project::prebuilt(Path::new(&dir));
+        }
+        // The testkit's builder panics with the build's output on failure: run it on a
+        // thread of its own and turn a panic into this stage's error.
+        let built = std::thread::spawn(|| nomnom_testkit::project::build_example("tpch", true))
+            .join()
+            .map_err(|panic| {
+                let message = panic
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_else(|| "the build panicked".into());
+                BenchError::Project(message)
+            })?;
+        Ok(Project {
+            dir: built.dir.clone(),
+            api: built.api_binary(),
+            worker: built.worker_binary(),
+        })
+    }
+}

@@ -1,0 +1,168 @@
+//! The publish limit: the runtime's own JetStream publish ([`NatsClient::publish`], the code
+//! the ingestion API calls) of the same payloads as envelopes, from this process, with no
+//! HTTP in between. Closed loop at a given number of acknowledgements in flight, and
+//! pipelined: a window of thousands of publishes in flight at once, each awaiting its
+//! acknowledgement concurrently (as the batch endpoint does), so the publisher never stalls
+//! on async-nats's bound of pending acknowledgements.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use futures_util::stream::{FuturesUnordered, StreamExt};
+use nomnom_runtime::config::{Env, NatsConfig};
+use nomnom_runtime::envelope::MessageEnvelope;
+use nomnom_runtime::nats::NatsClient;
+use serde::Serialize;
+
+use crate::payloads::ENTITY;
+use crate::stats::{rate, Latencies, LatencySummary};
+use crate::BenchError;
+
+/// One publish measurement.
+#[derive(Debug, Clone, Serialize)]
+pub struct PublishRun {
+    /// Acknowledgements in flight: the number of publishers (closed loop) or the window
+    /// (pipelined).
+    pub in_flight: usize,
+    /// `true` for the pipelined run.
+    pub pipelined: bool,
+    /// Messages acknowledged by JetStream.
+    pub messages: u64,
+    /// Publishes that failed or were not acknowledged.
+    pub errors: u64,
+    /// Wall time of the run, in seconds.
+    pub seconds: f64,
+    /// Acknowledged messages per second.
+    pub msgs_per_sec: f64,
+    /// Publish-to-acknowledgement latency (closed loop only).
+    pub latency: Option<LatencySummary>,
+    /// CPU seconds this process spent.
+    pub cpu_seconds: Option<f64>,
+}
+
+/// Connects with the runtime's own code, which creates (or checks and updates) the stream
+/// `stream` exactly as the generated binaries do. `max_bytes` is a `NATS_MAX_BYTES` value.
+pub async fn connect(
+    nats_url: &str,
+    stream: &str,
+    max_bytes: &str,
+) -> Result<NatsClient, BenchError> {
+    let env = Env::from_pairs([
+        ("NATS_URL", nats_url),
+        ("NATS_STREAM", stream),
+        ("NATS_MAX_BYTES", max_bytes),
+        ("NATS_PUBLISH_TIMEOUT", "30s"),
+    ]);
+    let config = NatsConfig::from(&env).map_err(|e| BenchError::Nats(e.to_string()))?;
+    NatsClient::connect(config, &[ENTITY])
+        .await
+        .map_err(|e| BenchError::Nats(format!("connecting to {nats_url}: {e}")))
+}
+
+async fn publish_one(nats: &NatsClient, payload: Bytes) -> bool {
+    let envelope = MessageEnvelope::new(ENTITY, payload, None);
+    nats.publish(&envelope, None).await.is_ok()
+}
+
+/// `publishers` tasks, each publishing the next payload and awaiting its acknowledgement, for
+/// `duration`.
+pub async fn closed_loop(
+    nats: &Arc<NatsClient>,
+    payloads: Arc<Vec<Bytes>>,
+    publishers: usize,
+    duration: Duration,
+) -> PublishRun {
+    let next = Arc::new(AtomicU64::new(0));
+    let cpu_before = crate::cpu::own_cpu();
+    let start = Instant::now();
+    let deadline = start + duration;
+    let mut tasks = Vec::with_capacity(publishers);
+    for _ in 0..publishers.max(1) {
+        let (nats, payloads, next) = (nats.clone(), payloads.clone(), next.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Latencies::new();
+            let (mut ok, mut errors) = (0u64, 0u64);
+            while Instant::now() < deadline {
+                let i = next.fetch_add(1, Ordering::Relaxed) as usize;
+                let payload = payloads[i % payloads.len()].clone();
+                let sent = Instant::now();
+                if publish_one(&nats, payload).await {
+                    ok += 1;
+                    latencies.record(sent.elapsed());
+                } else {
+                    errors += 1;
+                }
+            }
+            (ok, errors, latencies)
+        }));
+    }
+    let mut latencies = Latencies::new();
+    let (mut ok, mut errors) = (0, 0);
+    for task in tasks {
+        if let Ok((o, e, l)) = task.await {
+            ok += o;
+            errors += e;
+            latencies.merge(&l);
+        }
+    }
+    let elapsed = start.elapsed();
+    PublishRun {
+        in_flight: publishers,
+        pipelined: false,
+        messages: ok,
+        errors,
+        seconds: elapsed.as_secs_f64(),
+        msgs_per_sec: rate(ok, elapsed),
+        latency: Some(latencies.summary()),
+        cpu_seconds: crate::cpu::spent(cpu_before, crate::cpu::own_cpu()),
+    }
+}
+
+/// Publishes `count` messages with up to `window` in flight at once: each finished publish
+/// is replaced by the next, and every acknowledgement is awaited as it arrives. `window`
+/// stays below async-nats's bound of pending acknowledgements (5,000 by default).
+pub async fn pipelined(
+    nats: &NatsClient,
+    payloads: &[Bytes],
+    count: u64,
+    window: usize,
+) -> PublishRun {
+    let cpu_before = crate::cpu::own_cpu();
+    let start = Instant::now();
+    let mut in_flight = FuturesUnordered::new();
+    let (mut ok, mut errors, mut sent) = (0u64, 0u64, 0u64);
+    while sent < count || !in_flight.is_empty() {
+        while sent < count && in_flight.len() < window.max(1) {
+            let payload = payloads[sent as usize % payloads.len()].clone();
+            in_flight.push(publish_one(nats, payload));
+            sent += 1;
+        }
+        match in_flight.next().await {
+            Some(true) => ok += 1,
+            Some(false) => errors += 1,
+            None => break,
+        }
+    }
+    let elapsed = start.elapsed();
+    PublishRun {
+        in_flight: window,
+        pipelined: true,
+        messages: ok,
+        errors,
+        seconds: elapsed.as_secs_f64(),
+        msgs_per_sec: rate(ok, elapsed),
+        latency: None,
+        cpu_seconds: crate::cpu::spent(cpu_before, crate::cpu::own_cpu()),
+    }
+}
+
+/// Removes every message from the stream (between runs, so none of them fills it).
+pub async fn purge(nats: &NatsClient) -> Result<(), BenchError> {
+    nats.stream()
+        .purge()
+        .await
+        .map_err(|e| BenchError::Nats(format!("purging the stream: {e}")))?;
+    Ok(())
+}

@@ -1,0 +1,546 @@
+//! The results as Markdown: one table per stage, each figure next to its limit and ratio, and
+//! the durability settings stated with every table.
+
+use std::fmt::Write as _;
+
+use crate::results::Results;
+use crate::stats::LatencySummary;
+
+/// The short durability note repeated under every table.
+const DURABILITY_NOTE: &str = "_Durability: JetStream acknowledges once a message is in the \
+    page cache (file storage, fsync every 2 min by default); PostgreSQL fsyncs each commit._";
+
+/// `12345.6` → `12,346`.
+pub fn rate(v: f64) -> String {
+    let whole = v.round().max(0.0) as u64;
+    let digits = whole.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Milliseconds with two decimals.
+pub fn ms(v: f64) -> String {
+    format!("{v:.2}")
+}
+
+/// `0.483` → `48.3%`; missing → `–`.
+pub fn percent(v: Option<f64>) -> String {
+    v.map_or_else(|| "–".into(), |v| format!("{:.1}%", v * 100.0))
+}
+
+fn opt<T>(v: Option<T>, f: impl Fn(T) -> String) -> String {
+    v.map_or_else(|| "–".into(), f)
+}
+
+fn latency_cells(l: &LatencySummary) -> String {
+    format!("{} | {} | {}", ms(l.p50_ms), ms(l.p99_ms), ms(l.max_ms))
+}
+
+fn table(out: &mut String, title: &str, intro: &str, head: &[&str], rows: &[String]) {
+    if rows.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "## {title}\n");
+    if !intro.is_empty() {
+        let _ = writeln!(out, "{intro}\n");
+    }
+    let _ = writeln!(out, "| {} |", head.join(" | "));
+    let _ = writeln!(
+        out,
+        "|{}|",
+        head.iter().map(|_| "---").collect::<Vec<_>>().join("|")
+    );
+    for row in rows {
+        let _ = writeln!(out, "| {row} |");
+    }
+    let _ = writeln!(out, "\n{DURABILITY_NOTE}\n");
+}
+
+fn pinned(p: bool) -> &'static str {
+    if p {
+        "pinned"
+    } else {
+        "unpinned"
+    }
+}
+
+/// Renders the whole run.
+pub fn render(r: &Results) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "# nomnom benchmark results\n");
+    if r.smoke {
+        let _ = writeln!(
+            out,
+            "**Smoke run: tiny sizes, checks that the program works; these are not figures.**\n"
+        );
+    }
+    let _ = writeln!(out, "- Command: `{}`", r.command);
+    let _ = writeln!(out, "- Started: {}", r.started_at);
+    let _ = writeln!(
+        out,
+        "- Machine: {} cores ({}), {} MiB memory, Linux {}",
+        r.machine.cores, r.machine.cpu_model, r.machine.memory_mib, r.machine.kernel
+    );
+    let _ = writeln!(out, "- Durability: {}", r.durability.describe());
+    let _ = writeln!(
+        out,
+        "- Payloads: generated TPC-H orders (`nomnom_testkit::orders`), 1–7 line items, about 4 on average\n"
+    );
+
+    let goals: Vec<String> = r
+        .goals
+        .iter()
+        .map(|g| {
+            format!(
+                "{} | {} | {} | {} | {} | {}",
+                g.name,
+                opt(g.value, |v| format!("{v:.2}")),
+                opt(g.limit, |v| format!("{v:.2}")),
+                if g.ratio_is_times {
+                    opt(g.ratio, |r| format!("{r:.1}×"))
+                } else {
+                    percent(g.ratio)
+                },
+                g.target,
+                match g.met {
+                    Some(true) => "met",
+                    Some(false) => "**missed**",
+                    None => "not measured",
+                }
+            )
+        })
+        .collect();
+    table(
+        &mut out,
+        "Goals (issue 6), as ratios from this run",
+        "",
+        &["goal", "figure", "limit", "ratio", "target", "result"],
+        &goals,
+    );
+
+    let publish: Vec<String> = r
+        .publish
+        .iter()
+        .map(|p| {
+            format!(
+                "{} | {} | {} | {} | {} | {}",
+                if p.pipelined {
+                    "pipelined"
+                } else {
+                    "closed loop"
+                },
+                p.in_flight,
+                rate(p.msgs_per_sec),
+                p.latency
+                    .as_ref()
+                    .map_or_else(|| "– | – | –".into(), latency_cells),
+                p.errors,
+                opt(p.cpu_seconds, |c| format!("{c:.1}"))
+            )
+        })
+        .collect();
+    table(
+        &mut out,
+        "Publish limit: in-process JetStream publish, same payloads and headers",
+        "Each publish carries `Nats-Msg-Id` and the `Nomnom-*` headers and waits for the \
+         JetStream acknowledgement; *in flight* is the number of publishers (closed loop) or \
+         the window of unacknowledged publishes (pipelined).",
+        &[
+            "mode",
+            "in flight",
+            "msgs/s",
+            "p50 ms",
+            "p99 ms",
+            "max ms",
+            "errors",
+            "CPU s",
+        ],
+        &publish,
+    );
+
+    let api: Vec<String> = r
+        .api
+        .iter()
+        .map(|a| {
+            format!(
+                "{} | {} | {} | {} | {} | {} | {} | {}",
+                pinned(a.pinned),
+                a.concurrency,
+                rate(a.msgs_per_sec),
+                percent(a.ratio_to_publish),
+                latency_cells(&a.latency),
+                a.errors,
+                opt(a.loadgen_cpu_seconds, |c| format!("{c:.1}")),
+                opt(a.api_cpu_seconds, |c| format!("{c:.1}"))
+            )
+        })
+        .collect();
+    table(
+        &mut out,
+        "API: POST /ingest/message, closed loop",
+        "Ratio: to the closed-loop publish limit at the same number in flight. Pinned: the API \
+         on CPU 0, the load generator on CPU 1 (NATS unpinned).",
+        &[
+            "run",
+            "concurrency",
+            "msgs/s",
+            "of publish",
+            "p50 ms",
+            "p99 ms",
+            "max ms",
+            "errors",
+            "load-gen CPU s",
+            "API CPU s",
+        ],
+        &api,
+    );
+
+    let open: Vec<String> = r
+        .api_open_loop
+        .iter()
+        .map(|o| {
+            format!(
+                "{} | {} | {} | {} | {} | {} | {}",
+                pinned(o.pinned),
+                rate(o.offered_rate),
+                rate(o.msgs_per_sec),
+                latency_cells(&o.latency),
+                o.errors,
+                opt(o.loadgen_cpu_seconds, |c| format!("{c:.1}")),
+                opt(o.api_cpu_seconds, |c| format!("{c:.1}"))
+            )
+        })
+        .collect();
+    table(
+        &mut out,
+        "API: open loop at half the maximum rate (latency corrected)",
+        "Requests are sent at fixed times whatever the server does; each latency runs from the \
+         time its request was due, so a stall is charged to every request it delayed.",
+        &[
+            "run",
+            "offered/s",
+            "accepted/s",
+            "p50 ms",
+            "p99 ms",
+            "max ms",
+            "errors",
+            "load-gen CPU s",
+            "API CPU s",
+        ],
+        &open,
+    );
+
+    let batch: Vec<String> = r
+        .api_batch
+        .iter()
+        .map(|b| {
+            format!(
+                "{} | {} | {} | {} | {} | {} | {}",
+                pinned(b.pinned),
+                b.lines_per_body,
+                b.concurrency,
+                rate(b.msgs_per_sec),
+                percent(b.ratio_to_pipelined),
+                latency_cells(&b.latency),
+                b.errors
+            )
+        })
+        .collect();
+    table(
+        &mut out,
+        "API: POST /ingest/batch (NDJSON)",
+        "Ratio: to the pipelined publish limit (the best window).",
+        &[
+            "run",
+            "lines/body",
+            "bodies in flight",
+            "msgs/s",
+            "of pipelined",
+            "p50 ms",
+            "p99 ms",
+            "max ms",
+            "errors",
+        ],
+        &batch,
+    );
+
+    if let Some(c) = &r.copy {
+        table(
+            &mut out,
+            "Write limit: binary COPY of the worker's rows",
+            "Orders and line items with the hidden columns, into the tables `worker migrate` \
+             created, one transaction per batch; preparing rows is not timed.",
+            &["messages", "rows", "orders/transaction", "rows/s", "msgs/s"],
+            &[format!(
+                "{} | {} | {} | {} | {}",
+                c.messages,
+                c.rows,
+                c.batch_messages,
+                rate(c.rows_per_sec),
+                rate(c.msgs_per_sec)
+            )],
+        );
+    }
+
+    let workers: Vec<String> = r
+        .workers
+        .iter()
+        .map(|w| {
+            format!(
+                "{} | {} | {} | {} | {} | {} | {} | {} | {}",
+                w.mode,
+                w.processes,
+                w.messages,
+                rate(w.msgs_per_sec),
+                rate(w.rows_per_sec),
+                percent(w.ratio_to_copy),
+                opt(w.peak_rss_kib, |k| format!("{:.1}", k as f64 / 1024.0)),
+                opt(w.worker_cpu_seconds, |c| format!("{c:.1}")),
+                if w.verified { "yes" } else { "**no**" }
+            )
+        })
+        .collect();
+    table(
+        &mut out,
+        "Worker: draining a pre-filled stream (upserts, status tracking on)",
+        "Ratio: to the COPY limit in messages per second. Verified: the tables and \
+         `message_status` hold exactly what was sent.",
+        &[
+            "mode",
+            "processes",
+            "messages",
+            "msgs/s",
+            "rows/s",
+            "of COPY",
+            "peak RSS MiB",
+            "worker CPU s",
+            "verified",
+        ],
+        &workers,
+    );
+
+    if let Some(e) = &r.end_to_end {
+        let steps: Vec<String> = e
+            .steps
+            .iter()
+            .map(|s| {
+                format!(
+                    "{} | {} | {} | {} | {} | {}",
+                    rate(s.offered_rate),
+                    rate(s.accepted_rate),
+                    s.errors,
+                    s.backlog_at_middle,
+                    s.backlog_at_end,
+                    if s.kept_up { "yes" } else { "no" }
+                )
+            })
+            .collect();
+        table(
+            &mut out,
+            "End to end: the search for the highest steady rate",
+            "API and one worker together; a step keeps up when every request got its 202 and \
+             the consumer backlog at its end stayed within half a second of traffic (plus two \
+             batches in flight) and grew by at most a quarter of a second of traffic over the \
+             step's second half. Passing steps follow each other without a pause.",
+            &[
+                "offered/s",
+                "accepted/s",
+                "errors",
+                "backlog at end",
+                "kept up",
+            ],
+            &steps,
+        );
+        let rows = vec![format!(
+            "{} | {} | {} | {} | {} | {}/{} | {}",
+            rate(e.sustained_rate),
+            percent(e.ratio_to_slower),
+            rate(e.latency_rate),
+            latency_cells(&e.latency_to_persisted),
+            ms(e.latency_after_idle.p99_ms),
+            e.persisted,
+            e.accepted,
+            opt(e.sustain.as_ref(), |s| format!(
+                "{:.0} s at {}/s: max backlog {}, final {}, errors {}, kept up: {}",
+                s.seconds,
+                rate(s.offered_rate),
+                s.max_backlog,
+                s.final_backlog,
+                s.errors,
+                if s.kept_up { "yes" } else { "no" }
+            ))
+        )];
+        table(
+            &mut out,
+            "End to end: sustained rate and latency from 202 to persisted",
+            "Latency: `message_status.processed_at - received_at` of every message of a run at \
+             half the sustained rate, in steady state (it follows a run at the same rate); \
+             *p99 after idle* is that first run, which starts with the worker idle.",
+            &[
+                "sustained/s",
+                "of slower alone",
+                "latency run at/s",
+                "p50 ms",
+                "p99 ms",
+                "max ms",
+                "p99 after idle ms",
+                "persisted",
+                "sustain",
+            ],
+            &rows,
+        );
+    }
+
+    table(
+        &mut out,
+        "Memory: peak resident set (VmHWM)",
+        "",
+        &["process", "peak MiB", "bound"],
+        &[
+            format!(
+                "API (after concurrency 256) | {} | 32 MiB",
+                opt(r.memory.api_peak_kib, |k| format!(
+                    "{:.1}",
+                    k as f64 / 1024.0
+                ))
+            ),
+            format!(
+                "worker (default batch size) | {} | 64 MiB",
+                opt(r.memory.worker_peak_kib, |k| format!(
+                    "{:.1}",
+                    k as f64 / 1024.0
+                ))
+            ),
+        ],
+    );
+
+    if !r.skipped.is_empty() {
+        let _ = writeln!(out, "## Stages not run\n");
+        for s in &r.skipped {
+            let _ = writeln!(out, "- {s}");
+        }
+        out.push('\n');
+    }
+    let _ = writeln!(
+        out,
+        "Charts: ![throughput](throughput.svg) ![p99](p99.svg) ![worker](worker.svg)"
+    );
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::publish::PublishRun;
+    use crate::results::{ApiRun, WorkerRun};
+
+    #[test]
+    fn number_formats() {
+        assert_eq!(rate(0.0), "0");
+        assert_eq!(rate(999.4), "999");
+        assert_eq!(rate(12_345.6), "12,346");
+        assert_eq!(rate(1_234_567.0), "1,234,567");
+        assert_eq!(percent(Some(0.4834)), "48.3%");
+        assert_eq!(percent(None), "–");
+        assert_eq!(ms(1.0 / 3.0), "0.33");
+    }
+
+    fn sample() -> Results {
+        let latency = LatencySummary {
+            count: 10,
+            p50_ms: 1.0,
+            p99_ms: 4.0,
+            p999_ms: 5.0,
+            max_ms: 6.0,
+            mean_ms: 1.5,
+        };
+        let mut r = Results {
+            command: "cargo run --release -p nomnom-bench".into(),
+            ..Results::default()
+        };
+        r.publish.push(PublishRun {
+            in_flight: 64,
+            pipelined: false,
+            messages: 100,
+            errors: 0,
+            seconds: 1.0,
+            msgs_per_sec: 20_000.0,
+            latency: Some(latency),
+            cpu_seconds: Some(0.5),
+        });
+        r.api.push(ApiRun {
+            pinned: false,
+            concurrency: 64,
+            accepted: 100,
+            errors: 0,
+            seconds: 1.0,
+            msgs_per_sec: 12_000.0,
+            latency,
+            loadgen_cpu_seconds: Some(0.4),
+            api_cpu_seconds: Some(0.9),
+            ratio_to_publish: None,
+        });
+        r.workers.push(WorkerRun {
+            mode: "batched".into(),
+            processes: 1,
+            batch_size: 500,
+            messages: 1000,
+            rows: 5000,
+            seconds: 1.0,
+            msgs_per_sec: 9_000.0,
+            rows_per_sec: 45_000.0,
+            peak_rss_kib: Some(30_000),
+            worker_cpu_seconds: Some(0.8),
+            verified: true,
+            ratio_to_copy: None,
+        });
+        r.workers.push(WorkerRun {
+            mode: "legacy-baseline".into(),
+            messages: 100,
+            msgs_per_sec: 90.0,
+            ..r.workers[0].clone()
+        });
+        r.fill_ratios();
+        r
+    }
+
+    #[test]
+    fn ratios_and_goals_come_from_the_same_run() {
+        let r = sample();
+        assert_eq!(r.api[0].ratio_to_publish, Some(0.6));
+        let api_goal = &r.goals[0];
+        assert_eq!(api_goal.ratio, Some(0.6));
+        assert_eq!(api_goal.met, Some(true));
+        // No COPY figure: the worker goal is not measured rather than met or missed.
+        assert_eq!(r.goals[3].met, None);
+        let gain = r.goals.last().unwrap();
+        assert_eq!(gain.ratio, Some(100.0));
+        assert_eq!(gain.met, Some(true));
+        assert_eq!(r.goals[6].met, Some(true), "30000 KiB is under 64 MiB");
+    }
+
+    #[test]
+    fn markdown_has_a_table_per_measured_stage_with_durability_next_to_it() {
+        let md = render(&sample());
+        assert!(md.contains("`cargo run --release -p nomnom-bench`"));
+        assert!(md.contains("| closed loop | 64 | 20,000 | 1.00 | 4.00 | 6.00 | 0 | 0.5 |"));
+        assert!(
+            md.contains("| unpinned | 64 | 12,000 | 60.0% | 1.00 | 4.00 | 6.00 | 0 | 0.4 | 0.9 |")
+        );
+        assert!(md.contains("| legacy-baseline | 1 | 100 | 90 |"));
+        assert!(
+            !md.contains("## Write limit"),
+            "no COPY figure, no COPY table"
+        );
+        let tables = md.matches("\n## ").count();
+        assert_eq!(md.matches(DURABILITY_NOTE).count(), tables);
+        assert!(md.contains("| API peak memory (MiB) |"));
+        assert!(md.contains("| 100.0× | at least 100× | met |"), "{md}");
+    }
+}

@@ -1,0 +1,136 @@
+//! The results written out: a Markdown table (printed and `results.md`), `results.json`, and
+//! SVG charts.
+
+pub mod markdown;
+pub mod svg;
+
+use std::path::{Path, PathBuf};
+
+use crate::results::Results;
+use crate::BenchError;
+
+/// Concurrency levels shown on the charts' x axis.
+pub const CONCURRENCY: [usize; 4] = [1, 16, 64, 256];
+
+/// The charts of a run: `(file name, SVG)`.
+pub fn charts(results: &Results) -> Vec<(&'static str, String)> {
+    let labels: Vec<String> = CONCURRENCY.iter().map(|c| c.to_string()).collect();
+    let publish: Vec<Option<f64>> = CONCURRENCY
+        .iter()
+        .map(|&c| results.publish_rate(c))
+        .collect();
+    let api = |pinned: bool, f: fn(&crate::results::ApiRun) -> f64| -> Vec<Option<f64>> {
+        CONCURRENCY
+            .iter()
+            .map(|&c| {
+                results
+                    .api
+                    .iter()
+                    .find(|a| a.pinned == pinned && a.concurrency == c)
+                    .map(f)
+            })
+            .collect()
+    };
+    let publish_p99: Vec<Option<f64>> = CONCURRENCY
+        .iter()
+        .map(|&c| {
+            results
+                .publish
+                .iter()
+                .find(|p| !p.pipelined && p.in_flight == c)
+                .and_then(|p| p.latency.map(|l| l.p99_ms))
+        })
+        .collect();
+    let mut throughput = vec![
+        svg::Series {
+            name: "publish (limit)".into(),
+            values: publish,
+        },
+        svg::Series {
+            name: "API".into(),
+            values: api(false, |a| a.msgs_per_sec),
+        },
+    ];
+    let mut p99 = vec![
+        svg::Series {
+            name: "publish (limit)".into(),
+            values: publish_p99,
+        },
+        svg::Series {
+            name: "API".into(),
+            values: api(false, |a| a.latency.p99_ms),
+        },
+    ];
+    if results.api.iter().any(|a| a.pinned) {
+        throughput.push(svg::Series {
+            name: "API (pinned)".into(),
+            values: api(true, |a| a.msgs_per_sec),
+        });
+        p99.push(svg::Series {
+            name: "API (pinned)".into(),
+            values: api(true, |a| a.latency.p99_ms),
+        });
+    }
+    let mut bars = Vec::new();
+    if let Some(copy) = &results.copy {
+        bars.push(("binary COPY (limit)".to_string(), copy.msgs_per_sec));
+    }
+    for w in &results.workers {
+        let label = if w.mode == "batched" {
+            format!("worker x{}", w.processes)
+        } else {
+            format!("{} x{}", w.mode, w.processes)
+        };
+        bars.push((label, w.msgs_per_sec));
+    }
+    if let Some(e2e) = &results.end_to_end {
+        bars.push(("end to end (sustained)".to_string(), e2e.sustained_rate));
+    }
+    vec![
+        (
+            "throughput.svg",
+            svg::line_chart(
+                "Messages per second by requests in flight",
+                "requests (or acknowledgements) in flight",
+                "messages per second",
+                &labels,
+                &throughput,
+            ),
+        ),
+        (
+            "p99.svg",
+            svg::line_chart(
+                "p99 latency by requests in flight (closed loop)",
+                "requests (or acknowledgements) in flight",
+                "p99 latency, ms",
+                &labels,
+                &p99,
+            ),
+        ),
+        (
+            "worker.svg",
+            svg::bar_chart("Worker rate against the COPY limit", "msgs/s", &bars),
+        ),
+    ]
+}
+
+/// Writes `results.md`, `results.json` and the charts into `dir`; returns the files written.
+pub fn write_all(results: &Results, dir: &Path) -> Result<Vec<PathBuf>, BenchError> {
+    let io = |p: &Path, e: std::io::Error| BenchError::Io(format!("{}: {e}", p.display()));
+    std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
+    let mut files = Vec::new();
+    let mut write = |name: &str, contents: &str| -> Result<(), BenchError> {
+        let path = dir.join(name);
+        std::fs::write(&path, contents).map_err(|e| io(&path, e))?;
+        files.push(path);
+        Ok(())
+    };
+    write("results.md", &markdown::render(results))?;
+    let json = serde_json::to_string_pretty(results)
+        .map_err(|e| BenchError::Io(format!("results.json: {e}")))?;
+    write("results.json", &json)?;
+    for (name, svg) in charts(results) {
+        write(name, &svg)?;
+    }
+    Ok(files)
+}

@@ -1,0 +1,515 @@
+//! Everything one run measured, with each figure's ratio to its limit from the same run.
+
+use serde::Serialize;
+
+use crate::copy::CopyRun;
+use crate::machine::{Durability, Machine};
+use crate::publish::PublishRun;
+use crate::stats::{ratio, LatencySummary};
+
+/// Closed-loop `POST /ingest/message` at one concurrency.
+#[derive(Debug, Clone, Serialize)]
+pub struct ApiRun {
+    /// API pinned to one CPU and the load generator to the other.
+    pub pinned: bool,
+    /// Requests in flight.
+    pub concurrency: usize,
+    /// Requests answered 202.
+    pub accepted: u64,
+    /// Requests answered otherwise, or failed in transport.
+    pub errors: u64,
+    /// Wall time, seconds.
+    pub seconds: f64,
+    /// 202s per second.
+    pub msgs_per_sec: f64,
+    /// Request latency (closed loop).
+    pub latency: LatencySummary,
+    /// CPU seconds of the load generator (this process) during the run.
+    pub loadgen_cpu_seconds: Option<f64>,
+    /// CPU seconds of the API process during the run.
+    pub api_cpu_seconds: Option<f64>,
+    /// `msgs_per_sec` over the publish limit at the same number of acks in flight.
+    pub ratio_to_publish: Option<f64>,
+}
+
+/// Open-loop `POST /ingest/message` at a fixed offered rate, latency corrected for
+/// coordinated omission (measured from each request's due time).
+#[derive(Debug, Clone, Serialize)]
+pub struct OpenLoopRun {
+    /// API pinned to one CPU and the load generator to the other.
+    pub pinned: bool,
+    /// Requests per second offered.
+    pub offered_rate: f64,
+    /// Requests sent.
+    pub sent: u64,
+    /// Requests answered 202.
+    pub accepted: u64,
+    /// Requests answered otherwise, or failed in transport.
+    pub errors: u64,
+    /// Wall time, seconds.
+    pub seconds: f64,
+    /// 202s per second.
+    pub msgs_per_sec: f64,
+    /// Corrected latency.
+    pub latency: LatencySummary,
+    /// CPU seconds of the load generator during the run.
+    pub loadgen_cpu_seconds: Option<f64>,
+    /// CPU seconds of the API process during the run.
+    pub api_cpu_seconds: Option<f64>,
+}
+
+/// `POST /ingest/batch` with NDJSON bodies.
+#[derive(Debug, Clone, Serialize)]
+pub struct BatchRun {
+    /// API pinned to one CPU and the load generator to the other.
+    pub pinned: bool,
+    /// Lines (messages) per body.
+    pub lines_per_body: usize,
+    /// Bodies in flight.
+    pub concurrency: usize,
+    /// Lines accepted (from the responses' `accepted`).
+    pub accepted: u64,
+    /// Lines rejected plus lines of failed requests.
+    pub errors: u64,
+    /// Wall time, seconds.
+    pub seconds: f64,
+    /// Accepted lines per second.
+    pub msgs_per_sec: f64,
+    /// Request latency of whole bodies.
+    pub latency: LatencySummary,
+    /// CPU seconds of the load generator during the run.
+    pub loadgen_cpu_seconds: Option<f64>,
+    /// CPU seconds of the API process during the run.
+    pub api_cpu_seconds: Option<f64>,
+    /// `msgs_per_sec` over the pipelined publish limit.
+    pub ratio_to_pipelined: Option<f64>,
+}
+
+/// Draining a pre-filled stream into PostgreSQL.
+#[derive(Debug, Clone, Serialize)]
+pub struct WorkerRun {
+    /// `batched` (the default loop) or `legacy-baseline` (the first nomnom's loop).
+    pub mode: String,
+    /// Worker processes sharing the consumer.
+    pub processes: usize,
+    /// `WORKER_BATCH_SIZE` (the default unless stated).
+    pub batch_size: usize,
+    /// Messages drained.
+    pub messages: u64,
+    /// Rows written over both tables (counted in the database afterwards).
+    pub rows: u64,
+    /// From the first message taken to the last acknowledged, seconds.
+    pub seconds: f64,
+    /// Messages per second.
+    pub msgs_per_sec: f64,
+    /// Rows per second.
+    pub rows_per_sec: f64,
+    /// Largest VmHWM over the worker processes, KiB.
+    pub peak_rss_kib: Option<u64>,
+    /// CPU seconds of the worker processes during the drain.
+    pub worker_cpu_seconds: Option<f64>,
+    /// `true` when the tables and `message_status` held exactly what was sent.
+    pub verified: bool,
+    /// `msgs_per_sec` over the COPY limit's messages per second.
+    pub ratio_to_copy: Option<f64>,
+}
+
+/// One step of the search for the highest rate the worker keeps up with.
+#[derive(Debug, Clone, Serialize)]
+pub struct RateStep {
+    /// Offered rate, per second.
+    pub offered_rate: f64,
+    /// 202s per second achieved.
+    pub accepted_rate: f64,
+    /// Requests not answered 202.
+    pub errors: u64,
+    /// Consumer backlog (pending + unacknowledged) half-way through the step.
+    pub backlog_at_middle: u64,
+    /// Consumer backlog at the end of the step.
+    pub backlog_at_end: u64,
+    /// Whether the worker kept up (no errors, backlog bounded and not growing).
+    pub kept_up: bool,
+}
+
+/// The sustained run at the found rate.
+#[derive(Debug, Clone, Serialize)]
+pub struct Sustain {
+    /// Offered rate, per second.
+    pub offered_rate: f64,
+    /// Duration, seconds.
+    pub seconds: f64,
+    /// Largest backlog sampled (about once a second).
+    pub max_backlog: u64,
+    /// Backlog at the end.
+    pub final_backlog: u64,
+    /// Requests not answered 202.
+    pub errors: u64,
+    /// No errors and the final backlog within the bound of a search step.
+    pub kept_up: bool,
+}
+
+/// API and worker together.
+#[derive(Debug, Clone, Serialize)]
+pub struct EndToEnd {
+    /// The search, step by step.
+    pub steps: Vec<RateStep>,
+    /// Highest offered rate kept up with.
+    pub sustained_rate: f64,
+    /// The rate the latency was measured at (half the sustained rate).
+    pub latency_rate: f64,
+    /// From `received_at` (just before the 202) to `processed_at` (`persisted`), in steady
+    /// state (the run follows another at the same rate).
+    pub latency_to_persisted: LatencySummary,
+    /// The same, for a run of the same length starting from an idle pipeline.
+    pub latency_after_idle: LatencySummary,
+    /// Messages of the latency run found `persisted`.
+    pub persisted: u64,
+    /// Messages of the latency run that got a 202.
+    pub accepted: u64,
+    /// A long run at the sustained rate, backlog sampled.
+    pub sustain: Option<Sustain>,
+    /// `sustained_rate` over the slower of the API alone (c=64) and the worker alone (1
+    /// process).
+    pub ratio_to_slower: Option<f64>,
+}
+
+/// Peak resident memory (VmHWM) seen during the runs.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Memory {
+    /// API, after the concurrency-256 run, KiB.
+    pub api_peak_kib: Option<u64>,
+    /// Worker at the default batch size, KiB.
+    pub worker_peak_kib: Option<u64>,
+}
+
+/// One goal of issue 6 checked against this run.
+#[derive(Debug, Clone, Serialize)]
+pub struct Goal {
+    /// What is compared.
+    pub name: String,
+    /// The figure.
+    pub value: Option<f64>,
+    /// Its limit (or bound), same unit.
+    pub limit: Option<f64>,
+    /// `value / limit`.
+    pub ratio: Option<f64>,
+    /// The goal, in words.
+    pub target: String,
+    /// Met, missed, or not measured (`None`).
+    pub met: Option<bool>,
+    /// The ratio reads as "times" (a speed-up), not as a share of a limit.
+    pub ratio_is_times: bool,
+}
+
+/// The whole run.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Results {
+    /// The command line that produced these figures.
+    pub command: String,
+    /// When the run started (RFC 3339).
+    pub started_at: String,
+    /// Tiny sizes: a check that the program works, not figures.
+    pub smoke: bool,
+    /// The machine.
+    pub machine: Machine,
+    /// Durability settings in force.
+    pub durability: Durability,
+    /// Publish limit: closed loop by acks in flight, then pipelined.
+    pub publish: Vec<PublishRun>,
+    /// API closed loop.
+    pub api: Vec<ApiRun>,
+    /// API open loop.
+    pub api_open_loop: Vec<OpenLoopRun>,
+    /// API batch endpoint.
+    pub api_batch: Vec<BatchRun>,
+    /// Write limit.
+    pub copy: Option<CopyRun>,
+    /// Worker drains.
+    pub workers: Vec<WorkerRun>,
+    /// API and worker together.
+    pub end_to_end: Option<EndToEnd>,
+    /// Peak memory.
+    pub memory: Memory,
+    /// The goals of issue 6, checked.
+    pub goals: Vec<Goal>,
+    /// Stages that could not run, and why.
+    pub skipped: Vec<String>,
+}
+
+impl Results {
+    /// The closed-loop publish rate at `in_flight` acks.
+    pub fn publish_rate(&self, in_flight: usize) -> Option<f64> {
+        self.publish
+            .iter()
+            .find(|p| !p.pipelined && p.in_flight == in_flight)
+            .map(|p| p.msgs_per_sec)
+    }
+
+    /// The pipelined publish limit: the best rate over the windows tried.
+    pub fn pipelined_rate(&self) -> Option<f64> {
+        self.publish
+            .iter()
+            .filter(|p| p.pipelined)
+            .map(|p| p.msgs_per_sec)
+            .reduce(f64::max)
+    }
+
+    /// The unpinned closed-loop API run at `concurrency`.
+    pub fn api_run(&self, concurrency: usize) -> Option<&ApiRun> {
+        self.api
+            .iter()
+            .find(|a| !a.pinned && a.concurrency == concurrency)
+    }
+
+    /// The one-process default worker run.
+    pub fn worker_run(&self, processes: usize) -> Option<&WorkerRun> {
+        self.workers
+            .iter()
+            .find(|w| w.mode == "batched" && w.processes == processes)
+    }
+
+    /// Fills every ratio from the limits measured in this run, and the goals.
+    pub fn fill_ratios(&mut self) {
+        let publish: Vec<(usize, f64)> = self
+            .publish
+            .iter()
+            .filter(|p| !p.pipelined)
+            .map(|p| (p.in_flight, p.msgs_per_sec))
+            .collect();
+        for run in &mut self.api {
+            let limit = publish
+                .iter()
+                .find(|(c, _)| *c == run.concurrency)
+                .map(|(_, r)| *r);
+            run.ratio_to_publish = ratio(run.msgs_per_sec, limit);
+        }
+        let pipelined = self.pipelined_rate();
+        for run in &mut self.api_batch {
+            run.ratio_to_pipelined = ratio(run.msgs_per_sec, pipelined);
+        }
+        let copy = self.copy.as_ref().map(|c| c.msgs_per_sec);
+        for run in &mut self.workers {
+            run.ratio_to_copy = ratio(run.msgs_per_sec, copy);
+        }
+        let api64 = self.api_run(64).map(|a| a.msgs_per_sec);
+        let worker1 = self.worker_run(1).map(|w| w.msgs_per_sec);
+        let slower = match (api64, worker1) {
+            (Some(a), Some(w)) => Some(a.min(w)),
+            _ => None,
+        };
+        if let Some(e2e) = &mut self.end_to_end {
+            e2e.ratio_to_slower = ratio(e2e.sustained_rate, slower);
+        }
+        if self.memory.worker_peak_kib.is_none() {
+            self.memory.worker_peak_kib = self
+                .workers
+                .iter()
+                .filter(|w| w.mode == "batched")
+                .filter_map(|w| w.peak_rss_kib)
+                .max();
+        }
+        self.goals = self.goals_checked(slower);
+    }
+
+    fn goals_checked(&self, slower: Option<f64>) -> Vec<Goal> {
+        let at_least = |name: &str, value: Option<f64>, limit: Option<f64>, share: f64| {
+            let r = value.and_then(|v| ratio(v, limit));
+            Goal {
+                name: name.into(),
+                value,
+                limit,
+                ratio: r,
+                target: format!("at least {:.0}% of the limit", share * 100.0),
+                met: r.map(|r| r >= share),
+                ratio_is_times: false,
+            }
+        };
+        let at_most = |name: &str, value: Option<f64>, bound: f64, unit: &str| Goal {
+            name: name.into(),
+            value,
+            limit: Some(bound),
+            ratio: value.and_then(|v| ratio(v, Some(bound))),
+            target: format!("at most {bound} {unit}"),
+            met: value.map(|v| v <= bound),
+            ratio_is_times: false,
+        };
+        let open_loop_p99 = self
+            .api_open_loop
+            .iter()
+            .find(|o| !o.pinned)
+            .map(|o| o.latency.p99_ms);
+        let batch = self
+            .api_batch
+            .iter()
+            .find(|b| !b.pinned)
+            .map(|b| b.msgs_per_sec);
+        let legacy = self
+            .workers
+            .iter()
+            .find(|w| w.mode == "legacy-baseline")
+            .map(|w| w.msgs_per_sec);
+        let worker1 = self.worker_run(1).map(|w| w.msgs_per_sec);
+        let e2e = at_least(
+            "End to end sustained vs slower of API-only and worker-only (msgs/s)",
+            self.end_to_end.as_ref().map(|e| e.sustained_rate),
+            slower,
+            0.8,
+        );
+        // The rate must also hold for the whole sustained run, when there was one.
+        let sustained = self
+            .end_to_end
+            .as_ref()
+            .and_then(|e| e.sustain.as_ref())
+            .is_none_or(|s| s.kept_up);
+        let e2e = Goal {
+            target: format!("{}, backlog bounded for the sustained run", e2e.target),
+            met: e2e.met.map(|m| m && sustained),
+            ..e2e
+        };
+        let mut goals = vec![
+            at_least(
+                "API single messages, c=64, vs publish at 64 acks in flight (msgs/s)",
+                self.api_run(64).map(|a| a.msgs_per_sec),
+                self.publish_rate(64),
+                0.5,
+            ),
+            at_most(
+                "API p99 latency, open loop at half the maximum rate (ms)",
+                open_loop_p99,
+                10.0,
+                "ms",
+            ),
+            at_least(
+                "API batch vs pipelined publish (msgs/s)",
+                batch,
+                self.pipelined_rate(),
+                0.8,
+            ),
+            at_least(
+                "Worker (1 process) vs binary COPY (msgs/s)",
+                worker1,
+                self.copy.as_ref().map(|c| c.msgs_per_sec),
+                0.5,
+            ),
+            e2e,
+            at_most(
+                "API peak memory (MiB)",
+                self.memory.api_peak_kib.map(|k| k as f64 / 1024.0),
+                32.0,
+                "MiB",
+            ),
+            at_most(
+                "Worker peak memory (MiB)",
+                self.memory.worker_peak_kib.map(|k| k as f64 / 1024.0),
+                64.0,
+                "MiB",
+            ),
+        ];
+        let gain = match (worker1, legacy) {
+            (Some(w), Some(l)) if l > 0.0 => Some(w / l),
+            _ => None,
+        };
+        goals.push(Goal {
+            name: "Worker vs the first nomnom's loop (times faster)".into(),
+            value: worker1,
+            limit: legacy,
+            ratio: gain,
+            target: "at least 100×".into(),
+            met: gain.map(|g| g >= 100.0),
+            ratio_is_times: true,
+        });
+        goals
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn end_to_end(sustained_rate: f64, sustain_kept_up: Option<bool>) -> EndToEnd {
+        EndToEnd {
+            steps: Vec::new(),
+            sustained_rate,
+            latency_rate: sustained_rate / 2.0,
+            latency_to_persisted: LatencySummary::default(),
+            latency_after_idle: LatencySummary::default(),
+            persisted: 0,
+            accepted: 0,
+            sustain: sustain_kept_up.map(|kept_up| Sustain {
+                offered_rate: sustained_rate,
+                seconds: 600.0,
+                max_backlog: 0,
+                final_backlog: 0,
+                errors: 0,
+                kept_up,
+            }),
+            ratio_to_slower: None,
+        }
+    }
+
+    fn with_limits(e2e: EndToEnd) -> Results {
+        let mut r = Results {
+            end_to_end: Some(e2e),
+            ..Results::default()
+        };
+        r.api.push(ApiRun {
+            pinned: false,
+            concurrency: 64,
+            accepted: 1,
+            errors: 0,
+            seconds: 1.0,
+            msgs_per_sec: 10_000.0,
+            latency: LatencySummary::default(),
+            loadgen_cpu_seconds: None,
+            api_cpu_seconds: None,
+            ratio_to_publish: None,
+        });
+        r.workers.push(WorkerRun {
+            mode: "batched".into(),
+            processes: 1,
+            batch_size: 500,
+            messages: 1,
+            rows: 5,
+            seconds: 1.0,
+            msgs_per_sec: 5_000.0,
+            rows_per_sec: 25_000.0,
+            peak_rss_kib: Some(20_000),
+            worker_cpu_seconds: None,
+            verified: true,
+            ratio_to_copy: None,
+        });
+        r.fill_ratios();
+        r
+    }
+
+    fn e2e_goal(r: &Results) -> &Goal {
+        r.goals
+            .iter()
+            .find(|g| g.name.starts_with("End to end"))
+            .expect("end-to-end goal")
+    }
+
+    #[test]
+    fn end_to_end_is_compared_with_the_slower_of_api_and_worker_alone() {
+        let r = with_limits(end_to_end(4_500.0, None));
+        assert_eq!(r.end_to_end.as_ref().unwrap().ratio_to_slower, Some(0.9));
+        assert_eq!(e2e_goal(&r).met, Some(true));
+        assert_eq!(r.memory.worker_peak_kib, Some(20_000));
+        assert_eq!(
+            with_limits(end_to_end(3_000.0, None)).goals[4].met,
+            Some(false)
+        );
+    }
+
+    #[test]
+    fn a_rate_that_does_not_hold_for_the_sustained_run_misses_the_goal() {
+        assert_eq!(
+            e2e_goal(&with_limits(end_to_end(4_500.0, Some(true)))).met,
+            Some(true)
+        );
+        assert_eq!(
+            e2e_goal(&with_limits(end_to_end(4_500.0, Some(false)))).met,
+            Some(false)
+        );
+    }
+}

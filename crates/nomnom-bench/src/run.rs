@@ -1,0 +1,399 @@
+//! One benchmark run, stage after stage. A stage that cannot run records why in
+//! `Results::skipped`; the others go on.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use nomnom_testkit::{TestDatabase, TestStream};
+
+use crate::api_load::{self, Api, Payloads};
+use crate::machine::{postgres_settings, Durability, Machine};
+use crate::options::{Options, Sizes, StageName};
+use crate::payloads;
+use crate::project::Project;
+use crate::report::CONCURRENCY;
+use crate::results::Results;
+use crate::services::{self, Target};
+use crate::worker_bench::{self, Drain};
+use crate::{copy, end_to_end, publish, BenchError};
+use nomnom_runtime::nats::NatsClient;
+
+/// Seed of every generated order of a run.
+const SEED: u64 = 20_240_611;
+
+fn progress(text: impl AsRef<str>) {
+    eprintln!("[nomnom-bench] {}", text.as_ref());
+}
+
+/// Runs every stage and returns the results, ratios filled.
+pub async fn run(options: &Options) -> Results {
+    let sizes = options.sizes();
+    let logs = options.out.join("logs");
+    let _ = std::fs::create_dir_all(&logs);
+    let nats_url = nomnom_testkit::shared_nats_url();
+    let admin_db = nomnom_testkit::shared_database_url();
+    let mut r = Results {
+        command: options.command.clone(),
+        started_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        smoke: options.smoke,
+        machine: Machine::detect(),
+        durability: durability(&nats_url, &admin_db).await,
+        ..Results::default()
+    };
+    progress(format!("machine: {:?}", r.machine));
+
+    progress("generating and building examples/tpch (release)");
+    let project = match Project::generate_and_build() {
+        Ok(p) => Some(p),
+        Err(e) => {
+            r.skipped.push(format!(
+                "API, COPY, worker and end-to-end stages (they need the generated binaries): {e}"
+            ));
+            None
+        }
+    };
+
+    let ctx = Stage {
+        nats_url: nats_url.clone(),
+        admin_db: admin_db.clone(),
+        sizes,
+        logs: logs.clone(),
+        pin: options.pin,
+        publish: options.runs(StageName::Publish),
+        api: options.runs(StageName::Api),
+    };
+    if ctx.publish || ctx.api {
+        if let Err(e) = ctx.publish_and_api(&mut r, project.as_ref()).await {
+            r.skipped.push(format!("publish limit / API stages: {e}"));
+        }
+    }
+    if let Some(project) = &project {
+        let copy_result = if options.runs(StageName::Copy) {
+            Some(ctx.copy_limit(project).await)
+        } else {
+            None
+        };
+        match copy_result {
+            None => {}
+            Some(Ok(c)) => {
+                progress(format!(
+                    "COPY: {:.0} rows/s, {:.0} msgs/s",
+                    c.rows_per_sec, c.msgs_per_sec
+                ));
+                r.copy = Some(c);
+            }
+            Some(Err(e)) => r.skipped.push(format!("write limit (COPY): {e}")),
+        }
+        if options.runs(StageName::Worker) {
+            ctx.workers(&mut r, project).await;
+        }
+        if options.runs(StageName::EndToEnd) {
+            ctx.end_to_end(&mut r, project).await;
+        }
+    }
+    r.fill_ratios();
+    r
+}
+
+/// The NATS and PostgreSQL durability settings in force.
+async fn durability(nats_url: &str, admin_db: &str) -> Durability {
+    let mut d = Durability {
+        jetstream: Durability::JETSTREAM_DEFAULT.into(),
+        ..Durability::default()
+    };
+    if let Ok(client) = async_nats::connect(nats_url).await {
+        d.nats_version = client.server_info().version;
+    }
+    if let Ok((client, conn)) = tokio_postgres::connect(admin_db, tokio_postgres::NoTls).await {
+        tokio::spawn(conn);
+        let _ = postgres_settings(&client, &mut d).await;
+    }
+    d
+}
+
+struct Stage {
+    nats_url: String,
+    admin_db: String,
+    sizes: Sizes,
+    logs: PathBuf,
+    pin: bool,
+    publish: bool,
+    api: bool,
+}
+
+impl Stage {
+    fn target(&self, stream: &TestStream, db: &TestDatabase) -> Target {
+        Target {
+            nats_url: self.nats_url.clone(),
+            stream: stream.name().to_string(),
+            database_url: db.url(),
+        }
+    }
+
+    /// Publish limit, then the API (closed loop, open loop, batch; unpinned, then pinned).
+    async fn publish_and_api(
+        &self,
+        r: &mut Results,
+        project: Option<&Project>,
+    ) -> Result<(), BenchError> {
+        let stream = TestStream::new(&self.nats_url);
+        let db = TestDatabase::create(&self.admin_db).await;
+        let target = self.target(&stream, &db);
+        // The API and the benchmark's own connection create or check the stream with the same
+        // runtime code, so its settings are the generated binaries' whoever comes first.
+        let api = match project {
+            Some(p) if self.api => {
+                services::migrate(p, &target, &self.logs).await?;
+                Some(services::start_api(p, &target, &self.logs).await?)
+            }
+            _ => None,
+        };
+        let nats = Arc::new(publish::connect(&self.nats_url, stream.name(), "4GB").await?);
+        let pool = Arc::new(payloads::orders_json(SEED, self.sizes.pool));
+        if self.publish {
+            for c in CONCURRENCY {
+                let run =
+                    publish::closed_loop(&nats, pool.clone(), c, self.sizes.publish_run).await;
+                progress(format!("publish c={c}: {:.0} msgs/s", run.msgs_per_sec));
+                r.publish.push(run);
+                publish::purge(&nats).await?;
+            }
+            for &window in self.sizes.pipelined_windows {
+                let count = self.sizes.pipelined_messages;
+                let run = publish::pipelined(&nats, &pool, count, window).await;
+                progress(format!(
+                    "publish pipelined, window {window}: {:.0} msgs/s",
+                    run.msgs_per_sec
+                ));
+                r.publish.push(run);
+                publish::purge(&nats).await?;
+            }
+        }
+
+        let Some((service, client)) = api else {
+            return Ok(());
+        };
+        let mut api = Api {
+            client,
+            pid: service.pid(),
+            pinned: false,
+        };
+        self.api_runs(r, &api, &nats, &pool).await?;
+        r.memory.api_peak_kib = service.peak_rss_kib();
+        if self.pin {
+            let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+            match (api.pid, cores >= 2) {
+                (Some(pid), true) => {
+                    services::pin(pid, "0")?;
+                    services::pin(std::process::id(), "1")?;
+                    api.pinned = true;
+                    let pinned = self.api_runs(r, &api, &nats, &pool).await;
+                    let all = format!("0-{}", cores - 1);
+                    let _ = services::pin(std::process::id(), &all);
+                    let _ = services::pin(pid, &all);
+                    pinned?;
+                }
+                _ => r
+                    .skipped
+                    .push("pinned API run: needs at least 2 cores and a running API".into()),
+            }
+        }
+        drop(service);
+        Ok(())
+    }
+
+    async fn api_runs(
+        &self,
+        r: &mut Results,
+        api: &Api,
+        nats: &NatsClient,
+        pool: &Arc<Vec<bytes::Bytes>>,
+    ) -> Result<(), BenchError> {
+        let label = if api.pinned { "pinned" } else { "unpinned" };
+        let payloads = Payloads::Pool(pool.clone());
+        let mut best: f64 = 0.0;
+        for c in CONCURRENCY {
+            let run = api_load::closed_loop(api, &payloads, c, self.sizes.api_run).await;
+            progress(format!(
+                "API {label} c={c}: {:.0} msgs/s, p99 {:.2} ms, {} errors",
+                run.msgs_per_sec, run.latency.p99_ms, run.errors
+            ));
+            best = best.max(run.msgs_per_sec);
+            r.api.push(run);
+            publish::purge(nats).await?;
+        }
+        let open = api_load::open_loop(
+            api,
+            &payloads,
+            (best / 2.0).max(1.0),
+            self.sizes.open_loop_run,
+            4096,
+            false,
+        )
+        .await;
+        progress(format!(
+            "API {label} open loop at {:.0}/s: p99 {:.2} ms",
+            open.run.offered_rate, open.run.latency.p99_ms
+        ));
+        r.api_open_loop.push(open.run);
+        publish::purge(nats).await?;
+        let bodies = Arc::new(payloads::ndjson_bodies(pool, 1_000));
+        let run = api_load::batch(
+            api,
+            bodies,
+            1_000,
+            self.sizes.batch_concurrency,
+            self.sizes.batch_run,
+        )
+        .await;
+        progress(format!(
+            "API {label} batch: {:.0} msgs/s, {} errors",
+            run.msgs_per_sec, run.errors
+        ));
+        r.api_batch.push(run);
+        publish::purge(nats).await?;
+        Ok(())
+    }
+
+    /// Binary COPY into the tables `worker migrate` creates in a fresh database.
+    async fn copy_limit(&self, project: &Project) -> Result<copy::CopyRun, BenchError> {
+        let stream = TestStream::new(&self.nats_url);
+        let db = TestDatabase::create(&self.admin_db).await;
+        services::migrate(project, &self.target(&stream, &db), &self.logs).await?;
+        let mut client = db.client().await;
+        copy::measure(
+            &mut client,
+            SEED,
+            self.sizes.copy_messages,
+            self.sizes.copy_batch,
+        )
+        .await
+    }
+
+    async fn workers(&self, r: &mut Results, project: &Project) {
+        let n = self
+            .sizes
+            .worker_messages(r.copy.as_ref().map(|c| c.msgs_per_sec));
+        let drains = [
+            Drain {
+                processes: 1,
+                messages: n,
+                mode: None,
+                seed: SEED,
+            },
+            Drain {
+                processes: 2,
+                messages: n,
+                mode: None,
+                seed: SEED + 1,
+            },
+            Drain {
+                processes: 1,
+                messages: self.sizes.legacy_messages,
+                mode: Some("legacy-baseline"),
+                seed: SEED + 2,
+            },
+        ];
+        for drain in &drains {
+            let what = format!("{} x{}", drain.mode.unwrap_or("worker"), drain.processes);
+            progress(format!("{what}: draining {} messages", drain.messages));
+            match worker_bench::drain(project, &self.nats_url, &self.admin_db, drain, &self.logs)
+                .await
+            {
+                Ok(run) => {
+                    progress(format!(
+                        "{what}: {:.0} msgs/s, {:.0} rows/s, verified {}",
+                        run.msgs_per_sec, run.rows_per_sec, run.verified
+                    ));
+                    r.workers.push(run);
+                }
+                Err(e) => r.skipped.push(format!("{what}: {e}")),
+            }
+        }
+    }
+
+    async fn end_to_end(&self, r: &mut Results, project: &Project) {
+        let api64 = r.api_run(64).map(|a| a.msgs_per_sec);
+        let worker1 = r.worker_run(1).map(|w| w.msgs_per_sec);
+        let slower = match (api64, worker1) {
+            (Some(a), Some(w)) => a.min(w),
+            (Some(x), None) | (None, Some(x)) => x,
+            (None, None) => 200.0,
+        };
+        let plan = end_to_end::Plan {
+            start_rate: slower * 0.5,
+            step: self.sizes.e2e_step,
+            max_steps: self.sizes.e2e_max_steps,
+            latency_run: self.sizes.e2e_latency_run,
+            sustain: self.sizes.sustain,
+            seed: SEED + 3,
+        };
+        progress(format!(
+            "end to end: searching from {:.0}/s",
+            plan.start_rate
+        ));
+        match end_to_end::run(project, &self.nats_url, &self.admin_db, &plan, &self.logs).await {
+            Ok(e2e) => {
+                progress(format!(
+                    "end to end: sustained {:.0}/s, 202→persisted p99 {:.2} ms",
+                    e2e.sustained_rate, e2e.latency_to_persisted.p99_ms
+                ));
+                r.end_to_end = Some(e2e);
+            }
+            Err(e) => r.skipped.push(format!("end to end: {e}")),
+        }
+    }
+}
+
+/// The default output folder, inside the workspace's `target/`.
+pub fn default_out() -> PathBuf {
+    crate::project::workspace_root().join("target/nomnom-bench")
+}
+
+/// Resolves `out` against the workspace root when relative (cargo runs the program from the
+/// crate's folder or the workspace, depending on how it was started).
+pub fn resolve_out(out: &Path) -> PathBuf {
+    if out.is_absolute() {
+        out.to_path_buf()
+    } else {
+        std::env::current_dir()
+            .map(|d| d.join(out))
+            .unwrap_or_else(|_| default_out())
+    }
+}
+
+/// Checks that every stage of `options` produced its figures (a smoke run's verdict).
+pub fn smoke_is_complete(r: &Results, options: &Options) -> Result<(), String> {
+    let mut missing = Vec::new();
+    if options.runs(StageName::Publish)
+        && (r.publish.iter().filter(|p| !p.pipelined).count() != CONCURRENCY.len()
+            || !r.publish.iter().any(|p| p.pipelined))
+    {
+        missing.push("publish limit");
+    }
+    if options.runs(StageName::Api)
+        && (r.api.len() < CONCURRENCY.len() || r.api_open_loop.is_empty() || r.api_batch.is_empty())
+    {
+        missing.push("API");
+    }
+    if options.runs(StageName::Copy) && r.copy.is_none() {
+        missing.push("COPY limit");
+    }
+    if options.runs(StageName::Worker)
+        && (r.workers.len() < 3 || r.workers.iter().any(|w| !w.verified))
+    {
+        missing.push("worker drains (all verified)");
+    }
+    if options.runs(StageName::EndToEnd) && r.end_to_end.is_none() {
+        missing.push("end to end");
+    }
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "missing: {}; skipped: {}",
+            missing.join(", "),
+            r.skipped.join(" | ")
+        ))
+    }
+}

@@ -1,0 +1,176 @@
+//! The worker alone: a stream pre-filled with N orders drained into PostgreSQL by 1 or 2
+//! worker processes (or the first nomnom's loop, `WORKER_MODE=legacy-baseline`), then the
+//! tables and `message_status` checked against what was sent.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use nomnom_testkit::{TestDatabase, TestStream};
+
+use crate::cpu::process_cpu;
+use crate::payloads::{self, CHUNK};
+use crate::project::Project;
+use crate::publish;
+use crate::results::WorkerRun;
+use crate::services::{self, consumer_state, Target};
+use crate::stats::rate;
+use crate::BenchError;
+
+/// One drain to measure.
+#[derive(Debug, Clone)]
+pub struct Drain {
+    /// Worker processes sharing the consumer.
+    pub processes: usize,
+    /// Orders in the stream.
+    pub messages: u64,
+    /// `WORKER_MODE`: `None` for the default loop, `Some("legacy-baseline")` for the first
+    /// nomnom's loop.
+    pub mode: Option<&'static str>,
+    /// Seed of the orders.
+    pub seed: u64,
+}
+
+/// The default `WORKER_BATCH_SIZE` (see the runtime's variable list).
+pub const DEFAULT_BATCH_SIZE: usize = 500;
+
+/// Pre-fills a fresh stream, drains it, verifies the database, and reports.
+pub async fn drain(
+    project: &Project,
+    nats_url: &str,
+    admin_db_url: &str,
+    drain: &Drain,
+    logs: &Path,
+) -> Result<WorkerRun, BenchError> {
+    let stream = TestStream::new(nats_url);
+    let db = TestDatabase::create(admin_db_url).await;
+    let target = Target {
+        nats_url: nats_url.to_string(),
+        stream: stream.name().to_string(),
+        database_url: db.url(),
+    };
+    // The runtime's own code creates the stream; the workers create their consumer (which
+    // delivers from the start of the stream) and apply the migrations when they start.
+    let nats = publish::connect(nats_url, stream.name(), "4GB").await?;
+    let js = nats.jetstream().clone();
+    let mode_env: Vec<(&str, String)> = drain
+        .mode
+        .map(|m| vec![("WORKER_MODE", m.to_string())])
+        .unwrap_or_default();
+    let label = drain.mode.unwrap_or("batched");
+
+    // 1. Pre-fill, pipelined, as the API publishes.
+    let chunks = drain.messages.div_ceil(CHUNK).max(1);
+    let (mut sent, mut line_items) = (0u64, 0u64);
+    for k in 0..chunks {
+        let mut orders = payloads::order_chunks(drain.seed, k, 1);
+        orders.truncate((drain.messages - k * CHUNK) as usize);
+        line_items += payloads::line_item_count(&orders);
+        let run = publish::pipelined(&nats, &orders, orders.len() as u64, 4096).await;
+        if run.errors > 0 {
+            return Err(BenchError::Nats(format!(
+                "pre-filling the stream: {} publishes failed",
+                run.errors
+            )));
+        }
+        sent += run.messages;
+    }
+
+    // 2. Migrations first (two workers starting on an empty database would race for them),
+    //    then drain with `processes` workers.
+    services::migrate(project, &target, logs).await?;
+    let mut workers: Vec<_> = (0..drain.processes.max(1))
+        .map(|i| {
+            services::spawn_worker(
+                project,
+                &target,
+                &mode_env,
+                logs,
+                &format!("worker-{label}-{i}"),
+            )
+        })
+        .collect();
+    let spawned = Instant::now();
+    // Bounded: even the first nomnom's loop (about 100 msgs/s) finishes well within this.
+    let deadline = spawned + Duration::from_secs(120) + Duration::from_secs(sent / 20);
+    let mut first_taken: Option<Instant> = None;
+    let finished = loop {
+        let state = consumer_state(&js, &target.stream).await;
+        if let Some((pending, ack_pending, delivered)) = state {
+            if first_taken.is_none() && delivered > 0 {
+                first_taken = Some(Instant::now());
+            }
+            if pending == 0 && ack_pending == 0 && delivered >= sent {
+                break Some(Instant::now());
+            }
+        }
+        if Instant::now() >= deadline {
+            break None;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    let peak_rss_kib = workers.iter().filter_map(|w| w.peak_rss_kib()).max();
+    let cpu: Option<f64> = workers
+        .iter()
+        .map(|w| w.pid().and_then(process_cpu).map(|d| d.as_secs_f64()))
+        .sum();
+    let Some(finished) = finished else {
+        let log = workers.first().map(|w| w.log()).unwrap_or_default();
+        return Err(BenchError::Project(format!(
+            "{label} workers did not drain {sent} messages in time; log:\n{}",
+            tail(&log, 20)
+        )));
+    };
+    for w in &mut workers {
+        w.terminate(Duration::from_secs(15)).await;
+    }
+    let elapsed = finished.duration_since(first_taken.unwrap_or(spawned));
+
+    // 3. Verify what landed.
+    let client = db.client().await;
+    let count = |sql: &'static str| {
+        let client = &client;
+        async move {
+            client
+                .query_one(sql, &[])
+                .await
+                .map(|r| r.get::<_, i64>(0) as u64)
+                .map_err(|e| BenchError::Postgres(format!("{sql}: {e}")))
+        }
+    };
+    let orders = count("SELECT count(*) FROM orders").await?;
+    let items = count("SELECT count(*) FROM order_line_items").await?;
+    let persisted = count("SELECT count(*) FROM message_status WHERE status = 'persisted'").await?;
+    let verified = orders == sent && items == line_items && persisted == sent;
+    if !verified {
+        eprintln!(
+            "warning: {label} x{}: expected {sent} orders / {line_items} line items / {sent} \
+             persisted, found {orders} / {items} / {persisted}",
+            drain.processes
+        );
+    }
+    let rows = orders + items;
+    Ok(WorkerRun {
+        mode: label.to_string(),
+        processes: drain.processes,
+        batch_size: if drain.mode.is_some() {
+            10
+        } else {
+            DEFAULT_BATCH_SIZE
+        },
+        messages: sent,
+        rows,
+        seconds: elapsed.as_secs_f64(),
+        msgs_per_sec: rate(sent, elapsed),
+        rows_per_sec: rate(rows, elapsed),
+        peak_rss_kib,
+        worker_cpu_seconds: cpu,
+        verified,
+        ratio_to_copy: None,
+    })
+}
+
+/// The last `lines` lines of `text`.
+pub fn tail(text: &str, lines: usize) -> String {
+    let all: Vec<&str> = text.lines().collect();
+    all[all.len().saturating_sub(lines)..].join("\n")
+}

@@ -1,0 +1,90 @@
+//! The benchmark program run as a user runs it, in smoke mode.
+
+use std::path::Path;
+use std::process::Command;
+
+fn run_smoke(out: &Path, bin_dir: Option<&Path>) -> (std::process::ExitStatus, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_nomnom-bench"));
+    cmd.arg("--smoke").arg("--out").arg(out);
+    if let Some(dir) = bin_dir {
+        cmd.env("NOMNOM_BENCH_BIN_DIR", dir);
+    }
+    let output = cmd.output().expect("running nomnom-bench");
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    (output.status, stderr)
+}
+
+fn results(out: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(out.join("results.json")).expect("results.json");
+    serde_json::from_str(&text).expect("results.json is JSON")
+}
+
+fn assert_report_files(out: &Path) {
+    let md = std::fs::read_to_string(out.join("results.md")).expect("results.md");
+    assert!(md.starts_with("# nomnom benchmark results"));
+    assert!(md.contains("Smoke run"));
+    for chart in ["throughput.svg", "p99.svg", "worker.svg"] {
+        let svg = std::fs::read_to_string(out.join(chart)).expect(chart);
+        assert!(
+            svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"),
+            "{chart}"
+        );
+    }
+}
+
+/// Without the generated binaries the program still measures the publish limit, writes its
+/// report, states what it skipped and why, and (being a smoke run) exits non-zero.
+#[test]
+fn smoke_without_generated_binaries_measures_the_publish_limit_and_says_what_it_skipped() {
+    let out = tempfile::tempdir().expect("temp dir");
+    let empty = tempfile::tempdir().expect("temp dir");
+    let (status, stderr) = run_smoke(out.path(), Some(empty.path()));
+    assert_eq!(status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("smoke run incomplete"), "{stderr}");
+    let r = results(out.path());
+    assert_eq!(r["smoke"], true);
+    let publish = r["publish"].as_array().expect("publish runs");
+    assert_eq!(
+        publish.len(),
+        5,
+        "four closed-loop levels and one pipelined run"
+    );
+    for run in publish {
+        assert!(run["messages"].as_u64().unwrap() > 0, "{run}");
+        assert_eq!(run["errors"], 0, "{run}");
+    }
+    assert_eq!(publish[4]["pipelined"], true);
+    assert!(r["api"].as_array().unwrap().is_empty());
+    let skipped = r["skipped"].as_array().expect("skipped");
+    assert!(
+        skipped[0]
+            .as_str()
+            .unwrap()
+            .contains("ingestion-api is missing"),
+        "{skipped:?}"
+    );
+    assert!(r["machine"]["cores"].as_u64().unwrap() >= 1);
+    assert!(r["durability"]["postgres_fsync"].is_string());
+    assert!(!r["goals"].as_array().unwrap().is_empty());
+    assert_report_files(out.path());
+}
+
+/// The whole program against the generated `examples/tpch` pipeline (built in release mode
+/// by the testkit, once, in the shared target directory).
+#[test]
+fn smoke_run_of_the_whole_pipeline_completes_every_stage() {
+    let out = tempfile::tempdir().expect("temp dir");
+    let (status, stderr) = run_smoke(out.path(), None);
+    assert!(status.success(), "{stderr}");
+    let r = results(out.path());
+    assert_eq!(r["api"].as_array().unwrap().len(), 4);
+    assert!(r["api"][0]["accepted"].as_u64().unwrap() > 0);
+    assert!(r["copy"]["rows"].as_u64().unwrap() > 0);
+    let workers = r["workers"].as_array().unwrap();
+    assert_eq!(workers.len(), 3);
+    assert!(workers.iter().all(|w| w["verified"] == true));
+    assert!(r["end_to_end"]["sustained_rate"].as_f64().unwrap() > 0.0);
+    assert!(r["end_to_end"]["persisted"].as_u64().unwrap() > 0);
+    assert!(r["memory"]["api_peak_kib"].as_u64().unwrap() > 0);
+    assert_report_files(out.path());
+}
