@@ -69,12 +69,15 @@ fn smoke_without_generated_binaries_measures_the_publish_limit_and_says_what_it_
     assert_report_files(out.path());
 }
 
-/// The whole program against the generated `examples/tpch` pipeline (built in release mode
-/// by the testkit, once, in the shared target directory).
+/// The whole program against the generated `examples/tpch` pipeline. The smoke run checks
+/// that every stage still works, not how fast: it uses the debug build the end-to-end tests
+/// share (built once by the testkit in the shared target directory), so the suite does not
+/// compile every dependency a second time in release mode. A real run builds in release.
 #[test]
 fn smoke_run_of_the_whole_pipeline_completes_every_stage() {
     let out = tempfile::tempdir().expect("temp dir");
-    let (status, stderr) = run_smoke(out.path(), None);
+    let project = nomnom_testkit::project::build_example("tpch", false);
+    let (status, stderr) = run_smoke(out.path(), Some(&project.bin_dir));
     assert!(status.success(), "{stderr}");
     let r = results(out.path());
     assert_eq!(r["api"].as_array().unwrap().len(), 4);
