@@ -4,6 +4,7 @@ use std::future::Future;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 
 use super::{router, ApiState};
@@ -52,7 +53,11 @@ pub fn run<M: Model>() -> ExitCode {
         eprintln!("ingestion-api: {err}");
         return ExitCode::FAILURE;
     }
-    let result = tokio::runtime::Builder::new_multi_thread()
+    // One thread serves everything. On the small machines this API is sized for, the load
+    // balancer, NATS and the API share a couple of cores: a second worker thread bought no
+    // throughput but cross-thread wake-ups (futex calls, context switches) and a second
+    // malloc arena (resident memory); see docs/benchmarks.md, "What each change bought".
+    let result = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(StartError::Runtime)
@@ -88,6 +93,13 @@ pub async fn serve<M: Model>(
             address: address.clone(),
             source,
         })?;
+    // Answers are small and written in one go: send them at once instead of letting Nagle's
+    // algorithm hold them back waiting for the client's delayed acknowledgement.
+    let listener = listener.tap_io(|stream| {
+        if let Err(err) = stream.set_nodelay(true) {
+            tracing::debug!(error = %err, "cannot set TCP_NODELAY on a connection");
+        }
+    });
     tracing::info!(%address, project = M::PROJECT, stream = %nats.config().stream, "ingestion-api listening");
     axum::serve(listener, router::<M>(state))
         .with_graceful_shutdown(shutdown)
