@@ -188,7 +188,10 @@ fn generate_never_changes_an_emitted_migration() {
 #[test]
 fn the_readme_model_example_is_valid() {
     let readme = fs::read_to_string(repo("README.md")).expect("README.md");
-    let start = readme.find("```yaml\n").expect("a yaml example in the README") + 8;
+    let start = readme
+        .find("```yaml\n")
+        .expect("a yaml example in the README")
+        + 8;
     let end = start + readme[start..].find("```").expect("the example ends");
     let dir = scratch("readme");
     fs::create_dir_all(&dir).expect("scratch folder");
