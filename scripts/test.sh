@@ -5,6 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/setup.sh
+# Warnings are errors everywhere, and with the same flags as the generated projects' builds
+# the dependencies they share compile once in the shared cache.
+export RUSTFLAGS="-D warnings"
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check

@@ -6,9 +6,9 @@ mod support_api;
 use std::time::Duration;
 
 use axum::http::StatusCode;
+use nomnom_testkit::NatsServer;
 use support_api::app::{AppOptions, TestApp};
 use support_api::model::ShopModel;
-use support_api::nats_server::NatsServer;
 use support_api::wait_for;
 
 fn order(i: usize) -> String {
@@ -17,7 +17,7 @@ fn order(i: usize) -> String {
 
 #[tokio::test]
 async fn nats_stopped_gives_503_and_recovers_without_restart() {
-    let mut server = NatsServer::start();
+    let mut server = NatsServer::start().await;
     let app = TestApp::spawn_with::<ShopModel>(AppOptions {
         nats_url: server.url(),
         ..AppOptions::default()
@@ -28,7 +28,7 @@ async fn nats_stopped_gives_503_and_recovers_without_restart() {
         .await;
     assert_eq!(before.status, StatusCode::ACCEPTED);
 
-    server.stop();
+    server.kill();
     let unavailable = wait_for(
         "a 503 while NATS is down",
         Duration::from_secs(10),
@@ -71,7 +71,7 @@ async fn nats_stopped_gives_503_and_recovers_without_restart() {
         "the process itself is alive"
     );
 
-    server.restart();
+    server.restart().await;
     let recovered = wait_for(
         "a 202 after NATS is back",
         Duration::from_secs(20),
@@ -156,7 +156,7 @@ async fn a_full_stream_refuses_new_messages_and_drops_none() {
 
 #[tokio::test]
 async fn an_unanswered_publish_times_out_with_503_not_a_hang() {
-    let server = NatsServer::start();
+    let server = NatsServer::start().await;
     let app = TestApp::spawn_with::<ShopModel>(
         AppOptions {
             nats_url: server.url(),

@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use axum::http::StatusCode;
 use nomnom_runtime::config::Env;
+use nomnom_testkit::PgServer;
 use support_api::app::{connect, AppOptions, TestApp};
 use support_api::model::ShopModel;
-use support_api::pg_server::PgServer;
 use support_api::{unique, wait_for, SHARED_NATS, SHARED_PG};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -273,9 +273,9 @@ async fn http(port: u16, request: &str) -> Option<String> {
 
 #[tokio::test]
 async fn statuses_recorded_while_postgres_was_down_appear_once_it_is_back() {
-    let mut pg = PgServer::start();
+    let mut pg = PgServer::start().await;
     let app = TestApp::spawn_with::<ShopModel>(AppOptions {
-        database_url: Some(pg.url()),
+        database_url: Some(pg.url("postgres")),
         ..AppOptions::default()
     })
     .await;
@@ -303,7 +303,7 @@ async fn statuses_recorded_while_postgres_was_down_appear_once_it_is_back() {
         app.get(&uris[0]).await.status,
         StatusCode::SERVICE_UNAVAILABLE
     );
-    pg.restart();
+    pg.start_again().await;
     for uri in &uris {
         let status = wait_for(
             "the buffered accepted rows",

@@ -160,6 +160,31 @@ impl NatsServer {
         }
     }
 
+    /// Freezes the process (SIGSTOP): connections stay open but nothing is answered, like a
+    /// server stuck in a long pause. [`NatsServer::resume`] thaws it.
+    pub fn pause(&self) {
+        self.signal("-STOP");
+    }
+
+    /// Thaws a paused server (SIGCONT).
+    pub fn resume(&self) {
+        self.signal("-CONT");
+    }
+
+    fn signal(&self, signal: &str) {
+        if let Some(child) = &self.child {
+            let status = Command::new("kill")
+                .arg(signal)
+                .arg(child.id().to_string())
+                .status();
+            assert!(
+                status.is_ok_and(|s| s.success()),
+                "kill {signal} of nats-server {}",
+                self.name
+            );
+        }
+    }
+
     /// Starts the server again on the same ports with the same storage and waits until it
     /// accepts connections.
     pub async fn restart(&mut self) {
@@ -171,6 +196,7 @@ impl NatsServer {
 
 impl Drop for NatsServer {
     fn drop(&mut self) {
+        self.resume();
         self.kill();
     }
 }

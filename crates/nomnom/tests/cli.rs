@@ -184,3 +184,19 @@ fn generate_never_changes_an_emitted_migration() {
     );
     let _ = fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn the_readme_model_example_is_valid() {
+    let readme = fs::read_to_string(repo("README.md")).expect("README.md");
+    let start = readme
+        .find("```yaml\n")
+        .expect("a yaml example in the README")
+        + 8;
+    let end = start + readme[start..].find("```").expect("the example ends");
+    let dir = scratch("readme");
+    fs::create_dir_all(&dir).expect("scratch folder");
+    fs::write(dir.join("nomnom.yaml"), &readme[start..end]).expect("write model");
+    let out = nomnom(&["check", &dir.display().to_string()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let _ = fs::remove_dir_all(&dir);
+}

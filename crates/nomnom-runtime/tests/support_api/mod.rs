@@ -6,8 +6,6 @@
 
 pub mod app;
 pub mod model;
-pub mod nats_server;
-pub mod pg_server;
 
 use std::future::Future;
 use std::time::{Duration, Instant};

@@ -4,7 +4,6 @@
 #![allow(dead_code)]
 
 pub mod model;
-pub mod private_pg;
 
 use std::collections::HashMap;
 use std::future::Future;
