@@ -53,14 +53,7 @@ pub fn run<M: Model>() -> ExitCode {
         eprintln!("ingestion-api: {err}");
         return ExitCode::FAILURE;
     }
-    // One thread serves everything. On the small machines this API is sized for, the load
-    // balancer, NATS and the API share a couple of cores: a second worker thread bought no
-    // throughput but cross-thread wake-ups (futex calls, context switches) and a second
-    // malloc arena (resident memory); see docs/benchmarks.md, "What each change bought".
-    let result = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(StartError::Runtime)
+    let result = build_runtime(&env)
         .and_then(|runtime| runtime.block_on(serve::<M>(&env, shutdown_signal())));
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -70,6 +63,23 @@ pub fn run<M: Model>() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The async runtime with `API_THREADS` threads. One (the default) serves everything on the
+/// calling thread: on the small machines this API is sized for, NATS and the API share a
+/// couple of cores, and a second worker thread bought no throughput but cross-thread wake-ups
+/// (futex calls, context switches) and a second malloc arena (resident memory); see
+/// docs/benchmarks.md, "What each change bought".
+fn build_runtime(env: &Env) -> Result<tokio::runtime::Runtime, StartError> {
+    let threads = ApiConfig::from(env).map(|c| c.threads).unwrap_or(1);
+    let mut builder = if threads == 1 {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        let mut b = tokio::runtime::Builder::new_multi_thread();
+        b.worker_threads(threads);
+        b
+    };
+    builder.enable_all().build().map_err(StartError::Runtime)
 }
 
 /// Reads the configuration from `env`, connects, listens on `HOST:PORT` and serves until

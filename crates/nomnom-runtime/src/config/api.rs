@@ -18,6 +18,8 @@ pub struct ApiConfig {
     pub max_batch_lines: usize,
     /// Messages being published at once before load is shed with 503.
     pub max_in_flight: usize,
+    /// Threads serving requests (`API_THREADS`).
+    pub threads: usize,
 }
 
 impl ApiConfig {
@@ -50,6 +52,7 @@ impl ApiConfig {
             max_batch_bytes: size("API_MAX_BATCH_BYTES")?,
             max_batch_lines: positive("API_MAX_BATCH_LINES")?,
             max_in_flight: positive("API_MAX_IN_FLIGHT")?,
+            threads: positive("API_THREADS")?,
         })
     }
 }

@@ -59,6 +59,7 @@ pub const ENV_VARS: &[EnvVar] = &[
     EnvVar { name: "API_MAX_BODY_BYTES", default: "1MiB", read_by: ReadBy::Api, secret: false, doc: "Largest body of POST /ingest/message (413 above)." },
     EnvVar { name: "API_MAX_BATCH_BYTES", default: "16MiB", read_by: ReadBy::Api, secret: false, doc: "Largest body of POST /ingest/batch (413 above)." },
     EnvVar { name: "API_MAX_BATCH_LINES", default: "10000", read_by: ReadBy::Api, secret: false, doc: "Most lines in one POST /ingest/batch (413 above)." },
+    EnvVar { name: "API_THREADS", default: "1", read_by: ReadBy::Api, secret: false, doc: "Threads serving requests. One is fastest on small machines shared with NATS (no cross-thread wake-ups); scale out with replicas, or raise it on a dedicated multi-core host." },
     EnvVar { name: "API_MAX_IN_FLIGHT", default: "4096", read_by: ReadBy::Api, secret: false, doc: "Messages being published at once; past it clients get 503 with Retry-After instead of queueing." },
     // --- Worker ---
     EnvVar { name: "WORKER_BATCH_SIZE", default: "500", read_by: ReadBy::Worker, secret: false, doc: "Most messages fetched and written in one transaction." },
