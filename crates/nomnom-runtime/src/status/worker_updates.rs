@@ -6,6 +6,7 @@
 //! `retrying` never overwrites `persisted` or `failed`. The API's `accepted` loses to all.
 
 use chrono::{DateTime, Utc};
+use tokio_postgres::types::Type;
 use tokio_postgres::GenericClient;
 use uuid::Uuid;
 
@@ -70,10 +71,17 @@ async fn upsert<C: GenericClient>(
          processed_at = EXCLUDED.processed_at, error_message = EXCLUDED.error_message, \
          retry_count = EXCLUDED.retry_count, updated_at = now() {on_conflict}"
     );
+    // Typed parameters: one round trip, no separate prepare.
     client
-        .execute(
+        .execute_typed(
             &sql,
-            &[&c.ids, &c.entities, &c.received, &c.retries, &c.errors],
+            &[
+                (&c.ids, Type::UUID_ARRAY),
+                (&c.entities, Type::TEXT_ARRAY),
+                (&c.received, Type::TIMESTAMPTZ_ARRAY),
+                (&c.retries, Type::INT4_ARRAY),
+                (&c.errors, Type::TEXT_ARRAY),
+            ],
         )
         .await
 }

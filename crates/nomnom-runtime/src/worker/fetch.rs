@@ -1,7 +1,14 @@
-//! Fetching batches from the durable pull consumer. Every wait happens on the server: a pull
-//! request with an expiry returns as soon as the batch is full, or with what arrived when the
-//! expiry passes. An idle worker asks for one message with a long expiry (nothing to do
-//! until something arrives), then tops the batch up.
+//! Fetching batches from the durable pull consumer. A pull request with an expiry returns as
+//! soon as the batch is full, or with what arrived when the expiry passes. An idle worker asks
+//! for one message with a long expiry (nothing to do until something arrives), then tops the
+//! batch up.
+//!
+//! The client bounds every pull by its expiry plus [`EXPIRY_GRACE`] instead of trusting the
+//! server's expiry notice (status 408): under steady traffic NATS 2.9 drops an expired pull
+//! request silently when the next message arrives before its expiry timer ran, and async-nats
+//! then waits for its own fallback (`expires + 5 s`), holding the messages already delivered
+//! for 5 s. Once the bound passes the request is dropped (its inbox unsubscribed), so the
+//! server cannot deliver to it any more.
 
 use std::time::Duration;
 
@@ -10,6 +17,9 @@ use futures_util::StreamExt;
 
 /// The expiry of an idle worker's long poll.
 pub const IDLE_POLL: Duration = Duration::from_secs(5);
+
+/// How long after a pull request's expiry the client stops waiting for the server's notice.
+pub const EXPIRY_GRACE: Duration = Duration::from_millis(50);
 
 /// A pull request failed (as opposed to returning no messages).
 #[derive(Debug, thiserror::Error)]
@@ -30,8 +40,20 @@ pub async fn fetch(
         .messages()
         .await
         .map_err(|e| FetchError(e.to_string()))?;
+    let deadline = tokio::time::Instant::now() + expires + EXPIRY_GRACE;
     let mut messages = Vec::with_capacity(max);
-    while let Some(item) = batch.next().await {
+    loop {
+        let item = match tokio::time::timeout_at(deadline, batch.next()).await {
+            Ok(Some(item)) => item,
+            Ok(None) => break,
+            Err(_) => {
+                tracing::debug!(
+                    received = messages.len(),
+                    "pull request expired without the server's notice: ending it"
+                );
+                break;
+            }
+        };
         match item {
             Ok(message) => messages.push(message),
             Err(e) if messages.is_empty() => return Err(FetchError(e.to_string())),

@@ -1,11 +1,13 @@
 //! The worker process: connect, set up the consumer, migrate, then run
-//! `WORKER_CONCURRENCY` fetch-and-write loops until shutdown, each finishing its in-flight
-//! batch before it stops.
+//! one fetch loop feeding `WORKER_CONCURRENCY` write loops until shutdown; every
+//! fetched batch is written and acknowledged before the process stops.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_nats::jetstream::consumer::PullConsumer;
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch, Mutex};
+use tokio::task::JoinHandle;
 
 use super::batch::{process_batch, BatchContext};
 use super::fetch::next_batch;
@@ -68,15 +70,7 @@ pub async fn serve<M: Model>(
         "worker started"
     );
     let loops: Vec<_> = match config.mode {
-        WorkerMode::Batched => (0..config.concurrency)
-            .map(|_| {
-                tokio::spawn(batch_loop::<M>(
-                    ctx.clone(),
-                    consumer.clone(),
-                    shutdown.clone(),
-                ))
-            })
-            .collect(),
+        WorkerMode::Batched => pipeline::<M>(&ctx, &consumer, &shutdown),
         WorkerMode::LegacyBaseline => {
             vec![tokio::spawn(legacy_loop::<M>(
                 ctx.clone(),
@@ -111,9 +105,33 @@ async fn pause(delay: Duration, shutdown: &mut watch::Receiver<bool>) -> bool {
     }
 }
 
-async fn batch_loop<M: Model>(
+/// The batched worker: one fetch loop hands batches to `WORKER_CONCURRENCY` write loops
+/// through a one-batch queue, so the next batch is fetched while the current ones are
+/// written, and a fetched batch waits at most for one write to finish.
+fn pipeline<M: Model>(
+    ctx: &BatchContext,
+    consumer: &PullConsumer,
+    shutdown: &watch::Receiver<bool>,
+) -> Vec<JoinHandle<()>> {
+    let (tx, rx) = mpsc::channel(1);
+    let rx = Arc::new(Mutex::new(rx));
+    let mut loops = vec![tokio::spawn(fetch_loop(
+        ctx.clone(),
+        consumer.clone(),
+        tx,
+        shutdown.clone(),
+    ))];
+    for _ in 0..ctx.config.concurrency.max(1) {
+        loops.push(tokio::spawn(write_loop::<M>(ctx.clone(), rx.clone())));
+    }
+    loops
+}
+
+/// Fetches batches until shutdown; each fetch starts only once the queue has room for it.
+async fn fetch_loop(
     ctx: BatchContext,
     consumer: PullConsumer,
+    queue: mpsc::Sender<Vec<async_nats::jetstream::Message>>,
     mut shutdown: watch::Receiver<bool>,
 ) {
     let mut idle = false;
@@ -122,9 +140,16 @@ async fn batch_loop<M: Model>(
         if !ctx.gate.wait_open().await {
             break;
         }
+        // Room first, so fetched messages never wait behind a full queue.
+        let Ok(slot) = queue.reserve().await else {
+            break;
+        };
+        if *shutdown.borrow() {
+            break;
+        }
         // Not cancelled by shutdown: messages already delivered to this pull request must
         // be processed, not left to redelivery. It ends within the batch wait (busy) or the
-        // idle poll.
+        // idle poll, each plus the grace of `fetch`.
         let fetched = next_batch(
             &consumer,
             ctx.config.batch_size,
@@ -137,10 +162,10 @@ async fn batch_loop<M: Model>(
             Ok(messages) => {
                 idle = false;
                 error_delay = Duration::from_millis(100);
-                // Not cancelled by shutdown: an in-flight batch always finishes.
-                process_batch::<M>(&ctx, messages).await;
+                slot.send(messages);
             }
             Err(e) => {
+                drop(slot);
                 // An error, not an empty stream: back off (100 ms doubling to 5 s).
                 tracing::warn!(error = %e, retry_in_ms = error_delay.as_millis() as u64, "fetch failed");
                 if !pause(error_delay, &mut shutdown).await {
@@ -152,6 +177,22 @@ async fn batch_loop<M: Model>(
         if *shutdown.borrow() {
             break;
         }
+    }
+    // Dropping the sender lets the write loops finish what is queued, then stop.
+}
+
+/// Writes queued batches until the fetch loop has stopped and the queue is empty.
+async fn write_loop<M: Model>(
+    ctx: BatchContext,
+    queue: Arc<Mutex<mpsc::Receiver<Vec<async_nats::jetstream::Message>>>>,
+) {
+    loop {
+        let next = queue.lock().await.recv().await;
+        let Some(messages) = next else {
+            break;
+        };
+        // Not cancelled by shutdown: an in-flight batch always finishes.
+        process_batch::<M>(&ctx, messages).await;
     }
 }
 
