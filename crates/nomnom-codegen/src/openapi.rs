@@ -209,10 +209,12 @@ pub fn document(project: &Project) -> String {
         );
         r.insert("413".into(), problem("Body too large."));
         r.insert("415".into(), problem("Wrong content type."));
-        r.insert("429".into(), retry_problem("Too many requests in flight."));
         r.insert(
             "503".into(),
-            retry_problem("NATS unreachable, acknowledgement timed out, or the stream is full."),
+            retry_problem(
+                "NATS unreachable, acknowledgement timed out, the stream full, or the API \
+                 publishing as many messages as it allows at once (`overloaded`).",
+            ),
         );
         for (k, v) in extra {
             r.insert((*k).to_string(), v.clone());

@@ -197,7 +197,11 @@ fn openapi_describes_roots_routes_and_errors() {
         assert!(doc["paths"].get(path).is_some(), "{path} missing");
     }
     let post = &doc["paths"]["/ingest/message"]["post"];
-    for status in ["400", "413", "415", "422", "429", "503"] {
+    assert!(
+        post["responses"].get("429").is_none(),
+        "the API sheds load with 503 + Retry-After, never 429"
+    );
+    for status in ["400", "413", "415", "422", "503"] {
         assert!(
             post["responses"][status]["content"]
                 .get("application/problem+json")

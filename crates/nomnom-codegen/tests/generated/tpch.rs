@@ -227,3 +227,47 @@ fn batches_upsert_dedupe_and_replace_children() {
         assert_eq!(count(&client, "SELECT count(*) FROM order_line_items").await, 3);
     });
 }
+
+#[test]
+fn replacing_children_uses_the_parent_index_before_statistics_exist() {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    rt.block_on(async {
+        let (_db, mut client) = fresh_database("tpch_plan").await;
+        // A large table that was never analysed (as during a first bulk load, or with
+        // autovacuum off): 25,000 orders with four lines each.
+        client
+            .batch_execute(
+                "INSERT INTO orders (_id, _message_id, order_key, customer_key, order_status, total_price, order_date) \
+                 SELECT gen_random_uuid(), gen_random_uuid(), 'bulk-' || i, 'C', 'O', 1, DATE '2024-01-01' \
+                 FROM generate_series(1, 25000) AS i; \
+                 INSERT INTO order_line_items (_id, _message_id, _parent_id, order_key, line_number, part_key, quantity, extended_price) \
+                 SELECT gen_random_uuid(), o._message_id, o._id, o.order_key, n, 'P', 1, 1 \
+                 FROM orders o, generate_series(1, 4) AS n;",
+            )
+            .await
+            .expect("bulk rows");
+        // A batch of 500 orders, as the worker writes them.
+        let mut batch = Batch::default();
+        for i in 0..500 {
+            add(&mut batch, Uuid::new_v4(), &order_body(&format!("new-{i}"), &[1, 2], "1"));
+        }
+        let tx = client.transaction().await.expect("begin");
+        batch.write(&tx).await.expect("write batch");
+        // This transaction's own scans of the child table, before it commits.
+        let row = tx
+            .query_one(
+                "SELECT seq_scan, idx_scan FROM pg_stat_xact_user_tables WHERE relname = 'order_line_items'",
+                &[],
+            )
+            .await
+            .expect("transaction statistics");
+        let (seq_scans, index_scans): (i64, i64) = (row.get(0), row.get(1));
+        tx.commit().await.expect("commit");
+        assert_eq!(
+            seq_scans, 0,
+            "replacing the children of 500 parents scanned the whole child table"
+        );
+        assert!(index_scans >= 1, "the children were looked up by their parent index");
+        assert_eq!(count(&client, "SELECT count(*) FROM order_line_items").await, 101_000);
+    });
+}

@@ -254,7 +254,7 @@ impl OrderLineItemRows {
     ) -> Result<u64, Error> {
         if !replaced_parents.is_empty() {
             tx.execute_typed(
-                    "DELETE FROM order_line_items WHERE _parent_id = ANY($1::uuid[])",
+                    "DELETE FROM order_line_items WHERE _parent_id = ANY(ARRAY(SELECT unnest($1::uuid[])))",
                     &[(&replaced_parents, Type::UUID_ARRAY)],
                 )
                 .await?;

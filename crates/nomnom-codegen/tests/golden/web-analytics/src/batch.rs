@@ -253,7 +253,7 @@ impl InteractionRows {
     ) -> Result<u64, Error> {
         if !replaced_parents.is_empty() {
             tx.execute_typed(
-                    "DELETE FROM interactions WHERE _parent_id = ANY($1::uuid[])",
+                    "DELETE FROM interactions WHERE _parent_id = ANY(ARRAY(SELECT unnest($1::uuid[])))",
                     &[(&replaced_parents, Type::UUID_ARRAY)],
                 )
                 .await?;
