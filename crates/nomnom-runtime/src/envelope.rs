@@ -5,11 +5,13 @@
 //! `Nomnom-Source` when known, `Nomnom-Retry-Count`) next to `Nats-Msg-Id`, which JetStream
 //! uses to drop duplicates. A message without the `Nomnom-*` headers is not an envelope.
 
-use async_nats::HeaderMap;
+use async_nats::header::{HeaderMap, HeaderName};
 use bytes::Bytes;
-use chrono::{DateTime, SecondsFormat, SubsecRound, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
+
+use crate::time_text::Rfc3339Micros;
 
 /// Header: JetStream's de-duplication id (the `Idempotency-Key`, else the message id).
 pub const HEADER_NATS_MSG_ID: &str = "Nats-Msg-Id";
@@ -97,20 +99,24 @@ impl MessageEnvelope {
     /// The headers and payload to publish. `dedup_id` becomes `Nats-Msg-Id`; `None` uses
     /// the message id.
     pub fn to_nats(&self, dedup_id: Option<&str>) -> (HeaderMap, Bytes) {
+        // Header names are built once: a name given as `&str` is parsed and copied for
+        // every message.
+        const NATS_MSG_ID: HeaderName = HeaderName::from_static(HEADER_NATS_MSG_ID);
+        const MESSAGE_ID: HeaderName = HeaderName::from_static(HEADER_MESSAGE_ID);
+        const ENTITY: HeaderName = HeaderName::from_static(HEADER_ENTITY);
+        const RECEIVED_AT: HeaderName = HeaderName::from_static(HEADER_RECEIVED_AT);
+        const RETRY_COUNT: HeaderName = HeaderName::from_static(HEADER_RETRY_COUNT);
+        const SOURCE: HeaderName = HeaderName::from_static(HEADER_SOURCE);
         let mut headers = HeaderMap::new();
-        let message_id = self.message_id.to_string();
-        headers.insert(HEADER_NATS_MSG_ID, dedup_id.unwrap_or(&message_id));
-        headers.insert(HEADER_MESSAGE_ID, message_id.as_str());
-        headers.insert(HEADER_ENTITY, self.entity_type.as_str());
-        headers.insert(
-            HEADER_RECEIVED_AT,
-            self.received_at
-                .to_rfc3339_opts(SecondsFormat::Micros, true)
-                .as_str(),
-        );
-        headers.insert(HEADER_RETRY_COUNT, self.retry_count.to_string().as_str());
+        let mut id_text = [0u8; uuid::fmt::Hyphenated::LENGTH];
+        let message_id = &*self.message_id.hyphenated().encode_lower(&mut id_text);
+        headers.insert(NATS_MSG_ID, dedup_id.unwrap_or(message_id));
+        headers.insert(MESSAGE_ID, message_id);
+        headers.insert(ENTITY, self.entity_type.as_str());
+        headers.insert(RECEIVED_AT, Rfc3339Micros::new(&self.received_at).as_str());
+        headers.insert(RETRY_COUNT, self.retry_count.to_string());
         if let Some(source) = &self.source {
-            headers.insert(HEADER_SOURCE, source.as_str());
+            headers.insert(SOURCE, source.as_str());
         }
         (headers, self.body.clone())
     }
@@ -209,6 +215,26 @@ pub struct IngestionResponse {
     pub timestamp: DateTime<Utc>,
 }
 
+impl IngestionResponse {
+    /// The JSON of this answer, written directly (it is the body of every 202): the same
+    /// object serde writes, with the timestamp always to the microsecond.
+    pub fn to_json(&self) -> Vec<u8> {
+        let mut id = [0u8; uuid::fmt::Hyphenated::LENGTH];
+        let id = self.message_id.hyphenated().encode_lower(&mut id);
+        let status = self.status.as_str();
+        let timestamp = Rfc3339Micros::new(&self.timestamp);
+        let mut json = Vec::with_capacity(112);
+        json.extend_from_slice(b"{\"message_id\":\"");
+        json.extend_from_slice(id.as_bytes());
+        json.extend_from_slice(b"\",\"status\":\"");
+        json.extend_from_slice(status.as_bytes());
+        json.extend_from_slice(b"\",\"timestamp\":\"");
+        json.extend_from_slice(timestamp.as_str().as_bytes());
+        json.extend_from_slice(b"\"}");
+        json
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -259,6 +285,41 @@ mod tests {
             MessageEnvelope::from_nats(Some(&headers), Bytes::new()),
             Err(EnvelopeError::MissingHeader(HEADER_ENTITY))
         );
+    }
+
+    #[test]
+    fn the_written_answer_is_what_serde_reads_back() {
+        use chrono::TimeZone;
+        let times = [
+            Utc::now().trunc_subsecs(6),
+            // Whole milliseconds: serde would write `.120Z`; the answer keeps six digits.
+            Utc.with_ymd_and_hms(2026, 12, 1, 13, 28, 2).unwrap()
+                + chrono::Duration::milliseconds(120),
+        ];
+        for timestamp in times {
+            let answer = IngestionResponse {
+                message_id: Uuid::now_v7(),
+                status: IngestionStatus::Accepted,
+                timestamp,
+            };
+            let json = answer.to_json();
+            let back: IngestionResponse = serde_json::from_slice(&json).expect("valid JSON");
+            assert_eq!(back, answer);
+            let written: serde_json::Value = serde_json::from_slice(&json).expect("valid JSON");
+            let serde = serde_json::to_value(&answer).expect("serialises");
+            let keys = |v: &serde_json::Value| {
+                v.as_object()
+                    .map(|o| o.keys().cloned().collect::<Vec<_>>())
+                    .unwrap_or_default()
+            };
+            assert_eq!(
+                keys(&written),
+                keys(&serde),
+                "the same members as serde writes"
+            );
+            assert_eq!(written["message_id"], serde["message_id"]);
+            assert_eq!(written["status"], serde["status"]);
+        }
     }
 
     #[test]

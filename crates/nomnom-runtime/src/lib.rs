@@ -11,6 +11,7 @@ pub mod json;
 pub mod model;
 pub mod nats;
 pub mod status;
+pub mod time_text;
 pub mod worker;
 
 /// The third-party crates generated code uses, re-exported so a generated project depends on

@@ -4,7 +4,7 @@ mod support_api;
 
 use axum::http::StatusCode;
 use support_api::app::{AppOptions, TestApp};
-use support_api::model::ShopModel;
+use support_api::model::{ShopModel, PANICKING_KEY};
 
 #[tokio::test]
 async fn a_mixed_batch_publishes_the_valid_lines_and_reports_each_line() {
@@ -51,6 +51,39 @@ async fn a_mixed_batch_publishes_the_valid_lines_and_reports_each_line() {
     let bodies: Vec<&[u8]> = stored.iter().map(|(_, e)| e.body.as_ref()).collect();
     assert!(bodies.contains(&br#"{"order_key": "A", "total": 1}"#.as_slice()));
     assert!(bodies.contains(&br#"{"order_key": "D", "total": 4}"#.as_slice()));
+}
+
+#[tokio::test]
+async fn a_line_whose_validation_panics_is_refused_alone() {
+    let app = TestApp::spawn::<ShopModel>().await;
+    let body = [
+        r#"{"order_key": "A", "total": 1}"#.to_owned(),
+        format!(r#"{{"order_key": "{PANICKING_KEY}", "total": 2}}"#),
+        r#"{"order_key": "C", "total": 3}"#.to_owned(),
+    ]
+    .join("\n");
+    let response = app
+        .post_batch("/ingest/batch?entity=Order", &body, &[])
+        .await;
+    assert_eq!(response.status, StatusCode::ACCEPTED, "{:?}", response.json);
+    assert_eq!(response.json["accepted"], 2);
+    assert_eq!(response.json["rejected"], 1);
+    let results = response.json["results"].as_array().expect("results");
+    assert!(results[0]["message_id"].is_string());
+    assert_eq!(results[1]["line"], 2);
+    assert_eq!(results[1]["errors"][0]["rule"], "internal");
+    assert!(results[2]["message_id"].is_string());
+    assert_eq!(app.stored().await.len(), 2, "the neighbours are published");
+    // The API keeps serving after the panic.
+    let again = app
+        .post_batch(
+            "/ingest/batch?entity=Order",
+            r#"{"order_key": "D", "total": 4}"#,
+            &[],
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::ACCEPTED);
+    assert_eq!(again.json["accepted"], 1);
 }
 
 #[tokio::test]

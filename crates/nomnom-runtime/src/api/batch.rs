@@ -5,14 +5,17 @@
 //! Idempotency: an `Idempotency-Key: K` header gives line `n` the key `K:n`, so retrying the
 //! same batch body with the same key stores nothing twice and answers the same ids.
 
+use std::panic::AssertUnwindSafe;
+
 use axum::body::Body;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::{Query, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
-use futures_util::stream::{self, StreamExt};
+use futures_util::stream::{FuturesUnordered, StreamExt};
+use futures_util::FutureExt;
 use serde_json::{json, Value};
+use tokio::sync::mpsc;
 
 use super::message::EntityQuery;
 use super::problem::{
@@ -42,11 +45,14 @@ enum LineOutcome {
 
 pub(super) async fn ingest_batch<M: Model>(
     State(state): State<ApiState>,
-    query: Result<Query<EntityQuery>, QueryRejection>,
-    headers: HeaderMap,
-    body: Body,
+    request: Request,
 ) -> Response {
-    match handle::<M>(&state, query.ok().and_then(|q| q.0.entity), &headers, body).await {
+    // The request is taken whole: the `HeaderMap` extractor would copy every header.
+    let (parts, body) = request.into_parts();
+    let entity = Query::<EntityQuery>::try_from_uri(&parts.uri)
+        .ok()
+        .and_then(|q| q.0.entity);
+    match handle::<M>(&state, entity, &parts.headers, body).await {
         Ok(response) => response,
         Err(problem) => problem.into_response(),
     }
@@ -87,61 +93,142 @@ async fn handle<M: Model>(
         ));
     }
 
-    let mut outcomes: Vec<(usize, LineOutcome)> = Vec::with_capacity(lines.len());
-    let mut to_publish = Vec::new();
-    for (line, bytes) in lines {
-        match M::validate(&entity, &bytes) {
-            Ok(_) => {
-                let mut envelope = MessageEnvelope::new(entity.clone(), bytes, source.clone());
-                if let Some(key) = &idempotency_key {
-                    let line_key = line_idempotency_key(key, line);
-                    envelope =
-                        envelope.with_idempotency_key(&state.nats.config().stream, &line_key);
-                }
-                to_publish.push((line, envelope));
-            }
-            Err(rejection) => outcomes.push((line, LineOutcome::Rejected(line_errors(rejection)))),
-        }
-    }
+    let wanted = lines
+        .len()
+        .min(MAX_BATCH_CONCURRENCY)
+        .min(state.config.max_in_flight);
+    let permits = u32::try_from(wanted).unwrap_or(u32::MAX);
+    let _permits = state
+        .in_flight
+        .clone()
+        .try_acquire_many_owned(permits)
+        .map_err(|_| Problem::overloaded())?;
 
-    if !to_publish.is_empty() {
-        let wanted = to_publish
-            .len()
-            .min(MAX_BATCH_CONCURRENCY)
-            .min(state.config.max_in_flight);
-        let permits = u32::try_from(wanted).unwrap_or(u32::MAX);
-        let _permits = state
-            .in_flight
-            .clone()
-            .try_acquire_many_owned(permits)
-            .map_err(|_| Problem::overloaded())?;
-        let nats = &state.nats;
-        let key = idempotency_key.as_deref();
-        let published: Vec<(usize, LineOutcome)> = stream::iter(to_publish)
-            .map(|(line, envelope)| async move {
-                let dedup = key.map(|k| line_idempotency_key(k, line));
-                let outcome = match nats.publish(&envelope, dedup.as_deref()).await {
-                    Ok(p) => {
-                        if !p.duplicate {
-                            state.recorder.record(AcceptedMessage {
-                                message_id: p.message_id,
-                                entity_type: envelope.entity_type.clone(),
-                                received_at: p.received_at,
-                            });
-                        }
-                        LineOutcome::Published(p)
-                    }
-                    Err(failure) => LineOutcome::Failed(failure),
-                };
-                (line, outcome)
-            })
-            .buffer_unordered(wanted)
-            .collect()
-            .await;
-        outcomes.extend(published);
-    }
+    let mut outcomes = validate_and_publish::<M>(
+        state,
+        &entity,
+        source.as_deref(),
+        idempotency_key.as_deref(),
+        lines,
+        wanted,
+    )
+    .await;
     outcomes.sort_by_key(|(line, _)| *line);
     answer(outcomes)
+}
+
+/// Validates `lines` off the event loop and publishes each valid one as soon as its chunk is
+/// validated (while the next chunk is being validated), at most `wanted` in flight. Returns
+/// one outcome per line, in no particular order.
+async fn validate_and_publish<M: Model>(
+    state: &ApiState,
+    entity: &str,
+    source: Option<&str>,
+    idempotency_key: Option<&str>,
+    lines: Vec<(usize, Bytes)>,
+    wanted: usize,
+) -> Vec<(usize, LineOutcome)> {
+    let line_numbers: Vec<usize> = lines.iter().map(|(line, _)| *line).collect();
+    let mut verdicts = validate_off_the_event_loop::<M>(entity.to_owned(), lines);
+    let mut outcomes: Vec<(usize, LineOutcome)> = Vec::with_capacity(line_numbers.len());
+    let mut publishing = FuturesUnordered::new();
+    let mut chunk = Vec::with_capacity(VALIDATION_CHUNK);
+    while verdicts.recv_many(&mut chunk, VALIDATION_CHUNK).await > 0 {
+        for (line, bytes, verdict) in chunk.drain(..) {
+            if let Err(rejection) = verdict {
+                outcomes.push((line, LineOutcome::Rejected(line_errors(rejection))));
+                continue;
+            }
+            while publishing.len() >= wanted {
+                if let Some(done) = publishing.next().await {
+                    outcomes.push(done);
+                }
+            }
+            let mut envelope = MessageEnvelope::new(entity, bytes, source.map(str::to_owned));
+            if let Some(key) = idempotency_key {
+                envelope = envelope.with_idempotency_key(
+                    &state.nats.config().stream,
+                    &line_idempotency_key(key, line),
+                );
+            }
+            publishing.push(publish_line(state, line, envelope, idempotency_key));
+        }
+        // Hand what is queued to the connection before waiting for the next chunk.
+        while let Some(Some(done)) = publishing.next().now_or_never() {
+            outcomes.push(done);
+        }
+    }
+    while let Some(done) = publishing.next().await {
+        outcomes.push(done);
+    }
+    if outcomes.len() < line_numbers.len() {
+        // The validation thread could not run to the end (the runtime is shutting down):
+        // the lines it never reached were not published; the client retries them.
+        let answered: std::collections::HashSet<usize> =
+            outcomes.iter().map(|(line, _)| *line).collect();
+        for line in line_numbers.into_iter().filter(|l| !answered.contains(l)) {
+            let failure = PublishFailure::Unavailable("the line was not validated".into());
+            outcomes.push((line, LineOutcome::Failed(failure)));
+        }
+    }
+    outcomes
+}
+
+/// Lines validated per hand-over from the validation thread.
+const VALIDATION_CHUNK: usize = 64;
+
+/// Validates `lines` on a blocking thread (a 1,000-line body takes milliseconds, which would
+/// stall every other connection of the event loop), sending each line with its verdict as
+/// soon as it is known. A line whose validation panics is refused with its own error; the
+/// others go on.
+fn validate_off_the_event_loop<M: Model>(
+    entity: String,
+    lines: Vec<(usize, Bytes)>,
+) -> mpsc::Receiver<(usize, Bytes, Result<(), Rejection>)> {
+    let (tx, rx) = mpsc::channel(VALIDATION_CHUNK * 4);
+    tokio::task::spawn_blocking(move || {
+        for (line, bytes) in lines {
+            let verdict = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                M::validate(&entity, &bytes).map(|_| ())
+            }))
+            .unwrap_or_else(|_| {
+                tracing::error!(line, "validation panicked; the line is refused");
+                Err(Rejection::Invalid(vec![FieldError {
+                    path: String::new(),
+                    rule: "internal",
+                    message: "this line could not be validated".to_owned(),
+                }]))
+            });
+            if tx.blocking_send((line, bytes, verdict)).is_err() {
+                return; // the request was abandoned
+            }
+        }
+    });
+    rx
+}
+
+/// Publishes one line and records it `accepted`.
+async fn publish_line(
+    state: &ApiState,
+    line: usize,
+    envelope: MessageEnvelope,
+    key: Option<&str>,
+) -> (usize, LineOutcome) {
+    let dedup = key.map(|k| line_idempotency_key(k, line));
+    let outcome = match state.nats.publish(&envelope, dedup.as_deref()).await {
+        Ok(p) => {
+            if !p.duplicate {
+                state.recorder.record(AcceptedMessage {
+                    message_id: p.message_id,
+                    entity_type: envelope.entity_type,
+                    received_at: p.received_at,
+                });
+            }
+            LineOutcome::Published(p)
+        }
+        Err(failure) => LineOutcome::Failed(failure),
+    };
+    (line, outcome)
 }
 
 /// Non-blank lines with their 1-based numbers (a trailing `\r` is removed).

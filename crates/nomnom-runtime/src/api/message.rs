@@ -2,11 +2,9 @@
 //! holds it.
 
 use axum::body::Body;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{Query, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use serde::Deserialize;
 
 use super::problem::Problem;
@@ -40,11 +38,14 @@ pub fn rejection_problem(rejection: Rejection, roots: &[&str]) -> Problem {
 
 pub(super) async fn ingest_message<M: Model>(
     State(state): State<ApiState>,
-    query: Result<Query<EntityQuery>, QueryRejection>,
-    headers: HeaderMap,
-    body: Body,
+    request: Request,
 ) -> Response {
-    match handle::<M>(&state, query.ok().and_then(|q| q.0.entity), &headers, body).await {
+    // The request is taken whole: the `HeaderMap` extractor would copy every header.
+    let (parts, body) = request.into_parts();
+    let entity = Query::<EntityQuery>::try_from_uri(&parts.uri)
+        .ok()
+        .and_then(|q| q.0.entity);
+    match handle::<M>(&state, entity, &parts.headers, body).await {
         Ok(response) => response,
         Err(problem) => problem.into_response(),
     }
@@ -94,5 +95,13 @@ async fn handle<M: Model>(
         status: IngestionStatus::Accepted,
         timestamp: published.received_at,
     };
-    Ok((StatusCode::ACCEPTED, Json(answer)).into_response())
+    Ok((
+        StatusCode::ACCEPTED,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        answer.to_json(),
+    )
+        .into_response())
 }

@@ -14,9 +14,10 @@
 //! - `POST /ingest/batch` (`application/x-ndjson`, `application/jsonl`): 202
 //!   `{"accepted", "rejected", "results": [{"line", "message_id"} | {"line", "errors"}]}`;
 //!   lines are 1-based, blank lines skipped; `Idempotency-Key: K` gives line `n` the key
-//!   `K:n`. A line the stream could not take has an error of rule `unavailable`, `full` or
-//!   `too_large` (and the answer a `Retry-After`); when no line could be stored because of
-//!   the stream, the whole answer is that 503.
+//!   `K:n`. Lines are validated on a blocking thread, off the event loop, and each is
+//!   published as soon as its chunk is validated. A line the stream could not take has an
+//!   error of rule `unavailable`, `full` or `too_large` (and the answer a `Retry-After`);
+//!   when no line could be stored because of the stream, the whole answer is that 503.
 //! - `GET /ingest/status/{message_id}`: 200 with the `message_status` row, 400, 404, 503.
 //! - `GET /health`, `GET /ready` (NATS connected and the stream answering), `GET /openapi.json`.
 //!

@@ -1,5 +1,6 @@
 //! What every handler shares.
 
+use std::ops::Deref;
 use std::sync::Arc;
 
 use deadpool_postgres::Pool;
@@ -10,8 +11,15 @@ use crate::nats::NatsClient;
 use crate::status::StatusRecorder;
 
 /// The API's shared state: the NATS client, the status store and the limits.
+///
+/// Handlers receive it by value (axum clones the state for every request), so it is one
+/// reference-counted pointer: a clone is one atomic increment, not one per handle inside.
 #[derive(Debug, Clone)]
-pub struct ApiState {
+pub struct ApiState(Arc<Shared>);
+
+/// The contents of [`ApiState`].
+#[derive(Debug)]
+pub struct Shared {
     /// Publishing and readiness.
     pub nats: NatsClient,
     /// Where accepted ids go (off the request path).
@@ -19,7 +27,7 @@ pub struct ApiState {
     /// Status lookups.
     pub pool: Pool,
     /// Limits.
-    pub config: Arc<ApiConfig>,
+    pub config: ApiConfig,
     /// One permit per message being published (`API_MAX_IN_FLIGHT`).
     pub in_flight: Arc<Semaphore>,
 }
@@ -28,12 +36,20 @@ impl ApiState {
     /// State for `config`, with `config.max_in_flight` publish permits.
     pub fn new(nats: NatsClient, recorder: StatusRecorder, pool: Pool, config: ApiConfig) -> Self {
         let in_flight = Arc::new(Semaphore::new(config.max_in_flight));
-        Self {
+        Self(Arc::new(Shared {
             nats,
             recorder,
             pool,
-            config: Arc::new(config),
+            config,
             in_flight,
-        }
+        }))
+    }
+}
+
+impl Deref for ApiState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
     }
 }

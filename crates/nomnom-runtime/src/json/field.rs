@@ -111,11 +111,15 @@ pub fn list<T>(
             return None;
         }
     };
-    let base = loc.path();
+    // One buffer for every element's pointer: `<list>/0`, `<list>/1`, …
+    let mut item_path = loc.path();
+    let base_len = item_path.len();
     let mut out = Vec::with_capacity(items.len());
     let mut ok = true;
     for (i, item) in items.iter().enumerate() {
-        let item_path = format!("{base}/{i}");
+        item_path.truncate(base_len);
+        item_path.push('/');
+        item_path.push_str(itoa_usize(i).as_str());
         match item {
             Value::Object(obj) => match read_item(obj, &item_path, errors) {
                 Some(v) => out.push(v),
@@ -124,7 +128,7 @@ pub fn list<T>(
             other => {
                 ok = false;
                 errors.push(FieldError {
-                    path: item_path,
+                    path: item_path.clone(),
                     rule: "type",
                     message: format!("expected an object, found {}", other.kind()),
                 });
@@ -132,6 +136,34 @@ pub fn list<T>(
         }
     }
     ok.then_some(out)
+}
+
+/// The decimal digits of `n`, without allocating.
+fn itoa_usize(mut n: usize) -> Digits {
+    let mut digits = Digits {
+        bytes: [0; 20],
+        start: 20,
+    };
+    loop {
+        digits.start -= 1;
+        digits.bytes[digits.start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            return digits;
+        }
+    }
+}
+
+/// Up to 20 decimal digits (any `usize`), written right-aligned.
+struct Digits {
+    bytes: [u8; 20],
+    start: usize,
+}
+
+impl Digits {
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.bytes[self.start..]).unwrap_or("0")
+    }
 }
 
 /// Parses `body` and reads it as a root record with `read`; the body must be a JSON object.
@@ -267,9 +299,9 @@ pub fn boolean(value: &Value<'_>, loc: &Loc<'_>, errors: &mut Vec<FieldError>) -
 /// `date`: a string `YYYY-MM-DD`.
 pub fn date(value: &Value<'_>, loc: &Loc<'_>, errors: &mut Vec<FieldError>) -> Option<NaiveDate> {
     match value {
-        Value::String(s) => match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-            Ok(d) if s.len() == 10 => Some(d),
-            _ => {
+        Value::String(s) => match crate::time_text::parse_date(s) {
+            Some(d) => Some(d),
+            None => {
                 loc.fail(
                     errors,
                     "format",

@@ -111,7 +111,8 @@ impl<'a> Parser<'a> {
     fn object(&mut self, depth: usize) -> Result<Value<'a>, SyntaxError> {
         self.nest_check(depth)?;
         self.pos += 1; // '{'
-        let mut members: Vec<(Cow<'a, str>, Value<'a>)> = Vec::new();
+                       // Records have a handful to a few dozen fields: start with room for several.
+        let mut members: Vec<(Cow<'a, str>, Value<'a>)> = Vec::with_capacity(8);
         let mut seen: Option<HashSet<Cow<'a, str>>> = None;
         self.skip_whitespace();
         if self.peek() == Some(b'}') {
@@ -238,19 +239,24 @@ impl<'a> Parser<'a> {
     fn string(&mut self) -> Result<Cow<'a, str>, SyntaxError> {
         self.pos += 1; // opening quote
         let start = self.pos;
-        loop {
-            match self.peek() {
-                None => return Err(self.error("unterminated string")),
-                Some(b'"') => {
-                    let s = &self.text[start..self.pos];
-                    self.pos += 1;
-                    return Ok(Cow::Borrowed(s));
-                }
-                Some(b'\\') => break,
-                Some(0x00..=0x1F) => {
-                    return Err(self.error("control characters must be escaped in strings"))
-                }
-                Some(_) => self.pos += 1,
+        // The common case, a string without escapes: scan to the first byte that needs a
+        // decision (closing quote, backslash, control character).
+        let special = self.bytes[start..]
+            .iter()
+            .position(|&b| b == b'"' || b == b'\\' || b < 0x20);
+        match special.map(|offset| (start + offset, self.bytes[start + offset])) {
+            None => {
+                self.pos = self.bytes.len();
+                return Err(self.error("unterminated string"));
+            }
+            Some((at, b'"')) => {
+                self.pos = at + 1;
+                return Ok(Cow::Borrowed(&self.text[start..at]));
+            }
+            Some((at, b'\\')) => self.pos = at,
+            Some((at, _)) => {
+                self.pos = at;
+                return Err(self.error("control characters must be escaped in strings"));
             }
         }
         let mut out = String::from(&self.text[start..self.pos]);

@@ -154,15 +154,21 @@ async fn write(
     let ids: Vec<Uuid> = batch.iter().map(|m| m.message_id).collect();
     let entities: Vec<&str> = batch.iter().map(|m| m.entity_type.as_str()).collect();
     let received: Vec<DateTime<Utc>> = batch.iter().map(|m| m.received_at).collect();
+    // Prepared once per connection (the pool caches it): no parse and plan per flush.
+    let statement = client
+        .prepare_cached(INSERT_ACCEPTED)
+        .await
+        .map_err(|e| e.to_string())?;
     client
-        .execute(
-            "INSERT INTO message_status (message_id, status, entity_type, received_at) \
-             SELECT id, 'accepted', entity, received \
-             FROM UNNEST($1::uuid[], $2::text[], $3::timestamptz[]) AS t(id, entity, received) \
-             ON CONFLICT (message_id) DO NOTHING",
-            &[&ids, &entities, &received],
-        )
+        .execute(&statement, &[&ids, &entities, &received])
         .await
         .map_err(|e| e.to_string())?;
     Ok(())
 }
+
+/// Records `accepted` rows; a state the worker already wrote is never overwritten.
+const INSERT_ACCEPTED: &str =
+    "INSERT INTO message_status (message_id, status, entity_type, received_at) \
+     SELECT id, 'accepted', entity, received \
+     FROM UNNEST($1::uuid[], $2::text[], $3::timestamptz[]) AS t(id, entity, received) \
+     ON CONFLICT (message_id) DO NOTHING";

@@ -40,13 +40,18 @@ pub async fn fetch(
         .messages()
         .await
         .map_err(|e| FetchError(e.to_string()))?;
-    let deadline = tokio::time::Instant::now() + expires + EXPIRY_GRACE;
+    // One timer for the whole pull, not one per message received.
+    let deadline = tokio::time::sleep(expires + EXPIRY_GRACE);
+    tokio::pin!(deadline);
     let mut messages = Vec::with_capacity(max);
     loop {
-        let item = match tokio::time::timeout_at(deadline, batch.next()).await {
-            Ok(Some(item)) => item,
-            Ok(None) => break,
-            Err(_) => {
+        let item = tokio::select! {
+            biased;
+            item = batch.next() => match item {
+                Some(item) => item,
+                None => break,
+            },
+            () = &mut deadline => {
                 tracing::debug!(
                     received = messages.len(),
                     "pull request expired without the server's notice: ending it"

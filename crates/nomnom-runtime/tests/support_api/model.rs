@@ -7,7 +7,8 @@ use serde_json::Value;
 use uuid::Uuid;
 
 /// Roots `Order` (`order_key` string, `total` number >= 0, optional `items` of `{qty >= 1}`)
-/// and `Customer` (`name` string).
+/// and `Customer` (`name` string). An order whose key is [`PANICKING_KEY`] makes validation
+/// panic, standing in for a bug in generated code.
 pub struct ShopModel;
 
 /// One root, `Event` (`kind` string): the entity may be left out.
@@ -30,6 +31,9 @@ impl RowBatch for NoRows {
     }
 }
 
+/// The `order_key` whose validation panics.
+pub const PANICKING_KEY: &str = "panic-in-validation";
+
 /// The OpenAPI document the test model serves.
 pub const SHOP_OPENAPI: &str =
     r#"{"openapi":"3.1.0","info":{"title":"shop","version":"1"},"paths":{}}"#;
@@ -47,6 +51,9 @@ impl Model for ShopModel {
         let mut errors = Vec::new();
         match entity {
             "Order" => {
+                if value.get("order_key").and_then(Value::as_str) == Some(PANICKING_KEY) {
+                    panic!("validation bug triggered on purpose");
+                }
                 require_string(&value, "order_key", &mut errors);
                 match value.get("total") {
                     None => errors.push(error("/total", "required", "total is required")),
