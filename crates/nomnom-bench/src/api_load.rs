@@ -1,25 +1,32 @@
 //! The load generator: `POST /ingest/message` closed loop (N requests in flight) and open loop
 //! (a fixed offered rate, latency from each request's due time), and `POST /ingest/batch` with
-//! NDJSON bodies. An HTTP client in this process, its own CPU time recorded.
+//! NDJSON bodies. The HTTP client is this program's own ([`crate::http1`]), on a thread of
+//! its own, its CPU time recorded.
 
+use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use nomnom_testkit::http::HttpClient;
 use nomnom_testkit::orders::{order, Rng};
 use uuid::Uuid;
 
-use crate::cpu::{own_cpu, process_cpu, spent};
+use crate::cpu::{own_cpu, process_cpu, spent, ServicesSample};
+use crate::http1::{Answer, Connection, RequestHead};
 use crate::results::{ApiRun, BatchRun, OpenLoopRun};
 use crate::schedule::{corrected_latency, Schedule};
 use crate::stats::{rate, Latencies};
+use crate::BenchError;
 
 /// The single-message route for the TPC-H root entity.
 pub const MESSAGE_PATH: &str = "/ingest/message?entity=Order";
 /// The batch route for the TPC-H root entity.
 pub const BATCH_PATH: &str = "/ingest/batch?entity=Order";
+/// Connections of every open-loop run: the largest closed-loop concurrency, so the API's
+/// memory in an open-loop run is bounded as in the closed loop at 256.
+pub const OPEN_LOOP_CONNECTIONS: usize = 256;
 /// Longest a request may take before it counts as an error.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -57,88 +64,164 @@ impl Payloads {
     }
 }
 
-/// The API under load: its client, its process (for CPU time) and whether it is pinned.
-#[derive(Clone)]
+/// The API under load: its address, its process (for CPU time) and whether it is pinned.
+#[derive(Debug, Clone)]
 pub struct Api {
-    /// A client bound to the API's base URL.
-    pub client: HttpClient,
+    /// Where it listens.
+    pub addr: SocketAddr,
     /// The API's process id, when it runs as a child of this program.
     pub pid: Option<u32>,
     /// API pinned to one CPU and the load generator to the other.
     pub pinned: bool,
 }
 
-/// The outcome of one request.
-struct Outcome {
-    accepted: bool,
-    message_id: Option<Uuid>,
-}
+impl Api {
+    fn message_head(&self) -> RequestHead {
+        RequestHead::new(
+            "POST",
+            MESSAGE_PATH,
+            &self.addr.to_string(),
+            "application/json",
+            &[],
+        )
+    }
 
-async fn post_message(client: &HttpClient, body: Bytes, want_id: bool) -> Outcome {
-    let response =
-        tokio::time::timeout(REQUEST_TIMEOUT, client.post_json(MESSAGE_PATH, body)).await;
-    match response {
-        Ok(Ok(r)) if r.status == 202 => Outcome {
-            accepted: true,
-            message_id: if want_id {
-                r.json()["message_id"]
-                    .as_str()
-                    .and_then(|s| Uuid::parse_str(s).ok())
-            } else {
-                None
-            },
-        },
-        _ => Outcome {
-            accepted: false,
-            message_id: None,
-        },
+    fn batch_head(&self) -> RequestHead {
+        RequestHead::new(
+            "POST",
+            BATCH_PATH,
+            &self.addr.to_string(),
+            "application/x-ndjson",
+            &[],
+        )
     }
 }
 
-/// `concurrency` clients, each posting the next payload as soon as the previous answer came,
-/// for `duration`.
+/// Runs `load` to completion on a thread of its own with a one-thread runtime, so the load
+/// generator uses at most one core (as `wrk -t1` would) and never shares a scheduler with
+/// this program's other work.
+async fn on_load_thread<F, Fut, T>(load: F) -> Result<T, BenchError>
+where
+    F: FnOnce() -> Fut + Send + 'static,
+    Fut: Future<Output = T>,
+    T: Send + 'static,
+{
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    std::thread::Builder::new()
+        .name("load-generator".into())
+        .spawn(move || {
+            let result = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map(|runtime| runtime.block_on(load()));
+            let _ = tx.send(result);
+        })
+        .map_err(|e| BenchError::Io(format!("starting the load generator's thread: {e}")))?;
+    match rx.await {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(e)) => Err(BenchError::Io(format!(
+            "starting the load generator's runtime: {e}"
+        ))),
+        Err(_) => Err(BenchError::Io(
+            "the load generator's thread panicked".into(),
+        )),
+    }
+}
+
+/// `count` connections to `addr`, opened and warmed up before a run's clock starts: each
+/// has carried one `GET /health` (no side effects), so the server has accepted it and is
+/// serving it, and neither connection set-up nor the server's first request on a connection
+/// is charged to the run. One that fails is returned closed: it tries again on its first
+/// request, whose failure then counts as that request's error.
+async fn open_all(addr: SocketAddr, count: usize) -> Vec<Connection> {
+    let health = RequestHead::get("/health", &addr.to_string());
+    let mut connections: Vec<Connection> = (0..count).map(|_| Connection::new(addr)).collect();
+    futures_util::future::join_all(connections.iter_mut().map(|c| {
+        let health = &health;
+        async move {
+            match exchange(c, health).await {
+                Some(answer) if answer.status == 200 => {}
+                _ => c.close(),
+            }
+        }
+    }))
+    .await;
+    connections
+}
+
+/// Sends one request, at most [`REQUEST_TIMEOUT`]; `None` on a transport failure or timeout.
+async fn exchange(connection: &mut Connection, request: &[u8]) -> Option<Answer> {
+    match tokio::time::timeout(REQUEST_TIMEOUT, connection.send(request)).await {
+        Ok(Ok(answer)) => Some(answer),
+        Ok(Err(_)) => None,
+        Err(_) => {
+            // The answer may still arrive on this connection: start afresh.
+            connection.close();
+            None
+        }
+    }
+}
+
+/// The `message_id` of a 202 answer.
+fn message_id(answer: &Answer) -> Option<Uuid> {
+    let json: serde_json::Value = serde_json::from_slice(&answer.body).ok()?;
+    Uuid::parse_str(json["message_id"].as_str()?).ok()
+}
+
+/// `concurrency` clients, each on its own kept-alive connection, posting the next payload as
+/// soon as the previous answer came, for `duration`.
 pub async fn closed_loop(
     api: &Api,
     payloads: &Payloads,
     concurrency: usize,
     duration: Duration,
-) -> ApiRun {
-    let (client, api_pid, pinned) = (&api.client, api.pid, api.pinned);
-    let next = Arc::new(AtomicU64::new(0));
-    let (cpu0, api0) = (own_cpu(), api_pid.and_then(process_cpu));
-    let start = Instant::now();
-    let deadline = start + duration;
-    let mut tasks = Vec::new();
-    for _ in 0..concurrency.max(1) {
-        let (client, payloads, next) = (client.clone(), payloads.clone(), next.clone());
-        tasks.push(tokio::spawn(async move {
-            let mut latencies = Latencies::new();
-            let (mut ok, mut errors) = (0u64, 0u64);
-            while Instant::now() < deadline {
-                let body = payloads.get(next.fetch_add(1, Ordering::Relaxed));
-                let sent = Instant::now();
-                if post_message(&client, body, false).await.accepted {
-                    ok += 1;
-                    latencies.record(sent.elapsed());
-                } else {
-                    errors += 1;
+) -> Result<ApiRun, BenchError> {
+    let (addr, head, payloads) = (api.addr, api.message_head(), payloads.clone());
+    let (cpu0, api0, services) = (
+        own_cpu(),
+        api.pid.and_then(process_cpu),
+        ServicesSample::now(),
+    );
+    let (accepted, errors, latencies, elapsed) = on_load_thread(move || async move {
+        let connections = open_all(addr, concurrency.max(1)).await;
+        let next = Arc::new(AtomicU64::new(0));
+        let start = Instant::now();
+        let deadline = start + duration;
+        let mut tasks = Vec::new();
+        for mut connection in connections {
+            let (head, payloads, next) = (head.clone(), payloads.clone(), next.clone());
+            tasks.push(tokio::spawn(async move {
+                let mut latencies = Latencies::new();
+                let (mut ok, mut errors) = (0u64, 0u64);
+                while Instant::now() < deadline {
+                    let request =
+                        head.with_body(&payloads.get(next.fetch_add(1, Ordering::Relaxed)));
+                    let sent = Instant::now();
+                    match exchange(&mut connection, &request).await {
+                        Some(answer) if answer.status == 202 => {
+                            ok += 1;
+                            latencies.record(sent.elapsed());
+                        }
+                        _ => errors += 1,
+                    }
                 }
-            }
-            (ok, errors, latencies)
-        }));
-    }
-    let mut latencies = Latencies::new();
-    let (mut accepted, mut errors) = (0, 0);
-    for task in tasks {
-        if let Ok((o, e, l)) = task.await {
-            accepted += o;
-            errors += e;
-            latencies.merge(&l);
+                (ok, errors, latencies)
+            }));
         }
-    }
-    let elapsed = start.elapsed();
-    ApiRun {
-        pinned,
+        let mut latencies = Latencies::new();
+        let (mut accepted, mut errors) = (0, 0);
+        for task in tasks {
+            if let Ok((o, e, l)) = task.await {
+                accepted += o;
+                errors += e;
+                latencies.merge(&l);
+            }
+        }
+        (accepted, errors, latencies, start.elapsed())
+    })
+    .await?;
+    Ok(ApiRun {
+        pinned: api.pinned,
         concurrency,
         accepted,
         errors,
@@ -146,9 +229,10 @@ pub async fn closed_loop(
         msgs_per_sec: rate(accepted, elapsed),
         latency: latencies.summary(),
         loadgen_cpu_seconds: spent(cpu0, own_cpu()),
-        api_cpu_seconds: spent(api0, api_pid.and_then(process_cpu)),
+        api_cpu_seconds: spent(api0, api.pid.and_then(process_cpu)),
+        services_cpu: services.spent(),
         ratio_to_publish: None,
-    }
+    })
 }
 
 /// An open-loop run and the message ids it got back (when asked for).
@@ -159,141 +243,175 @@ pub struct OpenLoop {
     pub message_ids: Vec<Uuid>,
 }
 
-/// Posts at `offered_rate` for `duration`, whatever the server does (at most `max_in_flight`
-/// outstanding; a request that must wait for a slot still counts from its due time).
+/// What one open-loop connection saw.
+#[derive(Default)]
+struct ConnectionTally {
+    sent: u64,
+    accepted: u64,
+    errors: u64,
+    latencies: Latencies,
+    message_ids: Vec<Uuid>,
+}
+
+/// Posts at `offered_rate` for `duration` over a fixed set of `connections` kept-alive
+/// connections, whatever the server does. Request `i` is due at `i / offered_rate` and goes
+/// out on connection `i mod connections` (as wrk2 schedules): when that connection is still
+/// waiting for an earlier answer, the request leaves late, and its latency still runs from
+/// its due time, so a stall is charged to every request it delayed. A fixed set of
+/// connections keeps connection set-up out of the figures (a client that opens a connection
+/// whenever all are busy turns a short stall into a storm of new connections).
 pub async fn open_loop(
     api: &Api,
     payloads: &Payloads,
     offered_rate: f64,
     duration: Duration,
-    max_in_flight: usize,
+    connections: usize,
     collect_ids: bool,
-) -> OpenLoop {
-    let (client, api_pid, pinned) = (&api.client, api.pid, api.pinned);
+) -> Result<OpenLoop, BenchError> {
+    let (addr, head, payloads) = (api.addr, api.message_head(), payloads.clone());
     let schedule = Schedule::new(offered_rate);
     let total = schedule.total(duration);
-    let slots = Arc::new(tokio::sync::Semaphore::new(max_in_flight.max(1)));
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(Duration, Outcome)>();
-    let (cpu0, api0) = (own_cpu(), api_pid.and_then(process_cpu));
-    let start = Instant::now();
-    // Stop dispatching if the run falls far behind (a stalled server): bounded in time.
-    let give_up = start + duration + REQUEST_TIMEOUT;
-    let mut sent = 0u64;
-    'dispatch: while sent < total {
-        let due = schedule.due_by(start.elapsed()).min(total);
-        while sent < due {
-            let permit = tokio::select! {
-                p = slots.clone().acquire_owned() => match p { Ok(p) => p, Err(_) => break 'dispatch },
-                _ = tokio::time::sleep_until(give_up.into()) => break 'dispatch,
-            };
-            let (client, tx) = (client.clone(), tx.clone());
-            let body = payloads.get(sent);
-            let due_at = schedule.due_at(sent);
-            tokio::spawn(async move {
-                let outcome = post_message(&client, body, collect_ids).await;
-                let latency = corrected_latency(due_at, start.elapsed());
-                drop(permit);
-                let _ = tx.send((latency, outcome));
-            });
-            sent += 1;
+    let connections = connections.clamp(1, usize::try_from(total).unwrap_or(usize::MAX));
+    let (cpu0, api0, services) = (
+        own_cpu(),
+        api.pid.and_then(process_cpu),
+        ServicesSample::now(),
+    );
+    let (tally, elapsed) = on_load_thread(move || async move {
+        let opened = open_all(addr, connections).await;
+        let start = Instant::now();
+        // Stop sending if the run falls far behind (a stalled server): bounded in time.
+        let give_up = start + duration + REQUEST_TIMEOUT;
+        let mut tasks = Vec::with_capacity(connections);
+        for (k, mut connection) in (0u64..).zip(opened) {
+            let (head, payloads) = (head.clone(), payloads.clone());
+            tasks.push(tokio::spawn(async move {
+                let mut tally = ConnectionTally::default();
+                let mut i = k;
+                while i < total && Instant::now() < give_up {
+                    let due = schedule.due_at(i);
+                    tokio::time::sleep_until((start + due).into()).await;
+                    let request = head.with_body(&payloads.get(i));
+                    tally.sent += 1;
+                    match exchange(&mut connection, &request).await {
+                        Some(answer) if answer.status == 202 => {
+                            tally.accepted += 1;
+                            tally
+                                .latencies
+                                .record(corrected_latency(due, start.elapsed()));
+                            if collect_ids {
+                                tally.message_ids.extend(message_id(&answer));
+                            }
+                        }
+                        _ => tally.errors += 1,
+                    }
+                    i += connections as u64;
+                }
+                tally
+            }));
         }
-        if sent < total {
-            tokio::time::sleep_until((start + schedule.due_at(sent)).into()).await;
+        let mut all = ConnectionTally::default();
+        for task in tasks {
+            if let Ok(t) = task.await {
+                all.sent += t.sent;
+                all.accepted += t.accepted;
+                all.errors += t.errors;
+                all.latencies.merge(&t.latencies);
+                all.message_ids.extend(t.message_ids);
+            }
         }
-    }
-    drop(tx);
-    let mut latencies = Latencies::new();
-    let (mut accepted, mut errors) = (0u64, 0u64);
-    let mut message_ids = Vec::new();
-    while let Some((latency, outcome)) = rx.recv().await {
-        if outcome.accepted {
-            accepted += 1;
-            latencies.record(latency);
-            message_ids.extend(outcome.message_id);
-        } else {
-            errors += 1;
-        }
-    }
-    errors += total - sent;
-    let elapsed = start.elapsed();
-    OpenLoop {
+        (all, start.elapsed())
+    })
+    .await?;
+    Ok(OpenLoop {
         run: OpenLoopRun {
-            pinned,
+            pinned: api.pinned,
             offered_rate,
-            sent,
-            accepted,
-            errors,
+            connections,
+            sent: tally.sent,
+            accepted: tally.accepted,
+            // Requests never sent (the run gave up) count as errors too.
+            errors: tally.errors + (total - tally.sent.min(total)),
             seconds: elapsed.as_secs_f64(),
-            msgs_per_sec: rate(accepted, elapsed),
-            latency: latencies.summary(),
+            msgs_per_sec: rate(tally.accepted, elapsed),
+            latency: tally.latencies.summary(),
             loadgen_cpu_seconds: spent(cpu0, own_cpu()),
-            api_cpu_seconds: spent(api0, api_pid.and_then(process_cpu)),
+            api_cpu_seconds: spent(api0, api.pid.and_then(process_cpu)),
+            services_cpu: services.spent(),
         },
-        message_ids,
-    }
+        message_ids: tally.message_ids,
+    })
 }
 
 /// `concurrency` clients posting NDJSON `bodies` (of `lines_per_body` lines) in turn for
-/// `duration`; messages counted from each response's `accepted`.
+/// `duration`; messages counted from each answer's `accepted`.
 pub async fn batch(
     api: &Api,
     bodies: Arc<Vec<Bytes>>,
     lines_per_body: usize,
     concurrency: usize,
     duration: Duration,
-) -> BatchRun {
-    let (client, api_pid, pinned) = (&api.client, api.pid, api.pinned);
-    let next = Arc::new(AtomicU64::new(0));
-    let (cpu0, api0) = (own_cpu(), api_pid.and_then(process_cpu));
-    let start = Instant::now();
-    let deadline = start + duration;
-    let mut tasks = Vec::new();
-    for _ in 0..concurrency.max(1) {
-        let (client, bodies, next) = (client.clone(), bodies.clone(), next.clone());
-        tasks.push(tokio::spawn(async move {
-            let mut latencies = Latencies::new();
-            let (mut accepted, mut errors) = (0u64, 0u64);
-            while Instant::now() < deadline {
-                let i = next.fetch_add(1, Ordering::Relaxed) as usize;
-                let body = bodies[i % bodies.len()].clone();
-                let lines = body.iter().filter(|&&b| b == b'\n').count() as u64;
-                let sent = Instant::now();
-                let response = tokio::time::timeout(
-                    REQUEST_TIMEOUT,
-                    client.send(
-                        "POST",
-                        BATCH_PATH,
-                        &[("content-type", "application/x-ndjson")],
-                        body,
-                    ),
-                )
-                .await;
-                match response {
-                    Ok(Ok(r)) if r.status == 202 => {
-                        let json = r.json();
-                        let ok = json["accepted"].as_u64().unwrap_or(0);
-                        accepted += ok;
-                        errors += lines.saturating_sub(ok);
-                        latencies.record(sent.elapsed());
+) -> Result<BatchRun, BenchError> {
+    let (addr, head) = (api.addr, api.batch_head());
+    // Whole requests made before the run: the load generator only sends.
+    let requests: Arc<Vec<(Bytes, u64)>> = Arc::new(
+        bodies
+            .iter()
+            .map(|b| {
+                let lines = b.iter().filter(|&&c| c == b'\n').count() as u64;
+                (head.with_body(b), lines)
+            })
+            .collect(),
+    );
+    let (cpu0, api0, services) = (
+        own_cpu(),
+        api.pid.and_then(process_cpu),
+        ServicesSample::now(),
+    );
+    let (accepted, errors, latencies, elapsed) = on_load_thread(move || async move {
+        let connections = open_all(addr, concurrency.max(1)).await;
+        let next = Arc::new(AtomicU64::new(0));
+        let start = Instant::now();
+        let deadline = start + duration;
+        let mut tasks = Vec::new();
+        for mut connection in connections {
+            let (requests, next) = (requests.clone(), next.clone());
+            tasks.push(tokio::spawn(async move {
+                let mut latencies = Latencies::new();
+                let (mut accepted, mut errors) = (0u64, 0u64);
+                while Instant::now() < deadline {
+                    let i = next.fetch_add(1, Ordering::Relaxed) as usize;
+                    let (request, lines) = &requests[i % requests.len()];
+                    let sent = Instant::now();
+                    match exchange(&mut connection, request).await {
+                        Some(answer) if answer.status == 202 => {
+                            let json: serde_json::Value =
+                                serde_json::from_slice(&answer.body).unwrap_or_default();
+                            let ok = json["accepted"].as_u64().unwrap_or(0);
+                            accepted += ok;
+                            errors += lines.saturating_sub(ok);
+                            latencies.record(sent.elapsed());
+                        }
+                        _ => errors += lines,
                     }
-                    _ => errors += lines,
                 }
-            }
-            (accepted, errors, latencies)
-        }));
-    }
-    let mut latencies = Latencies::new();
-    let (mut accepted, mut errors) = (0, 0);
-    for task in tasks {
-        if let Ok((a, e, l)) = task.await {
-            accepted += a;
-            errors += e;
-            latencies.merge(&l);
+                (accepted, errors, latencies)
+            }));
         }
-    }
-    let elapsed = start.elapsed();
-    BatchRun {
-        pinned,
+        let mut latencies = Latencies::new();
+        let (mut accepted, mut errors) = (0, 0);
+        for task in tasks {
+            if let Ok((a, e, l)) = task.await {
+                accepted += a;
+                errors += e;
+                latencies.merge(&l);
+            }
+        }
+        (accepted, errors, latencies, start.elapsed())
+    })
+    .await?;
+    Ok(BatchRun {
+        pinned: api.pinned,
         lines_per_body,
         concurrency,
         accepted,
@@ -302,9 +420,10 @@ pub async fn batch(
         msgs_per_sec: rate(accepted, elapsed),
         latency: latencies.summary(),
         loadgen_cpu_seconds: spent(cpu0, own_cpu()),
-        api_cpu_seconds: spent(api0, api_pid.and_then(process_cpu)),
+        api_cpu_seconds: spent(api0, api.pid.and_then(process_cpu)),
+        services_cpu: services.spent(),
         ratio_to_pipelined: None,
-    }
+    })
 }
 
 #[cfg(test)]

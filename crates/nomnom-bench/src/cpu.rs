@@ -46,6 +46,70 @@ pub fn spent(before: Option<Duration>, after: Option<Duration>) -> Option<f64> {
     Some(after?.saturating_sub(before?).as_secs_f64())
 }
 
+/// CPU time used so far by every process whose command name is `name` (all NATS servers, or
+/// all PostgreSQL backends and helpers, of this machine).
+pub fn processes_cpu(name: &str) -> Option<Duration> {
+    let mut total = Duration::ZERO;
+    let mut found = false;
+    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+        let file_name = entry.file_name();
+        let Some(pid) = file_name
+            .to_str()
+            .filter(|p| p.bytes().all(|b| b.is_ascii_digit()))
+        else {
+            continue;
+        };
+        let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+        if comm.trim_end() != name {
+            continue;
+        }
+        if let Some(cpu) = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .ok()
+            .and_then(|s| parse_stat(&s))
+        {
+            total += cpu;
+            found = true;
+        }
+    }
+    found.then_some(total)
+}
+
+/// The CPU of the services the pipeline runs on, read at the start of a run.
+#[derive(Debug, Clone, Copy)]
+pub struct ServicesSample {
+    nats: Option<Duration>,
+    postgres: Option<Duration>,
+}
+
+impl ServicesSample {
+    /// Reads the CPU time of `nats-server` and `postgres` processes now.
+    pub fn now() -> ServicesSample {
+        ServicesSample {
+            nats: processes_cpu("nats-server"),
+            postgres: processes_cpu("postgres"),
+        }
+    }
+
+    /// What they spent since this sample (a process that ended in between is not counted).
+    pub fn spent(&self) -> ServicesCpu {
+        let now = ServicesSample::now();
+        ServicesCpu {
+            nats_cpu_seconds: spent(self.nats, now.nats),
+            postgres_cpu_seconds: spent(self.postgres, now.postgres),
+        }
+    }
+}
+
+/// CPU seconds NATS and PostgreSQL spent during a run: with the load generator's and the
+/// binary's own, where a 2-core machine's time went.
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
+pub struct ServicesCpu {
+    /// Every `nats-server` process.
+    pub nats_cpu_seconds: Option<f64>,
+    /// Every `postgres` process.
+    pub postgres_cpu_seconds: Option<f64>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -78,5 +142,23 @@ mod tests {
         // on a loaded 2-core machine, and never more than the wall time times the cores.
         assert!(spent >= 0.1, "spent {spent} s");
         assert!(spent < 5.0, "spent {spent} s");
+    }
+
+    #[test]
+    fn processes_are_found_by_command_name() {
+        // This test's own process: its command name is the test binary's (cut to 15 bytes).
+        let comm = std::fs::read_to_string("/proc/self/comm").expect("own comm");
+        let before = own_cpu().expect("own cpu");
+        let cpu = processes_cpu(comm.trim_end()).expect("this process is found");
+        assert!(
+            cpu >= before,
+            "the sum includes this process: {cpu:?} < {before:?}"
+        );
+        assert_eq!(processes_cpu("no-such-process-name"), None);
+        let sample = ServicesSample::now();
+        let spent = sample.spent();
+        // Whatever runs here, time never goes backwards.
+        assert!(spent.nats_cpu_seconds.is_none_or(|s| s >= 0.0));
+        assert!(spent.postgres_cpu_seconds.is_none_or(|s| s >= 0.0));
     }
 }

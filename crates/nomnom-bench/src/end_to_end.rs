@@ -11,7 +11,7 @@ use async_nats::jetstream;
 use nomnom_testkit::{TestDatabase, TestStream};
 use uuid::Uuid;
 
-use crate::api_load::{self, Api, Payloads};
+use crate::api_load::{self, Api, Payloads, OPEN_LOOP_CONNECTIONS};
 use crate::project::Project;
 use crate::publish;
 use crate::results::{EndToEnd, RateStep, Sustain};
@@ -25,6 +25,8 @@ use crate::BenchError;
 pub struct Plan {
     /// Rate of the first step (typically half the slower of API and worker alone).
     pub start_rate: f64,
+    /// Growth per passing step (see [`RateSearch::new`]).
+    pub growth: f64,
     /// Length of each search step.
     pub step: Duration,
     /// Most search steps.
@@ -54,13 +56,53 @@ pub fn step_kept_up(rate: f64, errors: u64, backlog_at_middle: u64, backlog_at_e
         && backlog_at_end <= backlog_at_middle.saturating_add(growth_allowed)
 }
 
-/// The next rate to try: up by a quarter after a success; after a failure, down by a third
-/// when nothing has passed yet, else the search is over (`None`).
-pub fn next_rate(rate: f64, kept_up: bool, best: Option<f64>) -> Option<f64> {
-    match (kept_up, best) {
-        (true, _) => Some(rate * 1.25),
-        (false, None) => Some(rate / 1.5),
-        (false, Some(_)) => None,
+/// The stepwise search for the highest rate the worker keeps up with: climb by `growth`
+/// while steps pass; after the first failure, bisect (geometrically) between the best
+/// passing rate and the lowest failing one until they are within 10%; when the very first
+/// step fails, back off by a third until one passes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RateSearch {
+    growth: f64,
+    best: Option<f64>,
+    lowest_failed: Option<f64>,
+}
+
+/// The search stops bisecting once the lowest failing rate is within this factor of the
+/// best passing one.
+const SEARCH_RESOLUTION: f64 = 1.1;
+
+impl RateSearch {
+    /// A search climbing by `growth` per passing step (1.25 when the start comes from the
+    /// API and worker rates measured alone, 2 when it is a guess).
+    pub fn new(growth: f64) -> RateSearch {
+        RateSearch {
+            growth: growth.max(1.05),
+            best: None,
+            lowest_failed: None,
+        }
+    }
+
+    /// The best rate that kept up so far.
+    pub fn best(&self) -> Option<f64> {
+        self.best
+    }
+
+    /// Records the step at `rate`; returns the next rate to try, `None` when done.
+    pub fn next(&mut self, rate: f64, kept_up: bool) -> Option<f64> {
+        if kept_up {
+            self.best = Some(self.best.map_or(rate, |b| b.max(rate)));
+        } else {
+            self.lowest_failed = Some(self.lowest_failed.map_or(rate, |f| f.min(rate)));
+        }
+        match (self.best, self.lowest_failed) {
+            (Some(best), Some(failed)) if failed / best > SEARCH_RESOLUTION => {
+                Some((best * failed).sqrt())
+            }
+            (Some(_), Some(_)) => None,
+            (Some(best), None) => Some(best * self.growth),
+            (None, Some(failed)) if failed > 15.0 => Some(failed / 1.5),
+            (None, _) => None,
+        }
     }
 }
 
@@ -92,7 +134,7 @@ pub async fn run(
     };
     let nats = publish::connect(nats_url, stream.name(), "4GB").await?;
     let js = nats.jetstream().clone();
-    let (api_service, client) = services::start_api(project, &target, logs).await?;
+    let (api_service, addr) = services::start_api(project, &target, logs).await?;
     let mut worker = services::spawn_worker(project, &target, &[], logs, "worker-e2e");
     services::wait_for("the worker's consumer", Duration::from_secs(60), || {
         let (js, name) = (js.clone(), target.stream.clone());
@@ -100,7 +142,7 @@ pub async fn run(
     })
     .await?;
     let api = Api {
-        client,
+        addr,
         pid: api_service.pid(),
         pinned: false,
     };
@@ -117,7 +159,7 @@ pub async fn run(
 
     // The search.
     let mut steps = Vec::new();
-    let mut best: Option<f64> = None;
+    let mut search = RateSearch::new(plan.growth);
     let mut rate = plan.start_rate.max(10.0);
     for _ in 0..plan.max_steps {
         let expected = (rate * plan.step.as_secs_f64()).ceil() as u64 + 1;
@@ -129,7 +171,15 @@ pub async fn run(
                 backlog(&js, &name).await
             })
         };
-        let run = api_load::open_loop(&api, &payloads, rate, plan.step, 4096, false).await;
+        let run = api_load::open_loop(
+            &api,
+            &payloads,
+            rate,
+            plan.step,
+            OPEN_LOOP_CONNECTIONS,
+            false,
+        )
+        .await?;
         let backlog_at_end = backlog(&js, &target.stream).await.unwrap_or(u64::MAX);
         let backlog_at_middle = middle.await.ok().flatten().unwrap_or(u64::MAX);
         let kept_up = step_kept_up(rate, run.run.errors, backlog_at_middle, backlog_at_end);
@@ -141,18 +191,17 @@ pub async fn run(
             backlog_at_end,
             kept_up,
         });
-        if kept_up {
-            best = Some(best.map_or(rate, |b: f64| b.max(rate)));
-        } else {
+        if !kept_up {
             // Only a failed step leaves a backlog worth draining; after a passing one the
             // next step follows at once, so the worker never idles between steps.
             wait_drained(&js, &target.stream, drain_timeout).await;
         }
-        match next_rate(rate, kept_up, best) {
+        match search.next(rate, kept_up) {
             Some(r) => rate = r,
             None => break,
         }
     }
+    let best = search.best();
     let sustained_rate = best.unwrap_or(0.0);
 
     // Latency from 202 to persisted at half the found rate: a first run starting from an idle
@@ -164,19 +213,19 @@ pub async fn run(
         &prepared(expected),
         latency_rate,
         plan.latency_run,
-        4096,
+        OPEN_LOOP_CONNECTIONS,
         true,
     )
-    .await;
+    .await?;
     let run = api_load::open_loop(
         &api,
         &prepared(expected),
         latency_rate,
         plan.latency_run,
-        4096,
+        OPEN_LOOP_CONNECTIONS,
         true,
     )
-    .await;
+    .await?;
     wait_drained(&js, &target.stream, drain_timeout).await;
     let (after_idle, _) = persisted_latency(&db, &warm.message_ids).await?;
     let (latency, persisted) = persisted_latency(&db, &run.message_ids).await?;
@@ -207,10 +256,10 @@ pub async fn run(
             &fresh(expected),
             sustained_rate,
             plan.sustain,
-            4096,
+            OPEN_LOOP_CONNECTIONS,
             false,
         )
-        .await;
+        .await?;
         let final_backlog = backlog(&js, &target.stream).await.unwrap_or(u64::MAX);
         stop.store(true, Ordering::Relaxed);
         let _ = sampler.await;
@@ -270,13 +319,52 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_search_climbs_until_the_first_failure_then_stops() {
-        // Climbs a quarter at a time while the worker keeps up.
-        assert_eq!(next_rate(1000.0, true, Some(1000.0)), Some(1250.0));
-        // A failure after a success ends the search: the last success is the answer.
-        assert_eq!(next_rate(1250.0, false, Some(1000.0)), None);
-        // A failure before any success backs off.
-        assert_eq!(next_rate(1500.0, false, None), Some(1000.0));
+    fn the_search_climbs_then_bisects_to_ten_percent() {
+        let mut s = RateSearch::new(1.25);
+        assert_eq!(s.next(1000.0, true), Some(1250.0));
+        assert_eq!(s.next(1250.0, true), Some(1562.5));
+        // The first failure: try between the best pass and it.
+        let mid = s.next(1562.5, false).expect("bisects");
+        assert!((mid - (1250.0f64 * 1562.5).sqrt()).abs() < 1e-9);
+        // The middle passes: still 12% below the failure, so once more in between…
+        let upper = s.next(mid, true).expect("bisects again");
+        assert!(upper > mid && upper < 1562.5);
+        // … which fails: best and failure are within 10%, the search is done.
+        assert_eq!(s.next(upper, false), None);
+        assert_eq!(s.best(), Some(mid));
+    }
+
+    #[test]
+    fn a_failing_start_backs_off_until_a_step_passes() {
+        let mut s = RateSearch::new(2.0);
+        assert_eq!(s.next(3000.0, false), Some(2000.0));
+        assert_eq!(s.best(), None);
+        // Passing at 2,000 with 3,000 failed: bisect between them, failing each time.
+        let mut rate = s.next(2000.0, true).expect("bisects");
+        let mut tries = 0;
+        while let Some(next) = s.next(rate, false) {
+            assert!(
+                next > 2000.0 && next < rate,
+                "each try is between the bounds"
+            );
+            rate = next;
+            tries += 1;
+        }
+        assert!(
+            tries <= 3,
+            "10% resolution from a factor of 1.5 takes a few steps"
+        );
+        assert_eq!(s.best(), Some(2000.0));
+        // A search that never passes gives up once rates get tiny.
+        let mut never = RateSearch::new(2.0);
+        let mut rate = 100.0;
+        let mut steps = 0;
+        while let Some(next) = never.next(rate, false) {
+            rate = next;
+            steps += 1;
+            assert!(steps < 20, "the back-off ends");
+        }
+        assert_eq!(never.best(), None);
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod api_load;
 pub mod copy;
 pub mod cpu;
 pub mod end_to_end;
+pub mod http1;
 pub mod machine;
 pub mod options;
 pub mod payloads;

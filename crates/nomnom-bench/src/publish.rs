@@ -40,6 +40,8 @@ pub struct PublishRun {
     pub latency: Option<LatencySummary>,
     /// CPU seconds this process spent.
     pub cpu_seconds: Option<f64>,
+    /// CPU seconds NATS (and PostgreSQL, idle here) spent during the run.
+    pub services_cpu: crate::cpu::ServicesCpu,
 }
 
 /// Connects with the runtime's own code, which creates (or checks and updates) the stream
@@ -76,6 +78,7 @@ pub async fn closed_loop(
 ) -> PublishRun {
     let next = Arc::new(AtomicU64::new(0));
     let cpu_before = crate::cpu::own_cpu();
+    let services = crate::cpu::ServicesSample::now();
     let start = Instant::now();
     let deadline = start + duration;
     let mut tasks = Vec::with_capacity(publishers);
@@ -117,6 +120,7 @@ pub async fn closed_loop(
         msgs_per_sec: rate(ok, elapsed),
         latency: Some(latencies.summary()),
         cpu_seconds: crate::cpu::spent(cpu_before, crate::cpu::own_cpu()),
+        services_cpu: services.spent(),
     }
 }
 
@@ -130,6 +134,7 @@ pub async fn pipelined(
     window: usize,
 ) -> PublishRun {
     let cpu_before = crate::cpu::own_cpu();
+    let services = crate::cpu::ServicesSample::now();
     let start = Instant::now();
     let mut in_flight = FuturesUnordered::new();
     let (mut ok, mut errors, mut sent) = (0u64, 0u64, 0u64);
@@ -155,6 +160,7 @@ pub async fn pipelined(
         msgs_per_sec: rate(ok, elapsed),
         latency: None,
         cpu_seconds: crate::cpu::spent(cpu_before, crate::cpu::own_cpu()),
+        services_cpu: services.spent(),
     }
 }
 

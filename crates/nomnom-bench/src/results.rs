@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 use crate::copy::CopyRun;
+use crate::cpu::ServicesCpu;
 use crate::machine::{Durability, Machine};
 use crate::publish::PublishRun;
 use crate::stats::{ratio, LatencySummary};
@@ -28,6 +29,8 @@ pub struct ApiRun {
     pub loadgen_cpu_seconds: Option<f64>,
     /// CPU seconds of the API process during the run.
     pub api_cpu_seconds: Option<f64>,
+    /// CPU seconds NATS and PostgreSQL spent during the run.
+    pub services_cpu: ServicesCpu,
     /// `msgs_per_sec` over the publish limit at the same number of acks in flight.
     pub ratio_to_publish: Option<f64>,
 }
@@ -40,6 +43,8 @@ pub struct OpenLoopRun {
     pub pinned: bool,
     /// Requests per second offered.
     pub offered_rate: f64,
+    /// Kept-alive connections the requests were spread over.
+    pub connections: usize,
     /// Requests sent.
     pub sent: u64,
     /// Requests answered 202.
@@ -56,6 +61,8 @@ pub struct OpenLoopRun {
     pub loadgen_cpu_seconds: Option<f64>,
     /// CPU seconds of the API process during the run.
     pub api_cpu_seconds: Option<f64>,
+    /// CPU seconds NATS and PostgreSQL spent during the run.
+    pub services_cpu: ServicesCpu,
 }
 
 /// `POST /ingest/batch` with NDJSON bodies.
@@ -81,6 +88,8 @@ pub struct BatchRun {
     pub loadgen_cpu_seconds: Option<f64>,
     /// CPU seconds of the API process during the run.
     pub api_cpu_seconds: Option<f64>,
+    /// CPU seconds NATS and PostgreSQL spent during the run.
+    pub services_cpu: ServicesCpu,
     /// `msgs_per_sec` over the pipelined publish limit.
     pub ratio_to_pipelined: Option<f64>,
 }
@@ -108,6 +117,8 @@ pub struct WorkerRun {
     pub peak_rss_kib: Option<u64>,
     /// CPU seconds of the worker processes during the drain.
     pub worker_cpu_seconds: Option<f64>,
+    /// CPU seconds NATS and PostgreSQL spent during the drain.
+    pub services_cpu: ServicesCpu,
     /// `true` when the tables and `message_status` held exactly what was sent.
     pub verified: bool,
     /// `msgs_per_sec` over the COPY limit's messages per second.
@@ -176,8 +187,10 @@ pub struct EndToEnd {
 /// Peak resident memory (VmHWM) seen during the runs.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Memory {
-    /// API, after the concurrency-256 run, KiB.
+    /// API, read right after the unpinned concurrency-256 run (the goal's figure), KiB.
     pub api_peak_kib: Option<u64>,
+    /// API after all its runs (open loop and 1,000-line batches included), KiB.
+    pub api_peak_all_runs_kib: Option<u64>,
     /// Worker at the default batch size, KiB.
     pub worker_peak_kib: Option<u64>,
 }
@@ -462,6 +475,7 @@ mod tests {
             latency: LatencySummary::default(),
             loadgen_cpu_seconds: None,
             api_cpu_seconds: None,
+            services_cpu: ServicesCpu::default(),
             ratio_to_publish: None,
         });
         r.workers.push(WorkerRun {
@@ -475,6 +489,7 @@ mod tests {
             rows_per_sec: 25_000.0,
             peak_rss_kib: Some(20_000),
             worker_cpu_seconds: None,
+            services_cpu: ServicesCpu::default(),
             verified: true,
             ratio_to_copy: None,
         });

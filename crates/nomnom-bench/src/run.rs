@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use nomnom_testkit::{TestDatabase, TestStream};
 
-use crate::api_load::{self, Api, Payloads};
+use crate::api_load::{self, Api, Payloads, OPEN_LOOP_CONNECTIONS};
 use crate::machine::{postgres_settings, Durability, Machine};
 use crate::options::{Options, Sizes, StageName};
 use crate::payloads;
@@ -170,16 +170,16 @@ impl Stage {
             }
         }
 
-        let Some((service, client)) = api else {
+        let Some((service, addr)) = api else {
             return Ok(());
         };
         let mut api = Api {
-            client,
+            addr,
             pid: service.pid(),
             pinned: false,
         };
-        self.api_runs(r, &api, &nats, &pool).await?;
-        r.memory.api_peak_kib = service.peak_rss_kib();
+        self.api_runs(r, &api, &service, &nats, &pool).await?;
+        r.memory.api_peak_all_runs_kib = service.peak_rss_kib();
         if self.pin {
             let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
             match (api.pid, cores >= 2) {
@@ -187,7 +187,7 @@ impl Stage {
                     services::pin(pid, "0")?;
                     services::pin(std::process::id(), "1")?;
                     api.pinned = true;
-                    let pinned = self.api_runs(r, &api, &nats, &pool).await;
+                    let pinned = self.api_runs(r, &api, &service, &nats, &pool).await;
                     let all = format!("0-{}", cores - 1);
                     let _ = services::pin(std::process::id(), &all);
                     let _ = services::pin(pid, &all);
@@ -206,6 +206,7 @@ impl Stage {
         &self,
         r: &mut Results,
         api: &Api,
+        service: &nomnom_testkit::Service,
         nats: &NatsClient,
         pool: &Arc<Vec<bytes::Bytes>>,
     ) -> Result<(), BenchError> {
@@ -213,13 +214,17 @@ impl Stage {
         let payloads = Payloads::Pool(pool.clone());
         let mut best: f64 = 0.0;
         for c in CONCURRENCY {
-            let run = api_load::closed_loop(api, &payloads, c, self.sizes.api_run).await;
+            let run = api_load::closed_loop(api, &payloads, c, self.sizes.api_run).await?;
             progress(format!(
                 "API {label} c={c}: {:.0} msgs/s, p99 {:.2} ms, {} errors",
                 run.msgs_per_sec, run.latency.p99_ms, run.errors
             ));
             best = best.max(run.msgs_per_sec);
             r.api.push(run);
+            if c == 256 && !api.pinned {
+                // The goal's figure: the peak up to and including 256 connections in flight.
+                r.memory.api_peak_kib = service.peak_rss_kib();
+            }
             publish::purge(nats).await?;
         }
         let open = api_load::open_loop(
@@ -227,10 +232,10 @@ impl Stage {
             &payloads,
             (best / 2.0).max(1.0),
             self.sizes.open_loop_run,
-            4096,
+            OPEN_LOOP_CONNECTIONS,
             false,
         )
-        .await;
+        .await?;
         progress(format!(
             "API {label} open loop at {:.0}/s: p99 {:.2} ms",
             open.run.offered_rate, open.run.latency.p99_ms
@@ -245,7 +250,7 @@ impl Stage {
             self.sizes.batch_concurrency,
             self.sizes.batch_run,
         )
-        .await;
+        .await?;
         progress(format!(
             "API {label} batch: {:.0} msgs/s, {} errors",
             run.msgs_per_sec, run.errors
@@ -315,13 +320,15 @@ impl Stage {
     async fn end_to_end(&self, r: &mut Results, project: &Project) {
         let api64 = r.api_run(64).map(|a| a.msgs_per_sec);
         let worker1 = r.worker_run(1).map(|w| w.msgs_per_sec);
-        let slower = match (api64, worker1) {
-            (Some(a), Some(w)) => a.min(w),
-            (Some(x), None) | (None, Some(x)) => x,
-            (None, None) => 200.0,
+        // Without both rates from this run the start is a guess, and the search climbs faster.
+        let (start_rate, growth) = match (api64, worker1) {
+            (Some(a), Some(w)) => (a.min(w) * 0.5, 1.25),
+            (Some(x), None) | (None, Some(x)) => (x * 0.5, 1.5),
+            (None, None) => (500.0, 2.0),
         };
         let plan = end_to_end::Plan {
-            start_rate: slower * 0.5,
+            start_rate,
+            growth,
             step: self.sizes.e2e_step,
             max_steps: self.sizes.e2e_max_steps,
             latency_run: self.sizes.e2e_latency_run,

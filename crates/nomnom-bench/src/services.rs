@@ -2,6 +2,7 @@
 //! pinning them to CPUs, and reading the consumer backlog.
 
 use std::collections::BTreeMap;
+use std::net::SocketAddr;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -66,12 +67,13 @@ where
     }
 }
 
-/// Starts `ingestion-api` on a free port and waits until `GET /ready` answers 200.
+/// Starts `ingestion-api` on a free port and waits until `GET /ready` answers 200; returns
+/// the process and its address.
 pub async fn start_api(
     project: &Project,
     target: &Target,
     logs: &Path,
-) -> Result<(Service, HttpClient), BenchError> {
+) -> Result<(Service, SocketAddr), BenchError> {
     let port = nomnom_testkit::free_port();
     let mut env = target.env();
     env.insert("HOST".into(), "127.0.0.1".into());
@@ -83,8 +85,8 @@ pub async fn start_api(
         &env,
         &logs.join(format!("api-{port}.log")),
     );
-    let client = HttpClient::new(format!("http://127.0.0.1:{port}"));
-    let probe = client.clone();
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    let probe = HttpClient::new(format!("http://{addr}"));
     let ready = wait_for("the API's /ready", Duration::from_secs(60), || {
         let probe = probe.clone();
         async move { matches!(probe.get("/ready").await, Ok(r) if r.status == 200) }
@@ -93,7 +95,7 @@ pub async fn start_api(
     if let Err(e) = ready {
         return Err(BenchError::Project(format!("{e}; log:\n{}", service.log())));
     }
-    Ok((service, client))
+    Ok((service, addr))
 }
 
 /// Starts one `worker` process with `extra` variables (its health port is free).

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use nomnom_testkit::{TestDatabase, TestStream};
 
-use crate::cpu::process_cpu;
+use crate::cpu::{process_cpu, ServicesSample};
 use crate::payloads::{self, CHUNK};
 use crate::project::Project;
 use crate::publish;
@@ -90,6 +90,7 @@ pub async fn drain(
         })
         .collect();
     let spawned = Instant::now();
+    let services = ServicesSample::now();
     // Bounded: even the first nomnom's loop (about 100 msgs/s) finishes well within this.
     let deadline = spawned + Duration::from_secs(120) + Duration::from_secs(sent / 20);
     let mut first_taken: Option<Instant> = None;
@@ -108,6 +109,7 @@ pub async fn drain(
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     };
+    let services_cpu = services.spent();
     let peak_rss_kib = workers.iter().filter_map(|w| w.peak_rss_kib()).max();
     let cpu: Option<f64> = workers
         .iter()
@@ -164,6 +166,7 @@ pub async fn drain(
         rows_per_sec: rate(rows, elapsed),
         peak_rss_kib,
         worker_cpu_seconds: cpu,
+        services_cpu,
         verified,
         ratio_to_copy: None,
     })

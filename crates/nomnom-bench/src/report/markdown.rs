@@ -206,9 +206,10 @@ pub fn render(r: &Results) -> String {
         .iter()
         .map(|o| {
             format!(
-                "{} | {} | {} | {} | {} | {} | {}",
+                "{} | {} | {} | {} | {} | {} | {} | {}",
                 pinned(o.pinned),
                 rate(o.offered_rate),
+                o.connections,
                 rate(o.msgs_per_sec),
                 latency_cells(&o.latency),
                 o.errors,
@@ -220,11 +221,13 @@ pub fn render(r: &Results) -> String {
     table(
         &mut out,
         "API: open loop at half the maximum rate (latency corrected)",
-        "Requests are sent at fixed times whatever the server does; each latency runs from the \
-         time its request was due, so a stall is charged to every request it delayed.",
+        "Requests are sent at fixed times whatever the server does, spread over a fixed set of \
+         kept-alive connections; each latency runs from the time its request was due, so a \
+         stall is charged to every request it delayed.",
         &[
             "run",
             "offered/s",
+            "connections",
             "accepted/s",
             "p50 ms",
             "p99 ms",
@@ -397,6 +400,30 @@ pub fn render(r: &Results) -> String {
         );
     }
 
+    let budget = super::cpu_budget::rows(r);
+    if !budget.is_empty() {
+        table(
+            &mut out,
+            "Where the CPU went",
+            "CPU seconds of each process during each run (load generator: this program; binary: \
+             the API or the workers; NATS and PostgreSQL: all their processes), how busy they \
+             kept the machine's cores, and the CPU all of them spent per message. A run with \
+             its cores nearly all busy is bounded by CPU: it goes faster only by spending less.",
+            &[
+                "run",
+                "msgs/s",
+                "wall s",
+                "load gen CPU s",
+                "binary CPU s",
+                "NATS CPU s",
+                "PostgreSQL CPU s",
+                "cores busy",
+                "CPU µs per message",
+            ],
+            &budget,
+        );
+    }
+
     table(
         &mut out,
         "Memory: peak resident set (VmHWM)",
@@ -406,6 +433,13 @@ pub fn render(r: &Results) -> String {
             format!(
                 "API (after concurrency 256) | {} | 32 MiB",
                 opt(r.memory.api_peak_kib, |k| format!(
+                    "{:.1}",
+                    k as f64 / 1024.0
+                ))
+            ),
+            format!(
+                "API (after every API run: open loop, 1,000-line batches) | {} | –",
+                opt(r.memory.api_peak_all_runs_kib, |k| format!(
                     "{:.1}",
                     k as f64 / 1024.0
                 ))
@@ -437,6 +471,7 @@ pub fn render(r: &Results) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cpu::ServicesCpu;
     use crate::publish::PublishRun;
     use crate::results::{ApiRun, WorkerRun};
 
@@ -473,6 +508,7 @@ mod tests {
             msgs_per_sec: 20_000.0,
             latency: Some(latency),
             cpu_seconds: Some(0.5),
+            services_cpu: ServicesCpu::default(),
         });
         r.api.push(ApiRun {
             pinned: false,
@@ -484,6 +520,10 @@ mod tests {
             latency,
             loadgen_cpu_seconds: Some(0.4),
             api_cpu_seconds: Some(0.9),
+            services_cpu: ServicesCpu {
+                nats_cpu_seconds: Some(0.3),
+                postgres_cpu_seconds: Some(0.1),
+            },
             ratio_to_publish: None,
         });
         r.workers.push(WorkerRun {
@@ -497,6 +537,7 @@ mod tests {
             rows_per_sec: 45_000.0,
             peak_rss_kib: Some(30_000),
             worker_cpu_seconds: Some(0.8),
+            services_cpu: ServicesCpu::default(),
             verified: true,
             ratio_to_copy: None,
         });
@@ -541,6 +582,11 @@ mod tests {
         let tables = md.matches("\n## ").count();
         assert_eq!(md.matches(DURABILITY_NOTE).count(), tables);
         assert!(md.contains("| API peak memory (MiB) |"));
+        let cpu_row = md
+            .lines()
+            .find(|l| l.starts_with("| API c=64 | 12,000 |"))
+            .expect("the API run in the CPU table");
+        assert!(cpu_row.contains("| 0.4 | 0.9 | 0.3 | 0.1 |"), "{cpu_row}");
         assert!(md.contains("| 100.0× | at least 100× | met |"), "{md}");
     }
 }

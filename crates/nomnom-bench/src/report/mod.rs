@@ -1,6 +1,7 @@
 //! The results written out: a Markdown table (printed and `results.md`), `results.json`, and
 //! SVG charts.
 
+pub mod cpu_budget;
 pub mod markdown;
 pub mod svg;
 
