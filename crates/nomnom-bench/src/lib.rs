@@ -6,6 +6,7 @@
 //! a stage that cannot run records why and the others go on.
 
 pub mod api_load;
+pub mod backlog;
 pub mod copy;
 pub mod cpu;
 pub mod end_to_end;

@@ -192,7 +192,7 @@ impl Sizes {
         worker_max_messages: 1_000_000,
         worker_target: Duration::from_secs(25),
         legacy_messages: 2_000,
-        e2e_step: Duration::from_secs(10),
+        e2e_step: Duration::from_secs(20),
         e2e_max_steps: 10,
         e2e_latency_run: Duration::from_secs(20),
         sustain: Duration::from_secs(600),

@@ -134,11 +134,13 @@ pub struct RateStep {
     pub accepted_rate: f64,
     /// Requests not answered 202.
     pub errors: u64,
-    /// Consumer backlog (pending + unacknowledged) half-way through the step.
-    pub backlog_at_middle: u64,
+    /// Largest consumer backlog (pending + unacknowledged) sampled during the step.
+    pub max_backlog: u64,
     /// Consumer backlog at the end of the step.
     pub backlog_at_end: u64,
-    /// Whether the worker kept up (no errors, backlog bounded and not growing).
+    /// Least-squares trend of the backlog over the step's second half, messages per second.
+    pub backlog_growth_per_sec: f64,
+    /// Whether the worker kept up (no errors, backlog bounded and not trending upwards).
     pub kept_up: bool,
 }
 
@@ -149,14 +151,26 @@ pub struct Sustain {
     pub offered_rate: f64,
     /// Duration, seconds.
     pub seconds: f64,
-    /// Largest backlog sampled (about once a second).
+    /// Largest backlog sampled (once a second).
     pub max_backlog: u64,
     /// Backlog at the end.
     pub final_backlog: u64,
+    /// Least-squares trend of the backlog over the run's second half, messages per second.
+    pub backlog_growth_per_sec: f64,
     /// Requests not answered 202.
     pub errors: u64,
-    /// No errors and the final backlog within the bound of a search step.
+    /// Judged as a search step is: no errors, the final backlog bounded, no upward trend.
     pub kept_up: bool,
+    /// 202s per second achieved.
+    pub accepted_rate: f64,
+    /// CPU seconds of the load generator (this program).
+    pub loadgen_cpu_seconds: Option<f64>,
+    /// CPU seconds of the API.
+    pub api_cpu_seconds: Option<f64>,
+    /// CPU seconds of the worker.
+    pub worker_cpu_seconds: Option<f64>,
+    /// CPU seconds of NATS and PostgreSQL.
+    pub services_cpu: ServicesCpu,
 }
 
 /// API and worker together.
@@ -164,9 +178,12 @@ pub struct Sustain {
 pub struct EndToEnd {
     /// The search, step by step.
     pub steps: Vec<RateStep>,
-    /// Highest offered rate kept up with.
+    /// Highest offered rate a search step kept up with.
+    pub search_rate: f64,
+    /// The rate that held for the whole sustained run (the search's when there was none;
+    /// 0 when no attempt held).
     pub sustained_rate: f64,
-    /// The rate the latency was measured at (half the sustained rate).
+    /// The rate the latency was measured at (half the search's rate).
     pub latency_rate: f64,
     /// From `received_at` (just before the 202) to `processed_at` (`persisted`), in steady
     /// state (the run follows another at the same rate).
@@ -177,8 +194,9 @@ pub struct EndToEnd {
     pub persisted: u64,
     /// Messages of the latency run that got a 202.
     pub accepted: u64,
-    /// A long run at the sustained rate, backlog sampled.
-    pub sustain: Option<Sustain>,
+    /// The long runs, in order: at the search's rate, then at 90% of it if that did not
+    /// hold.
+    pub sustain: Vec<Sustain>,
     /// `sustained_rate` over the slower of the API alone (c=64) and the worker alone (1
     /// process).
     pub ratio_to_slower: Option<f64>,
@@ -372,7 +390,7 @@ impl Results {
         let sustained = self
             .end_to_end
             .as_ref()
-            .and_then(|e| e.sustain.as_ref())
+            .and_then(|e| e.sustain.last())
             .is_none_or(|s| s.kept_up);
         let e2e = Goal {
             target: format!("{}, backlog bounded for the sustained run", e2e.target),
@@ -442,20 +460,30 @@ mod tests {
     fn end_to_end(sustained_rate: f64, sustain_kept_up: Option<bool>) -> EndToEnd {
         EndToEnd {
             steps: Vec::new(),
+            search_rate: sustained_rate,
             sustained_rate,
             latency_rate: sustained_rate / 2.0,
             latency_to_persisted: LatencySummary::default(),
             latency_after_idle: LatencySummary::default(),
             persisted: 0,
             accepted: 0,
-            sustain: sustain_kept_up.map(|kept_up| Sustain {
-                offered_rate: sustained_rate,
-                seconds: 600.0,
-                max_backlog: 0,
-                final_backlog: 0,
-                errors: 0,
-                kept_up,
-            }),
+            sustain: sustain_kept_up
+                .map(|kept_up| Sustain {
+                    offered_rate: sustained_rate,
+                    seconds: 600.0,
+                    max_backlog: 0,
+                    final_backlog: 0,
+                    backlog_growth_per_sec: 0.0,
+                    errors: 0,
+                    kept_up,
+                    accepted_rate: sustained_rate,
+                    loadgen_cpu_seconds: None,
+                    api_cpu_seconds: None,
+                    worker_cpu_seconds: None,
+                    services_cpu: ServicesCpu::default(),
+                })
+                .into_iter()
+                .collect(),
             ratio_to_slower: None,
         }
     }

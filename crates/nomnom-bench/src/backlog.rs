@@ -1,0 +1,176 @@
+//! The consumer backlog during end-to-end runs: sampled once a second, and judged. A worker
+//! keeps up with a rate when the backlog stays within a bound and does not trend upwards;
+//! the trend is the least-squares slope of the samples of a run's second half, which the
+//! sawtooth of batches being fetched and acknowledged does not fool the way two readings
+//! can.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use async_nats::jetstream;
+use tokio::task::JoinHandle;
+
+use crate::services::backlog;
+use crate::worker_bench::DEFAULT_BATCH_SIZE;
+
+/// How often the backlog is read.
+pub const SAMPLE_EVERY: Duration = Duration::from_secs(1);
+
+/// Largest backlog that still counts as "keeping up" at `rate`: half a second of traffic
+/// plus what the worker may hold in flight (two batches of the default size).
+pub fn bound(rate: f64) -> u64 {
+    (rate * 0.5) as u64 + 2 * DEFAULT_BATCH_SIZE as u64
+}
+
+/// Largest upward trend, in messages per second, that still counts as keeping up at
+/// `rate`: 2% of the traffic (plus a little, so tiny rates are not judged on noise). A
+/// backlog growing faster than that is a worker falling behind, even while it is small.
+pub fn growth_allowed(rate: f64) -> f64 {
+    rate * 0.02 + 20.0
+}
+
+/// What a run's backlog did.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Trend {
+    /// The largest sample.
+    pub max: u64,
+    /// The last sample.
+    pub last: u64,
+    /// Least-squares slope of the second half's samples, messages per second.
+    pub growth_per_sec: f64,
+}
+
+impl Trend {
+    /// Whether a run at `rate` with `errors` failed requests kept up: no errors, the last
+    /// backlog within [`bound`], and no upward trend beyond [`growth_allowed`].
+    pub fn kept_up(&self, rate: f64, errors: u64) -> bool {
+        errors == 0 && self.last <= bound(rate) && self.growth_per_sec <= growth_allowed(rate)
+    }
+}
+
+/// The trend of `samples` (seconds since the start, backlog); `None` without samples.
+pub fn trend(samples: &[(f64, u64)]) -> Option<Trend> {
+    let max = samples.iter().map(|(_, b)| *b).max()?;
+    let last = samples.last()?.1;
+    let second_half = &samples[samples.len() / 2..];
+    Some(Trend {
+        max,
+        last,
+        growth_per_sec: slope(second_half),
+    })
+}
+
+/// Least-squares slope of `points` (0 with fewer than two distinct times).
+fn slope(points: &[(f64, u64)]) -> f64 {
+    let n = points.len() as f64;
+    if points.len() < 2 {
+        return 0.0;
+    }
+    let mean_t = points.iter().map(|(t, _)| t).sum::<f64>() / n;
+    let mean_b = points.iter().map(|(_, b)| *b as f64).sum::<f64>() / n;
+    let (mut num, mut den) = (0.0, 0.0);
+    for (t, b) in points {
+        num += (t - mean_t) * (*b as f64 - mean_b);
+        den += (t - mean_t) * (t - mean_t);
+    }
+    if den == 0.0 {
+        0.0
+    } else {
+        num / den
+    }
+}
+
+/// Reads the backlog of `stream`'s consumer every [`SAMPLE_EVERY`] until stopped.
+pub struct Sampler {
+    samples: Arc<Mutex<Vec<(f64, u64)>>>,
+    task: JoinHandle<()>,
+}
+
+impl Sampler {
+    /// Starts sampling now.
+    pub fn start(js: &jetstream::Context, stream: &str) -> Sampler {
+        let samples = Arc::new(Mutex::new(Vec::new()));
+        let (js, stream, into) = (js.clone(), stream.to_string(), samples.clone());
+        let task = tokio::spawn(async move {
+            let start = Instant::now();
+            let mut tick = tokio::time::interval(SAMPLE_EVERY);
+            loop {
+                tick.tick().await;
+                if let Some(b) = backlog(&js, &stream).await {
+                    let at = start.elapsed().as_secs_f64();
+                    into.lock().unwrap_or_else(|p| p.into_inner()).push((at, b));
+                }
+            }
+        });
+        Sampler { samples, task }
+    }
+
+    /// Stops, takes one last sample (`last`, read by the caller at the run's end) and
+    /// returns the trend.
+    pub fn finish(self, last: Option<u64>) -> Option<Trend> {
+        self.task.abort();
+        let mut samples = self
+            .samples
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        if let (Some(b), Some(&(t, _))) = (last, samples.last()) {
+            samples.push((t + SAMPLE_EVERY.as_secs_f64(), b));
+        } else if let Some(b) = last {
+            samples.push((0.0, b));
+        }
+        trend(&samples)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn series(values: &[u64]) -> Vec<(f64, u64)> {
+        values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (i as f64, *v))
+            .collect()
+    }
+
+    #[test]
+    fn bounds_allow_half_a_second_and_the_batches_in_flight() {
+        assert_eq!(bound(0.0), 1_000);
+        assert_eq!(bound(10_000.0), 6_000);
+        assert_eq!(growth_allowed(5_000.0), 120.0);
+    }
+
+    #[test]
+    fn a_sawtooth_is_flat_and_a_creeping_backlog_is_not() {
+        // Batches of 500 fetched and acknowledged: up and down, no trend.
+        let saw = trend(&series(&[600, 100, 550, 120, 580, 90, 610, 110, 570, 100])).unwrap();
+        assert!(saw.growth_per_sec.abs() < 50.0, "{saw:?}");
+        assert!(saw.kept_up(4_000.0, 0));
+        // 200 more every second: a worker falling behind by 5% at 4,000/s.
+        let creeping: Vec<u64> = (0..20).map(|i| 300 + 200 * i).collect();
+        let t = trend(&series(&creeping)).unwrap();
+        assert!((t.growth_per_sec - 200.0).abs() < 1e-9);
+        assert_eq!(t.max, 4_100);
+        assert!(
+            !t.kept_up(4_000.0, 0),
+            "growing, though still under the bound at first"
+        );
+        // Errors fail a step whatever the backlog did.
+        assert!(!saw.kept_up(4_000.0, 1));
+        // So does a backlog left above the bound.
+        let high = trend(&series(&[5_000, 5_000, 5_000])).unwrap();
+        assert!(!high.kept_up(4_000.0, 0));
+    }
+
+    #[test]
+    fn only_the_second_half_counts_for_the_trend() {
+        // A start-up backlog draining away, then flat.
+        let t = trend(&series(&[3_000, 2_000, 1_000, 400, 300, 320, 310, 300])).unwrap();
+        assert!(t.growth_per_sec.abs() < 10.0, "{t:?}");
+        assert!(t.kept_up(4_000.0, 0));
+        assert_eq!(trend(&[]), None);
+        assert_eq!(trend(&[(0.0, 7)]).map(|t| t.growth_per_sec), Some(0.0));
+    }
+}
