@@ -327,6 +327,7 @@ pub async fn open_loop(
         run: OpenLoopRun {
             pinned: api.pinned,
             offered_rate,
+            share_of_max: None,
             connections,
             sent: tally.sent,
             accepted: tally.accepted,

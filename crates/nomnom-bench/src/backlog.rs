@@ -108,6 +108,11 @@ impl Sampler {
     /// Stops, takes one last sample (`last`, read by the caller at the run's end) and
     /// returns the trend.
     pub fn finish(self, last: Option<u64>) -> Option<Trend> {
+        self.finish_with_samples(last).0
+    }
+
+    /// As [`Sampler::finish`], with every sample (seconds since the start, backlog).
+    pub fn finish_with_samples(self, last: Option<u64>) -> (Option<Trend>, Vec<(f64, u64)>) {
         self.task.abort();
         let mut samples = self
             .samples
@@ -119,8 +124,25 @@ impl Sampler {
         } else if let Some(b) = last {
             samples.push((0.0, b));
         }
-        trend(&samples)
+        (trend(&samples), samples)
     }
+}
+
+/// The backlog at the end of each whole minute of `samples`: the last sample taken at or
+/// before it.
+pub fn each_minute(samples: &[(f64, u64)]) -> Vec<u64> {
+    let Some(&(end, _)) = samples.last() else {
+        return Vec::new();
+    };
+    (1..=(end / 60.0) as u64)
+        .filter_map(|m| {
+            samples
+                .iter()
+                .take_while(|(t, _)| *t <= (m * 60) as f64)
+                .last()
+                .map(|(_, b)| *b)
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -162,6 +184,14 @@ mod tests {
         // So does a backlog left above the bound.
         let high = trend(&series(&[5_000, 5_000, 5_000])).unwrap();
         assert!(!high.kept_up(4_000.0, 0));
+    }
+
+    #[test]
+    fn the_backlog_of_each_minute_is_its_last_sample() {
+        let samples: Vec<(f64, u64)> = (0..=150).map(|t| (t as f64, 10 * t as u64)).collect();
+        assert_eq!(each_minute(&samples), vec![600, 1_200]);
+        assert_eq!(each_minute(&samples[..59]), Vec::<u64>::new());
+        assert_eq!(each_minute(&[]), Vec::<u64>::new());
     }
 
     #[test]

@@ -19,6 +19,7 @@ use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::types::{to_sql_checked, IsNull, ToSql, Type};
 use uuid::Uuid;
 
+use crate::pg_writes::{between, PgWrites};
 use crate::stats::rate;
 use crate::BenchError;
 
@@ -411,6 +412,8 @@ pub struct CopyRun {
     pub rows_per_sec: f64,
     /// Orders per second.
     pub msgs_per_sec: f64,
+    /// Checkpoints and WAL PostgreSQL wrote during the copy.
+    pub postgres_writes: Option<PgWrites>,
 }
 
 /// Copies `count` orders drawn from `seed` into the tables, `batch` orders per transaction
@@ -424,6 +427,7 @@ pub async fn measure(
     let plan = CopyPlan::load(client).await?;
     let chunks = count.div_ceil(crate::payloads::CHUNK).max(1);
     let (mut messages, mut rows_written, mut spent) = (0u64, 0u64, Duration::ZERO);
+    let pg_before = PgWrites::read(client).await;
     for k in 0..chunks {
         let mut orders = crate::payloads::order_chunks(seed, k, 1);
         orders.truncate((count - k * crate::payloads::CHUNK) as usize);
@@ -442,6 +446,7 @@ pub async fn measure(
         seconds: spent.as_secs_f64(),
         rows_per_sec: rate(rows_written, spent),
         msgs_per_sec: rate(messages, spent),
+        postgres_writes: between(pg_before, PgWrites::read(client).await),
     })
 }
 

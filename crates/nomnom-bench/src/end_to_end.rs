@@ -15,6 +15,7 @@ use uuid::Uuid;
 use crate::api_load::{self, Api, Payloads, OPEN_LOOP_CONNECTIONS};
 use crate::backlog;
 use crate::cpu::{own_cpu, process_cpu, spent, ServicesCpu, ServicesSample};
+use crate::pg_writes::{between, PgWrites};
 use crate::project::Project;
 use crate::publish;
 use crate::results::{EndToEnd, RateStep, Sustain};
@@ -159,6 +160,7 @@ pub async fn run(
     };
     let nats = publish::connect(nats_url, stream.name(), "4GB").await?;
     let js = nats.jetstream().clone();
+    let pg = db.client().await;
     let (api_service, addr) = services::start_api(project, &target, logs).await?;
     let mut worker = services::spawn_worker(project, &target, &[], logs, "worker-e2e");
     services::wait_for("the worker's consumer", Duration::from_secs(60), || {
@@ -262,6 +264,7 @@ pub async fn run(
     while plan.sustain > Duration::ZERO && sustain_rate > 0.0 && sustain.len() < 2 {
         let expected = (sustain_rate * plan.sustain.as_secs_f64()).ceil() as u64 + 1;
         let cpu = CpuSample::now(api_service.pid(), worker.pid());
+        let pg_before = PgWrites::read(&pg).await;
         let sampler = backlog::Sampler::start(&js, &target.stream);
         let run = api_load::open_loop(
             &api,
@@ -272,8 +275,11 @@ pub async fn run(
             false,
         )
         .await?;
-        let trend = sampler.finish(services::backlog(&js, &target.stream).await);
+        let (trend, samples) =
+            sampler.finish_with_samples(services::backlog(&js, &target.stream).await);
         let cpu = cpu.spent(api_service.pid(), worker.pid());
+        let postgres_writes = between(pg_before, PgWrites::read(&pg).await);
+        let database_mib_at_end = database_mib(&pg).await;
         let kept_up = trend.is_some_and(|t| t.kept_up(sustain_rate, run.run.errors));
         progress(format!(
             "end to end: {:.0} s at {sustain_rate:.0}/s: max backlog {}, trend {:+.1}/s: {}",
@@ -282,6 +288,16 @@ pub async fn run(
             trend.map_or(f64::NAN, |t| t.growth_per_sec),
             if kept_up { "held" } else { "did not hold" }
         ));
+        // A run that fell far behind would leave the retry its backlog: give the worker the
+        // usual time to drain, then purge what is left, and say how much.
+        let left = wait_drained(&js, &target.stream, drain_timeout).await;
+        let purged_backlog = match left {
+            Some(0) => None,
+            left => {
+                publish::purge(&nats).await?;
+                left
+            }
+        };
         sustain.push(Sustain {
             offered_rate: sustain_rate,
             seconds: run.run.seconds,
@@ -295,8 +311,11 @@ pub async fn run(
             api_cpu_seconds: cpu.api,
             worker_cpu_seconds: cpu.worker,
             services_cpu: cpu.services,
+            backlog_each_minute: backlog::each_minute(&samples),
+            postgres_writes,
+            database_mib_at_end,
+            purged_backlog,
         });
-        wait_drained(&js, &target.stream, drain_timeout).await;
         if kept_up {
             break;
         }
@@ -322,6 +341,15 @@ pub async fn run(
         sustain,
         ratio_to_slower: None,
     })
+}
+
+/// The size of the connected database, MiB.
+async fn database_mib(client: &tokio_postgres::Client) -> Option<f64> {
+    let row = client
+        .query_one("SELECT pg_database_size(current_database())", &[])
+        .await
+        .ok()?;
+    Some(row.get::<_, i64>(0) as f64 / (1024.0 * 1024.0))
 }
 
 /// `processed_at - received_at` of the given messages that are `persisted`.

@@ -62,6 +62,10 @@ pub struct Durability {
     pub postgres_fsync: String,
     /// PostgreSQL `synchronous_commit`.
     pub postgres_synchronous_commit: String,
+    /// PostgreSQL `shared_buffers` (its own page cache).
+    pub postgres_shared_buffers: String,
+    /// PostgreSQL `max_wal_size` (WAL between checkpoints it starts on its own).
+    pub postgres_max_wal_size: String,
 }
 
 impl Durability {
@@ -74,12 +78,14 @@ impl Durability {
     pub fn describe(&self) -> String {
         format!(
             "NATS {} ({}); PostgreSQL {} with fsync={} and synchronous_commit={} (each commit \
-             is flushed to disk before it returns)",
+             is flushed to disk before it returns), shared_buffers={}, max_wal_size={}",
             self.nats_version,
             self.jetstream,
             self.postgres_version,
             self.postgres_fsync,
-            self.postgres_synchronous_commit
+            self.postgres_synchronous_commit,
+            self.postgres_shared_buffers,
+            self.postgres_max_wal_size
         )
     }
 }
@@ -96,6 +102,8 @@ pub async fn postgres_settings(
     durability.postgres_version = show("server_version").await?;
     durability.postgres_fsync = show("fsync").await?;
     durability.postgres_synchronous_commit = show("synchronous_commit").await?;
+    durability.postgres_shared_buffers = show("shared_buffers").await?;
+    durability.postgres_max_wal_size = show("max_wal_size").await?;
     Ok(())
 }
 

@@ -1,10 +1,14 @@
 //! `cargo run --release -p nomnom-bench -- [--smoke] [--out DIR] [--pin] [--sustain SECONDS]`
 
 use nomnom_bench::options::{Options, USAGE};
-use nomnom_bench::{report, run};
+use nomnom_bench::{minimal_api, report, run};
 
 fn main() -> std::process::ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some(minimal_api::CHILD_ARG) {
+        // This program started itself as the HTTP floor of the API stage.
+        return minimal_api::serve_main();
+    }
     let mut options = match Options::parse(&args) {
         Ok(o) => o,
         Err(message) => {

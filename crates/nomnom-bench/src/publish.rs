@@ -17,6 +17,7 @@ use nomnom_runtime::nats::NatsClient;
 use serde::Serialize;
 
 use crate::payloads::ENTITY;
+use crate::schedule::{corrected_latency, Schedule};
 use crate::stats::{rate, Latencies, LatencySummary};
 use crate::BenchError;
 
@@ -159,6 +160,84 @@ pub async fn pipelined(
         seconds: elapsed.as_secs_f64(),
         msgs_per_sec: rate(ok, elapsed),
         latency: None,
+        cpu_seconds: crate::cpu::spent(cpu_before, crate::cpu::own_cpu()),
+        services_cpu: services.spent(),
+    }
+}
+
+/// The publish limit in the open loop: publishes due at a fixed rate, from this process.
+#[derive(Debug, Clone, Serialize)]
+pub struct PublishOpenLoopRun {
+    /// Publishes per second offered.
+    pub offered_rate: f64,
+    /// The offered rate as a share of the API's best closed-loop rate (the open-loop API
+    /// run this one is the floor of).
+    pub share_of_max: Option<f64>,
+    /// Messages acknowledged.
+    pub messages: u64,
+    /// Publishes that failed.
+    pub errors: u64,
+    /// Wall time, seconds.
+    pub seconds: f64,
+    /// Acknowledged messages per second.
+    pub msgs_per_sec: f64,
+    /// From each publish's due time to its acknowledgement.
+    pub latency: LatencySummary,
+    /// CPU seconds this process spent.
+    pub cpu_seconds: Option<f64>,
+    /// CPU seconds NATS (and PostgreSQL) spent during the run.
+    pub services_cpu: crate::cpu::ServicesCpu,
+}
+
+/// Publishes at `offered_rate` for `duration` whatever NATS does: every publish that is due
+/// goes out at once, however many are still waiting for their acknowledgement (all awaited
+/// concurrently), and each latency runs from its due time, as the API's open loop measures.
+/// What NATS itself adds to the API's corrected latency at the same rate.
+pub async fn open_loop(
+    nats: &NatsClient,
+    payloads: &[Bytes],
+    offered_rate: f64,
+    duration: Duration,
+) -> PublishOpenLoopRun {
+    let schedule = Schedule::new(offered_rate);
+    let total = schedule.total(duration);
+    let cpu_before = crate::cpu::own_cpu();
+    let services = crate::cpu::ServicesSample::now();
+    let start = Instant::now();
+    let mut in_flight = FuturesUnordered::new();
+    let mut latencies = Latencies::new();
+    let (mut sent, mut ok, mut errors) = (0u64, 0u64, 0u64);
+    while sent < total || !in_flight.is_empty() {
+        let next_due = start + schedule.due_at(sent);
+        tokio::select! {
+            () = tokio::time::sleep_until(next_due.into()), if sent < total => {
+                let due_now = schedule.due_by(start.elapsed()).min(total);
+                while sent < due_now {
+                    let due = schedule.due_at(sent);
+                    let payload = payloads[sent as usize % payloads.len()].clone();
+                    in_flight.push(async move { (due, publish_one(nats, payload).await) });
+                    sent += 1;
+                }
+            }
+            Some((due, acknowledged)) = in_flight.next(), if !in_flight.is_empty() => {
+                if acknowledged {
+                    ok += 1;
+                    latencies.record(corrected_latency(due, start.elapsed()));
+                } else {
+                    errors += 1;
+                }
+            }
+        }
+    }
+    let elapsed = start.elapsed();
+    PublishOpenLoopRun {
+        offered_rate,
+        share_of_max: None,
+        messages: ok,
+        errors,
+        seconds: elapsed.as_secs_f64(),
+        msgs_per_sec: rate(ok, elapsed),
+        latency: latencies.summary(),
         cpu_seconds: crate::cpu::spent(cpu_before, crate::cpu::own_cpu()),
         services_cpu: services.spent(),
     }

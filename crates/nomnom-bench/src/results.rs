@@ -5,8 +5,12 @@ use serde::Serialize;
 use crate::copy::CopyRun;
 use crate::cpu::ServicesCpu;
 use crate::machine::{Durability, Machine};
-use crate::publish::PublishRun;
+use crate::pg_writes::PgWrites;
+use crate::publish::{PublishOpenLoopRun, PublishRun};
 use crate::stats::{ratio, LatencySummary};
+
+/// The latency goal's offered rate, as a share of the best closed-loop rate.
+pub const GOAL_OPEN_LOOP_SHARE: f64 = 0.5;
 
 /// Closed-loop `POST /ingest/message` at one concurrency.
 #[derive(Debug, Clone, Serialize)]
@@ -43,6 +47,9 @@ pub struct OpenLoopRun {
     pub pinned: bool,
     /// Requests per second offered.
     pub offered_rate: f64,
+    /// The offered rate as a share of the best closed-loop rate (API stage runs; `None` in
+    /// end-to-end runs).
+    pub share_of_max: Option<f64>,
     /// Kept-alive connections the requests were spread over.
     pub connections: usize,
     /// Requests sent.
@@ -119,6 +126,8 @@ pub struct WorkerRun {
     pub worker_cpu_seconds: Option<f64>,
     /// CPU seconds NATS and PostgreSQL spent during the drain.
     pub services_cpu: ServicesCpu,
+    /// Checkpoints and WAL PostgreSQL wrote during the drain.
+    pub postgres_writes: Option<PgWrites>,
     /// `true` when the tables and `message_status` held exactly what was sent.
     pub verified: bool,
     /// `msgs_per_sec` over the COPY limit's messages per second.
@@ -171,6 +180,15 @@ pub struct Sustain {
     pub worker_cpu_seconds: Option<f64>,
     /// CPU seconds of NATS and PostgreSQL.
     pub services_cpu: ServicesCpu,
+    /// The backlog at the end of each minute.
+    pub backlog_each_minute: Vec<u64>,
+    /// Checkpoints and WAL PostgreSQL wrote during the run.
+    pub postgres_writes: Option<PgWrites>,
+    /// Size of the database at the end of the run, MiB.
+    pub database_mib_at_end: Option<f64>,
+    /// Messages still queued two minutes after the run, purged so that a retry starts from
+    /// an empty backlog.
+    pub purged_backlog: Option<u64>,
 }
 
 /// API and worker together.
@@ -249,8 +267,13 @@ pub struct Results {
     pub publish: Vec<PublishRun>,
     /// API closed loop.
     pub api: Vec<ApiRun>,
+    /// The HTTP floor: a minimal endpoint (parse, publish, await the ack) at concurrency 64,
+    /// unpinned ([`crate::minimal_api`]).
+    pub minimal_handler: Option<ApiRun>,
     /// API open loop.
     pub api_open_loop: Vec<OpenLoopRun>,
+    /// The in-process publish at the offered rates of the unpinned API open loops.
+    pub publish_open_loop: Vec<PublishOpenLoopRun>,
     /// API batch endpoint.
     pub api_batch: Vec<BatchRun>,
     /// Write limit.
@@ -314,6 +337,10 @@ impl Results {
                 .map(|(_, r)| *r);
             run.ratio_to_publish = ratio(run.msgs_per_sec, limit);
         }
+        let publish64 = self.publish_rate(64);
+        if let Some(run) = &mut self.minimal_handler {
+            run.ratio_to_publish = ratio(run.msgs_per_sec, publish64);
+        }
         let pipelined = self.pipelined_rate();
         for run in &mut self.api_batch {
             run.ratio_to_pipelined = ratio(run.msgs_per_sec, pipelined);
@@ -367,7 +394,7 @@ impl Results {
         let open_loop_p99 = self
             .api_open_loop
             .iter()
-            .find(|o| !o.pinned)
+            .find(|o| !o.pinned && o.share_of_max == Some(GOAL_OPEN_LOOP_SHARE))
             .map(|o| o.latency.p99_ms);
         let batch = self
             .api_batch
@@ -454,10 +481,11 @@ impl Results {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn end_to_end(sustained_rate: f64, sustain_kept_up: Option<bool>) -> EndToEnd {
+    /// An end-to-end result with one sustained run (when `sustain_kept_up` is set).
+    pub(crate) fn end_to_end(sustained_rate: f64, sustain_kept_up: Option<bool>) -> EndToEnd {
         EndToEnd {
             steps: Vec::new(),
             search_rate: sustained_rate,
@@ -481,6 +509,10 @@ mod tests {
                     api_cpu_seconds: None,
                     worker_cpu_seconds: None,
                     services_cpu: ServicesCpu::default(),
+                    backlog_each_minute: Vec::new(),
+                    postgres_writes: None,
+                    database_mib_at_end: None,
+                    purged_backlog: None,
                 })
                 .into_iter()
                 .collect(),
@@ -518,6 +550,7 @@ mod tests {
             peak_rss_kib: Some(20_000),
             worker_cpu_seconds: None,
             services_cpu: ServicesCpu::default(),
+            postgres_writes: None,
             verified: true,
             ratio_to_copy: None,
         });

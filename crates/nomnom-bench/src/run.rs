@@ -12,11 +12,15 @@ use crate::options::{Options, Sizes, StageName};
 use crate::payloads;
 use crate::project::Project;
 use crate::report::CONCURRENCY;
-use crate::results::Results;
+use crate::results::{Results, GOAL_OPEN_LOOP_SHARE};
 use crate::services::{self, Target};
 use crate::worker_bench::{self, Drain};
-use crate::{copy, end_to_end, publish, BenchError};
+use crate::{copy, end_to_end, minimal_api, publish, BenchError};
 use nomnom_runtime::nats::NatsClient;
+
+/// Offered rates of the open-loop runs, as shares of the best closed-loop rate: the goal's
+/// half, then a quarter, to show how the corrected p99 falls as the CPUs get headroom.
+const OPEN_LOOP_SHARES: [f64; 2] = [GOAL_OPEN_LOOP_SHARE, 0.25];
 
 /// Seed of every generated order of a run.
 const SEED: u64 = 20_240_611;
@@ -180,6 +184,10 @@ impl Stage {
         };
         self.api_runs(r, &api, &service, &nats, &pool).await?;
         r.memory.api_peak_all_runs_kib = service.peak_rss_kib();
+        match self.minimal_handler(&target, &nats, &pool).await {
+            Ok(run) => r.minimal_handler = Some(run),
+            Err(e) => r.skipped.push(format!("minimal handler (HTTP floor): {e}")),
+        }
         if self.pin {
             let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
             match (api.pid, cores >= 2) {
@@ -227,21 +235,39 @@ impl Stage {
             }
             publish::purge(nats).await?;
         }
-        let open = api_load::open_loop(
-            api,
-            &payloads,
-            (best / 2.0).max(1.0),
-            self.sizes.open_loop_run,
-            OPEN_LOOP_CONNECTIONS,
-            false,
-        )
-        .await?;
-        progress(format!(
-            "API {label} open loop at {:.0}/s: p99 {:.2} ms",
-            open.run.offered_rate, open.run.latency.p99_ms
-        ));
-        r.api_open_loop.push(open.run);
-        publish::purge(nats).await?;
+        for share in OPEN_LOOP_SHARES {
+            let mut open = api_load::open_loop(
+                api,
+                &payloads,
+                (best * share).max(1.0),
+                self.sizes.open_loop_run,
+                OPEN_LOOP_CONNECTIONS,
+                false,
+            )
+            .await?;
+            open.run.share_of_max = Some(share);
+            progress(format!(
+                "API {label} open loop at {:.0}/s ({:.0}% of max): p99 {:.2} ms",
+                open.run.offered_rate,
+                share * 100.0,
+                open.run.latency.p99_ms
+            ));
+            let offered = open.run.offered_rate;
+            r.api_open_loop.push(open.run);
+            publish::purge(nats).await?;
+            if !api.pinned {
+                // The same schedule without HTTP: what NATS alone does to the tail.
+                let mut floor =
+                    publish::open_loop(nats, pool, offered, self.sizes.open_loop_run).await;
+                floor.share_of_max = Some(share);
+                progress(format!(
+                    "publish open loop at {offered:.0}/s: p99 {:.2} ms",
+                    floor.latency.p99_ms
+                ));
+                r.publish_open_loop.push(floor);
+                publish::purge(nats).await?;
+            }
+        }
         let bodies = Arc::new(payloads::ndjson_bodies(pool, 1_000));
         let run = api_load::batch(
             api,
@@ -258,6 +284,36 @@ impl Stage {
         r.api_batch.push(run);
         publish::purge(nats).await?;
         Ok(())
+    }
+
+    /// The HTTP floor ([`crate::minimal_api`]) at concurrency 64, on the same stream, while
+    /// the API idles.
+    async fn minimal_handler(
+        &self,
+        target: &Target,
+        nats: &NatsClient,
+        pool: &Arc<Vec<bytes::Bytes>>,
+    ) -> Result<crate::results::ApiRun, BenchError> {
+        let (service, addr) = minimal_api::start(target, &self.logs).await?;
+        let endpoint = Api {
+            addr,
+            pid: service.pid(),
+            pinned: false,
+        };
+        let run = api_load::closed_loop(
+            &endpoint,
+            &Payloads::Pool(pool.clone()),
+            64,
+            self.sizes.api_run,
+        )
+        .await?;
+        progress(format!(
+            "minimal handler c=64: {:.0} msgs/s, p99 {:.2} ms, {} errors",
+            run.msgs_per_sec, run.latency.p99_ms, run.errors
+        ));
+        drop(service);
+        publish::purge(nats).await?;
+        Ok(run)
     }
 
     /// Binary COPY into the tables `worker migrate` creates in a fresh database.
@@ -379,7 +435,11 @@ pub fn smoke_is_complete(r: &Results, options: &Options) -> Result<(), String> {
         missing.push("publish limit");
     }
     if options.runs(StageName::Api)
-        && (r.api.len() < CONCURRENCY.len() || r.api_open_loop.is_empty() || r.api_batch.is_empty())
+        && (r.api.len() < CONCURRENCY.len()
+            || r.api_open_loop.is_empty()
+            || r.publish_open_loop.is_empty()
+            || r.api_batch.is_empty()
+            || r.minimal_handler.is_none())
     {
         missing.push("API");
     }

@@ -86,16 +86,27 @@ pub async fn start_api(
         &logs.join(format!("api-{port}.log")),
     );
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
-    let probe = HttpClient::new(format!("http://{addr}"));
-    let ready = wait_for("the API's /ready", Duration::from_secs(60), || {
-        let probe = probe.clone();
-        async move { matches!(probe.get("/ready").await, Ok(r) if r.status == 200) }
-    })
-    .await;
-    if let Err(e) = ready {
-        return Err(BenchError::Project(format!("{e}; log:\n{}", service.log())));
-    }
+    answers_200(&service, addr, "/ready", "the API", Duration::from_secs(60)).await?;
     Ok((service, addr))
+}
+
+/// Waits until `service` (`who`, for the error), listening on `addr`, answers `GET path` with
+/// 200, at most `timeout`; the error carries the service's log.
+pub async fn answers_200(
+    service: &Service,
+    addr: SocketAddr,
+    path: &'static str,
+    who: &str,
+    timeout: Duration,
+) -> Result<(), BenchError> {
+    let probe = HttpClient::new(format!("http://{addr}"));
+    let what = format!("{who}'s {path}");
+    wait_for(&what, timeout, || {
+        let probe = probe.clone();
+        async move { matches!(probe.get(path).await, Ok(r) if r.status == 200) }
+    })
+    .await
+    .map_err(|e| BenchError::Project(format!("{e}; log:\n{}", service.log())))
 }
 
 /// Starts one `worker` process with `extra` variables (its health port is free).

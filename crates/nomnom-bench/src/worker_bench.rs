@@ -9,6 +9,7 @@ use nomnom_testkit::{TestDatabase, TestStream};
 
 use crate::cpu::{process_cpu, ServicesSample};
 use crate::payloads::{self, CHUNK};
+use crate::pg_writes::{between, PgWrites};
 use crate::project::Project;
 use crate::publish;
 use crate::results::WorkerRun;
@@ -78,6 +79,8 @@ pub async fn drain(
     // 2. Migrations first (two workers starting on an empty database would race for them),
     //    then drain with `processes` workers.
     services::migrate(project, &target, logs).await?;
+    let client = db.client().await;
+    let pg_before = PgWrites::read(&client).await;
     let mut workers: Vec<_> = (0..drain.processes.max(1))
         .map(|i| {
             services::spawn_worker(
@@ -110,6 +113,7 @@ pub async fn drain(
         tokio::time::sleep(Duration::from_millis(20)).await;
     };
     let services_cpu = services.spent();
+    let postgres_writes = between(pg_before, PgWrites::read(&client).await);
     let peak_rss_kib = workers.iter().filter_map(|w| w.peak_rss_kib()).max();
     let cpu: Option<f64> = workers
         .iter()
@@ -128,7 +132,6 @@ pub async fn drain(
     let elapsed = finished.duration_since(first_taken.unwrap_or(spawned));
 
     // 3. Verify what landed.
-    let client = db.client().await;
     let count = |sql: &'static str| {
         let client = &client;
         async move {
@@ -167,6 +170,7 @@ pub async fn drain(
         peak_rss_kib,
         worker_cpu_seconds: cpu,
         services_cpu,
+        postgres_writes,
         verified,
         ratio_to_copy: None,
     })

@@ -82,6 +82,9 @@ fn smoke_run_of_the_whole_pipeline_completes_every_stage() {
     let r = results(out.path());
     assert_eq!(r["api"].as_array().unwrap().len(), 4);
     assert!(r["api"][0]["accepted"].as_u64().unwrap() > 0);
+    let floor = &r["minimal_handler"];
+    assert!(floor["accepted"].as_u64().unwrap() > 0, "{floor}");
+    assert_eq!(floor["errors"], 0, "{floor}");
     assert!(r["copy"]["rows"].as_u64().unwrap() > 0);
     let workers = r["workers"].as_array().unwrap();
     assert_eq!(workers.len(), 3);
@@ -90,4 +93,65 @@ fn smoke_run_of_the_whole_pipeline_completes_every_stage() {
     assert!(r["end_to_end"]["persisted"].as_u64().unwrap() > 0);
     assert!(r["memory"]["api_peak_kib"].as_u64().unwrap() > 0);
     assert_report_files(out.path());
+}
+
+/// `scripts/bench-sized-postgres.sh` runs the program against a private PostgreSQL sized for
+/// the machine (a quarter of the memory as shared buffers), and removes it afterwards.
+#[test]
+fn the_sized_postgres_script_measures_against_a_private_server_with_large_shared_buffers() {
+    let out = tempfile::tempdir().expect("temp dir");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let before = private_servers();
+    let output = Command::new(root.join("scripts/bench-sized-postgres.sh"))
+        .args(["--smoke", "--only", "copy", "--out"])
+        .arg(out.path())
+        .env("NOMNOM_BENCH_PROGRAM", env!("CARGO_BIN_EXE_nomnom-bench"))
+        // No generated binaries needed for what is checked: the COPY stage is skipped
+        // without them, and the settings are read all the same.
+        .env("NOMNOM_BENCH_BIN_DIR", out.path())
+        .output()
+        .expect("running the script");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("private PostgreSQL on 127.0.0.1:"),
+        "{stderr}"
+    );
+    let r = results(out.path());
+    let shared_buffers = r["durability"]["postgres_shared_buffers"]
+        .as_str()
+        .expect("shared_buffers recorded");
+    assert!(
+        shared_buffers.ends_with("GB") || shared_buffers.ends_with("MB"),
+        "{shared_buffers}"
+    );
+    assert_ne!(
+        shared_buffers, "128MB",
+        "the private server is sized, not Debian's default"
+    );
+    assert_eq!(r["durability"]["postgres_max_wal_size"], "16GB");
+    assert_eq!(r["durability"]["postgres_fsync"], "on");
+    assert_eq!(
+        private_servers(),
+        before,
+        "the script stops and removes its server"
+    );
+}
+
+/// The folders of private servers the script made that still exist.
+fn private_servers() -> Vec<std::path::PathBuf> {
+    let mut found: Vec<_> = std::fs::read_dir("/tmp")
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| {
+                    p.file_name()
+                        .and_then(|n| n.to_str())
+                        .is_some_and(|n| n.starts_with("nomnom-bench-pg."))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    found.sort();
+    found
 }

@@ -77,6 +77,16 @@ pub fn budgets(r: &Results) -> Vec<Budget> {
             services: a.services_cpu,
         });
     }
+    if let Some(m) = &r.minimal_handler {
+        out.push(Budget {
+            run: format!("minimal handler c={}", m.concurrency),
+            msgs_per_sec: m.msgs_per_sec,
+            seconds: m.seconds,
+            loadgen: m.loadgen_cpu_seconds,
+            binary: m.api_cpu_seconds,
+            services: m.services_cpu,
+        });
+    }
     for o in &r.api_open_loop {
         out.push(Budget {
             run: format!("API open loop {:.0}/s{}", o.offered_rate, pin(o.pinned)),

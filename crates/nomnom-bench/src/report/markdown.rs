@@ -3,6 +3,7 @@
 
 use std::fmt::Write as _;
 
+use crate::pg_writes::PgWrites;
 use crate::results::Results;
 use crate::stats::LatencySummary;
 
@@ -60,6 +61,19 @@ fn table(out: &mut String, title: &str, intro: &str, head: &[&str], rows: &[Stri
         let _ = writeln!(out, "| {row} |");
     }
     let _ = writeln!(out, "\n{DURABILITY_NOTE}\n");
+}
+
+/// Checkpoints (requested) and WAL bytes per message, two cells.
+fn pg_writes_cells(w: Option<&PgWrites>, messages: u64) -> String {
+    match w {
+        Some(w) => format!(
+            "{} ({}) | {}",
+            w.checkpoints,
+            w.requested_checkpoints,
+            opt(w.wal_bytes_per_message(messages), rate)
+        ),
+        None => "– | –".into(),
+    }
 }
 
 fn pinned(p: bool) -> &'static str {
@@ -123,6 +137,35 @@ pub fn render(r: &Results) -> String {
         &["goal", "figure", "limit", "ratio", "target", "result"],
         &goals,
     );
+    let goal_share = Some(crate::results::GOAL_OPEN_LOOP_SHARE);
+    if let Some(p) = r
+        .publish_open_loop
+        .iter()
+        .find(|p| p.share_of_max == goal_share)
+    {
+        let _ = writeln!(
+            out,
+            "Latency floor at the open loop's rate: the in-process publish (no HTTP) offered {}/s \
+             on the same schedule had a corrected p99 of {} ms (max {} ms).\n",
+            rate(p.offered_rate),
+            ms(p.latency.p99_ms),
+            ms(p.latency.max_ms)
+        );
+    }
+    if let (Some(floor), Some(api64)) = (&r.minimal_handler, r.api_run(64)) {
+        let _ = writeln!(
+            out,
+            "HTTP floor at c=64: a minimal handler (parse, publish, await the ack; no \
+             validation, no status) reached {} msgs/s, {} of the publish limit; the API \
+             reached {} of the floor.\n",
+            rate(floor.msgs_per_sec),
+            percent(floor.ratio_to_publish),
+            percent(crate::stats::ratio(
+                api64.msgs_per_sec,
+                Some(floor.msgs_per_sec)
+            ))
+        );
+    }
 
     let publish: Vec<String> = r
         .publish
@@ -164,13 +207,16 @@ pub fn render(r: &Results) -> String {
         &publish,
     );
 
-    let api: Vec<String> = r
+    let labelled = r
         .api
         .iter()
-        .map(|a| {
+        .map(|a| (pinned(a.pinned), a))
+        .chain(r.minimal_handler.iter().map(|m| ("minimal handler", m)));
+    let api: Vec<String> = labelled
+        .map(|(label, a)| {
             format!(
                 "{} | {} | {} | {} | {} | {} | {} | {}",
-                pinned(a.pinned),
+                label,
                 a.concurrency,
                 rate(a.msgs_per_sec),
                 percent(a.ratio_to_publish),
@@ -185,7 +231,10 @@ pub fn render(r: &Results) -> String {
         &mut out,
         "API: POST /ingest/message, closed loop",
         "Ratio: to the closed-loop publish limit at the same number in flight. Pinned: the API \
-         on CPU 0, the load generator on CPU 1 (NATS unpinned).",
+         on CPU 0, the load generator on CPU 1 (NATS unpinned). Minimal handler: the HTTP \
+         floor, an axum endpoint in a process of its own that only parses the JSON body, \
+         publishes it with the same runtime call and answers 202 after the acknowledgement \
+         (no validation, no status tracking), loaded the same way.",
         &[
             "run",
             "concurrency",
@@ -206,9 +255,10 @@ pub fn render(r: &Results) -> String {
         .iter()
         .map(|o| {
             format!(
-                "{} | {} | {} | {} | {} | {} | {} | {}",
+                "{} | {} | {} | {} | {} | {} | {} | {} | {}",
                 pinned(o.pinned),
                 rate(o.offered_rate),
+                percent(o.share_of_max),
                 o.connections,
                 rate(o.msgs_per_sec),
                 latency_cells(&o.latency),
@@ -217,16 +267,30 @@ pub fn render(r: &Results) -> String {
                 opt(o.api_cpu_seconds, |c| format!("{c:.1}"))
             )
         })
+        .chain(r.publish_open_loop.iter().map(|p| {
+            format!(
+                "in-process publish | {} | {} | – | {} | {} | {} | {} | –",
+                rate(p.offered_rate),
+                percent(p.share_of_max),
+                rate(p.msgs_per_sec),
+                latency_cells(&p.latency),
+                p.errors,
+                opt(p.cpu_seconds, |c| format!("{c:.1}"))
+            )
+        }))
         .collect();
     table(
         &mut out,
-        "API: open loop at half the maximum rate (latency corrected)",
+        "API: open loop at half and a quarter of the maximum rate (latency corrected)",
         "Requests are sent at fixed times whatever the server does, spread over a fixed set of \
          kept-alive connections; each latency runs from the time its request was due, so a \
-         stall is charged to every request it delayed.",
+         stall is charged to every request it delayed. *In-process publish*: the same schedule \
+         published from this program with no HTTP (every due publish sent at once, the \
+         acknowledgements awaited concurrently): the tail NATS alone adds at that rate.",
         &[
             "run",
             "offered/s",
+            "of max",
             "connections",
             "accepted/s",
             "p50 ms",
@@ -279,14 +343,23 @@ pub fn render(r: &Results) -> String {
             "Write limit: binary COPY of the worker's rows",
             "Orders and line items with the hidden columns, into the tables `worker migrate` \
              created, one transaction per batch; preparing rows is not timed.",
-            &["messages", "rows", "orders/transaction", "rows/s", "msgs/s"],
+            &[
+                "messages",
+                "rows",
+                "orders/transaction",
+                "rows/s",
+                "msgs/s",
+                "checkpoints (requested)",
+                "WAL bytes/msg",
+            ],
             &[format!(
-                "{} | {} | {} | {} | {}",
+                "{} | {} | {} | {} | {} | {}",
                 c.messages,
                 c.rows,
                 c.batch_messages,
                 rate(c.rows_per_sec),
-                rate(c.msgs_per_sec)
+                rate(c.msgs_per_sec),
+                pg_writes_cells(c.postgres_writes.as_ref(), c.messages)
             )],
         );
     }
@@ -296,7 +369,7 @@ pub fn render(r: &Results) -> String {
         .iter()
         .map(|w| {
             format!(
-                "{} | {} | {} | {} | {} | {} | {} | {} | {}",
+                "{} | {} | {} | {} | {} | {} | {} | {} | {} | {}",
                 w.mode,
                 w.processes,
                 w.messages,
@@ -305,6 +378,7 @@ pub fn render(r: &Results) -> String {
                 percent(w.ratio_to_copy),
                 opt(w.peak_rss_kib, |k| format!("{:.1}", k as f64 / 1024.0)),
                 opt(w.worker_cpu_seconds, |c| format!("{c:.1}")),
+                pg_writes_cells(w.postgres_writes.as_ref(), w.messages),
                 if w.verified { "yes" } else { "**no**" }
             )
         })
@@ -313,7 +387,10 @@ pub fn render(r: &Results) -> String {
         &mut out,
         "Worker: draining a pre-filled stream (upserts, status tracking on)",
         "Ratio: to the COPY limit in messages per second. Verified: the tables and \
-         `message_status` hold exactly what was sent.",
+         `message_status` hold exactly what was sent. Checkpoints: those PostgreSQL ran during \
+         the drain (requested ones mostly because the WAL reached `max_wal_size`); after each, \
+         the first change of every page writes a full page image, so the WAL per message \
+         grows.",
         &[
             "mode",
             "processes",
@@ -323,6 +400,8 @@ pub fn render(r: &Results) -> String {
             "of COPY",
             "peak RSS MiB",
             "worker CPU s",
+            "checkpoints (requested)",
+            "WAL bytes/msg",
             "verified",
         ],
         &workers,
@@ -421,6 +500,47 @@ pub fn render(r: &Results) -> String {
                 "sustain",
             ],
             &rows,
+        );
+        let sustained: Vec<String> = e
+            .sustain
+            .iter()
+            .map(|s| {
+                let messages = (s.accepted_rate * s.seconds) as u64;
+                format!(
+                    "{} | {:.0} | {} | {} | {} | {} | {}",
+                    rate(s.offered_rate),
+                    s.seconds,
+                    if s.kept_up { "held" } else { "**no**" },
+                    s.backlog_each_minute
+                        .iter()
+                        .map(|b| rate(*b as f64))
+                        .collect::<Vec<_>>()
+                        .join(" → "),
+                    pg_writes_cells(s.postgres_writes.as_ref(), messages),
+                    opt(s.database_mib_at_end, |m| format!("{m:.0}")),
+                    opt(s.purged_backlog, |b| rate(b as f64))
+                )
+            })
+            .collect();
+        table(
+            &mut out,
+            "End to end: the sustained runs, minute by minute",
+            "The consumer backlog at the end of each minute, and what PostgreSQL wrote meanwhile: \
+             a backlog that starts growing after some minutes, with requested checkpoints and \
+             the WAL per message rising, is the database outgrowing its shared buffers, not the \
+             worker slowing. Purged: what was still queued two minutes after the run, removed so \
+             that the retry starts from an empty backlog.",
+            &[
+                "offered/s",
+                "seconds",
+                "held",
+                "backlog each minute",
+                "checkpoints (requested)",
+                "WAL bytes/msg",
+                "database MiB at end",
+                "purged",
+            ],
+            &sustained,
         );
     }
 
@@ -562,6 +682,11 @@ mod tests {
             peak_rss_kib: Some(30_000),
             worker_cpu_seconds: Some(0.8),
             services_cpu: ServicesCpu::default(),
+            postgres_writes: Some(PgWrites {
+                checkpoints: 2,
+                requested_checkpoints: 1,
+                wal_bytes: 5_000_000,
+            }),
             verified: true,
             ratio_to_copy: None,
         });
@@ -600,6 +725,10 @@ mod tests {
         );
         assert!(md.contains("| legacy-baseline | 1 | 100 | 90 |"));
         assert!(
+            md.contains("| 0.8 | 2 (1) | 5,000 | yes |"),
+            "checkpoints and WAL per message of the 1,000-message drain: {md}"
+        );
+        assert!(
             !md.contains("## Write limit"),
             "no COPY figure, no COPY table"
         );
@@ -612,5 +741,85 @@ mod tests {
             .expect("the API run in the CPU table");
         assert!(cpu_row.contains("| 0.4 | 0.9 | 0.3 | 0.1 |"), "{cpu_row}");
         assert!(md.contains("| 100.0× | at least 100× | met |"), "{md}");
+        assert!(
+            !md.contains("HTTP floor at c=64"),
+            "no minimal handler run, no floor line"
+        );
+    }
+
+    #[test]
+    fn a_sustained_run_shows_its_backlog_minute_by_minute_and_what_postgresql_wrote() {
+        let mut r = sample();
+        let mut e2e = crate::results::tests::end_to_end(5_000.0, Some(false));
+        let s = &mut e2e.sustain[0];
+        s.backlog_each_minute = vec![900, 1_200, 250_000];
+        s.postgres_writes = Some(PgWrites {
+            checkpoints: 7,
+            requested_checkpoints: 6,
+            wal_bytes: 3_000_000_000,
+        });
+        s.database_mib_at_end = Some(1_234.4);
+        s.purged_backlog = Some(180_000);
+        r.end_to_end = Some(e2e);
+        r.fill_ratios();
+        let md = render(&r);
+        // 5,000/s for 600 s: 3,000,000 messages, 1,000 WAL bytes each.
+        assert!(
+            md.contains(
+                "| 5,000 | 600 | **no** | 900 → 1,200 → 250,000 | 7 (6) | 1,000 | 1234 | 180,000 |"
+            ),
+            "{md}"
+        );
+    }
+
+    #[test]
+    fn the_open_loop_table_has_the_in_process_publish_at_the_same_rate() {
+        let mut r = sample();
+        r.publish_open_loop
+            .push(crate::publish::PublishOpenLoopRun {
+                offered_rate: 6_000.0,
+                share_of_max: Some(0.5),
+                messages: 120_000,
+                errors: 0,
+                seconds: 20.0,
+                msgs_per_sec: 6_000.0,
+                latency: r.api[0].latency,
+                cpu_seconds: Some(3.0),
+                services_cpu: ServicesCpu::default(),
+            });
+        let md = render(&r);
+        assert!(
+            md.contains(
+                "| in-process publish | 6,000 | 50.0% | – | 6,000 | 1.00 | 4.00 | 6.00 | 0 | 3.0 | – |"
+            ),
+            "{md}"
+        );
+        assert!(
+            md.contains("offered 6,000/s on the same schedule had a corrected p99 of 4.00 ms"),
+            "{md}"
+        );
+    }
+
+    #[test]
+    fn the_http_floor_is_a_row_of_the_api_table_with_both_ratios() {
+        let mut r = sample();
+        r.minimal_handler = Some(ApiRun {
+            msgs_per_sec: 15_000.0,
+            ..r.api[0].clone()
+        });
+        r.fill_ratios();
+        assert_eq!(
+            r.minimal_handler.as_ref().unwrap().ratio_to_publish,
+            Some(0.75)
+        );
+        let md = render(&r);
+        assert!(
+            md.contains("| minimal handler | 64 | 15,000 | 75.0% |"),
+            "{md}"
+        );
+        assert!(
+            md.contains("reached 15,000 msgs/s, 75.0% of the publish limit; the API reached 80.0% of the floor"),
+            "{md}"
+        );
     }
 }
