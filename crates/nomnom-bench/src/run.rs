@@ -19,7 +19,8 @@ use crate::{copy, end_to_end, minimal_api, publish, BenchError};
 use nomnom_runtime::nats::NatsClient;
 
 /// Offered rates of the open-loop runs, as shares of the best closed-loop rate: the goal's
-/// half, then a quarter, to show how the corrected p99 falls as the CPUs get headroom.
+/// half, then a quarter, so that a tail set by load (falling with the rate) can be told from
+/// one set by stalls (there at any rate).
 const OPEN_LOOP_SHARES: [f64; 2] = [GOAL_OPEN_LOOP_SHARE, 0.25];
 
 /// Seed of every generated order of a run.
