@@ -162,6 +162,22 @@ async fn exchange(connection: &mut Connection, request: &[u8]) -> Option<Answer>
     }
 }
 
+/// What the connections' tasks counted, summed: accepted, errors and latencies.
+async fn sum_tallies(
+    tasks: Vec<tokio::task::JoinHandle<(u64, u64, Latencies)>>,
+) -> (u64, u64, Latencies) {
+    let mut latencies = Latencies::new();
+    let (mut accepted, mut errors) = (0, 0);
+    for task in tasks {
+        if let Ok((a, e, l)) = task.await {
+            accepted += a;
+            errors += e;
+            latencies.merge(&l);
+        }
+    }
+    (accepted, errors, latencies)
+}
+
 /// The `message_id` of a 202 answer.
 fn message_id(answer: &Answer) -> Option<Uuid> {
     let json: serde_json::Value = serde_json::from_slice(&answer.body).ok()?;
@@ -208,15 +224,7 @@ pub async fn closed_loop(
                 (ok, errors, latencies)
             }));
         }
-        let mut latencies = Latencies::new();
-        let (mut accepted, mut errors) = (0, 0);
-        for task in tasks {
-            if let Ok((o, e, l)) = task.await {
-                accepted += o;
-                errors += e;
-                latencies.merge(&l);
-            }
-        }
+        let (accepted, errors, latencies) = sum_tallies(tasks).await;
         (accepted, errors, latencies, start.elapsed())
     })
     .await?;
@@ -399,15 +407,7 @@ pub async fn batch(
                 (accepted, errors, latencies)
             }));
         }
-        let mut latencies = Latencies::new();
-        let (mut accepted, mut errors) = (0, 0);
-        for task in tasks {
-            if let Ok((a, e, l)) = task.await {
-                accepted += a;
-                errors += e;
-                latencies.merge(&l);
-            }
-        }
+        let (accepted, errors, latencies) = sum_tallies(tasks).await;
         (accepted, errors, latencies, start.elapsed())
     })
     .await?;
