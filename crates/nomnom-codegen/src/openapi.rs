@@ -271,7 +271,7 @@ pub fn document(project: &Project) -> String {
                 "responses": {
                     "200": {"description": "The message's status.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/MessageStatus"}}}},
                     "400": problem("Malformed message id."),
-                    "404": problem("Unknown message id."),
+                    "404": problem("Unknown message id. The `accepted` row is written within a few tens of milliseconds of the 202 (later while PostgreSQL is slow or down), so a message that new may not be known yet."),
                     "503": retry_problem("The status store is unreachable.")
                 }
             }},

@@ -344,3 +344,49 @@ async fn a_full_status_buffer_drops_and_counts_instead_of_blocking() {
     task.finish(Duration::from_secs(10)).await;
     assert!(started.elapsed() < Duration::from_secs(10));
 }
+
+#[tokio::test]
+async fn a_trickle_of_accepted_ids_is_written_in_few_transactions() {
+    use nomnom_runtime::status::{recorder::LINGER, AcceptedMessage, StatusRecorder};
+    let database = nomnom_testkit::TestDatabase::create_shared().await;
+    let url = database.url();
+    let config = nomnom_runtime::config::DatabaseConfig::from(&Env::from_pairs([(
+        "DATABASE_URL",
+        url.as_str(),
+    )]))
+    .expect("config");
+    let (recorder, task) = StatusRecorder::spawn(config.pool(Duration::from_secs(2)), 1024);
+    // One id every 2 ms: written as it came, that would be a commit (a WAL flush) each.
+    let ids: Vec<uuid::Uuid> = (0..60).map(|_| uuid::Uuid::now_v7()).collect();
+    let started = std::time::Instant::now();
+    for id in &ids {
+        recorder.record(AcceptedMessage {
+            message_id: *id,
+            entity_type: "Order".into(),
+            received_at: chrono::Utc::now(),
+        });
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    let spread = started.elapsed();
+    drop(recorder);
+    task.finish(Duration::from_secs(10)).await;
+    // Rows written by one transaction share its id (`xmin`).
+    let row = database
+        .client()
+        .await
+        .query_one(
+            "SELECT count(*), count(DISTINCT xmin::text) FROM message_status WHERE message_id = ANY($1)",
+            &[&ids],
+        )
+        .await
+        .expect("counting rows and transactions");
+    let (rows, transactions): (i64, i64) = (row.get(0), row.get(1));
+    assert_eq!(rows, 60, "every id is recorded");
+    // Each flush collects for at least LINGER after its first id, so the ids that arrived
+    // over `spread` fit in at most spread / LINGER + 1 transactions.
+    let bound = i64::try_from(spread.as_millis() / LINGER.as_millis()).expect("small") + 1;
+    assert!(
+        transactions <= bound && transactions < 60,
+        "{transactions} transactions for 60 ids over {spread:?} (at most {bound})"
+    );
+}

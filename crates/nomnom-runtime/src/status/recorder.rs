@@ -1,8 +1,12 @@
 //! Recording `accepted` rows in batches, off the request path.
 //!
 //! Handlers hand accepted ids to a bounded channel and never wait on PostgreSQL. A background
-//! task writes whatever has arrived with one set-based `INSERT … ON CONFLICT (message_id) DO
-//! NOTHING` per flush, so a state the worker already wrote always wins. When PostgreSQL is
+//! task collects ids for at most [`LINGER`] after the first one arrives (or until it holds
+//! [`MAX_ROWS_PER_FLUSH`]) and writes them with one set-based `INSERT … ON CONFLICT
+//! (message_id) DO NOTHING`, so a state the worker already wrote always wins. The linger
+//! keeps the number of commits (each one a WAL flush) near `1 / LINGER` per second whatever
+//! the request rate: without it a steady trickle of requests became one small commit each
+//! millisecond, which cost PostgreSQL several times the CPU of the rows themselves. When PostgreSQL is
 //! down the task retries with backoff; the channel buffers meanwhile, and only when it is full
 //! are ids dropped (and logged). Ingestion never depends on the database: the stream is the
 //! point of durability.
@@ -21,6 +25,9 @@ use super::MESSAGE_STATUS_SQL;
 
 /// Most rows written by one statement.
 const MAX_ROWS_PER_FLUSH: usize = 4096;
+/// Longest wait for more ids after the first of a flush arrives: how much later than the
+/// 202 an `accepted` row may appear, beside the write itself.
+pub const LINGER: Duration = Duration::from_millis(20);
 /// First and longest pause between attempts while PostgreSQL fails.
 const FIRST_BACKOFF: Duration = Duration::from_millis(100);
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
@@ -105,7 +112,7 @@ async fn write_loop(pool: Pool, mut receiver: mpsc::Receiver<AcceptedMessage>) {
     let mut table_ready = false;
     let mut batch = Vec::with_capacity(MAX_ROWS_PER_FLUSH);
     loop {
-        if receiver.recv_many(&mut batch, MAX_ROWS_PER_FLUSH).await == 0 {
+        if !collect(&mut receiver, &mut batch).await {
             return; // every handle dropped and the buffer drained
         }
         let mut backoff = FIRST_BACKOFF;
@@ -134,6 +141,26 @@ async fn write_loop(pool: Pool, mut receiver: mpsc::Receiver<AcceptedMessage>) {
         }
         batch.clear();
     }
+}
+
+/// Waits for the first id, then gathers more until [`LINGER`] has passed since it came or the
+/// batch is full. `false` once every handle is dropped and nothing is left to write.
+async fn collect(
+    receiver: &mut mpsc::Receiver<AcceptedMessage>,
+    batch: &mut Vec<AcceptedMessage>,
+) -> bool {
+    if receiver.recv_many(batch, MAX_ROWS_PER_FLUSH).await == 0 {
+        return false;
+    }
+    let until = tokio::time::Instant::now() + LINGER;
+    while batch.len() < MAX_ROWS_PER_FLUSH {
+        let room = MAX_ROWS_PER_FLUSH - batch.len();
+        match tokio::time::timeout_at(until, receiver.recv_many(batch, room)).await {
+            Ok(0) | Err(_) => break, // closed (what is here is written first) or time is up
+            Ok(_) => {}
+        }
+    }
+    true
 }
 
 async fn write(
