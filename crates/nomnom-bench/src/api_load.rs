@@ -249,6 +249,8 @@ pub struct OpenLoop {
     pub run: OpenLoopRun,
     /// Message ids of the 202s, when collected.
     pub message_ids: Vec<Uuid>,
+    /// When the run's clock started (request 0 was due).
+    pub started: Instant,
 }
 
 /// What one open-loop connection saw.
@@ -259,6 +261,8 @@ struct ConnectionTally {
     errors: u64,
     latencies: Latencies,
     message_ids: Vec<Uuid>,
+    /// The slowest answer's latency and due time.
+    worst: Option<(Duration, Duration)>,
 }
 
 /// Posts at `offered_rate` for `duration` over a fixed set of `connections` kept-alive
@@ -285,7 +289,7 @@ pub async fn open_loop(
         api.pid.and_then(process_cpu),
         ServicesSample::now(),
     );
-    let (tally, elapsed) = on_load_thread(move || async move {
+    let (tally, started, elapsed) = on_load_thread(move || async move {
         let opened = open_all(addr, connections).await;
         let start = Instant::now();
         // Stop sending if the run falls far behind (a stalled server): bounded in time.
@@ -304,9 +308,11 @@ pub async fn open_loop(
                     match exchange(&mut connection, &request).await {
                         Some(answer) if answer.status == 202 => {
                             tally.accepted += 1;
-                            tally
-                                .latencies
-                                .record(corrected_latency(due, start.elapsed()));
+                            let latency = corrected_latency(due, start.elapsed());
+                            tally.latencies.record(latency);
+                            if tally.worst.is_none_or(|(worst, _)| latency > worst) {
+                                tally.worst = Some((latency, due));
+                            }
                             if collect_ids {
                                 tally.message_ids.extend(message_id(&answer));
                             }
@@ -326,9 +332,14 @@ pub async fn open_loop(
                 all.errors += t.errors;
                 all.latencies.merge(&t.latencies);
                 all.message_ids.extend(t.message_ids);
+                if t.worst
+                    .is_some_and(|(l, _)| all.worst.is_none_or(|(w, _)| l > w))
+                {
+                    all.worst = t.worst;
+                }
             }
         }
-        (all, start.elapsed())
+        (all, start, start.elapsed())
     })
     .await?;
     Ok(OpenLoop {
@@ -344,11 +355,14 @@ pub async fn open_loop(
             seconds: elapsed.as_secs_f64(),
             msgs_per_sec: rate(tally.accepted, elapsed),
             latency: tally.latencies.summary(),
+            worst_at_s: tally.worst.map(|(_, due)| due.as_secs_f64()),
+            witnessed: None,
             loadgen_cpu_seconds: spent(cpu0, own_cpu()),
             api_cpu_seconds: spent(api0, api.pid.and_then(process_cpu)),
             services_cpu: services.spent(),
         },
         message_ids: tally.message_ids,
+        started,
     })
 }
 

@@ -24,6 +24,7 @@ pub mod run;
 pub mod schedule;
 pub mod services;
 pub mod stats;
+pub mod witness;
 pub mod worker_bench;
 
 /// Why a stage could not run.

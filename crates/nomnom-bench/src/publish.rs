@@ -183,6 +183,10 @@ pub struct PublishOpenLoopRun {
     pub msgs_per_sec: f64,
     /// From each publish's due time to its acknowledgement.
     pub latency: LatencySummary,
+    /// When the slowest publish was due, in seconds from the start.
+    pub worst_at_s: Option<f64>,
+    /// What the stall witnesses saw meanwhile.
+    pub witnessed: Option<crate::witness::Witnessed>,
     /// CPU seconds this process spent.
     pub cpu_seconds: Option<f64>,
     /// CPU seconds NATS (and PostgreSQL) spent during the run.
@@ -192,13 +196,14 @@ pub struct PublishOpenLoopRun {
 /// Publishes at `offered_rate` for `duration` whatever NATS does: every publish that is due
 /// goes out at once, however many are still waiting for their acknowledgement (all awaited
 /// concurrently), and each latency runs from its due time, as the API's open loop measures.
-/// What NATS itself adds to the API's corrected latency at the same rate.
+/// What NATS itself adds to the API's corrected latency at the same rate. Also returns when
+/// the run's clock started.
 pub async fn open_loop(
     nats: &NatsClient,
     payloads: &[Bytes],
     offered_rate: f64,
     duration: Duration,
-) -> PublishOpenLoopRun {
+) -> (PublishOpenLoopRun, Instant) {
     let schedule = Schedule::new(offered_rate);
     let total = schedule.total(duration);
     let cpu_before = crate::cpu::own_cpu();
@@ -206,6 +211,7 @@ pub async fn open_loop(
     let start = Instant::now();
     let mut in_flight = FuturesUnordered::new();
     let mut latencies = Latencies::new();
+    let mut worst: Option<(Duration, Duration)> = None;
     let (mut sent, mut ok, mut errors) = (0u64, 0u64, 0u64);
     while sent < total || !in_flight.is_empty() {
         let next_due = start + schedule.due_at(sent);
@@ -222,7 +228,11 @@ pub async fn open_loop(
             Some((due, acknowledged)) = in_flight.next(), if !in_flight.is_empty() => {
                 if acknowledged {
                     ok += 1;
-                    latencies.record(corrected_latency(due, start.elapsed()));
+                    let latency = corrected_latency(due, start.elapsed());
+                    latencies.record(latency);
+                    if worst.is_none_or(|(w, _)| latency > w) {
+                        worst = Some((latency, due));
+                    }
                 } else {
                     errors += 1;
                 }
@@ -230,7 +240,7 @@ pub async fn open_loop(
         }
     }
     let elapsed = start.elapsed();
-    PublishOpenLoopRun {
+    let run = PublishOpenLoopRun {
         offered_rate,
         share_of_max: None,
         messages: ok,
@@ -238,9 +248,12 @@ pub async fn open_loop(
         seconds: elapsed.as_secs_f64(),
         msgs_per_sec: rate(ok, elapsed),
         latency: latencies.summary(),
+        worst_at_s: worst.map(|(_, due)| due.as_secs_f64()),
+        witnessed: None,
         cpu_seconds: crate::cpu::spent(cpu_before, crate::cpu::own_cpu()),
         services_cpu: services.spent(),
-    }
+    };
+    (run, start)
 }
 
 /// Removes every message from the stream (between runs, so none of them fills it).

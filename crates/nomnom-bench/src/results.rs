@@ -8,6 +8,7 @@ use crate::machine::{Durability, Machine};
 use crate::pg_writes::PgWrites;
 use crate::publish::{PublishOpenLoopRun, PublishRun};
 use crate::stats::{ratio, LatencySummary};
+use crate::witness::Witnessed;
 
 /// The latency goal's offered rate, as a share of the best closed-loop rate.
 pub const GOAL_OPEN_LOOP_SHARE: f64 = 0.5;
@@ -64,6 +65,10 @@ pub struct OpenLoopRun {
     pub msgs_per_sec: f64,
     /// Corrected latency.
     pub latency: LatencySummary,
+    /// When the slowest request was due, in seconds from the start.
+    pub worst_at_s: Option<f64>,
+    /// What the stall witnesses saw meanwhile (API stage runs; `None` in end-to-end runs).
+    pub witnessed: Option<Witnessed>,
     /// CPU seconds of the load generator during the run.
     pub loadgen_cpu_seconds: Option<f64>,
     /// CPU seconds of the API process during the run.

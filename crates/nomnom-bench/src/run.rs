@@ -14,6 +14,7 @@ use crate::project::Project;
 use crate::report::CONCURRENCY;
 use crate::results::{Results, GOAL_OPEN_LOOP_SHARE};
 use crate::services::{self, Target};
+use crate::witness::{Witnessed, Witnesses};
 use crate::worker_bench::{self, Drain};
 use crate::{copy, end_to_end, minimal_api, publish, BenchError};
 use nomnom_runtime::nats::NatsClient;
@@ -28,6 +29,16 @@ const SEED: u64 = 20_240_611;
 
 fn progress(text: impl AsRef<str>) {
     eprintln!("[nomnom-bench] {}", text.as_ref());
+}
+
+/// The witnesses' maxima, for a progress line.
+fn witnessed_text(w: Option<&Witnessed>) -> String {
+    w.map_or_else(String::new, |w| {
+        format!(
+            " (witnesses: NATS max {:.1} ms, API /health max {:.1} ms)",
+            w.nats.latency.max_ms, w.api_health.latency.max_ms
+        )
+    })
 }
 
 /// Runs every stage and returns the results, ratios filled.
@@ -237,6 +248,7 @@ impl Stage {
             publish::purge(nats).await?;
         }
         for share in OPEN_LOOP_SHARES {
+            let witnesses = Witnesses::start(&self.nats_url, api.addr, pool[0].clone()).await?;
             let mut open = api_load::open_loop(
                 api,
                 &payloads,
@@ -246,24 +258,29 @@ impl Stage {
                 false,
             )
             .await?;
+            open.run.witnessed = Some(witnesses.finish(open.started).await?);
             open.run.share_of_max = Some(share);
             progress(format!(
-                "API {label} open loop at {:.0}/s ({:.0}% of max): p99 {:.2} ms",
+                "API {label} open loop at {:.0}/s ({:.0}% of max): p99 {:.2} ms{}",
                 open.run.offered_rate,
                 share * 100.0,
-                open.run.latency.p99_ms
+                open.run.latency.p99_ms,
+                witnessed_text(open.run.witnessed.as_ref())
             ));
             let offered = open.run.offered_rate;
             r.api_open_loop.push(open.run);
             publish::purge(nats).await?;
             if !api.pinned {
                 // The same schedule without HTTP: what NATS alone does to the tail.
-                let mut floor =
+                let witnesses = Witnesses::start(&self.nats_url, api.addr, pool[0].clone()).await?;
+                let (mut floor, started) =
                     publish::open_loop(nats, pool, offered, self.sizes.open_loop_run).await;
+                floor.witnessed = Some(witnesses.finish(started).await?);
                 floor.share_of_max = Some(share);
                 progress(format!(
-                    "publish open loop at {offered:.0}/s: p99 {:.2} ms",
-                    floor.latency.p99_ms
+                    "publish open loop at {offered:.0}/s: p99 {:.2} ms{}",
+                    floor.latency.p99_ms,
+                    witnessed_text(floor.witnessed.as_ref())
                 ));
                 r.publish_open_loop.push(floor);
                 publish::purge(nats).await?;

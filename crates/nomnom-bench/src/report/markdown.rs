@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use crate::pg_writes::PgWrites;
 use crate::results::Results;
 use crate::stats::LatencySummary;
+use crate::witness::{Probe, Witnessed};
 
 /// The short durability note repeated under every table.
 const DURABILITY_NOTE: &str = "_Durability: JetStream acknowledges once a message is in the \
@@ -61,6 +62,34 @@ fn table(out: &mut String, title: &str, intro: &str, head: &[&str], rows: &[Stri
         let _ = writeln!(out, "| {row} |");
     }
     let _ = writeln!(out, "\n{DURABILITY_NOTE}\n");
+}
+
+/// One row of the stall witnesses' table: the run's own tail, then each witness's.
+fn witness_row(
+    run: &str,
+    offered: f64,
+    latency: &LatencySummary,
+    worst_at_s: Option<f64>,
+    w: &Witnessed,
+) -> String {
+    let probe = |p: &Probe| {
+        format!(
+            "{} / {} | {:.2} | {}",
+            ms(p.latency.p99_ms),
+            ms(p.latency.max_ms),
+            p.worst_at_s,
+            p.stalled
+        )
+    };
+    format!(
+        "{run} | {} | {} | {} | {} | {} | {}",
+        rate(offered),
+        ms(latency.p99_ms),
+        ms(latency.max_ms),
+        opt(worst_at_s, |s| format!("{s:.2}")),
+        probe(&w.nats),
+        probe(&w.api_health)
+    )
 }
 
 /// Checkpoints (requested) and WAL bytes per message, two cells.
@@ -301,6 +330,56 @@ pub fn render(r: &Results) -> String {
             "API CPU s",
         ],
         &open,
+    );
+
+    let witnessed: Vec<String> = r
+        .api_open_loop
+        .iter()
+        .filter_map(|o| {
+            let w = o.witnessed.as_ref()?;
+            Some(witness_row(
+                pinned(o.pinned),
+                o.offered_rate,
+                &o.latency,
+                o.worst_at_s,
+                w,
+            ))
+        })
+        .chain(r.publish_open_loop.iter().filter_map(|p| {
+            let w = p.witnessed.as_ref()?;
+            Some(witness_row(
+                "in-process publish",
+                p.offered_rate,
+                &p.latency,
+                p.worst_at_s,
+                w,
+            ))
+        }))
+        .collect();
+    table(
+        &mut out,
+        "Stall witnesses during the open loop",
+        "Beside each open-loop run, two light probes every 5 ms, each measured from its due \
+         time: a JetStream publisher on a connection and stream of its own, and `GET /health` \
+         on the API over a connection of its own (a route that touches neither NATS nor \
+         PostgreSQL). *at s*: when the slowest request or probe was due, in seconds from the \
+         run's start; *stalls*: probes slower than 50 ms. A stall the publisher shares is \
+         NATS's; one only `/health` shares is the API process's; one neither shares is the \
+         load generator's or the machine's.",
+        &[
+            "run",
+            "offered/s",
+            "p99 ms",
+            "max ms",
+            "at s",
+            "NATS probe p99 / max ms",
+            "at s",
+            "stalls",
+            "/health p99 / max ms",
+            "at s",
+            "stalls",
+        ],
+        &witnessed,
     );
 
     let batch: Vec<String> = r
@@ -784,6 +863,26 @@ mod tests {
                 seconds: 20.0,
                 msgs_per_sec: 6_000.0,
                 latency: r.api[0].latency,
+                worst_at_s: Some(12.5),
+                witnessed: Some(Witnessed {
+                    nats: Probe {
+                        answered: 4_000,
+                        errors: 0,
+                        latency: r.api[0].latency,
+                        stalled: 3,
+                        worst_at_s: 12.49,
+                    },
+                    api_health: Probe {
+                        answered: 4_000,
+                        errors: 0,
+                        latency: LatencySummary {
+                            max_ms: 0.8,
+                            ..r.api[0].latency
+                        },
+                        stalled: 0,
+                        worst_at_s: 3.0,
+                    },
+                }),
                 cpu_seconds: Some(3.0),
                 services_cpu: ServicesCpu::default(),
             });
@@ -796,6 +895,17 @@ mod tests {
         );
         assert!(
             md.contains("offered 6,000/s on the same schedule had a corrected p99 of 4.00 ms"),
+            "{md}"
+        );
+        // Its witnesses: the run's worst and each probe's, with when each was due.
+        assert!(
+            md.contains("## Stall witnesses during the open loop"),
+            "{md}"
+        );
+        assert!(
+            md.contains(
+                "| in-process publish | 6,000 | 4.00 | 6.00 | 12.50 | 4.00 / 6.00 | 12.49 | 3 | 4.00 / 0.80 | 3.00 | 0 |"
+            ),
             "{md}"
         );
     }
