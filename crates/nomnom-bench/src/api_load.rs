@@ -17,7 +17,7 @@ use crate::cpu::{own_cpu, process_cpu, spent, ServicesSample};
 use crate::http1::{Answer, Connection, RequestHead};
 use crate::results::{ApiRun, BatchRun, OpenLoopRun};
 use crate::schedule::{corrected_latency, Schedule};
-use crate::stats::{rate, Latencies};
+use crate::stats::{rate, sum_tallies, Latencies};
 use crate::BenchError;
 
 /// The single-message route for the TPC-H root entity.
@@ -160,22 +160,6 @@ async fn exchange(connection: &mut Connection, request: &[u8]) -> Option<Answer>
             None
         }
     }
-}
-
-/// What the connections' tasks counted, summed: accepted, errors and latencies.
-async fn sum_tallies(
-    tasks: Vec<tokio::task::JoinHandle<(u64, u64, Latencies)>>,
-) -> (u64, u64, Latencies) {
-    let mut latencies = Latencies::new();
-    let (mut accepted, mut errors) = (0, 0);
-    for task in tasks {
-        if let Ok((a, e, l)) = task.await {
-            accepted += a;
-            errors += e;
-            latencies.merge(&l);
-        }
-    }
-    (accepted, errors, latencies)
 }
 
 /// The `message_id` of a 202 answer.

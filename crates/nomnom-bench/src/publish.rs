@@ -18,7 +18,7 @@ use serde::Serialize;
 
 use crate::payloads::ENTITY;
 use crate::schedule::{corrected_latency, Schedule};
-use crate::stats::{rate, Latencies, LatencySummary};
+use crate::stats::{rate, sum_tallies, Latencies, LatencySummary};
 use crate::BenchError;
 
 /// One publish measurement.
@@ -102,15 +102,7 @@ pub async fn closed_loop(
             (ok, errors, latencies)
         }));
     }
-    let mut latencies = Latencies::new();
-    let (mut ok, mut errors) = (0, 0);
-    for task in tasks {
-        if let Ok((o, e, l)) = task.await {
-            ok += o;
-            errors += e;
-            latencies.merge(&l);
-        }
-    }
+    let (ok, errors, latencies) = sum_tallies(tasks).await;
     let elapsed = start.elapsed();
     PublishRun {
         in_flight: publishers,

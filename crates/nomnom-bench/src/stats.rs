@@ -92,6 +92,23 @@ pub struct LatencySummary {
     pub mean_ms: f64,
 }
 
+/// What a run's tasks counted, summed: successes, errors and latencies (a task that panicked
+/// counts nothing).
+pub async fn sum_tallies(
+    tasks: Vec<tokio::task::JoinHandle<(u64, u64, Latencies)>>,
+) -> (u64, u64, Latencies) {
+    let mut latencies = Latencies::new();
+    let (mut ok, mut errors) = (0, 0);
+    for task in tasks {
+        if let Ok((o, e, l)) = task.await {
+            ok += o;
+            errors += e;
+            latencies.merge(&l);
+        }
+    }
+    (ok, errors, latencies)
+}
+
 /// `count` events over `elapsed`, per second (0 when no time passed).
 pub fn rate(count: u64, elapsed: Duration) -> f64 {
     let secs = elapsed.as_secs_f64();
