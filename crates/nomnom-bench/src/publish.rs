@@ -29,6 +29,10 @@ pub struct PublishRun {
     pub in_flight: usize,
     /// `true` for the pipelined run.
     pub pipelined: bool,
+    /// `true` when every publish carried a `Nats-Msg-Id` (as a message posted with an
+    /// `Idempotency-Key` does), which JetStream remembers for the duplicate window. Such a
+    /// run shows what the ids cost; it is never the limit, since the API's runs send no keys.
+    pub keyed: bool,
     /// Messages acknowledged by JetStream.
     pub messages: u64,
     /// Publishes that failed or were not acknowledged.
@@ -64,9 +68,23 @@ pub async fn connect(
         .map_err(|e| BenchError::Nats(format!("connecting to {nats_url}: {e}")))
 }
 
-async fn publish_one(nats: &NatsClient, payload: Bytes) -> bool {
+/// Whether each publish carries a `Nats-Msg-Id`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MsgIds {
+    /// None, as the API publishes a message without an idempotency key.
+    Without,
+    /// A unique one on every message, as if each had an idempotency key.
+    OnEach,
+}
+
+async fn publish_one(nats: &NatsClient, payload: Bytes, ids: MsgIds) -> bool {
     let envelope = MessageEnvelope::new(ENTITY, payload, None);
-    nats.publish(&envelope, None).await.is_ok()
+    let mut id_text = [0u8; uuid::fmt::Hyphenated::LENGTH];
+    let dedup_id = match ids {
+        MsgIds::Without => None,
+        MsgIds::OnEach => Some(&*envelope.message_id.hyphenated().encode_lower(&mut id_text)),
+    };
+    nats.publish(&envelope, dedup_id).await.is_ok()
 }
 
 /// `publishers` tasks, each publishing the next payload and awaiting its acknowledgement, for
@@ -92,7 +110,7 @@ pub async fn closed_loop(
                 let i = next.fetch_add(1, Ordering::Relaxed) as usize;
                 let payload = payloads[i % payloads.len()].clone();
                 let sent = Instant::now();
-                if publish_one(&nats, payload).await {
+                if publish_one(&nats, payload, MsgIds::Without).await {
                     ok += 1;
                     latencies.record(sent.elapsed());
                 } else {
@@ -107,6 +125,7 @@ pub async fn closed_loop(
     PublishRun {
         in_flight: publishers,
         pipelined: false,
+        keyed: false,
         messages: ok,
         errors,
         seconds: elapsed.as_secs_f64(),
@@ -125,6 +144,7 @@ pub async fn pipelined(
     payloads: &[Bytes],
     count: u64,
     window: usize,
+    ids: MsgIds,
 ) -> PublishRun {
     let cpu_before = crate::cpu::own_cpu();
     let services = crate::cpu::ServicesSample::now();
@@ -134,7 +154,7 @@ pub async fn pipelined(
     while sent < count || !in_flight.is_empty() {
         while sent < count && in_flight.len() < window.max(1) {
             let payload = payloads[sent as usize % payloads.len()].clone();
-            in_flight.push(publish_one(nats, payload));
+            in_flight.push(publish_one(nats, payload, ids));
             sent += 1;
         }
         match in_flight.next().await {
@@ -147,6 +167,7 @@ pub async fn pipelined(
     PublishRun {
         in_flight: window,
         pipelined: true,
+        keyed: ids == MsgIds::OnEach,
         messages: ok,
         errors,
         seconds: elapsed.as_secs_f64(),
@@ -213,7 +234,7 @@ pub async fn open_loop(
                 while sent < due_now {
                     let due = schedule.due_at(sent);
                     let payload = payloads[sent as usize % payloads.len()].clone();
-                    in_flight.push(async move { (due, publish_one(nats, payload).await) });
+                    in_flight.push(async move { (due, publish_one(nats, payload, MsgIds::Without).await) });
                     sent += 1;
                 }
             }

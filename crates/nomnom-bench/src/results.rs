@@ -300,15 +300,15 @@ impl Results {
     pub fn publish_rate(&self, in_flight: usize) -> Option<f64> {
         self.publish
             .iter()
-            .find(|p| !p.pipelined && p.in_flight == in_flight)
+            .find(|p| !p.pipelined && !p.keyed && p.in_flight == in_flight)
             .map(|p| p.msgs_per_sec)
     }
 
-    /// The pipelined publish limit: the best rate over the windows tried.
+    /// The pipelined publish limit: the best rate over the windows tried without ids.
     pub fn pipelined_rate(&self) -> Option<f64> {
         self.publish
             .iter()
-            .filter(|p| p.pipelined)
+            .filter(|p| p.pipelined && !p.keyed)
             .map(|p| p.msgs_per_sec)
             .reduce(f64::max)
     }
@@ -591,6 +591,46 @@ pub(crate) mod tests {
         assert_eq!(
             e2e_goal(&with_limits(end_to_end(4_500.0, Some(false)))).met,
             Some(false)
+        );
+    }
+
+    fn publish_run(
+        in_flight: usize,
+        pipelined: bool,
+        keyed: bool,
+        msgs_per_sec: f64,
+    ) -> PublishRun {
+        PublishRun {
+            in_flight,
+            pipelined,
+            keyed,
+            messages: 1,
+            errors: 0,
+            seconds: 1.0,
+            msgs_per_sec,
+            latency: None,
+            cpu_seconds: None,
+            services_cpu: ServicesCpu::default(),
+        }
+    }
+
+    #[test]
+    fn the_run_with_message_ids_is_never_the_publish_limit() {
+        let r = Results {
+            publish: vec![
+                publish_run(64, false, false, 40_000.0),
+                publish_run(1_024, true, false, 50_000.0),
+                publish_run(4_096, true, false, 60_000.0),
+                publish_run(4_096, true, true, 70_000.0),
+            ],
+            ..Results::default()
+        };
+        assert_eq!(r.pipelined_rate(), Some(60_000.0));
+        assert_eq!(r.publish_rate(64), Some(40_000.0));
+        assert_eq!(
+            r.publish_rate(4_096),
+            None,
+            "pipelined runs are not closed loops"
         );
     }
 }

@@ -11,6 +11,7 @@ use crate::machine::{postgres_settings, Durability, Machine};
 use crate::options::{Options, Sizes, StageName};
 use crate::payloads;
 use crate::project::Project;
+use crate::publish::MsgIds;
 use crate::report::CONCURRENCY;
 use crate::results::{Results, GOAL_OPEN_LOOP_SHARE};
 use crate::services::{self, Target};
@@ -174,11 +175,28 @@ impl Stage {
                 r.publish.push(run);
                 publish::purge(&nats).await?;
             }
-            for &window in self.sizes.pipelined_windows {
+            // The windows without ids (the limit), then the largest again with a
+            // `Nats-Msg-Id` on every message: what JetStream's duplicate window costs.
+            let windows = self
+                .sizes
+                .pipelined_windows
+                .iter()
+                .map(|&w| (w, MsgIds::Without));
+            let keyed = self
+                .sizes
+                .pipelined_windows
+                .last()
+                .map(|&w| (w, MsgIds::OnEach));
+            for (window, ids) in windows.chain(keyed) {
                 let count = self.sizes.pipelined_messages;
-                let run = publish::pipelined(&nats, &pool, count, window).await;
+                let run = publish::pipelined(&nats, &pool, count, window, ids).await;
                 progress(format!(
-                    "publish pipelined, window {window}: {:.0} msgs/s",
+                    "publish pipelined, window {window}{}: {:.0} msgs/s",
+                    if run.keyed {
+                        ", Nats-Msg-Id on each"
+                    } else {
+                        ""
+                    },
                     run.msgs_per_sec
                 ));
                 r.publish.push(run);

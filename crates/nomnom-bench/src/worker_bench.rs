@@ -66,7 +66,14 @@ pub async fn drain(
         let mut orders = payloads::order_chunks(drain.seed, k, 1);
         orders.truncate((drain.messages - k * CHUNK) as usize);
         line_items += payloads::line_item_count(&orders);
-        let run = publish::pipelined(&nats, &orders, orders.len() as u64, 4096).await;
+        let run = publish::pipelined(
+            &nats,
+            &orders,
+            orders.len() as u64,
+            4096,
+            publish::MsgIds::Without,
+        )
+        .await;
         if run.errors > 0 {
             return Err(BenchError::Nats(format!(
                 "pre-filling the stream: {} publishes failed",

@@ -56,7 +56,8 @@ pub fn budgets(r: &Results) -> Vec<Budget> {
     for p in &r.publish {
         out.push(Budget {
             run: if p.pipelined {
-                format!("publish, pipelined window {}", p.in_flight)
+                let ids = if p.keyed { ", Nats-Msg-Id on each" } else { "" };
+                format!("publish, pipelined window {}{ids}", p.in_flight)
             } else {
                 format!("publish, {} in flight", p.in_flight)
             },

@@ -202,10 +202,10 @@ pub fn render(r: &Results) -> String {
         .map(|p| {
             format!(
                 "{} | {} | {} | {} | {} | {}",
-                if p.pipelined {
-                    "pipelined"
-                } else {
-                    "closed loop"
+                match (p.pipelined, p.keyed) {
+                    (true, true) => "pipelined, `Nats-Msg-Id` on each",
+                    (true, false) => "pipelined",
+                    (false, _) => "closed loop",
                 },
                 p.in_flight,
                 rate(p.msgs_per_sec),
@@ -220,8 +220,8 @@ pub fn render(r: &Results) -> String {
     table(
         &mut out,
         "Publish limit: in-process JetStream publish, same payloads and headers",
-        "Each publish carries `Nats-Msg-Id` and the `Nomnom-*` headers and waits for the \
-         JetStream acknowledgement; *in flight* is the number of publishers (closed loop) or \
+        "Each publish carries the `Nomnom-*` headers (no `Nats-Msg-Id`, as a message posted \
+         without an idempotency key) and waits for the JetStream acknowledgement; *in flight* is the number of publishers (closed loop) or \
          the window of unacknowledged publishes (pipelined).",
         &[
             "mode",
@@ -725,6 +725,7 @@ mod tests {
         r.publish.push(PublishRun {
             in_flight: 64,
             pipelined: false,
+            keyed: false,
             messages: 100,
             errors: 0,
             seconds: 1.0,

@@ -32,7 +32,7 @@ pub struct Published {
 impl NatsClient {
     /// Publishes `envelope` on its entity's subject and waits (at most `NATS_PUBLISH_TIMEOUT`)
     /// until the stream holds it. `idempotency_key` becomes `Nats-Msg-Id`; without one the
-    /// message id is used.
+    /// message carries none and is never a duplicate.
     pub async fn publish(
         &self,
         envelope: &MessageEnvelope,
@@ -57,11 +57,10 @@ impl NatsClient {
         let ack = tokio::time::timeout(timeout, publish).await.map_err(|_| {
             PublishFailure::Unavailable(format!("no acknowledgement within {timeout:?}"))
         })??;
-        // A duplicate carries the same message id as the original: without an idempotency
-        // key the `Nats-Msg-Id` is the message id itself, and with one the message id is
-        // derived from the key (`MessageEnvelope::with_idempotency_key`). So the answer never
-        // needs the original, which a work-queue stream may already have handed to the worker
-        // and deleted.
+        // Only a message with an idempotency key can be a duplicate, and its message id is
+        // derived from the key (`MessageEnvelope::with_idempotency_key`), so it is the
+        // original's. The answer never needs the original, which a work-queue stream may
+        // already have handed to the worker and deleted.
         Ok(Published {
             message_id: envelope.message_id,
             received_at: envelope.received_at,
