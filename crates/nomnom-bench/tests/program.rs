@@ -46,14 +46,17 @@ fn smoke_without_generated_binaries_measures_the_publish_limit_and_says_what_it_
     let publish = r["publish"].as_array().expect("publish runs");
     assert_eq!(
         publish.len(),
-        5,
-        "four closed-loop levels and one pipelined run"
+        6,
+        "four closed-loop levels, one pipelined run, and the same with a Nats-Msg-Id on each"
     );
     for run in publish {
         assert!(run["messages"].as_u64().unwrap() > 0, "{run}");
         assert_eq!(run["errors"], 0, "{run}");
     }
     assert_eq!(publish[4]["pipelined"], true);
+    assert_eq!(publish[4]["keyed"], false);
+    assert_eq!(publish[5]["pipelined"], true);
+    assert_eq!(publish[5]["keyed"], true);
     assert!(r["api"].as_array().unwrap().is_empty());
     let skipped = r["skipped"].as_array().expect("skipped");
     assert!(
@@ -135,6 +138,59 @@ fn the_sized_postgres_script_measures_against_a_private_server_with_large_shared
         before,
         "the script stops and removes its server"
     );
+}
+
+/// `scripts/probe-foreign-key-cost.sh` writes every row in both variants, prints the CPU
+/// difference, and drops its database.
+#[test]
+fn the_foreign_key_probe_writes_every_row_with_and_without_the_key_and_cleans_up() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let child = Command::new(root.join("scripts/probe-foreign-key-cost.sh"))
+        .args(["2", "1"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("running the probe");
+    let database = format!("nomnom_fk_probe_{}", child.id());
+    let output = child.wait_with_output().expect("the probe's output");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 3, "{stdout}");
+    assert!(
+        lines[0].starts_with("round 1, with the foreign key: backend CPU ")
+            && lines[0].contains("for 1000 orders, 4000 line items"),
+        "{stdout}"
+    );
+    assert!(
+        lines[1].starts_with("round 1, without the foreign key: backend CPU "),
+        "{stdout}"
+    );
+    let per_order = lines[2]
+        .strip_prefix("foreign key: ")
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse::<f64>().ok());
+    assert!(per_order.is_some(), "{stdout}");
+    let remaining = Command::new("psql")
+        .args([
+            "-h",
+            "127.0.0.1",
+            "-U",
+            "postgres",
+            "-d",
+            "postgres",
+            "-Atc",
+        ])
+        .arg(format!(
+            "SELECT count(*) FROM pg_database WHERE datname = '{database}'"
+        ))
+        .output()
+        .expect("psql");
+    assert_eq!(String::from_utf8_lossy(&remaining.stdout).trim(), "0");
 }
 
 /// The folders of private servers the script made that still exist.
