@@ -49,6 +49,17 @@ pub struct PublishRun {
     pub services_cpu: crate::cpu::ServicesCpu,
 }
 
+impl PublishRun {
+    /// What a label of this run adds when it carried ids: `", Nats-Msg-Id on each"` or nothing.
+    pub fn ids_note(&self) -> &'static str {
+        if self.keyed {
+            ", Nats-Msg-Id on each"
+        } else {
+            ""
+        }
+    }
+}
+
 /// Connects with the runtime's own code, which creates (or checks and updates) the stream
 /// `stream` exactly as the generated binaries do. `max_bytes` is a `NATS_MAX_BYTES` value.
 pub async fn connect(

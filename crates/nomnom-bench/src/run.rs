@@ -192,11 +192,7 @@ impl Stage {
                 let run = publish::pipelined(&nats, &pool, count, window, ids).await;
                 progress(format!(
                     "publish pipelined, window {window}{}: {:.0} msgs/s",
-                    if run.keyed {
-                        ", Nats-Msg-Id on each"
-                    } else {
-                        ""
-                    },
+                    run.ids_note(),
                     run.msgs_per_sec
                 ));
                 r.publish.push(run);

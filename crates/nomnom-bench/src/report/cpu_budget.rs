@@ -56,8 +56,7 @@ pub fn budgets(r: &Results) -> Vec<Budget> {
     for p in &r.publish {
         out.push(Budget {
             run: if p.pipelined {
-                let ids = if p.keyed { ", Nats-Msg-Id on each" } else { "" };
-                format!("publish, pipelined window {}{ids}", p.in_flight)
+                format!("publish, pipelined window {}{}", p.in_flight, p.ids_note())
             } else {
                 format!("publish, {} in flight", p.in_flight)
             },
