@@ -104,8 +104,9 @@ impl MessageEnvelope {
     /// A message without an idempotency key gains nothing from one: nothing publishes it twice
     /// (the API makes one attempt, and a client that retries without a key sends a new
     /// message), so its id would never be seen again. Yet every server holding the stream
-    /// would keep the id in memory for the whole duplicate window, about 250 bytes each
-    /// (600 MB at 20,000 msgs/s over the default 2 minutes), and look it up on every publish.
+    /// would keep the id in memory for the whole duplicate window, 250–400 bytes each
+    /// (0.6–1 GB at 20,000 msgs/s over the default 2 minutes, docs/deployment.md), and look
+    /// it up on every publish.
     pub fn to_nats(&self, dedup_id: Option<&str>) -> (HeaderMap, Bytes) {
         // Header names are built once: a name given as `&str` is parsed and copied for
         // every message.
