@@ -11,10 +11,12 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use nomnom_testkit::orders::{order, Rng};
+use serde::Serialize;
 use uuid::Uuid;
 
 use crate::cpu::{own_cpu, process_cpu, spent, ServicesSample};
 use crate::http1::{Answer, Connection, RequestHead};
+use crate::payloads::ndjson_bodies;
 use crate::results::{ApiRun, BatchRun, OpenLoopRun};
 use crate::schedule::{corrected_latency, Schedule};
 use crate::stats::{rate, sum_tallies, Latencies};
@@ -24,6 +26,8 @@ use crate::BenchError;
 pub const MESSAGE_PATH: &str = "/ingest/message?entity=Order";
 /// The batch route for the TPC-H root entity.
 pub const BATCH_PATH: &str = "/ingest/batch?entity=Order";
+/// Lines of every batch body: the 1,000-line bodies.
+pub const BATCH_LINES: usize = 1_000;
 /// Connections of every open-loop run: the largest closed-loop concurrency, so the API's
 /// memory in an open-loop run is bounded as in the closed loop at 256.
 pub const OPEN_LOOP_CONNECTIONS: usize = 256;
@@ -59,6 +63,85 @@ impl Payloads {
             Payloads::Fresh { seed, first } => {
                 let mut rng = Rng::new(seed.wrapping_mul(0x9E37_79B9).wrapping_add(i));
                 Bytes::from(order(&mut rng, first + i).to_string())
+            }
+        }
+    }
+}
+
+/// How an open loop posts its messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Posting {
+    /// One message per `POST /ingest/message`.
+    Single,
+    /// Bodies of `lines` messages per `POST /ingest/batch` (NDJSON).
+    Batch {
+        /// Messages per body.
+        lines: usize,
+    },
+}
+
+impl Posting {
+    /// Messages per request.
+    pub fn lines(&self) -> usize {
+        match self {
+            Posting::Single => 1,
+            Posting::Batch { lines } => (*lines).max(1),
+        }
+    }
+
+    /// In words, for progress lines and the results page.
+    pub fn label(&self) -> String {
+        match self {
+            Posting::Single => "single messages".to_string(),
+            Posting::Batch { lines } => format!("{lines}-line batches"),
+        }
+    }
+
+    /// Messages an open loop at `rate` messages per second sends in `duration` (whole
+    /// requests: a multiple of [`Posting::lines`]).
+    pub fn messages(&self, rate: f64, duration: Duration) -> u64 {
+        let lines = self.lines() as u64;
+        Schedule::new(rate / lines as f64).total(duration) * lines
+    }
+
+    /// The body of request `i`: message `i`, or messages `i × lines` onwards as NDJSON.
+    fn body(&self, payloads: &Payloads, i: u64) -> Bytes {
+        match self {
+            Posting::Single => payloads.get(i),
+            Posting::Batch { .. } => {
+                let lines = self.lines() as u64;
+                let orders: Vec<Bytes> = (i * lines..(i + 1) * lines)
+                    .map(|m| payloads.get(m))
+                    .collect();
+                ndjson_bodies(&orders, orders.len()).swap_remove(0)
+            }
+        }
+    }
+
+    /// Messages a 202 answer accepted, with their ids when `collect_ids` (a single message's
+    /// answer is only parsed for its id).
+    fn accepted(&self, answer: &Answer, collect_ids: bool) -> (u64, Vec<Uuid>) {
+        let json = || serde_json::from_slice::<serde_json::Value>(&answer.body).ok();
+        let id = |v: &serde_json::Value| {
+            v["message_id"]
+                .as_str()
+                .and_then(|s| Uuid::parse_str(s).ok())
+        };
+        match self {
+            Posting::Single if collect_ids => {
+                (1, json().as_ref().and_then(id).into_iter().collect())
+            }
+            Posting::Single => (1, Vec::new()),
+            Posting::Batch { .. } => {
+                let Some(json) = json() else {
+                    return (0, Vec::new());
+                };
+                let ids = match json["results"].as_array() {
+                    Some(results) if collect_ids => results.iter().filter_map(id).collect(),
+                    _ => Vec::new(),
+                };
+                (json["accepted"].as_u64().unwrap_or(0), ids)
             }
         }
     }
@@ -162,12 +245,6 @@ async fn exchange(connection: &mut Connection, request: &[u8]) -> Option<Answer>
     }
 }
 
-/// The `message_id` of a 202 answer.
-fn message_id(answer: &Answer) -> Option<Uuid> {
-    let json: serde_json::Value = serde_json::from_slice(&answer.body).ok()?;
-    Uuid::parse_str(json["message_id"].as_str()?).ok()
-}
-
 /// `concurrency` clients, each on its own kept-alive connection, posting the next payload as
 /// soon as the previous answer came, for `duration`.
 pub async fn closed_loop(
@@ -262,10 +339,17 @@ pub async fn open_loop(
     offered_rate: f64,
     duration: Duration,
     connections: usize,
+    posting: Posting,
     collect_ids: bool,
 ) -> Result<OpenLoop, BenchError> {
-    let (addr, head, payloads) = (api.addr, api.message_head(), payloads.clone());
-    let schedule = Schedule::new(offered_rate);
+    let head = match posting {
+        Posting::Single => api.message_head(),
+        Posting::Batch { .. } => api.batch_head(),
+    };
+    let (addr, payloads) = (api.addr, payloads.clone());
+    let lines = posting.lines() as u64;
+    // The schedule counts requests; the offered rate is in messages.
+    let schedule = Schedule::new(offered_rate / lines as f64);
     let total = schedule.total(duration);
     let connections = connections.clamp(1, usize::try_from(total).unwrap_or(usize::MAX));
     let (cpu0, api0, services) = (
@@ -287,21 +371,21 @@ pub async fn open_loop(
                 while i < total && Instant::now() < give_up {
                     let due = schedule.due_at(i);
                     tokio::time::sleep_until((start + due).into()).await;
-                    let request = head.with_body(&payloads.get(i));
-                    tally.sent += 1;
+                    let request = head.with_body(&posting.body(&payloads, i));
+                    tally.sent += lines;
                     match exchange(&mut connection, &request).await {
                         Some(answer) if answer.status == 202 => {
-                            tally.accepted += 1;
+                            let (accepted, ids) = posting.accepted(&answer, collect_ids);
+                            tally.accepted += accepted;
+                            tally.errors += lines.saturating_sub(accepted);
+                            tally.message_ids.extend(ids);
                             let latency = corrected_latency(due, start.elapsed());
                             tally.latencies.record(latency);
                             if tally.worst.is_none_or(|(worst, _)| latency > worst) {
                                 tally.worst = Some((latency, due));
                             }
-                            if collect_ids {
-                                tally.message_ids.extend(message_id(&answer));
-                            }
                         }
-                        _ => tally.errors += 1,
+                        _ => tally.errors += lines,
                     }
                     i += connections as u64;
                 }
@@ -332,10 +416,11 @@ pub async fn open_loop(
             offered_rate,
             share_of_max: None,
             connections,
+            lines_per_request: posting.lines(),
             sent: tally.sent,
             accepted: tally.accepted,
-            // Requests never sent (the run gave up) count as errors too.
-            errors: tally.errors + (total - tally.sent.min(total)),
+            // Messages never sent (the run gave up) count as errors too.
+            errors: tally.errors + (total * lines).saturating_sub(tally.sent),
             seconds: elapsed.as_secs_f64(),
             msgs_per_sec: rate(tally.accepted, elapsed),
             latency: tally.latencies.summary(),
@@ -447,5 +532,59 @@ mod tests {
         }
         // A pool cycles.
         assert_eq!(pool.get(10), fresh.get(0));
+    }
+
+    #[test]
+    fn a_batch_request_carries_the_next_lines_and_counts_what_its_answer_accepted() {
+        let fresh = Payloads::Fresh { seed: 3, first: 1 };
+        let batch = Posting::Batch { lines: 3 };
+        let body = batch.body(&fresh, 2);
+        let keys: Vec<String> = body
+            .split(|&c| c == b'\n')
+            .filter(|line| !line.is_empty())
+            .map(|line| {
+                let order: serde_json::Value = serde_json::from_slice(line).unwrap();
+                order["order_key"].as_str().unwrap().to_string()
+            })
+            .collect();
+        // Request 2 holds messages 6, 7 and 8: orders 7 to 9.
+        assert_eq!(keys, ["O-7", "O-8", "O-9"]);
+        assert!(body.ends_with(b"\n"));
+        assert_eq!(Posting::Single.body(&fresh, 2), fresh.get(2));
+
+        let (a, b) = (Uuid::new_v4(), Uuid::new_v4());
+        let answer = Answer {
+            status: 202,
+            body: Bytes::from(
+                serde_json::json!({"accepted": 2, "rejected": 1, "results": [
+                    {"line": 1, "message_id": a},
+                    {"line": 2, "errors": []},
+                    {"line": 3, "message_id": b},
+                ]})
+                .to_string(),
+            ),
+        };
+        assert_eq!(batch.accepted(&answer, true), (2, vec![a, b]));
+        assert_eq!(batch.accepted(&answer, false), (2, Vec::new()));
+        let single = Answer {
+            status: 202,
+            body: Bytes::from(serde_json::json!({"message_id": a}).to_string()),
+        };
+        assert_eq!(Posting::Single.accepted(&single, true), (1, vec![a]));
+        assert_eq!(Posting::Single.accepted(&single, false), (1, Vec::new()));
+    }
+
+    #[test]
+    fn an_open_loop_of_batches_sends_whole_requests() {
+        let batch = Posting::Batch { lines: 1_000 };
+        // 2,500 messages a second for 2 s: 5 requests of 1,000.
+        assert_eq!(batch.messages(2_500.0, Duration::from_secs(2)), 5_000);
+        assert_eq!(
+            Posting::Single.messages(2_500.0, Duration::from_secs(2)),
+            5_000
+        );
+        assert_eq!(batch.lines(), 1_000);
+        assert_eq!(Posting::Batch { lines: 0 }.lines(), 1);
+        assert_eq!(batch.label(), "1000-line batches");
     }
 }

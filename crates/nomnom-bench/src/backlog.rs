@@ -38,13 +38,23 @@ pub struct Trend {
     pub last: u64,
     /// Least-squares slope of the second half's samples, messages per second.
     pub growth_per_sec: f64,
+    /// Seconds from the second half's first sample to its last.
+    pub second_half_secs: f64,
 }
 
 impl Trend {
-    /// Whether a run at `rate` with `errors` failed requests kept up: no errors, the last
-    /// backlog within [`bound`], and no upward trend beyond [`growth_allowed`].
-    pub fn kept_up(&self, rate: f64, errors: u64) -> bool {
-        errors == 0 && self.last <= bound(rate) && self.growth_per_sec <= growth_allowed(rate)
+    /// Whether a run at `rate`, posting `lines_per_request` messages at a time, with
+    /// `errors` messages not accepted, kept up: no errors, the last backlog within
+    /// [`bound`], and no upward trend beyond [`growth_allowed`]. A request's messages all
+    /// land between two samples, so a batch may sit whole in the backlog when one is read:
+    /// the bound allows one more request's worth, and the trend the slope that one such
+    /// sample makes across the second half.
+    pub fn kept_up(&self, rate: f64, errors: u64, lines_per_request: usize) -> bool {
+        let burst = lines_per_request.saturating_sub(1);
+        let burst_slope = burst as f64 / self.second_half_secs.max(SAMPLE_EVERY.as_secs_f64());
+        errors == 0
+            && self.last <= bound(rate) + burst as u64
+            && self.growth_per_sec <= growth_allowed(rate) + burst_slope
     }
 }
 
@@ -57,6 +67,7 @@ pub fn trend(samples: &[(f64, u64)]) -> Option<Trend> {
         max,
         last,
         growth_per_sec: slope(second_half),
+        second_half_secs: second_half.last()?.0 - second_half.first()?.0,
     })
 }
 
@@ -169,21 +180,43 @@ mod tests {
         // Batches of 500 fetched and acknowledged: up and down, no trend.
         let saw = trend(&series(&[600, 100, 550, 120, 580, 90, 610, 110, 570, 100])).unwrap();
         assert!(saw.growth_per_sec.abs() < 50.0, "{saw:?}");
-        assert!(saw.kept_up(4_000.0, 0));
+        assert!(saw.kept_up(4_000.0, 0, 1));
         // 200 more every second: a worker falling behind by 5% at 4,000/s.
         let creeping: Vec<u64> = (0..20).map(|i| 300 + 200 * i).collect();
         let t = trend(&series(&creeping)).unwrap();
         assert!((t.growth_per_sec - 200.0).abs() < 1e-9);
         assert_eq!(t.max, 4_100);
         assert!(
-            !t.kept_up(4_000.0, 0),
+            !t.kept_up(4_000.0, 0, 1),
             "growing, though still under the bound at first"
         );
         // Errors fail a step whatever the backlog did.
-        assert!(!saw.kept_up(4_000.0, 1));
+        assert!(!saw.kept_up(4_000.0, 1, 1));
         // So does a backlog left above the bound.
         let high = trend(&series(&[5_000, 5_000, 5_000])).unwrap();
-        assert!(!high.kept_up(4_000.0, 0));
+        assert!(!high.kept_up(4_000.0, 0, 1));
+    }
+
+    #[test]
+    fn a_batch_that_just_landed_is_not_a_worker_falling_behind() {
+        // 1,000-line batches at 2,000/s over 2 s: the last sample caught one whole batch.
+        let t = trend(&series(&[0, 40, 1_000])).unwrap();
+        assert_eq!(t.second_half_secs, 1.0);
+        assert!(
+            !t.kept_up(2_000.0, 0, 1),
+            "for single messages it is growth"
+        );
+        assert!(t.kept_up(2_000.0, 0, 1_000));
+        // Over a long run, batches caught now and then are no trend…
+        let spikes: Vec<u64> = (0..300)
+            .map(|i| if i % 3 == 0 { 1_000 } else { 20 })
+            .collect();
+        assert!(trend(&series(&spikes)).unwrap().kept_up(2_000.0, 0, 1_000));
+        // … while one batch's worth barely moves the allowance, so a real climb still fails.
+        let creeping: Vec<u64> = (0..300).map(|i| 40 * i).collect();
+        let t = trend(&series(&creeping)).unwrap();
+        assert!((t.growth_per_sec - 40.0).abs() < 1e-9);
+        assert!(!t.kept_up(500.0, 0, 1_000));
     }
 
     #[test]
@@ -199,7 +232,7 @@ mod tests {
         // A start-up backlog draining away, then flat.
         let t = trend(&series(&[3_000, 2_000, 1_000, 400, 300, 320, 310, 300])).unwrap();
         assert!(t.growth_per_sec.abs() < 10.0, "{t:?}");
-        assert!(t.kept_up(4_000.0, 0));
+        assert!(t.kept_up(4_000.0, 0, 1));
         assert_eq!(trend(&[]), None);
         assert_eq!(trend(&[(0.0, 7)]).map(|t| t.growth_per_sec), Some(0.0));
     }

@@ -1,7 +1,10 @@
 //! API and worker together: the highest steady posting rate the worker keeps up with (a
 //! stepwise search judged on the backlog's level and trend, see [`crate::backlog`]), the
 //! latency from 202 to `persisted` at half that rate, and a long run at the found rate with
-//! the backlog sampled; when the long run does not hold, once more at 90% of it.
+//! the backlog sampled; when the long run does not hold, once more at 90% of it. The load
+//! generator posts either single messages or NDJSON batches ([`Posting`]): on a machine whose
+//! cores API, worker, NATS and PostgreSQL share, what the ingest side costs per message
+//! decides how much is left for the worker.
 
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -12,7 +15,7 @@ use async_nats::jetstream;
 use nomnom_testkit::{TestDatabase, TestStream};
 use uuid::Uuid;
 
-use crate::api_load::{self, Api, Payloads, OPEN_LOOP_CONNECTIONS};
+use crate::api_load::{self, Api, Payloads, Posting, OPEN_LOOP_CONNECTIONS};
 use crate::backlog;
 use crate::cpu::{own_cpu, process_cpu, spent, ServicesCpu, ServicesSample};
 use crate::pg_writes::{between, PgWrites};
@@ -26,6 +29,8 @@ use crate::BenchError;
 /// Sizes of the end-to-end stage.
 #[derive(Debug, Clone)]
 pub struct Plan {
+    /// How the load generator posts.
+    pub posting: Posting,
     /// Rate of the first step (typically half the slower of API and worker alone).
     pub start_rate: f64,
     /// Growth per passing step (see [`RateSearch::new`]).
@@ -51,6 +56,18 @@ pub struct RateSearch {
     growth: f64,
     best: Option<f64>,
     lowest_failed: Option<f64>,
+}
+
+/// Connections of the open loops posting batches: a batch of 1,000 takes tens of
+/// milliseconds, so a handful are busy at ten batches a second and the rest absorb a stall.
+const BATCH_CONNECTIONS: usize = 16;
+
+/// The kept-alive connections an open loop posting as `posting` spreads its requests over.
+fn connections(posting: Posting) -> usize {
+    match posting {
+        Posting::Single => OPEN_LOOP_CONNECTIONS,
+        Posting::Batch { .. } => BATCH_CONNECTIONS,
+    }
 }
 
 /// The search stops bisecting once the lowest failing rate is within this factor of the
@@ -183,28 +200,30 @@ pub async fn run(
     // bounded size; the long sustained run generates as it goes).
     let prepared = |count: u64| fresh(count).prepare(count);
     let drain_timeout = Duration::from_secs(120);
+    let (posting, label) = (plan.posting, plan.posting.label());
+    let connections = connections(posting);
 
     // The search.
     let mut steps = Vec::new();
     let mut search = RateSearch::new(plan.growth);
     let mut rate = plan.start_rate.max(10.0);
     for _ in 0..plan.max_steps {
-        let expected = (rate * plan.step.as_secs_f64()).ceil() as u64 + 1;
-        let payloads = prepared(expected);
+        let payloads = prepared(posting.messages(rate, plan.step));
         let sampler = backlog::Sampler::start(&js, &target.stream);
         let run = api_load::open_loop(
             &api,
             &payloads,
             rate,
             plan.step,
-            OPEN_LOOP_CONNECTIONS,
+            connections,
+            posting,
             false,
         )
         .await?;
         let trend = sampler.finish(services::backlog(&js, &target.stream).await);
-        let kept_up = trend.is_some_and(|t| t.kept_up(rate, run.run.errors));
+        let kept_up = trend.is_some_and(|t| t.kept_up(rate, run.run.errors, posting.lines()));
         progress(format!(
-            "end to end: step at {rate:.0}/s: backlog {}, trend {:+.0}/s, {} errors: {}",
+            "end to end, {label}: step at {rate:.0}/s: backlog {}, trend {:+.0}/s, {} errors: {}",
             trend.map_or(u64::MAX, |t| t.last),
             trend.map_or(f64::NAN, |t| t.growth_per_sec),
             run.run.errors,
@@ -234,25 +253,24 @@ pub async fn run(
     // Latency from 202 to persisted at half the found rate: a first run starting from an idle
     // pipeline (the worker waiting in its long poll), then at once the steady-state run.
     let latency_rate = (search_rate / 2.0).max(1.0);
-    let expected = (latency_rate * plan.latency_run.as_secs_f64()).ceil() as u64 + 1;
-    let warm = api_load::open_loop(
-        &api,
-        &prepared(expected),
-        latency_rate,
-        plan.latency_run,
-        OPEN_LOOP_CONNECTIONS,
-        true,
-    )
-    .await?;
-    let run = api_load::open_loop(
-        &api,
-        &prepared(expected),
-        latency_rate,
-        plan.latency_run,
-        OPEN_LOOP_CONNECTIONS,
-        true,
-    )
-    .await?;
+    let expected = posting.messages(latency_rate, plan.latency_run);
+    let latency_loop = |payloads: Payloads| {
+        let api = api.clone();
+        async move {
+            api_load::open_loop(
+                &api,
+                &payloads,
+                latency_rate,
+                plan.latency_run,
+                connections,
+                posting,
+                true,
+            )
+            .await
+        }
+    };
+    let warm = latency_loop(prepared(expected)).await?;
+    let run = latency_loop(prepared(expected)).await?;
     wait_drained(&js, &target.stream, drain_timeout).await;
     let (after_idle, _) = persisted_latency(&db, &warm.message_ids).await?;
     let (latency, persisted) = persisted_latency(&db, &run.message_ids).await?;
@@ -262,7 +280,7 @@ pub async fn run(
     let mut sustain = Vec::new();
     let mut sustain_rate = search_rate;
     while plan.sustain > Duration::ZERO && sustain_rate > 0.0 && sustain.len() < 2 {
-        let expected = (sustain_rate * plan.sustain.as_secs_f64()).ceil() as u64 + 1;
+        let expected = posting.messages(sustain_rate, plan.sustain);
         let cpu = CpuSample::now(api_service.pid(), worker.pid());
         let pg_before = PgWrites::read(&pg).await;
         let sampler = backlog::Sampler::start(&js, &target.stream);
@@ -271,7 +289,8 @@ pub async fn run(
             &fresh(expected),
             sustain_rate,
             plan.sustain,
-            OPEN_LOOP_CONNECTIONS,
+            connections,
+            posting,
             false,
         )
         .await?;
@@ -280,9 +299,10 @@ pub async fn run(
         let cpu = cpu.spent(api_service.pid(), worker.pid());
         let postgres_writes = between(pg_before, PgWrites::read(&pg).await);
         let database_mib_at_end = database_mib(&pg).await;
-        let kept_up = trend.is_some_and(|t| t.kept_up(sustain_rate, run.run.errors));
+        let kept_up =
+            trend.is_some_and(|t| t.kept_up(sustain_rate, run.run.errors, posting.lines()));
         progress(format!(
-            "end to end: {:.0} s at {sustain_rate:.0}/s: max backlog {}, trend {:+.1}/s: {}",
+            "end to end, {label}: {:.0} s at {sustain_rate:.0}/s: max backlog {}, trend {:+.1}/s: {}",
             run.run.seconds,
             trend.map_or(u64::MAX, |t| t.max),
             trend.map_or(f64::NAN, |t| t.growth_per_sec),
@@ -330,6 +350,7 @@ pub async fn run(
     worker.terminate(Duration::from_secs(15)).await;
     drop(api_service);
     Ok(EndToEnd {
+        posting,
         steps,
         search_rate,
         sustained_rate,

@@ -3,6 +3,11 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::api_load::{Posting, BATCH_LINES};
+
+/// The end-to-end stage's batches, before the run's sizes set their lines.
+const BATCH_POSTING: Posting = Posting::Batch { lines: BATCH_LINES };
+
 /// A stage of the program, for `--only`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StageName {
@@ -46,6 +51,9 @@ pub struct Options {
     pub sustain: Option<Duration>,
     /// The stages to run (all unless `--only` names some).
     pub stages: Vec<StageName>,
+    /// How the end-to-end stage posts, in running order (single messages, then 1,000-line
+    /// batches, unless `--e2e-posting` names some).
+    pub e2e_postings: Vec<Posting>,
     /// The command line, for the results page.
     pub command: String,
 }
@@ -53,6 +61,7 @@ pub struct Options {
 /// The usage text.
 pub const USAGE: &str = "\
 usage: nomnom-bench [--smoke] [--out DIR] [--pin] [--sustain SECONDS] [--only STAGES]
+                    [--e2e-posting WAYS]
 
   --smoke            tiny sizes: checks the program works (well under a minute), no figures
   --out DIR          where results.md, results.json, the SVG charts and logs go
@@ -61,6 +70,8 @@ usage: nomnom-bench [--smoke] [--out DIR] [--pin] [--sustain SECONDS] [--only ST
   --sustain SECONDS  length of the sustained end-to-end run (default 600; smoke 2)
   --only STAGES      comma-separated subset of publish,api,copy,worker,e2e (ratios to limits
                      not measured in the run are left out)
+  --e2e-posting WAYS comma-separated subset of single,batch: how the end-to-end stage posts
+                     (default both: single messages, then 1,000-line NDJSON batches)
 
 environment: NOMNOM_TEST_NATS_URL, NOMNOM_TEST_DATABASE_URL (the services measured),
 NOMNOM_TARGET_DIR (shared target directory of generated projects),
@@ -75,6 +86,7 @@ impl Options {
             pin: false,
             sustain: None,
             stages: StageName::ALL.iter().map(|(s, _)| *s).collect(),
+            e2e_postings: vec![Posting::Single, BATCH_POSTING],
             command: std::iter::once("cargo run --release -p nomnom-bench --".to_string())
                 .chain(args.iter().cloned())
                 .collect::<Vec<_>>()
@@ -105,8 +117,31 @@ impl Options {
                         })
                         .collect::<Result<_, _>>()?;
                 }
+                "--e2e-posting" => {
+                    let list = it
+                        .next()
+                        .ok_or("--e2e-posting needs single, batch or both")?;
+                    options.e2e_postings = list
+                        .split(',')
+                        .map(|way| match way.trim() {
+                            "single" => Ok(Posting::Single),
+                            "batch" => Ok(BATCH_POSTING),
+                            other => Err(format!(
+                                "unknown way of posting `{other}` (single or batch)"
+                            )),
+                        })
+                        .collect::<Result<_, _>>()?;
+                }
                 "-h" | "--help" => return Err(String::new()),
                 other => return Err(format!("unknown argument `{other}`")),
+            }
+        }
+        // Batches as large as the API batch run's, or smaller for a smoke run's tiny rates
+        // (whatever the order of the flags).
+        let lines = options.sizes().e2e_batch_lines;
+        for posting in &mut options.e2e_postings {
+            if let Posting::Batch { lines: l } = posting {
+                *l = lines;
             }
         }
         if options.command.ends_with(" --") {
@@ -173,6 +208,8 @@ pub struct Sizes {
     pub e2e_latency_run: Duration,
     /// The sustained run at the found rate.
     pub sustain: Duration,
+    /// Lines per body when the end-to-end stage posts batches.
+    pub e2e_batch_lines: usize,
 }
 
 impl Sizes {
@@ -198,6 +235,7 @@ impl Sizes {
         e2e_max_steps: 10,
         e2e_latency_run: Duration::from_secs(20),
         sustain: Duration::from_secs(600),
+        e2e_batch_lines: BATCH_LINES,
     };
 
     /// A smoke run: every stage once, tiny.
@@ -220,6 +258,7 @@ impl Sizes {
         e2e_max_steps: 3,
         e2e_latency_run: Duration::from_millis(700),
         sustain: Duration::from_secs(2),
+        e2e_batch_lines: 100,
     };
 
     /// Orders for the worker's stream: enough for `worker_target` at half the COPY limit
@@ -269,6 +308,27 @@ mod tests {
         assert_eq!(only.stages, vec![StageName::Publish, StageName::EndToEnd]);
         assert!(!only.runs(StageName::Api));
         assert!(Options::parse(&args(&["--only", "publish,fast"])).is_err());
+    }
+
+    #[test]
+    fn end_to_end_posts_both_ways_unless_told() {
+        let d = Options::parse(&[]).unwrap();
+        assert_eq!(
+            d.e2e_postings,
+            vec![Posting::Single, Posting::Batch { lines: 1_000 }]
+        );
+        let batch = Options::parse(&args(&["--e2e-posting", "batch"])).unwrap();
+        assert_eq!(batch.e2e_postings, vec![Posting::Batch { lines: 1_000 }]);
+        let both = Options::parse(&args(&["--e2e-posting", "batch, single"])).unwrap();
+        assert_eq!(
+            both.e2e_postings,
+            vec![Posting::Batch { lines: 1_000 }, Posting::Single]
+        );
+        let unknown = Options::parse(&args(&["--e2e-posting", "stream"])).unwrap_err();
+        assert!(unknown.contains("`stream`"), "{unknown}");
+        assert!(Options::parse(&args(&["--e2e-posting"])).is_err());
+        let smoke = Options::parse(&args(&["--e2e-posting", "batch", "--smoke"])).unwrap();
+        assert_eq!(smoke.e2e_postings, vec![Posting::Batch { lines: 100 }]);
     }
 
     #[test]

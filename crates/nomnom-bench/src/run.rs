@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use nomnom_testkit::{TestDatabase, TestStream};
 
-use crate::api_load::{self, Api, Payloads, OPEN_LOOP_CONNECTIONS};
+use crate::api_load::{self, Api, Payloads, Posting, BATCH_LINES, OPEN_LOOP_CONNECTIONS};
 use crate::machine::{postgres_settings, Durability, Machine};
 use crate::options::{Options, Sizes, StageName};
 use crate::payloads;
@@ -105,7 +105,9 @@ pub async fn run(options: &Options) -> Results {
             ctx.workers(&mut r, project).await;
         }
         if options.runs(StageName::EndToEnd) {
-            ctx.end_to_end(&mut r, project).await;
+            for &posting in &options.e2e_postings {
+                ctx.end_to_end(&mut r, project, posting).await;
+            }
         }
     }
     r.fill_ratios();
@@ -269,6 +271,7 @@ impl Stage {
                 (best * share).max(1.0),
                 self.sizes.open_loop_run,
                 OPEN_LOOP_CONNECTIONS,
+                Posting::Single,
                 false,
             )
             .await?;
@@ -300,11 +303,11 @@ impl Stage {
                 publish::purge(nats).await?;
             }
         }
-        let bodies = Arc::new(payloads::ndjson_bodies(pool, 1_000));
+        let bodies = Arc::new(payloads::ndjson_bodies(pool, BATCH_LINES));
         let run = api_load::batch(
             api,
             bodies,
-            1_000,
+            BATCH_LINES,
             self.sizes.batch_concurrency,
             self.sizes.batch_run,
         )
@@ -405,16 +408,24 @@ impl Stage {
         }
     }
 
-    async fn end_to_end(&self, r: &mut Results, project: &Project) {
-        let api64 = r.api_run(64).map(|a| a.msgs_per_sec);
+    async fn end_to_end(&self, r: &mut Results, project: &Project, posting: Posting) {
+        let api = match posting {
+            Posting::Single => r.api_run(64).map(|a| a.msgs_per_sec),
+            Posting::Batch { .. } => r
+                .api_batch
+                .iter()
+                .find(|b| !b.pinned)
+                .map(|b| b.msgs_per_sec),
+        };
         let worker1 = r.worker_run(1).map(|w| w.msgs_per_sec);
         // Without both rates from this run the start is a guess, and the search climbs faster.
-        let (start_rate, growth) = match (api64, worker1) {
+        let (start_rate, growth) = match (api, worker1) {
             (Some(a), Some(w)) => (a.min(w) * 0.5, 1.25),
             (Some(x), None) | (None, Some(x)) => (x * 0.5, 1.5),
             (None, None) => (500.0, 2.0),
         };
         let plan = end_to_end::Plan {
+            posting,
             start_rate,
             growth,
             step: self.sizes.e2e_step,
@@ -423,19 +434,20 @@ impl Stage {
             sustain: self.sizes.sustain,
             seed: SEED + 3,
         };
+        let label = posting.label();
         progress(format!(
-            "end to end: searching from {:.0}/s",
+            "end to end, {label}: searching from {:.0}/s",
             plan.start_rate
         ));
         match end_to_end::run(project, &self.nats_url, &self.admin_db, &plan, &self.logs).await {
             Ok(e2e) => {
                 progress(format!(
-                    "end to end: sustained {:.0}/s, 202→persisted p99 {:.2} ms",
+                    "end to end, {label}: sustained {:.0}/s, 202→persisted p99 {:.2} ms",
                     e2e.sustained_rate, e2e.latency_to_persisted.p99_ms
                 ));
-                r.end_to_end = Some(e2e);
+                r.end_to_end.push(e2e);
             }
-            Err(e) => r.skipped.push(format!("end to end: {e}")),
+            Err(e) => r.skipped.push(format!("end to end, {label}: {e}")),
         }
     }
 }
@@ -483,7 +495,7 @@ pub fn smoke_is_complete(r: &Results, options: &Options) -> Result<(), String> {
     {
         missing.push("worker drains (all verified)");
     }
-    if options.runs(StageName::EndToEnd) && r.end_to_end.is_none() {
+    if options.runs(StageName::EndToEnd) && r.end_to_end.len() < options.e2e_postings.len() {
         missing.push("end to end");
     }
     if missing.is_empty() {

@@ -92,8 +92,29 @@ fn smoke_run_of_the_whole_pipeline_completes_every_stage() {
     let workers = r["workers"].as_array().unwrap();
     assert_eq!(workers.len(), 3);
     assert!(workers.iter().all(|w| w["verified"] == true));
-    assert!(r["end_to_end"]["sustained_rate"].as_f64().unwrap() > 0.0);
-    assert!(r["end_to_end"]["persisted"].as_u64().unwrap() > 0);
+    let e2e = r["end_to_end"].as_array().unwrap();
+    assert_eq!(e2e.len(), 2, "single messages, then batches");
+    assert_eq!(e2e[0]["posting"], "single");
+    assert_eq!(
+        e2e[1]["posting"]["batch"]["lines"], 100,
+        "smoke-sized batches"
+    );
+    // Whether a rate held is a figure, not a check that the program works: each way of
+    // posting searched, ran its sustained attempts, and every message of its latency run
+    // was persisted.
+    for run in e2e {
+        assert!(!run["steps"].as_array().unwrap().is_empty(), "{run}");
+        let sustain = run["sustain"].as_array().unwrap();
+        assert!(!sustain.is_empty(), "{run}");
+        assert!(
+            sustain
+                .iter()
+                .all(|s| s["accepted_rate"].as_f64().unwrap() > 0.0 && s["errors"] == 0),
+            "{run}"
+        );
+        assert!(run["persisted"].as_u64().unwrap() > 0, "{run}");
+        assert_eq!(run["persisted"], run["accepted"], "{run}");
+    }
     assert!(r["memory"]["api_peak_kib"].as_u64().unwrap() > 0);
     assert_report_files(out.path());
 }

@@ -117,7 +117,7 @@ pub fn budgets(r: &Results) -> Vec<Budget> {
             services: w.services_cpu,
         });
     }
-    if let Some(e) = &r.end_to_end {
+    for e in &r.end_to_end {
         for s in &e.sustain {
             let binary = match (s.api_cpu_seconds, s.worker_cpu_seconds) {
                 (Some(a), Some(w)) => Some(a + w),
@@ -125,8 +125,10 @@ pub fn budgets(r: &Results) -> Vec<Budget> {
             };
             out.push(Budget {
                 run: format!(
-                    "end to end {:.0} s at {:.0}/s (binary: API + worker)",
-                    s.seconds, s.offered_rate
+                    "end to end, {}, {:.0} s at {:.0}/s (binary: API + worker)",
+                    e.posting.label(),
+                    s.seconds,
+                    s.offered_rate
                 ),
                 msgs_per_sec: s.accepted_rate,
                 seconds: s.seconds,

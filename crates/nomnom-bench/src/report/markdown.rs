@@ -486,7 +486,8 @@ pub fn render(r: &Results) -> String {
         &workers,
     );
 
-    if let Some(e) = &r.end_to_end {
+    for e in &r.end_to_end {
+        let posting = e.posting.label();
         let steps: Vec<String> = e
             .steps
             .iter()
@@ -505,8 +506,8 @@ pub fn render(r: &Results) -> String {
             .collect();
         table(
             &mut out,
-            "End to end: the search for the highest steady rate",
-            "API and one worker together; a step keeps up when every request got its 202, the \
+            &format!("End to end, {posting}: the search for the highest steady rate"),
+            "API and one worker together; a step keeps up when every message was accepted, the \
              consumer backlog at its end is within half a second of traffic (plus two batches \
              in flight), and the backlog's trend over the step's second half (least squares of \
              one sample a second) is at most 2% of the traffic. Passing steps follow each other \
@@ -560,7 +561,7 @@ pub fn render(r: &Results) -> String {
         )];
         table(
             &mut out,
-            "End to end: sustained rate and latency from 202 to persisted",
+            &format!("End to end, {posting}: sustained rate and latency from 202 to persisted"),
             "Sustained: the rate whose long run kept up, judged as a search step (at the \
              search's rate, then once more at 90% of it). Latency: \
              `message_status.processed_at - received_at` of every message of a run at half the \
@@ -603,7 +604,7 @@ pub fn render(r: &Results) -> String {
             .collect();
         table(
             &mut out,
-            "End to end: the sustained runs, minute by minute",
+            &format!("End to end, {posting}: the sustained runs, minute by minute"),
             "The consumer backlog at the end of each minute, and what PostgreSQL wrote meanwhile: \
              a backlog that starts growing after some minutes, with requested checkpoints and \
              the WAL per message rising, is the database outgrowing its shared buffers, not the \
@@ -840,7 +841,7 @@ mod tests {
         });
         s.database_mib_at_end = Some(1_234.4);
         s.purged_backlog = Some(180_000);
-        r.end_to_end = Some(e2e);
+        r.end_to_end = vec![e2e];
         r.fill_ratios();
         let md = render(&r);
         // 5,000/s for 600 s: 3,000,000 messages, 1,000 WAL bytes each.

@@ -84,8 +84,11 @@ pub fn charts(results: &Results) -> Vec<(&'static str, String)> {
         };
         bars.push((label, w.msgs_per_sec));
     }
-    if let Some(e2e) = &results.end_to_end {
-        bars.push(("end to end (sustained)".to_string(), e2e.sustained_rate));
+    for e2e in &results.end_to_end {
+        bars.push((
+            format!("end to end, {} (sustained)", e2e.posting.label()),
+            e2e.sustained_rate,
+        ));
     }
     vec![
         (
