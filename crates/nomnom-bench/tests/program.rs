@@ -196,7 +196,62 @@ fn the_foreign_key_probe_writes_every_row_with_and_without_the_key_and_cleans_up
         .and_then(|rest| rest.split(' ').next())
         .and_then(|n| n.parse::<f64>().ok());
     assert!(per_order.is_some(), "{stdout}");
-    let remaining = Command::new("psql")
+    assert!(!database_exists(&database), "{database} was dropped");
+}
+
+/// `scripts/probe-status-rewrite.sh` runs the status statements three ways per fill factor,
+/// checks every row's status after each run, reports the worker's share, and drops its
+/// database.
+#[test]
+fn the_status_probe_checks_every_row_reports_each_way_and_cleans_up() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let child = Command::new(root.join("scripts/probe-status-rewrite.sh"))
+        .args(["2", "1", "100 70"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("running the probe");
+    let database = format!("nomnom_status_probe_{}", child.id());
+    let output = child.wait_with_output().expect("the probe's output");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stdout}{stderr}");
+    assert!(stderr.is_empty(), "no notices or errors: {stderr}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 8, "six runs and two summaries: {stdout}");
+    for (line, (ff, variant)) in lines.iter().zip([
+        (100, "accepted"),
+        (100, "fresh"),
+        (100, "both"),
+        (70, "accepted"),
+        (70, "fresh"),
+        (70, "both"),
+    ]) {
+        assert!(
+            line.starts_with(&format!(
+                "round 1, fill factor {ff}, {variant}: backend CPU "
+            )) && line.contains("for 1000 messages"),
+            "{stdout}"
+        );
+    }
+    for (line, ff) in lines[6..].iter().zip([100, 70]) {
+        // The number before each "µs".
+        let rest = line
+            .strip_prefix(&format!("fill factor {ff}: "))
+            .unwrap_or_else(|| panic!("{stdout}"));
+        let figures: Vec<f64> = rest
+            .split(" µs")
+            .filter_map(|chunk| chunk.rsplit(' ').next()?.parse::<f64>().ok())
+            .collect();
+        assert_eq!(figures.len(), 3, "three figures per fill factor: {line}");
+        assert!(line.contains("heap-only"), "{line}");
+    }
+    assert!(!database_exists(&database), "{database} was dropped");
+}
+
+/// Whether the shared PostgreSQL has a database of that name.
+fn database_exists(name: &str) -> bool {
+    let output = Command::new("psql")
         .args([
             "-h",
             "127.0.0.1",
@@ -207,11 +262,12 @@ fn the_foreign_key_probe_writes_every_row_with_and_without_the_key_and_cleans_up
             "-Atc",
         ])
         .arg(format!(
-            "SELECT count(*) FROM pg_database WHERE datname = '{database}'"
+            "SELECT count(*) FROM pg_database WHERE datname = '{name}'"
         ))
         .output()
         .expect("psql");
-    assert_eq!(String::from_utf8_lossy(&remaining.stdout).trim(), "0");
+    assert!(output.status.success(), "{output:?}");
+    String::from_utf8_lossy(&output.stdout).trim() != "0"
 }
 
 /// The folders of private servers the script made that still exist.

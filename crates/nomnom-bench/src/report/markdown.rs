@@ -509,8 +509,9 @@ pub fn render(r: &Results) -> String {
             &format!("End to end, {posting}: the search for the highest steady rate"),
             "API and one worker together; a step keeps up when every message was accepted, the \
              consumer backlog at its end is within half a second of traffic (plus two batches \
-             in flight), and the backlog's trend over the step's second half (least squares of \
-             one sample a second) is at most 2% of the traffic. Passing steps follow each other \
+             in flight, and one posted body when batches are posted), and the backlog's trend \
+             over the step's second half (least squares of one sample a second) is at most 2% \
+             of the traffic (plus the slope of one body across that half). Passing steps follow each other \
              without a pause; after the first failure the search bisects to 10%.",
             &[
                 "offered/s",
