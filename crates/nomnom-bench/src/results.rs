@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::api_load::Posting;
+use crate::api_load::{Posting, BATCH_LINES};
 use crate::copy::CopyRun;
 use crate::cpu::ServicesCpu;
 use crate::machine::{Durability, Machine};
@@ -375,19 +375,24 @@ impl Results {
         self.goals = self.goals_checked();
     }
 
-    /// The slower of the API alone posting as `posting` does (single messages at c=64, or
-    /// the unpinned batch run) and the worker alone (1 process).
-    pub fn slower_alone(&self, posting: Posting) -> Option<f64> {
-        let api = match posting {
+    /// The API alone posting as `posting` does: single messages at c=64, or the unpinned
+    /// batch run.
+    pub fn api_alone(&self, posting: Posting) -> Option<f64> {
+        match posting {
             Posting::Single => self.api_run(64).map(|a| a.msgs_per_sec),
             Posting::Batch { .. } => self
                 .api_batch
                 .iter()
                 .find(|b| !b.pinned)
                 .map(|b| b.msgs_per_sec),
-        };
+        }
+    }
+
+    /// The slower of the API alone posting as `posting` does ([`Results::api_alone`]) and
+    /// the worker alone (1 process).
+    pub fn slower_alone(&self, posting: Posting) -> Option<f64> {
         let worker = self.worker_run(1).map(|w| w.msgs_per_sec);
-        Some(api?.min(worker?))
+        Some(self.api_alone(posting)?.min(worker?))
     }
 
     /// The end-to-end goal for each way of posting that ran (single messages when none did).
@@ -449,11 +454,7 @@ impl Results {
             .iter()
             .find(|o| !o.pinned && o.share_of_max == Some(GOAL_OPEN_LOOP_SHARE))
             .map(|o| o.latency.p99_ms);
-        let batch = self
-            .api_batch
-            .iter()
-            .find(|b| !b.pinned)
-            .map(|b| b.msgs_per_sec);
+        let batch = self.api_alone(Posting::Batch { lines: BATCH_LINES });
         let legacy = self
             .workers
             .iter()

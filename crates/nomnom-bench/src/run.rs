@@ -409,14 +409,7 @@ impl Stage {
     }
 
     async fn end_to_end(&self, r: &mut Results, project: &Project, posting: Posting) {
-        let api = match posting {
-            Posting::Single => r.api_run(64).map(|a| a.msgs_per_sec),
-            Posting::Batch { .. } => r
-                .api_batch
-                .iter()
-                .find(|b| !b.pinned)
-                .map(|b| b.msgs_per_sec),
-        };
+        let api = r.api_alone(posting);
         let worker1 = r.worker_run(1).map(|w| w.msgs_per_sec);
         // Without both rates from this run the start is a guess, and the search climbs faster.
         let (start_rate, growth) = match (api, worker1) {
