@@ -17,7 +17,7 @@ pub mod stream;
 pub mod wait;
 
 pub use database::TestDatabase;
-pub use nats_server::{NatsCluster, NatsServer};
+pub use nats_server::{NatsCluster, NatsServer, DEBIAN_NATS_SERVER};
 pub use pg_server::PgServer;
 pub use ports::{free_port, unique_name};
 pub use process::Service;

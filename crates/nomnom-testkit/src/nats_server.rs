@@ -27,8 +27,13 @@ pub fn nats_server_binary() -> PathBuf {
     PathBuf::from("/usr/sbin/nats-server")
 }
 
+/// Debian's `nats-server` (2.9), the oldest server nomnom supports and the one the machine's
+/// shared NATS runs: for tests of behaviour that differs between server versions.
+pub const DEBIAN_NATS_SERVER: &str = "/usr/sbin/nats-server";
+
 /// One private NATS server with JetStream. Killed when dropped.
 pub struct NatsServer {
+    binary: PathBuf,
     name: String,
     port: u16,
     monitor_port: u16,
@@ -43,7 +48,14 @@ pub struct NatsServer {
 impl NatsServer {
     /// Starts a standalone server and waits until it accepts connections.
     pub async fn start() -> NatsServer {
+        NatsServer::start_binary(nats_server_binary()).await
+    }
+
+    /// Starts a standalone server from the given `nats-server` binary (for example
+    /// [`DEBIAN_NATS_SERVER`]) and waits until it accepts connections.
+    pub async fn start_binary(binary: impl Into<PathBuf>) -> NatsServer {
         let mut server = NatsServer::configure("solo", None, None, Vec::new());
+        server.binary = binary.into();
         server.spawn();
         server.wait_ready().await;
         server
@@ -61,6 +73,7 @@ impl NatsServer {
             .expect("creating a storage folder for a private nats-server");
         let log = store.path().join("server.log");
         NatsServer {
+            binary: nats_server_binary(),
             name: name.to_string(),
             port: free_port(),
             monitor_port: free_port(),
@@ -74,7 +87,7 @@ impl NatsServer {
     }
 
     fn spawn(&mut self) {
-        let mut cmd = Command::new(nats_server_binary());
+        let mut cmd = Command::new(&self.binary);
         cmd.arg("-a")
             .arg("127.0.0.1")
             .arg("-p")
@@ -106,7 +119,7 @@ impl NatsServer {
             .stderr(Stdio::null());
         let child = cmd
             .spawn()
-            .unwrap_or_else(|e| panic!("starting {}: {e}", nats_server_binary().display()));
+            .unwrap_or_else(|e| panic!("starting {}: {e}", self.binary.display()));
         self.child = Some(child);
     }
 

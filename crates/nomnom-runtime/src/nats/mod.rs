@@ -117,8 +117,9 @@ impl NatsClient {
 const STREAM_SETUP_DEADLINE: Duration = Duration::from_secs(60);
 
 /// Creates or checks the streams, retrying with backoff while JetStream does not answer yet
-/// (timeouts, no responders, temporarily unavailable). Errors of configuration (overlapping
-/// subjects, settings that cannot change, anything else) fail at once.
+/// (timeouts, no responders, temporarily unavailable) or could not create a stream's storage.
+/// Errors of configuration (overlapping subjects, settings that cannot change, anything else)
+/// fail at once.
 async fn ensure_streams_when_ready(
     jetstream: &jetstream::Context,
     config: &NatsConfig,
@@ -130,7 +131,7 @@ async fn ensure_streams_when_ready(
             Err(NatsError::Stream { stream, reason })
                 if is_not_ready(&reason) && tokio::time::Instant::now() + delay < deadline =>
             {
-                tracing::warn!(%stream, %reason, retry_in = ?delay, "JetStream not ready yet");
+                tracing::warn!(%stream, %reason, retry_in = ?delay, "JetStream not ready yet; retrying");
                 tokio::time::sleep(delay).await;
                 delay = (delay * 2).min(Duration::from_secs(4));
             }
@@ -139,7 +140,15 @@ async fn ensure_streams_when_ready(
     }
 }
 
-/// `true` for the answers of a JetStream that is starting or electing a leader.
+/// `true` for the answers of a JetStream that is starting or electing a leader, and for a
+/// stream whose storage folder could not be made.
+///
+/// The last is transient on NATS 2.9: deleting an account's last stream removes the
+/// account's `streams` folder, and a stream created at that moment (another deployment
+/// starting on the same server) fails with "error creating store for stream" because its
+/// folder's parent vanished under it. Servers from 2.10 on do not. A store that stays
+/// unwritable (a full disk) still fails, once the deadline has passed, with the server's
+/// answer; the server's log names the cause.
 fn is_not_ready(reason: &str) -> bool {
     let reason = reason.to_ascii_lowercase();
     [
@@ -147,6 +156,7 @@ fn is_not_ready(reason: &str) -> bool {
         "no responders",
         "temporarily unavailable",
         "no suitable peers",
+        "error creating store for stream",
     ]
     .iter()
     .any(|s| reason.contains(s))
@@ -164,6 +174,9 @@ mod tests {
         assert!(is_not_ready("jetstream error: no responders"));
         assert!(is_not_ready(
             "JetStream system temporarily unavailable (code 503)"
+        ));
+        assert!(is_not_ready(
+            "jetstream error: error creating store for stream (code 500, error code 10049)"
         ));
         assert!(!is_not_ready("subjects overlap with an existing stream"));
         assert!(!is_not_ready(
