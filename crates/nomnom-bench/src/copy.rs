@@ -19,6 +19,8 @@ use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::types::{to_sql_checked, IsNull, ToSql, Type};
 use uuid::Uuid;
 
+use nomnom_runtime::db::row_ids::row_id;
+
 use crate::pg_writes::{between, PgWrites};
 use crate::stats::rate;
 use crate::BenchError;
@@ -28,8 +30,6 @@ use crate::BenchError;
 pub struct TableSpec {
     /// The table.
     pub table: &'static str,
-    /// Its key columns (the `_id` is derived from them).
-    pub key: &'static [&'static str],
     /// Columns copied from the enclosing record (`from: parent.<field>`).
     pub from_parent: &'static [&'static str],
 }
@@ -37,14 +37,12 @@ pub struct TableSpec {
 /// `Order` → table `orders`.
 pub const ORDERS: TableSpec = TableSpec {
     table: "orders",
-    key: &["order_key"],
     from_parent: &[],
 };
 
 /// `OrderLineItem` (each element of an order's `line_items`) → table `order_line_items`.
 pub const LINE_ITEMS: TableSpec = TableSpec {
     table: "order_line_items",
-    key: &["order_key", "line_number"],
     from_parent: &["order_key"],
 };
 
@@ -139,15 +137,6 @@ pub async fn table_columns(
             })
         })
         .collect()
-}
-
-/// The text of a JSON scalar (strings without quotes), for key hashing.
-fn key_text(value: Option<&Value>) -> String {
-    match value {
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Null) | None => String::new(),
-        Some(v) => v.to_string(),
-    }
 }
 
 /// A JSON value as a cell of type `ty` (absent and `null` are NULL).
@@ -285,21 +274,14 @@ impl CopyPlan {
     }
 }
 
-/// The deterministic `_id` of a keyed row: UUIDv5 of the table and its key values.
-pub fn row_id(table: &str, key_values: &[String]) -> Uuid {
-    let mut name = table.to_string();
-    for value in key_values {
-        name.push('\u{1f}');
-        name.push_str(value);
-    }
-    Uuid::new_v5(&Uuid::NAMESPACE_OID, name.as_bytes())
-}
-
+/// The row of `record`, at `path` in message `message_id`, with the `_id` the worker
+/// proposes for it (the runtime's [`row_id`]: every order here is new, so it is the id stored).
 fn row(
     plan: &TablePlan,
     record: &Value,
     parent: Option<(&Value, Uuid)>,
     message_id: Uuid,
+    path: &str,
 ) -> Result<(Uuid, Vec<Cell>), BenchError> {
     let source = |name: &str| -> Option<&Value> {
         match parent {
@@ -307,8 +289,7 @@ fn row(
             _ => record.get(name),
         }
     };
-    let key: Vec<String> = plan.spec.key.iter().map(|k| key_text(source(k))).collect();
-    let id = row_id(plan.spec.table, &key);
+    let id = row_id(message_id, path);
     let cells = plan
         .columns
         .iter()
@@ -351,10 +332,13 @@ pub fn rows_for(plan: &CopyPlan, orders: &[Bytes]) -> Result<Rows, BenchError> {
         let order: Value =
             serde_json::from_slice(body).map_err(|e| BenchError::Data(e.to_string()))?;
         let message_id = Uuid::now_v7();
-        let (order_id, cells) = row(&plan.orders, &order, None, message_id)?;
+        let (order_id, cells) = row(&plan.orders, &order, None, message_id, "")?;
         rows.orders.push(cells);
-        for item in order[LINE_ITEMS_FIELD].as_array().into_iter().flatten() {
-            let (_, cells) = row(&plan.line_items, item, Some((&order, order_id)), message_id)?;
+        let items = order[LINE_ITEMS_FIELD].as_array().into_iter().flatten();
+        for (i, item) in items.enumerate() {
+            let path = format!("/{LINE_ITEMS_FIELD}/{i}");
+            let parent = Some((&order, order_id));
+            let (_, cells) = row(&plan.line_items, item, parent, message_id, &path)?;
             rows.line_items.push(cells);
         }
     }
@@ -488,15 +472,39 @@ mod tests {
     }
 
     #[test]
-    fn row_ids_are_deterministic_and_depend_on_table_and_every_key_value() {
-        let a = row_id("order_line_items", &["O-1".into(), "1".into()]);
-        assert_eq!(a, row_id("order_line_items", &["O-1".into(), "1".into()]));
-        assert_ne!(a, row_id("order_line_items", &["O-1".into(), "2".into()]));
-        assert_ne!(a, row_id("orders", &["O-1".into(), "1".into()]));
-        // The separator keeps ("O-1", "12") apart from ("O-11", "2").
-        assert_ne!(
-            row_id("t", &["O-1".into(), "12".into()]),
-            row_id("t", &["O-11".into(), "2".into()])
-        );
+    fn rows_carry_the_ids_the_worker_proposes() {
+        let column = |name: &str, ty: Type| Column {
+            name: name.into(),
+            ty,
+            has_default: false,
+        };
+        let hidden = || vec![column("_id", Type::UUID), column("_message_id", Type::UUID)];
+        let mut order_columns = hidden();
+        order_columns.push(column("order_key", Type::TEXT));
+        let mut item_columns = hidden();
+        item_columns.push(column("_parent_id", Type::UUID));
+        item_columns.push(column("order_key", Type::TEXT));
+        item_columns.push(column("line_number", Type::INT8));
+        let plan = CopyPlan {
+            orders: table_plan(ORDERS, order_columns).unwrap(),
+            line_items: table_plan(LINE_ITEMS, item_columns).unwrap(),
+        };
+        let body =
+            json!({"order_key": "O-1", "line_items": [{"line_number": 1}, {"line_number": 2}]});
+        let rows = rows_for(&plan, &[Bytes::from(body.to_string())]).unwrap();
+        let (Cell::Uuid(order_id), Cell::Uuid(message_id)) =
+            (&rows.orders[0][0], &rows.orders[0][1])
+        else {
+            panic!("hidden ids: {:?}", rows.orders[0]);
+        };
+        assert_eq!(*order_id, row_id(*message_id, ""));
+        for (i, item) in rows.line_items.iter().enumerate() {
+            assert_eq!(
+                item[0],
+                Cell::Uuid(row_id(*message_id, &format!("/line_items/{i}")))
+            );
+            assert_eq!(item[2], Cell::Uuid(*order_id));
+            assert_eq!(item[3], Cell::Text("O-1".into()), "copied from the order");
+        }
     }
 }

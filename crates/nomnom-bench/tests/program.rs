@@ -249,6 +249,46 @@ fn the_status_probe_checks_every_row_reports_each_way_and_cleans_up() {
     assert!(!database_exists(&database), "{database} was dropped");
 }
 
+/// `scripts/probe-id-locality.sh` writes every row both ways, prints each chunk's figures and
+/// a summary per way, and drops its database.
+#[test]
+fn the_id_locality_probe_writes_every_row_both_ways_and_cleans_up() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let child = Command::new(root.join("scripts/probe-id-locality.sh"))
+        .args(["3", "2"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("running the probe");
+    let database = format!("nomnom_id_probe_{}", child.id());
+    let output = child.wait_with_output().expect("the probe's output");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stdout}{stderr}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(
+        lines.len(),
+        6,
+        "two chunks and a summary each way: {stdout}"
+    );
+    for (i, way) in ["hashed", "ordered"].iter().enumerate() {
+        let chunks = &lines[i * 3..i * 3 + 2];
+        for (line, orders) in chunks.iter().zip(["1000", "1500"]) {
+            assert!(
+                line.starts_with(&format!("{way}: {orders} orders, "))
+                    && line.contains(" µs per order, backend CPU ")
+                    && line.ends_with(" B"),
+                "{stdout}"
+            );
+        }
+        assert!(
+            lines[i * 3 + 2].starts_with(&format!("{way}: first chunk ")),
+            "{stdout}"
+        );
+    }
+    assert!(!database_exists(&database), "{database} was dropped");
+}
+
 /// Whether the shared PostgreSQL has a database of that name.
 fn database_exists(name: &str) -> bool {
     let output = Command::new("psql")

@@ -98,8 +98,10 @@ pub fn readme(project: &Project) -> String {
     }
     out.push_str(
         "## Database\n\n\
-         `migrations/0001_initial.sql` creates every table with hidden columns: `_id` (a deterministic UUID: \
-         from the key for keyed entities, from the message id and position for the others), `_message_id` \
+         `migrations/0001_initial.sql` creates every table with hidden columns: `_id` (time-ordered like a \
+         UUIDv7: the writing message's time, then a hash of its id and the row's position, so a redelivery \
+         proposes the same ids and indexes grow at their end; a keyed row keeps the `_id` it was first \
+         written with), `_message_id` \
          (the message that last wrote the row), `_parent_id` on children (`ON DELETE CASCADE`) and \
          `_ingested_at`; plus the `message_status` table. The worker applies migrations at start-up \
          (`worker migrate` applies them and exits).\n\n\

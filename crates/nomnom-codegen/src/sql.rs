@@ -164,24 +164,53 @@ pub fn insert_statement(project: &Project, entity: &Entity) -> Result<String, Ge
         .enumerate()
         .map(|(i, cast)| format!("${}::{cast}", i + 1))
         .collect();
-    let conflict = if entity.is_keyed() {
-        let key: Vec<String> = entity.key.iter().map(|k| sql_ident(k)).collect();
-        // Rows go in `_id` order (derived from the key), so concurrent writers lock the
-        // same keys in the same order instead of deadlocking each other.
-        format!(
-            "ORDER BY 1 ON CONFLICT ({}) DO UPDATE SET {}",
-            key.join(", "),
-            updates.join(", ")
-        )
-    } else {
-        "ON CONFLICT (_id) DO NOTHING".to_string()
-    };
+    let table = sql_ident(&entity.table);
+    let list = columns.join(", ");
+    let unnest = format!("UNNEST({})", params.join(", "));
+    if !entity.is_keyed() {
+        return Ok(format!(
+            "INSERT INTO {table} ({list}) SELECT * FROM {unnest} ON CONFLICT (_id) DO NOTHING"
+        ));
+    }
+    let key: Vec<String> = entity.key.iter().map(|k| sql_ident(k)).collect();
+    // Rows go in key order, so concurrent writers lock the same keys in the same order
+    // instead of deadlocking each other.
+    let positions: Vec<String> = key
+        .iter()
+        .filter_map(|k| columns.iter().position(|c| c == k))
+        .map(|i| (i + 1).to_string())
+        .collect();
+    let upsert = format!(
+        "ORDER BY {} ON CONFLICT ({}) DO UPDATE SET {}",
+        positions.join(", "),
+        key.join(", "),
+        updates.join(", ")
+    );
+    if !returns_stored_ids(project, entity) {
+        return Ok(format!(
+            "INSERT INTO {table} ({list}) SELECT * FROM {unnest} {upsert}"
+        ));
+    }
+    // A row whose key was stored before keeps its `_id`; its children need that id, so
+    // the statement answers each proposed id with the stored one.
+    let same_key: Vec<String> = key
+        .iter()
+        .map(|k| format!("written.{k} = proposed.{k}"))
+        .collect();
     Ok(format!(
-        "INSERT INTO {} ({}) SELECT * FROM UNNEST({}) {conflict}",
-        sql_ident(&entity.table),
-        columns.join(", "),
-        params.join(", ")
+        "WITH proposed ({list}) AS (SELECT * FROM {unnest}), \
+         written AS (INSERT INTO {table} ({list}) SELECT * FROM proposed {upsert} RETURNING _id, {}) \
+         SELECT proposed._id, written._id FROM proposed JOIN written ON {}",
+        key.join(", "),
+        same_key.join(" AND ")
     ))
+}
+
+/// `true` when the upsert of `entity` answers with the `_id` stored for each row: keyed
+/// entities with children (keyless rows keep their proposed id, and a childless row's id is
+/// needed by nobody).
+pub fn returns_stored_ids(project: &Project, entity: &Entity) -> bool {
+    entity.is_keyed() && project.children_of(entity).next().is_some()
 }
 
 /// Deletes the rows of `entity` below the parents written in a batch (a parent written
@@ -259,7 +288,7 @@ mod tests {
             insert_statement(&keyed, &keyed.entities[0]).ok().as_deref(),
             Some(
                 "INSERT INTO items (_id, _message_id, \"order\", qty) SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::int8[]) \
-                 ORDER BY 1 ON CONFLICT (\"order\") DO UPDATE SET _message_id = EXCLUDED._message_id, qty = EXCLUDED.qty, _ingested_at = now()"
+                 ORDER BY 3 ON CONFLICT (\"order\") DO UPDATE SET _message_id = EXCLUDED._message_id, qty = EXCLUDED.qty, _ingested_at = now()"
             )
         );
         let keyless = project(vec![]);
@@ -267,6 +296,38 @@ mod tests {
         assert!(
             sql.ends_with("$4::int8[]) ON CONFLICT (_id) DO NOTHING"),
             "{sql}"
+        );
+    }
+
+    #[test]
+    fn keyed_tables_with_children_answer_the_stored_ids() {
+        let mut parent = project(vec!["order".into()]);
+        parent.entities[0].fields.push(nomnom_spec::model::Field {
+            ty: nomnom_spec::model::FieldType::List("Part".into()),
+            ..field("parts", ScalarType::String)
+        });
+        parent.entities.push(Entity {
+            name: "Part".into(),
+            doc: None,
+            table: "parts".into(),
+            key: vec![],
+            fields: vec![field("n", ScalarType::Integer)],
+            parent: Some(nomnom_spec::model::ParentLink {
+                entity: "Item".into(),
+                field: "parts".into(),
+            }),
+        });
+        assert!(returns_stored_ids(&parent, &parent.entities[0]));
+        assert!(!returns_stored_ids(&parent, &parent.entities[1]));
+        assert_eq!(
+            insert_statement(&parent, &parent.entities[0]).ok().as_deref(),
+            Some(
+                "WITH proposed (_id, _message_id, \"order\", qty) AS (SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::int8[])), \
+                 written AS (INSERT INTO items (_id, _message_id, \"order\", qty) SELECT * FROM proposed ORDER BY 3 \
+                 ON CONFLICT (\"order\") DO UPDATE SET _message_id = EXCLUDED._message_id, qty = EXCLUDED.qty, _ingested_at = now() \
+                 RETURNING _id, \"order\") \
+                 SELECT proposed._id, written._id FROM proposed JOIN written ON written.\"order\" = proposed.\"order\""
+            )
         );
     }
 

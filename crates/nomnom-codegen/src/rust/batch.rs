@@ -28,10 +28,15 @@ fn add_fn(entity: &Entity) -> Ident {
     ident_plain(&format!("add_{}", names::snake_case(&entity.name)))
 }
 
-/// `id_of_<entity>`. Batch methods come in three families with distinct prefixes
-/// (`add_`, `id_of_`, `push_`), so no two entity names can produce the same method.
-fn id_fn(entity: &Entity) -> Ident {
-    ident_plain(&format!("id_of_{}", names::snake_case(&entity.name)))
+/// `key_of_<entity>`. Batch methods come in three families with distinct prefixes
+/// (`add_`, `key_of_`, `push_`), so no two entity names can produce the same method.
+fn key_fn(entity: &Entity) -> Ident {
+    ident_plain(&format!("key_of_{}", names::snake_case(&entity.name)))
+}
+
+/// The local in `Batch::write` holding the `_id`s stored for an entity's rows.
+fn stored_ids_var(entity: &Entity) -> Ident {
+    ident_plain(&format!("stored_{}", names::snake_case(&entity.name)))
 }
 
 /// `push_<root>`: appends a whole message of a root entity.
@@ -82,12 +87,22 @@ pub fn file(project: &Project) -> Result<TokenStream, GenerateError> {
         .map(|e| {
             let f = rows_field(e);
             let parent = e.parent.as_ref().and_then(|p| project.entity(&p.entity));
-            match parent {
+            let args = match parent {
                 Some(p) if p.is_keyed() => {
                     let pf = rows_field(p);
-                    quote!(rows += self.#f.write(tx, &self.#pf.id).await?;)
+                    let stored = stored_ids_var(p);
+                    quote!(&#stored.resolve(&self.#pf.id), &#stored)
                 }
-                _ => quote!(rows += self.#f.write(tx).await?;),
+                _ => quote!(),
+            };
+            if sql::returns_stored_ids(project, e) {
+                let stored = stored_ids_var(e);
+                quote! {
+                    let #stored = self.#f.write(tx, #args).await?;
+                    rows += #stored.rows();
+                }
+            } else {
+                quote!(rows += self.#f.write(tx, #args).await?;)
             }
         })
         .collect();
@@ -95,40 +110,17 @@ pub fn file(project: &Project) -> Result<TokenStream, GenerateError> {
     for entity in &order {
         adders.push(adder(project, entity)?);
     }
-    let keyed = if project.entities.iter().any(Entity::is_keyed) {
-        quote! {
-        /// Namespace of the UUIDv5 `_id` of keyed rows (name: table and key values).
-        const KEY_NAMESPACE: Uuid = Uuid::from_u128(0x6e6f_6d6e_6f6d_5f6b_6579_5f6e_616d_6573);
-
-        /// The `_id` of a keyed row: UUIDv5 of its table and key values, so every writer of
-        /// one key agrees on it.
-        fn key_id(table: &str, parts: &[&dyn ::std::fmt::Display]) -> Uuid {
-            use ::std::fmt::Write as _;
-            let mut name = String::from(table);
-            for part in parts {
-                name.push('\0');
-                let _ = write!(name, "{part}");
-            }
-            Uuid::new_v5(&KEY_NAMESPACE, name.as_bytes())
-        }
-
-        }
-    } else {
-        quote!()
-    };
-    let keyless = if project.entities.iter().any(|e| !e.is_keyed()) {
-        quote! {
-        /// The `_id` of a keyless row: UUIDv5 of its message id and its position in the body,
-        /// so a redelivered message produces the same ids.
-        fn row_id(message_id: Uuid, path: &str) -> Uuid {
-            Uuid::new_v5(&message_id, path.as_bytes())
-        }
-
-        }
-    } else {
-        quote!()
-    };
-    let id_helpers = quote!(#keyed #keyless);
+    let mut id_helpers = vec![quote!(row_id)];
+    if project.entities.iter().any(Entity::is_keyed) {
+        id_helpers.push(quote!(key_id));
+    }
+    if project
+        .entities
+        .iter()
+        .any(|e| sql::returns_stored_ids(project, e))
+    {
+        id_helpers.push(quote!(StoredIds));
+    }
     let doc = format!(
         " Rows of the `{}` model in columnar form, written set-based (`INSERT … SELECT * FROM UNNEST(…)`).",
         project.name
@@ -139,9 +131,16 @@ pub fn file(project: &Project) -> Result<TokenStream, GenerateError> {
         use ::nomnom_runtime::export::tokio_postgres::types::Type;
         use ::nomnom_runtime::export::tokio_postgres::{Error, Transaction};
         use ::nomnom_runtime::export::uuid::Uuid;
+        use ::nomnom_runtime::db::row_ids::{#(#id_helpers),*};
         use crate::entities;
 
-        #id_helpers
+        /// A row's two ids: its identity within the batch (its key, or its `_id` when the
+        /// entity has no key) and the `_id` proposed for it.
+        #[derive(Debug, Clone, Copy)]
+        struct RowIds {
+            key: Uuid,
+            id: Uuid,
+        }
 
         /// Sets `column[slot]`, or appends when the row is new.
         fn put<T>(column: &mut Vec<T>, slot: Option<usize>, value: T) {
@@ -162,19 +161,20 @@ pub fn file(project: &Project) -> Result<TokenStream, GenerateError> {
         /// Every table's rows for one batch of messages.
         #[derive(Debug, Default)]
         pub struct Batch {
-            /// Root record `_id` → the slot of the record that currently owns it.
+            /// Root record identity (its key, or its `_id` when keyless) → the slot of the
+            /// record that currently owns it.
             roots: HashMap<Uuid, usize>,
             next_root: usize,
             #(#fields)*
         }
 
         impl Batch {
-            /// Starts a root record; a previous record with the same `_id` in this batch is
-            /// dropped with every row below it (last wins).
-            fn begin_root(&mut self, id: Uuid) -> usize {
+            /// Starts a root record; a previous record with the same identity in this batch
+            /// is dropped with every row below it (last wins).
+            fn begin_root(&mut self, key: Uuid) -> usize {
                 let slot = self.next_root;
                 self.next_root += 1;
-                if let Some(previous) = self.roots.insert(id, slot) {
+                if let Some(previous) = self.roots.insert(key, slot) {
                     #(#drops)*
                 }
                 slot
@@ -197,14 +197,14 @@ pub fn file(project: &Project) -> Result<TokenStream, GenerateError> {
     })
 }
 
-/// `Batch::add_<entity>` (and `id_of_<entity>`, and `push_<root>` for roots).
+/// `Batch::add_<entity>` (and `key_of_<entity>` for keyed entities, and `push_<root>` for
+/// roots).
 fn adder(project: &Project, entity: &Entity) -> Result<TokenStream, GenerateError> {
     let ty = type_ident(&entity.name);
     let add = add_fn(entity);
-    let id = id_fn(entity);
     let rows = rows_field(entity);
     let table = &entity.table;
-    let id_body = if entity.is_keyed() {
+    let key_of = if entity.is_keyed() {
         let mut parts = Vec::new();
         for k in &entity.key {
             let f = entity
@@ -218,15 +218,19 @@ fn adder(project: &Project, entity: &Entity) -> Result<TokenStream, GenerateErro
                 quote!(&record.#name)
             });
         }
+        let key = key_fn(entity);
+        let doc = format!(
+            " The identity of a `{}` row within a batch: its key (a later row with the same key replaces it).",
+            entity.name
+        );
         quote! {
-            let _ = (message_id, path);
-            key_id(#table, &[#(#parts),*])
+            #[doc = #doc]
+            fn #key(record: &entities::#ty) -> Uuid {
+                key_id(#table, &[#(#parts),*])
+            }
         }
     } else {
-        quote! {
-            let _ = record;
-            row_id(message_id, path)
-        }
+        quote!()
     };
     let is_child = entity.parent.is_some();
     let parent_param = is_child.then(|| quote!(parent_id: Uuid,));
@@ -240,7 +244,6 @@ fn adder(project: &Project, entity: &Entity) -> Result<TokenStream, GenerateErro
             .entity(child_name)
             .ok_or_else(|| GenerateError(format!("unknown entity {child_name}")))?;
         let cadd = add_fn(child);
-        let cid = id_fn(child);
         let name = field_ident(&field.name);
         let rel = match &field.source {
             FieldSource::Key(k) => k.replace('~', "~0").replace('/', "~1"),
@@ -252,19 +255,22 @@ fn adder(project: &Project, entity: &Entity) -> Result<TokenStream, GenerateErro
             FieldSource::Parent(_) => continue,
         };
         let fmt = format!("{{path}}/{rel}/{{i}}");
+        let item_key = if child.is_keyed() {
+            let ckey = key_fn(child);
+            quote!(Self::#ckey(item))
+        } else {
+            quote!(item_id)
+        };
         children.push(quote! {
             for (i, item) in record.#name.iter().enumerate() {
                 let item_path = format!(#fmt);
-                let item_id = Self::#cid(message_id, &item_path, item);
-                self.#cadd(root, message_id, id, &item_path, item_id, item);
+                let item_id = row_id(message_id, &item_path);
+                let item_ids = RowIds { key: #item_key, id: item_id };
+                self.#cadd(root, message_id, ids.id, &item_path, item_ids, item);
             }
         });
     }
     let add_doc = format!(" Appends a `{}` row and every row below it.", entity.name);
-    let id_doc = format!(
-        " The `_id` of a `{}` row at `path` in message `message_id`.",
-        entity.name
-    );
     let root_add = if is_child {
         quote!()
     } else {
@@ -273,12 +279,19 @@ fn adder(project: &Project, entity: &Entity) -> Result<TokenStream, GenerateErro
             " Appends a `{}` message (the record and all its children).",
             entity.name
         );
+        let root_key = if entity.is_keyed() {
+            let key = key_fn(entity);
+            quote!(Self::#key(record))
+        } else {
+            quote!(id)
+        };
         quote! {
             #[doc = #doc]
             pub fn #radd(&mut self, message_id: Uuid, record: &entities::#ty) {
-                let id = Self::#id(message_id, "", record);
-                let root = self.begin_root(id);
-                self.#add(root, message_id, "", id, record);
+                let id = row_id(message_id, "");
+                let ids = RowIds { key: #root_key, id };
+                let root = self.begin_root(ids.key);
+                self.#add(root, message_id, "", ids, record);
             }
         }
     };
@@ -288,16 +301,13 @@ fn adder(project: &Project, entity: &Entity) -> Result<TokenStream, GenerateErro
         quote!(path)
     };
     Ok(quote! {
-        #[doc = #id_doc]
-        fn #id(message_id: Uuid, path: &str, record: &entities::#ty) -> Uuid {
-            #id_body
-        }
+        #key_of
 
         #root_add
 
         #[doc = #add_doc]
-        fn #add(&mut self, root: usize, message_id: Uuid, #parent_param #path_param: &str, id: Uuid, record: &entities::#ty) {
-            self.#rows.push(root, id, message_id, #parent_arg record);
+        fn #add(&mut self, root: usize, message_id: Uuid, #parent_param #path_param: &str, ids: RowIds, record: &entities::#ty) {
+            self.#rows.push(root, ids, message_id, #parent_arg record);
             #(#children)*
         }
     })
@@ -316,7 +326,10 @@ fn rows_items(project: &Project, entity: &Entity) -> Result<TokenStream, Generat
         quote!((&self.id, Type::UUID_ARRAY)),
         quote!((&self.message_id, Type::UUID_ARRAY)),
     ];
-    if is_child {
+    let replace = parent_is_keyed(project, entity);
+    if replace {
+        params.push(quote!((&parent_id, Type::UUID_ARRAY)));
+    } else if is_child {
         params.push(quote!((&self.parent_id, Type::UUID_ARRAY)));
     }
     for field in entity.columns() {
@@ -344,44 +357,65 @@ fn rows_items(project: &Project, entity: &Entity) -> Result<TokenStream, Generat
     }
     let insert = sql::insert_statement(project, entity)?;
     let parent_field = is_child.then(|| {
-        quote!(/// `_parent_id`: the containing row. 
+        quote!(/// `_parent_id`: the containing row (its proposed `_id`).
         parent_id: Vec<Uuid>,)
     });
     let parent_param = is_child.then(|| quote!(parent_id: Uuid,));
     let parent_put = is_child.then(|| quote!(put(&mut self.parent_id, slot, parent_id);));
     let parent_retain = is_child.then(|| quote!(retain(&mut self.parent_id, &keep);));
-    let replace = parent_is_keyed(project, entity);
-    let (write_param, delete) = if replace {
+    let (write_params, prepare) = if replace {
         let delete = sql::delete_children_statement(entity);
         (
-            quote!(replaced_parents: &[Uuid],),
+            quote!(replaced_parents: &[Uuid], stored_parents: &StoredIds),
             quote! {
                 if !replaced_parents.is_empty() {
                     tx.execute_typed(#delete, &[(&replaced_parents, Type::UUID_ARRAY)]).await?;
                 }
+                let parent_ids = stored_parents.resolve(&self.parent_id);
+                let parent_id: &[Uuid] = &parent_ids;
             },
         )
     } else {
         (quote!(), quote!())
     };
+    let returns_ids = sql::returns_stored_ids(project, entity);
+    let (output, empty, run) = if returns_ids {
+        (
+            quote!(StoredIds),
+            quote!(StoredIds::default()),
+            quote! {
+                let rows = tx.query_typed(Self::INSERT, &[#(#params),*]).await?;
+                StoredIds::from_rows(&rows)
+            },
+        )
+    } else {
+        (
+            quote!(u64),
+            quote!(0),
+            quote!(tx.execute_typed(Self::INSERT, &[#(#params),*]).await),
+        )
+    };
     let doc = format!(
         " Rows of table `{}` (entity `{}`), one `Vec` per column.",
         entity.table, entity.name
     );
-    let write_doc = if replace {
-        " Deletes the children of the re-ingested parents, then inserts these rows in one statement."
-    } else {
-        " Inserts these rows in one statement."
+    let write_doc = match (replace, returns_ids) {
+        (true, true) => " Deletes the children of the re-ingested parents, then upserts these rows in one statement, which answers the `_id` kept for each.",
+        (true, false) => " Deletes the children of the re-ingested parents, then writes these rows in one statement.",
+        (false, true) => " Upserts these rows in one statement, which answers the `_id` kept for each.",
+        (false, false) => " Writes these rows in one statement.",
     };
     Ok(quote! {
         #[doc = #doc]
         #[derive(Debug, Default)]
         struct #rows {
-            /// `_id` → position, for last-wins deduplication.
+            /// Identity → position, for last-wins deduplication.
             index: HashMap<Uuid, usize>,
             /// The root record slot each row came from.
             root: Vec<usize>,
-            /// `_id`.
+            /// Each row's identity within the batch (`RowIds::key`).
+            key: Vec<Uuid>,
+            /// `_id` (proposed).
             id: Vec<Uuid>,
             /// `_message_id`.
             message_id: Vec<Uuid>,
@@ -393,14 +427,15 @@ fn rows_items(project: &Project, entity: &Entity) -> Result<TokenStream, Generat
             /// The statement writing every row at once.
             const INSERT: &'static str = #insert;
 
-            /// Adds a row, replacing an earlier one with the same `_id`.
-            fn push(&mut self, root: usize, id: Uuid, message_id: Uuid, #parent_param record: &entities::#ty) {
-                let slot = self.index.get(&id).copied();
+            /// Adds a row, replacing an earlier one with the same identity.
+            fn push(&mut self, root: usize, ids: RowIds, message_id: Uuid, #parent_param record: &entities::#ty) {
+                let slot = self.index.get(&ids.key).copied();
                 if slot.is_none() {
-                    self.index.insert(id, self.id.len());
+                    self.index.insert(ids.key, self.key.len());
                 }
                 put(&mut self.root, slot, root);
-                put(&mut self.id, slot, id);
+                put(&mut self.key, slot, ids.key);
+                put(&mut self.id, slot, ids.id);
                 put(&mut self.message_id, slot, message_id);
                 #parent_put
                 #(#puts)*
@@ -413,20 +448,21 @@ fn rows_items(project: &Project, entity: &Entity) -> Result<TokenStream, Generat
                 }
                 let keep: Vec<bool> = self.root.iter().map(|r| *r != slot).collect();
                 retain(&mut self.root, &keep);
+                retain(&mut self.key, &keep);
                 retain(&mut self.id, &keep);
                 retain(&mut self.message_id, &keep);
                 #parent_retain
                 #(#retains)*
-                self.index = self.id.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+                self.index = self.key.iter().enumerate().map(|(i, key)| (*key, i)).collect();
             }
 
             #[doc = #write_doc]
-            async fn write(&self, tx: &Transaction<'_>, #write_param) -> Result<u64, Error> {
-                #delete
+            async fn write(&self, tx: &Transaction<'_>, #write_params) -> Result<#output, Error> {
+                #prepare
                 if self.id.is_empty() {
-                    return Ok(0);
+                    return Ok(#empty);
                 }
-                tx.execute_typed(Self::INSERT, &[#(#params),*]).await
+                #run
             }
         }
     })

@@ -3,7 +3,7 @@
 //! and the generated SQL against the local PostgreSQL (a database of its own, dropped after).
 
 use nomnom_runtime::export::tokio_postgres::{self, Client, NoTls};
-use nomnom_runtime::export::{tokio, uuid::Uuid};
+use nomnom_runtime::export::{tokio, uuid::{self, Uuid}};
 use nomnom_runtime::model::{Model, Rejection, RowBatch};
 use tpch::batch::Batch;
 use tpch::{Record, TpchModel};
@@ -209,7 +209,13 @@ fn batches_upsert_dedupe_and_replace_children() {
             2
         );
 
-        // Re-ingesting A with one line replaces its lines; B is untouched.
+        // Re-ingesting A with one line replaces its lines; B is untouched. A keeps the `_id` it
+        // was first written with, and its new line hangs from it.
+        let first_id: Uuid = client
+            .query_one("SELECT _id FROM orders WHERE order_key = 'A'", &[])
+            .await
+            .expect("A")
+            .get(0);
         let m4 = Uuid::new_v4();
         let mut again = Batch::default();
         add(&mut again, m4, &order_body("A", &[7], "5"));
@@ -220,6 +226,15 @@ fn batches_upsert_dedupe_and_replace_children() {
             count(&client, "SELECT min(line_number) FROM order_line_items WHERE order_key = 'A'").await,
             7
         );
+        let row = client
+            .query_one(
+                "SELECT o._id, l._parent_id FROM orders o JOIN order_line_items l ON l.order_key = o.order_key WHERE o.order_key = 'A'",
+                &[],
+            )
+            .await
+            .expect("A and its line");
+        assert_eq!(row.get::<_, Uuid>(0), first_id, "a re-ingested order keeps its _id");
+        assert_eq!(row.get::<_, Uuid>(1), first_id, "its new line points at the stored order");
 
         // A redelivery of the same batch changes nothing.
         write(&mut client, &again).await;
@@ -269,5 +284,122 @@ fn replacing_children_uses_the_parent_index_before_statistics_exist() {
         );
         assert!(index_scans >= 1, "the children were looked up by their parent index");
         assert_eq!(count(&client, "SELECT count(*) FROM order_line_items").await, 101_000);
+    });
+}
+
+#[test]
+fn rows_take_time_ordered_ids_from_their_message() {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    rt.block_on(async {
+        let (_db, mut client) = fresh_database("tpch_ids").await;
+        // Message ids as the API makes them (UUIDv7), a millisecond apart, posted in order.
+        let messages: Vec<Uuid> = (0..20u64)
+            .map(|ms| Uuid::new_v7(uuid::Timestamp::from_unix(uuid::NoContext, 1_700_000_000 + ms / 1000, (ms % 1000) as u32 * 1_000_000)))
+            .collect();
+        let mut batch = Batch::default();
+        for (i, message) in messages.iter().enumerate() {
+            add(&mut batch, *message, &order_body(&format!("T{:02}", 19 - i), &[1, 2, 3], "1"));
+        }
+        write(&mut client, &batch).await;
+        // Orders' and line items' ids sort as their messages did, whatever their keys.
+        let by_id: Vec<Uuid> = client
+            .query("SELECT _message_id FROM orders ORDER BY _id", &[])
+            .await
+            .expect("orders")
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        assert_eq!(by_id, messages);
+        let rows = client
+            .query("SELECT l._id, l._parent_id, o._id, o._message_id FROM order_line_items l JOIN orders o ON o.order_key = l.order_key", &[])
+            .await
+            .expect("line items");
+        assert_eq!(rows.len(), 60);
+        for row in &rows {
+            let (line, parent, order, message): (Uuid, Uuid, Uuid, Uuid) = (row.get(0), row.get(1), row.get(2), row.get(3));
+            assert_eq!(parent, order, "each line points at its order");
+            assert_eq!(line.get_timestamp(), message.get_timestamp(), "a line carries its message's time");
+        }
+        // Writing the same messages again (a redelivery) changes no id.
+        let before: Vec<Uuid> = client.query("SELECT _id FROM order_line_items ORDER BY _id", &[]).await.expect("ids").iter().map(|r| r.get(0)).collect();
+        write(&mut client, &batch).await;
+        let after: Vec<Uuid> = client.query("SELECT _id FROM order_line_items ORDER BY _id", &[]).await.expect("ids").iter().map(|r| r.get(0)).collect();
+        assert_eq!(before, after);
+    });
+}
+
+#[test]
+fn rows_stored_by_earlier_versions_keep_their_ids_and_children() {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    rt.block_on(async {
+        let (_db, mut client) = fresh_database("tpch_upgrade").await;
+        // An order written with an id of another scheme (earlier nomnom versions hashed the key).
+        let old_id = Uuid::new_v5(&Uuid::NAMESPACE_OID, b"orders\0OLD");
+        client
+            .batch_execute(&format!(
+                "INSERT INTO orders (_id, _message_id, order_key, customer_key, order_status, total_price, order_date) \
+                 VALUES ('{old_id}', gen_random_uuid(), 'OLD', 'C', 'O', 1, DATE '2024-01-01'); \
+                 INSERT INTO order_line_items (_id, _message_id, _parent_id, order_key, line_number, part_key, quantity, extended_price) \
+                 VALUES (gen_random_uuid(), gen_random_uuid(), '{old_id}', 'OLD', 9, 'P', 1, 1);"
+            ))
+            .await
+            .expect("an old order");
+        let mut batch = Batch::default();
+        add(&mut batch, Uuid::now_v7(), &order_body("OLD", &[1, 2], "3"));
+        add(&mut batch, Uuid::now_v7(), &order_body("NEW", &[1], "4"));
+        assert_eq!(write(&mut client, &batch).await, 5);
+        assert_eq!(count(&client, &format!("SELECT count(*) FROM orders WHERE _id = '{old_id}' AND total_price = 3")).await, 1);
+        assert_eq!(
+            count(&client, &format!("SELECT count(*) FROM order_line_items WHERE _parent_id = '{old_id}'")).await,
+            2,
+            "the old line is replaced by the two new ones, tied to the stored order"
+        );
+        assert_eq!(count(&client, "SELECT count(*) FROM order_line_items WHERE line_number = 9").await, 0);
+    });
+}
+
+#[test]
+fn concurrent_writers_of_one_new_key_agree_on_its_id() {
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+    rt.block_on(async {
+        let (db, mut first) = fresh_database("tpch_race").await;
+        let mut second = connect(&db.name).await;
+        // The first writer inserts K and holds its transaction open; the second writes K
+        // from another message, waits on the first's row lock, then updates the row.
+        let tx = first.transaction().await.expect("begin");
+        let mut one = Batch::default();
+        add(&mut one, Uuid::now_v7(), &order_body("K", &[1, 2, 3], "1"));
+        one.write(&tx).await.expect("first write");
+        let waiting = tokio::spawn(async move {
+            let mut two = Batch::default();
+            add(&mut two, Uuid::now_v7(), &order_body("K", &[4], "2"));
+            let tx = second.transaction().await.expect("begin");
+            two.write(&tx).await.expect("second write");
+            tx.commit().await.expect("commit");
+        });
+        // The second writer waits on the first's row lock (seen from a third connection).
+        let observer = connect(&db.name).await;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let waiting: i64 = observer
+                .query_one("SELECT count(*) FROM pg_locks WHERE NOT granted", &[])
+                .await
+                .expect("locks")
+                .get(0);
+            if waiting > 0 {
+                break;
+            }
+            assert!(std::time::Instant::now() < deadline, "the second writer never waited on the first");
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        tx.commit().await.expect("commit the first");
+        waiting.await.expect("second writer");
+        assert_eq!(count(&observer, "SELECT count(*) FROM orders WHERE order_key = 'K' AND total_price = 2").await, 1);
+        assert_eq!(
+            count(&observer, "SELECT count(*) FROM order_line_items l JOIN orders o ON l._parent_id = o._id WHERE o.order_key = 'K'").await,
+            1,
+            "the second writer replaced the first's lines under the id the first stored"
+        );
+        assert_eq!(count(&observer, "SELECT count(*) FROM order_line_items").await, 1);
     });
 }

@@ -1,8 +1,9 @@
-//! PostgreSQL for the worker: the migration runner, and the
-//! classification of database errors into "this record is refused" and "try again later".
+//! PostgreSQL for the worker: the migration runner, the classification of database errors
+//! into "this record is refused" and "try again later", and the hidden row ids.
 
 pub mod classify;
 pub mod migrate;
+pub mod row_ids;
 
 pub use classify::{classify, FailureClass};
 pub use migrate::{apply_migrations, MigrationError, MigrationReport};

@@ -5,21 +5,15 @@ use ::std::collections::HashMap;
 use ::nomnom_runtime::export::tokio_postgres::types::Type;
 use ::nomnom_runtime::export::tokio_postgres::{Error, Transaction};
 use ::nomnom_runtime::export::uuid::Uuid;
+use ::nomnom_runtime::db::row_ids::{row_id, key_id, StoredIds};
 use crate::entities;
 
-/// Namespace of the UUIDv5 `_id` of keyed rows (name: table and key values).
-const KEY_NAMESPACE: Uuid = Uuid::from_u128(0x6e6f_6d6e_6f6d_5f6b_6579_5f6e_616d_6573);
-
-/// The `_id` of a keyed row: UUIDv5 of its table and key values, so every writer of
-/// one key agrees on it.
-fn key_id(table: &str, parts: &[&dyn ::std::fmt::Display]) -> Uuid {
-    use ::std::fmt::Write as _;
-    let mut name = String::from(table);
-    for part in parts {
-        name.push('\0');
-        let _ = write!(name, "{part}");
-    }
-    Uuid::new_v5(&KEY_NAMESPACE, name.as_bytes())
+/// A row's two ids: its identity within the batch (its key, or its `_id` when the
+/// entity has no key) and the `_id` proposed for it.
+#[derive(Debug, Clone, Copy)]
+struct RowIds {
+    key: Uuid,
+    id: Uuid,
 }
 
 /// Sets `column[slot]`, or appends when the row is new.
@@ -39,11 +33,13 @@ fn retain<T>(column: &mut Vec<T>, keep: &[bool]) {
 /// Rows of table `orders` (entity `Order`), one `Vec` per column.
 #[derive(Debug, Default)]
 struct OrderRows {
-    /// `_id` → position, for last-wins deduplication.
+    /// Identity → position, for last-wins deduplication.
     index: HashMap<Uuid, usize>,
     /// The root record slot each row came from.
     root: Vec<usize>,
-    /// `_id`.
+    /// Each row's identity within the batch (`RowIds::key`).
+    key: Vec<Uuid>,
+    /// `_id` (proposed).
     id: Vec<Uuid>,
     /// `_message_id`.
     message_id: Vec<Uuid>,
@@ -69,22 +65,23 @@ struct OrderRows {
 
 impl OrderRows {
     /// The statement writing every row at once.
-    const INSERT: &'static str = "INSERT INTO orders (_id, _message_id, order_key, customer_key, order_status, total_price, order_date, order_priority, clerk, ship_priority, comment) SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::numeric[], $7::date[], $8::text[], $9::text[], $10::int8[], $11::text[]) ORDER BY 1 ON CONFLICT (order_key) DO UPDATE SET _message_id = EXCLUDED._message_id, customer_key = EXCLUDED.customer_key, order_status = EXCLUDED.order_status, total_price = EXCLUDED.total_price, order_date = EXCLUDED.order_date, order_priority = EXCLUDED.order_priority, clerk = EXCLUDED.clerk, ship_priority = EXCLUDED.ship_priority, comment = EXCLUDED.comment, _ingested_at = now()";
+    const INSERT: &'static str = "WITH proposed (_id, _message_id, order_key, customer_key, order_status, total_price, order_date, order_priority, clerk, ship_priority, comment) AS (SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::numeric[], $7::date[], $8::text[], $9::text[], $10::int8[], $11::text[])), written AS (INSERT INTO orders (_id, _message_id, order_key, customer_key, order_status, total_price, order_date, order_priority, clerk, ship_priority, comment) SELECT * FROM proposed ORDER BY 3 ON CONFLICT (order_key) DO UPDATE SET _message_id = EXCLUDED._message_id, customer_key = EXCLUDED.customer_key, order_status = EXCLUDED.order_status, total_price = EXCLUDED.total_price, order_date = EXCLUDED.order_date, order_priority = EXCLUDED.order_priority, clerk = EXCLUDED.clerk, ship_priority = EXCLUDED.ship_priority, comment = EXCLUDED.comment, _ingested_at = now() RETURNING _id, order_key) SELECT proposed._id, written._id FROM proposed JOIN written ON written.order_key = proposed.order_key";
 
-    /// Adds a row, replacing an earlier one with the same `_id`.
+    /// Adds a row, replacing an earlier one with the same identity.
     fn push(
         &mut self,
         root: usize,
-        id: Uuid,
+        ids: RowIds,
         message_id: Uuid,
         record: &entities::Order,
     ) {
-        let slot = self.index.get(&id).copied();
+        let slot = self.index.get(&ids.key).copied();
         if slot.is_none() {
-            self.index.insert(id, self.id.len());
+            self.index.insert(ids.key, self.key.len());
         }
         put(&mut self.root, slot, root);
-        put(&mut self.id, slot, id);
+        put(&mut self.key, slot, ids.key);
+        put(&mut self.id, slot, ids.id);
         put(&mut self.message_id, slot, message_id);
         put(&mut self.col_order_key, slot, record.order_key.clone());
         put(&mut self.col_customer_key, slot, record.customer_key.clone());
@@ -104,6 +101,7 @@ impl OrderRows {
         }
         let keep: Vec<bool> = self.root.iter().map(|r| *r != slot).collect();
         retain(&mut self.root, &keep);
+        retain(&mut self.key, &keep);
         retain(&mut self.id, &keep);
         retain(&mut self.message_id, &keep);
         retain(&mut self.col_order_key, &keep);
@@ -115,15 +113,16 @@ impl OrderRows {
         retain(&mut self.col_clerk, &keep);
         retain(&mut self.col_ship_priority, &keep);
         retain(&mut self.col_comment, &keep);
-        self.index = self.id.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+        self.index = self.key.iter().enumerate().map(|(i, key)| (*key, i)).collect();
     }
 
-    /// Inserts these rows in one statement.
-    async fn write(&self, tx: &Transaction<'_>) -> Result<u64, Error> {
+    /// Upserts these rows in one statement, which answers the `_id` kept for each.
+    async fn write(&self, tx: &Transaction<'_>) -> Result<StoredIds, Error> {
         if self.id.is_empty() {
-            return Ok(0);
+            return Ok(StoredIds::default());
         }
-        tx.execute_typed(
+        let rows = tx
+            .query_typed(
                 Self::INSERT,
                 &[
                     (&self.id, Type::UUID_ARRAY),
@@ -139,22 +138,25 @@ impl OrderRows {
                     (&self.col_comment, Type::TEXT_ARRAY),
                 ],
             )
-            .await
+            .await?;
+        StoredIds::from_rows(&rows)
     }
 }
 
 /// Rows of table `order_line_items` (entity `OrderLineItem`), one `Vec` per column.
 #[derive(Debug, Default)]
 struct OrderLineItemRows {
-    /// `_id` → position, for last-wins deduplication.
+    /// Identity → position, for last-wins deduplication.
     index: HashMap<Uuid, usize>,
     /// The root record slot each row came from.
     root: Vec<usize>,
-    /// `_id`.
+    /// Each row's identity within the batch (`RowIds::key`).
+    key: Vec<Uuid>,
+    /// `_id` (proposed).
     id: Vec<Uuid>,
     /// `_message_id`.
     message_id: Vec<Uuid>,
-    /// `_parent_id`: the containing row.
+    /// `_parent_id`: the containing row (its proposed `_id`).
     parent_id: Vec<Uuid>,
     /// Column `order_key`.
     col_order_key: Vec<String>,
@@ -186,23 +188,24 @@ struct OrderLineItemRows {
 
 impl OrderLineItemRows {
     /// The statement writing every row at once.
-    const INSERT: &'static str = "INSERT INTO order_line_items (_id, _message_id, _parent_id, order_key, line_number, part_key, supplier_key, quantity, extended_price, discount, tax, return_flag, line_status, ship_date, commit_date, receipt_date) SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::int8[], $6::text[], $7::text[], $8::int8[], $9::float8[], $10::float8[], $11::float8[], $12::text[], $13::text[], $14::date[], $15::date[], $16::date[]) ORDER BY 1 ON CONFLICT (order_key, line_number) DO UPDATE SET _message_id = EXCLUDED._message_id, _parent_id = EXCLUDED._parent_id, part_key = EXCLUDED.part_key, supplier_key = EXCLUDED.supplier_key, quantity = EXCLUDED.quantity, extended_price = EXCLUDED.extended_price, discount = EXCLUDED.discount, tax = EXCLUDED.tax, return_flag = EXCLUDED.return_flag, line_status = EXCLUDED.line_status, ship_date = EXCLUDED.ship_date, commit_date = EXCLUDED.commit_date, receipt_date = EXCLUDED.receipt_date, _ingested_at = now()";
+    const INSERT: &'static str = "INSERT INTO order_line_items (_id, _message_id, _parent_id, order_key, line_number, part_key, supplier_key, quantity, extended_price, discount, tax, return_flag, line_status, ship_date, commit_date, receipt_date) SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::int8[], $6::text[], $7::text[], $8::int8[], $9::float8[], $10::float8[], $11::float8[], $12::text[], $13::text[], $14::date[], $15::date[], $16::date[]) ORDER BY 4, 5 ON CONFLICT (order_key, line_number) DO UPDATE SET _message_id = EXCLUDED._message_id, _parent_id = EXCLUDED._parent_id, part_key = EXCLUDED.part_key, supplier_key = EXCLUDED.supplier_key, quantity = EXCLUDED.quantity, extended_price = EXCLUDED.extended_price, discount = EXCLUDED.discount, tax = EXCLUDED.tax, return_flag = EXCLUDED.return_flag, line_status = EXCLUDED.line_status, ship_date = EXCLUDED.ship_date, commit_date = EXCLUDED.commit_date, receipt_date = EXCLUDED.receipt_date, _ingested_at = now()";
 
-    /// Adds a row, replacing an earlier one with the same `_id`.
+    /// Adds a row, replacing an earlier one with the same identity.
     fn push(
         &mut self,
         root: usize,
-        id: Uuid,
+        ids: RowIds,
         message_id: Uuid,
         parent_id: Uuid,
         record: &entities::OrderLineItem,
     ) {
-        let slot = self.index.get(&id).copied();
+        let slot = self.index.get(&ids.key).copied();
         if slot.is_none() {
-            self.index.insert(id, self.id.len());
+            self.index.insert(ids.key, self.key.len());
         }
         put(&mut self.root, slot, root);
-        put(&mut self.id, slot, id);
+        put(&mut self.key, slot, ids.key);
+        put(&mut self.id, slot, ids.id);
         put(&mut self.message_id, slot, message_id);
         put(&mut self.parent_id, slot, parent_id);
         put(&mut self.col_order_key, slot, record.order_key.clone());
@@ -227,6 +230,7 @@ impl OrderLineItemRows {
         }
         let keep: Vec<bool> = self.root.iter().map(|r| *r != slot).collect();
         retain(&mut self.root, &keep);
+        retain(&mut self.key, &keep);
         retain(&mut self.id, &keep);
         retain(&mut self.message_id, &keep);
         retain(&mut self.parent_id, &keep);
@@ -243,14 +247,15 @@ impl OrderLineItemRows {
         retain(&mut self.col_ship_date, &keep);
         retain(&mut self.col_commit_date, &keep);
         retain(&mut self.col_receipt_date, &keep);
-        self.index = self.id.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+        self.index = self.key.iter().enumerate().map(|(i, key)| (*key, i)).collect();
     }
 
-    /// Deletes the children of the re-ingested parents, then inserts these rows in one statement.
+    /// Deletes the children of the re-ingested parents, then writes these rows in one statement.
     async fn write(
         &self,
         tx: &Transaction<'_>,
         replaced_parents: &[Uuid],
+        stored_parents: &StoredIds,
     ) -> Result<u64, Error> {
         if !replaced_parents.is_empty() {
             tx.execute_typed(
@@ -259,6 +264,8 @@ impl OrderLineItemRows {
                 )
                 .await?;
         }
+        let parent_ids = stored_parents.resolve(&self.parent_id);
+        let parent_id: &[Uuid] = &parent_ids;
         if self.id.is_empty() {
             return Ok(0);
         }
@@ -267,7 +274,7 @@ impl OrderLineItemRows {
                 &[
                     (&self.id, Type::UUID_ARRAY),
                     (&self.message_id, Type::UUID_ARRAY),
-                    (&self.parent_id, Type::UUID_ARRAY),
+                    (&parent_id, Type::UUID_ARRAY),
                     (&self.col_order_key, Type::TEXT_ARRAY),
                     (&self.col_line_number, Type::INT8_ARRAY),
                     (&self.col_part_key, Type::TEXT_ARRAY),
@@ -290,7 +297,8 @@ impl OrderLineItemRows {
 /// Every table's rows for one batch of messages.
 #[derive(Debug, Default)]
 pub struct Batch {
-    /// Root record `_id` → the slot of the record that currently owns it.
+    /// Root record identity (its key, or its `_id` when keyless) → the slot of the
+    /// record that currently owns it.
     roots: HashMap<Uuid, usize>,
     next_root: usize,
     order_rows: OrderRows,
@@ -298,29 +306,32 @@ pub struct Batch {
 }
 
 impl Batch {
-    /// Starts a root record; a previous record with the same `_id` in this batch is
-    /// dropped with every row below it (last wins).
-    fn begin_root(&mut self, id: Uuid) -> usize {
+    /// Starts a root record; a previous record with the same identity in this batch
+    /// is dropped with every row below it (last wins).
+    fn begin_root(&mut self, key: Uuid) -> usize {
         let slot = self.next_root;
         self.next_root += 1;
-        if let Some(previous) = self.roots.insert(id, slot) {
+        if let Some(previous) = self.roots.insert(key, slot) {
             self.order_rows.drop_root(previous);
             self.order_line_item_rows.drop_root(previous);
         }
         slot
     }
 
-    /// The `_id` of a `Order` row at `path` in message `message_id`.
-    fn id_of_order(message_id: Uuid, path: &str, record: &entities::Order) -> Uuid {
-        let _ = (message_id, path);
+    /// The identity of a `Order` row within a batch: its key (a later row with the same key replaces it).
+    fn key_of_order(record: &entities::Order) -> Uuid {
         key_id("orders", &[&record.order_key])
     }
 
     /// Appends a `Order` message (the record and all its children).
     pub fn push_order(&mut self, message_id: Uuid, record: &entities::Order) {
-        let id = Self::id_of_order(message_id, "", record);
-        let root = self.begin_root(id);
-        self.add_order(root, message_id, "", id, record);
+        let id = row_id(message_id, "");
+        let ids = RowIds {
+            key: Self::key_of_order(record),
+            id,
+        };
+        let root = self.begin_root(ids.key);
+        self.add_order(root, message_id, "", ids, record);
     }
 
     /// Appends a `Order` row and every row below it.
@@ -329,24 +340,30 @@ impl Batch {
         root: usize,
         message_id: Uuid,
         path: &str,
-        id: Uuid,
+        ids: RowIds,
         record: &entities::Order,
     ) {
-        self.order_rows.push(root, id, message_id, record);
+        self.order_rows.push(root, ids, message_id, record);
         for (i, item) in record.line_items.iter().enumerate() {
             let item_path = format!("{path}/line_items/{i}");
-            let item_id = Self::id_of_order_line_item(message_id, &item_path, item);
-            self.add_order_line_item(root, message_id, id, &item_path, item_id, item);
+            let item_id = row_id(message_id, &item_path);
+            let item_ids = RowIds {
+                key: Self::key_of_order_line_item(item),
+                id: item_id,
+            };
+            self.add_order_line_item(
+                root,
+                message_id,
+                ids.id,
+                &item_path,
+                item_ids,
+                item,
+            );
         }
     }
 
-    /// The `_id` of a `OrderLineItem` row at `path` in message `message_id`.
-    fn id_of_order_line_item(
-        message_id: Uuid,
-        path: &str,
-        record: &entities::OrderLineItem,
-    ) -> Uuid {
-        let _ = (message_id, path);
+    /// The identity of a `OrderLineItem` row within a batch: its key (a later row with the same key replaces it).
+    fn key_of_order_line_item(record: &entities::OrderLineItem) -> Uuid {
         key_id("order_line_items", &[&record.order_key, &record.line_number])
     }
 
@@ -357,10 +374,10 @@ impl Batch {
         message_id: Uuid,
         parent_id: Uuid,
         _path: &str,
-        id: Uuid,
+        ids: RowIds,
         record: &entities::OrderLineItem,
     ) {
-        self.order_line_item_rows.push(root, id, message_id, parent_id, record);
+        self.order_line_item_rows.push(root, ids, message_id, parent_id, record);
     }
 }
 
@@ -371,8 +388,13 @@ impl ::nomnom_runtime::model::RowBatch for Batch {
 
     async fn write<'a>(&'a self, tx: &'a Transaction<'a>) -> Result<u64, Error> {
         let mut rows = 0;
-        rows += self.order_rows.write(tx).await?;
-        rows += self.order_line_item_rows.write(tx, &self.order_rows.id).await?;
+        let stored_order = self.order_rows.write(tx).await?;
+        rows += stored_order.rows();
+        rows
+            += self
+                .order_line_item_rows
+                .write(tx, &stored_order.resolve(&self.order_rows.id), &stored_order)
+                .await?;
         Ok(rows)
     }
 }

@@ -5,27 +5,15 @@ use ::std::collections::HashMap;
 use ::nomnom_runtime::export::tokio_postgres::types::Type;
 use ::nomnom_runtime::export::tokio_postgres::{Error, Transaction};
 use ::nomnom_runtime::export::uuid::Uuid;
+use ::nomnom_runtime::db::row_ids::{row_id, key_id, StoredIds};
 use crate::entities;
 
-/// Namespace of the UUIDv5 `_id` of keyed rows (name: table and key values).
-const KEY_NAMESPACE: Uuid = Uuid::from_u128(0x6e6f_6d6e_6f6d_5f6b_6579_5f6e_616d_6573);
-
-/// The `_id` of a keyed row: UUIDv5 of its table and key values, so every writer of
-/// one key agrees on it.
-fn key_id(table: &str, parts: &[&dyn ::std::fmt::Display]) -> Uuid {
-    use ::std::fmt::Write as _;
-    let mut name = String::from(table);
-    for part in parts {
-        name.push('\0');
-        let _ = write!(name, "{part}");
-    }
-    Uuid::new_v5(&KEY_NAMESPACE, name.as_bytes())
-}
-
-/// The `_id` of a keyless row: UUIDv5 of its message id and its position in the body,
-/// so a redelivered message produces the same ids.
-fn row_id(message_id: Uuid, path: &str) -> Uuid {
-    Uuid::new_v5(&message_id, path.as_bytes())
+/// A row's two ids: its identity within the batch (its key, or its `_id` when the
+/// entity has no key) and the `_id` proposed for it.
+#[derive(Debug, Clone, Copy)]
+struct RowIds {
+    key: Uuid,
+    id: Uuid,
 }
 
 /// Sets `column[slot]`, or appends when the row is new.
@@ -45,11 +33,13 @@ fn retain<T>(column: &mut Vec<T>, keep: &[bool]) {
 /// Rows of table `page_views` (entity `PageView`), one `Vec` per column.
 #[derive(Debug, Default)]
 struct PageViewRows {
-    /// `_id` → position, for last-wins deduplication.
+    /// Identity → position, for last-wins deduplication.
     index: HashMap<Uuid, usize>,
     /// The root record slot each row came from.
     root: Vec<usize>,
-    /// `_id`.
+    /// Each row's identity within the batch (`RowIds::key`).
+    key: Vec<Uuid>,
+    /// `_id` (proposed).
     id: Vec<Uuid>,
     /// `_message_id`.
     message_id: Vec<Uuid>,
@@ -87,22 +77,23 @@ struct PageViewRows {
 
 impl PageViewRows {
     /// The statement writing every row at once.
-    const INSERT: &'static str = "INSERT INTO page_views (_id, _message_id, view_id, session_id, url, referrer, is_bot, viewed_at, duration_ms, user_agent, screen_width, properties, \"type\", \"order\", \"select\", score) SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::bool[], $8::timestamptz[], $9::int8[], $10::text[], $11::int8[], $12::jsonb[], $13::text[], $14::int8[], $15::text[], $16::numeric[]) ORDER BY 1 ON CONFLICT (view_id) DO UPDATE SET _message_id = EXCLUDED._message_id, session_id = EXCLUDED.session_id, url = EXCLUDED.url, referrer = EXCLUDED.referrer, is_bot = EXCLUDED.is_bot, viewed_at = EXCLUDED.viewed_at, duration_ms = EXCLUDED.duration_ms, user_agent = EXCLUDED.user_agent, screen_width = EXCLUDED.screen_width, properties = EXCLUDED.properties, \"type\" = EXCLUDED.\"type\", \"order\" = EXCLUDED.\"order\", \"select\" = EXCLUDED.\"select\", score = EXCLUDED.score, _ingested_at = now()";
+    const INSERT: &'static str = "WITH proposed (_id, _message_id, view_id, session_id, url, referrer, is_bot, viewed_at, duration_ms, user_agent, screen_width, properties, \"type\", \"order\", \"select\", score) AS (SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::bool[], $8::timestamptz[], $9::int8[], $10::text[], $11::int8[], $12::jsonb[], $13::text[], $14::int8[], $15::text[], $16::numeric[])), written AS (INSERT INTO page_views (_id, _message_id, view_id, session_id, url, referrer, is_bot, viewed_at, duration_ms, user_agent, screen_width, properties, \"type\", \"order\", \"select\", score) SELECT * FROM proposed ORDER BY 3 ON CONFLICT (view_id) DO UPDATE SET _message_id = EXCLUDED._message_id, session_id = EXCLUDED.session_id, url = EXCLUDED.url, referrer = EXCLUDED.referrer, is_bot = EXCLUDED.is_bot, viewed_at = EXCLUDED.viewed_at, duration_ms = EXCLUDED.duration_ms, user_agent = EXCLUDED.user_agent, screen_width = EXCLUDED.screen_width, properties = EXCLUDED.properties, \"type\" = EXCLUDED.\"type\", \"order\" = EXCLUDED.\"order\", \"select\" = EXCLUDED.\"select\", score = EXCLUDED.score, _ingested_at = now() RETURNING _id, view_id) SELECT proposed._id, written._id FROM proposed JOIN written ON written.view_id = proposed.view_id";
 
-    /// Adds a row, replacing an earlier one with the same `_id`.
+    /// Adds a row, replacing an earlier one with the same identity.
     fn push(
         &mut self,
         root: usize,
-        id: Uuid,
+        ids: RowIds,
         message_id: Uuid,
         record: &entities::PageView,
     ) {
-        let slot = self.index.get(&id).copied();
+        let slot = self.index.get(&ids.key).copied();
         if slot.is_none() {
-            self.index.insert(id, self.id.len());
+            self.index.insert(ids.key, self.key.len());
         }
         put(&mut self.root, slot, root);
-        put(&mut self.id, slot, id);
+        put(&mut self.key, slot, ids.key);
+        put(&mut self.id, slot, ids.id);
         put(&mut self.message_id, slot, message_id);
         put(&mut self.col_view_id, slot, record.view_id);
         put(&mut self.col_session_id, slot, record.session_id);
@@ -127,6 +118,7 @@ impl PageViewRows {
         }
         let keep: Vec<bool> = self.root.iter().map(|r| *r != slot).collect();
         retain(&mut self.root, &keep);
+        retain(&mut self.key, &keep);
         retain(&mut self.id, &keep);
         retain(&mut self.message_id, &keep);
         retain(&mut self.col_view_id, &keep);
@@ -143,15 +135,16 @@ impl PageViewRows {
         retain(&mut self.col_order, &keep);
         retain(&mut self.col_select, &keep);
         retain(&mut self.col_score, &keep);
-        self.index = self.id.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+        self.index = self.key.iter().enumerate().map(|(i, key)| (*key, i)).collect();
     }
 
-    /// Inserts these rows in one statement.
-    async fn write(&self, tx: &Transaction<'_>) -> Result<u64, Error> {
+    /// Upserts these rows in one statement, which answers the `_id` kept for each.
+    async fn write(&self, tx: &Transaction<'_>) -> Result<StoredIds, Error> {
         if self.id.is_empty() {
-            return Ok(0);
+            return Ok(StoredIds::default());
         }
-        tx.execute_typed(
+        let rows = tx
+            .query_typed(
                 Self::INSERT,
                 &[
                     (&self.id, Type::UUID_ARRAY),
@@ -172,22 +165,25 @@ impl PageViewRows {
                     (&self.col_score, Type::NUMERIC_ARRAY),
                 ],
             )
-            .await
+            .await?;
+        StoredIds::from_rows(&rows)
     }
 }
 
 /// Rows of table `interactions` (entity `Interaction`), one `Vec` per column.
 #[derive(Debug, Default)]
 struct InteractionRows {
-    /// `_id` → position, for last-wins deduplication.
+    /// Identity → position, for last-wins deduplication.
     index: HashMap<Uuid, usize>,
     /// The root record slot each row came from.
     root: Vec<usize>,
-    /// `_id`.
+    /// Each row's identity within the batch (`RowIds::key`).
+    key: Vec<Uuid>,
+    /// `_id` (proposed).
     id: Vec<Uuid>,
     /// `_message_id`.
     message_id: Vec<Uuid>,
-    /// `_parent_id`: the containing row.
+    /// `_parent_id`: the containing row (its proposed `_id`).
     parent_id: Vec<Uuid>,
     /// Column `view_id`.
     col_view_id: Vec<::nomnom_runtime::export::uuid::Uuid>,
@@ -205,21 +201,22 @@ impl InteractionRows {
     /// The statement writing every row at once.
     const INSERT: &'static str = "INSERT INTO interactions (_id, _message_id, _parent_id, view_id, kind, at, target) SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::timestamptz[], $7::text[]) ON CONFLICT (_id) DO NOTHING";
 
-    /// Adds a row, replacing an earlier one with the same `_id`.
+    /// Adds a row, replacing an earlier one with the same identity.
     fn push(
         &mut self,
         root: usize,
-        id: Uuid,
+        ids: RowIds,
         message_id: Uuid,
         parent_id: Uuid,
         record: &entities::Interaction,
     ) {
-        let slot = self.index.get(&id).copied();
+        let slot = self.index.get(&ids.key).copied();
         if slot.is_none() {
-            self.index.insert(id, self.id.len());
+            self.index.insert(ids.key, self.key.len());
         }
         put(&mut self.root, slot, root);
-        put(&mut self.id, slot, id);
+        put(&mut self.key, slot, ids.key);
+        put(&mut self.id, slot, ids.id);
         put(&mut self.message_id, slot, message_id);
         put(&mut self.parent_id, slot, parent_id);
         put(&mut self.col_view_id, slot, record.view_id);
@@ -235,6 +232,7 @@ impl InteractionRows {
         }
         let keep: Vec<bool> = self.root.iter().map(|r| *r != slot).collect();
         retain(&mut self.root, &keep);
+        retain(&mut self.key, &keep);
         retain(&mut self.id, &keep);
         retain(&mut self.message_id, &keep);
         retain(&mut self.parent_id, &keep);
@@ -242,14 +240,15 @@ impl InteractionRows {
         retain(&mut self.col_kind, &keep);
         retain(&mut self.col_at, &keep);
         retain(&mut self.col_target, &keep);
-        self.index = self.id.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+        self.index = self.key.iter().enumerate().map(|(i, key)| (*key, i)).collect();
     }
 
-    /// Deletes the children of the re-ingested parents, then inserts these rows in one statement.
+    /// Deletes the children of the re-ingested parents, then writes these rows in one statement.
     async fn write(
         &self,
         tx: &Transaction<'_>,
         replaced_parents: &[Uuid],
+        stored_parents: &StoredIds,
     ) -> Result<u64, Error> {
         if !replaced_parents.is_empty() {
             tx.execute_typed(
@@ -258,6 +257,8 @@ impl InteractionRows {
                 )
                 .await?;
         }
+        let parent_ids = stored_parents.resolve(&self.parent_id);
+        let parent_id: &[Uuid] = &parent_ids;
         if self.id.is_empty() {
             return Ok(0);
         }
@@ -266,7 +267,7 @@ impl InteractionRows {
                 &[
                     (&self.id, Type::UUID_ARRAY),
                     (&self.message_id, Type::UUID_ARRAY),
-                    (&self.parent_id, Type::UUID_ARRAY),
+                    (&parent_id, Type::UUID_ARRAY),
                     (&self.col_view_id, Type::UUID_ARRAY),
                     (&self.col_kind, Type::TEXT_ARRAY),
                     (&self.col_at, Type::TIMESTAMPTZ_ARRAY),
@@ -280,15 +281,17 @@ impl InteractionRows {
 /// Rows of table `element_hits` (entity `ElementHit`), one `Vec` per column.
 #[derive(Debug, Default)]
 struct ElementHitRows {
-    /// `_id` → position, for last-wins deduplication.
+    /// Identity → position, for last-wins deduplication.
     index: HashMap<Uuid, usize>,
     /// The root record slot each row came from.
     root: Vec<usize>,
-    /// `_id`.
+    /// Each row's identity within the batch (`RowIds::key`).
+    key: Vec<Uuid>,
+    /// `_id` (proposed).
     id: Vec<Uuid>,
     /// `_message_id`.
     message_id: Vec<Uuid>,
-    /// `_parent_id`: the containing row.
+    /// `_parent_id`: the containing row (its proposed `_id`).
     parent_id: Vec<Uuid>,
     /// Column `view_id`.
     col_view_id: Vec<::nomnom_runtime::export::uuid::Uuid>,
@@ -306,21 +309,22 @@ impl ElementHitRows {
     /// The statement writing every row at once.
     const INSERT: &'static str = "INSERT INTO element_hits (_id, _message_id, _parent_id, view_id, selector, x, y, \"order\") SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::int8[], $7::int8[], $8::int8[]) ON CONFLICT (_id) DO NOTHING";
 
-    /// Adds a row, replacing an earlier one with the same `_id`.
+    /// Adds a row, replacing an earlier one with the same identity.
     fn push(
         &mut self,
         root: usize,
-        id: Uuid,
+        ids: RowIds,
         message_id: Uuid,
         parent_id: Uuid,
         record: &entities::ElementHit,
     ) {
-        let slot = self.index.get(&id).copied();
+        let slot = self.index.get(&ids.key).copied();
         if slot.is_none() {
-            self.index.insert(id, self.id.len());
+            self.index.insert(ids.key, self.key.len());
         }
         put(&mut self.root, slot, root);
-        put(&mut self.id, slot, id);
+        put(&mut self.key, slot, ids.key);
+        put(&mut self.id, slot, ids.id);
         put(&mut self.message_id, slot, message_id);
         put(&mut self.parent_id, slot, parent_id);
         put(&mut self.col_view_id, slot, record.view_id);
@@ -337,6 +341,7 @@ impl ElementHitRows {
         }
         let keep: Vec<bool> = self.root.iter().map(|r| *r != slot).collect();
         retain(&mut self.root, &keep);
+        retain(&mut self.key, &keep);
         retain(&mut self.id, &keep);
         retain(&mut self.message_id, &keep);
         retain(&mut self.parent_id, &keep);
@@ -345,10 +350,10 @@ impl ElementHitRows {
         retain(&mut self.col_x, &keep);
         retain(&mut self.col_y, &keep);
         retain(&mut self.col_order, &keep);
-        self.index = self.id.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+        self.index = self.key.iter().enumerate().map(|(i, key)| (*key, i)).collect();
     }
 
-    /// Inserts these rows in one statement.
+    /// Writes these rows in one statement.
     async fn write(&self, tx: &Transaction<'_>) -> Result<u64, Error> {
         if self.id.is_empty() {
             return Ok(0);
@@ -373,11 +378,13 @@ impl ElementHitRows {
 /// Rows of table `sessions` (entity `Session`), one `Vec` per column.
 #[derive(Debug, Default)]
 struct SessionRows {
-    /// `_id` → position, for last-wins deduplication.
+    /// Identity → position, for last-wins deduplication.
     index: HashMap<Uuid, usize>,
     /// The root record slot each row came from.
     root: Vec<usize>,
-    /// `_id`.
+    /// Each row's identity within the batch (`RowIds::key`).
+    key: Vec<Uuid>,
+    /// `_id` (proposed).
     id: Vec<Uuid>,
     /// `_message_id`.
     message_id: Vec<Uuid>,
@@ -409,22 +416,23 @@ struct SessionRows {
 
 impl SessionRows {
     /// The statement writing every row at once.
-    const INSERT: &'static str = "INSERT INTO sessions (_id, _message_id, session_id, started_at, ended_at, landing_date, country, bounced, attributes, revenue) SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::timestamptz[], $5::timestamptz[], $6::date[], $7::text[], $8::bool[], $9::jsonb[], $10::numeric[]) ORDER BY 1 ON CONFLICT (session_id) DO UPDATE SET _message_id = EXCLUDED._message_id, started_at = EXCLUDED.started_at, ended_at = EXCLUDED.ended_at, landing_date = EXCLUDED.landing_date, country = EXCLUDED.country, bounced = EXCLUDED.bounced, attributes = EXCLUDED.attributes, revenue = EXCLUDED.revenue, _ingested_at = now()";
+    const INSERT: &'static str = "INSERT INTO sessions (_id, _message_id, session_id, started_at, ended_at, landing_date, country, bounced, attributes, revenue) SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::timestamptz[], $5::timestamptz[], $6::date[], $7::text[], $8::bool[], $9::jsonb[], $10::numeric[]) ORDER BY 3 ON CONFLICT (session_id) DO UPDATE SET _message_id = EXCLUDED._message_id, started_at = EXCLUDED.started_at, ended_at = EXCLUDED.ended_at, landing_date = EXCLUDED.landing_date, country = EXCLUDED.country, bounced = EXCLUDED.bounced, attributes = EXCLUDED.attributes, revenue = EXCLUDED.revenue, _ingested_at = now()";
 
-    /// Adds a row, replacing an earlier one with the same `_id`.
+    /// Adds a row, replacing an earlier one with the same identity.
     fn push(
         &mut self,
         root: usize,
-        id: Uuid,
+        ids: RowIds,
         message_id: Uuid,
         record: &entities::Session,
     ) {
-        let slot = self.index.get(&id).copied();
+        let slot = self.index.get(&ids.key).copied();
         if slot.is_none() {
-            self.index.insert(id, self.id.len());
+            self.index.insert(ids.key, self.key.len());
         }
         put(&mut self.root, slot, root);
-        put(&mut self.id, slot, id);
+        put(&mut self.key, slot, ids.key);
+        put(&mut self.id, slot, ids.id);
         put(&mut self.message_id, slot, message_id);
         put(&mut self.col_session_id, slot, record.session_id);
         put(&mut self.col_started_at, slot, record.started_at);
@@ -443,6 +451,7 @@ impl SessionRows {
         }
         let keep: Vec<bool> = self.root.iter().map(|r| *r != slot).collect();
         retain(&mut self.root, &keep);
+        retain(&mut self.key, &keep);
         retain(&mut self.id, &keep);
         retain(&mut self.message_id, &keep);
         retain(&mut self.col_session_id, &keep);
@@ -453,10 +462,10 @@ impl SessionRows {
         retain(&mut self.col_bounced, &keep);
         retain(&mut self.col_attributes, &keep);
         retain(&mut self.col_revenue, &keep);
-        self.index = self.id.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+        self.index = self.key.iter().enumerate().map(|(i, key)| (*key, i)).collect();
     }
 
-    /// Inserts these rows in one statement.
+    /// Writes these rows in one statement.
     async fn write(&self, tx: &Transaction<'_>) -> Result<u64, Error> {
         if self.id.is_empty() {
             return Ok(0);
@@ -483,11 +492,13 @@ impl SessionRows {
 /// Rows of table `client_errors` (entity `ClientError`), one `Vec` per column.
 #[derive(Debug, Default)]
 struct ClientErrorRows {
-    /// `_id` → position, for last-wins deduplication.
+    /// Identity → position, for last-wins deduplication.
     index: HashMap<Uuid, usize>,
     /// The root record slot each row came from.
     root: Vec<usize>,
-    /// `_id`.
+    /// Each row's identity within the batch (`RowIds::key`).
+    key: Vec<Uuid>,
+    /// `_id` (proposed).
     id: Vec<Uuid>,
     /// `_message_id`.
     message_id: Vec<Uuid>,
@@ -507,20 +518,21 @@ impl ClientErrorRows {
     /// The statement writing every row at once.
     const INSERT: &'static str = "INSERT INTO client_errors (_id, _message_id, message, stack, occurred_at, page_view_id) SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::timestamptz[], $6::uuid[]) ON CONFLICT (_id) DO NOTHING";
 
-    /// Adds a row, replacing an earlier one with the same `_id`.
+    /// Adds a row, replacing an earlier one with the same identity.
     fn push(
         &mut self,
         root: usize,
-        id: Uuid,
+        ids: RowIds,
         message_id: Uuid,
         record: &entities::ClientError,
     ) {
-        let slot = self.index.get(&id).copied();
+        let slot = self.index.get(&ids.key).copied();
         if slot.is_none() {
-            self.index.insert(id, self.id.len());
+            self.index.insert(ids.key, self.key.len());
         }
         put(&mut self.root, slot, root);
-        put(&mut self.id, slot, id);
+        put(&mut self.key, slot, ids.key);
+        put(&mut self.id, slot, ids.id);
         put(&mut self.message_id, slot, message_id);
         put(&mut self.col_message, slot, record.message.clone());
         put(&mut self.col_stack, slot, record.stack.clone());
@@ -535,16 +547,17 @@ impl ClientErrorRows {
         }
         let keep: Vec<bool> = self.root.iter().map(|r| *r != slot).collect();
         retain(&mut self.root, &keep);
+        retain(&mut self.key, &keep);
         retain(&mut self.id, &keep);
         retain(&mut self.message_id, &keep);
         retain(&mut self.col_message, &keep);
         retain(&mut self.col_stack, &keep);
         retain(&mut self.col_occurred_at, &keep);
         retain(&mut self.col_page_view_id, &keep);
-        self.index = self.id.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+        self.index = self.key.iter().enumerate().map(|(i, key)| (*key, i)).collect();
     }
 
-    /// Inserts these rows in one statement.
+    /// Writes these rows in one statement.
     async fn write(&self, tx: &Transaction<'_>) -> Result<u64, Error> {
         if self.id.is_empty() {
             return Ok(0);
@@ -567,7 +580,8 @@ impl ClientErrorRows {
 /// Every table's rows for one batch of messages.
 #[derive(Debug, Default)]
 pub struct Batch {
-    /// Root record `_id` → the slot of the record that currently owns it.
+    /// Root record identity (its key, or its `_id` when keyless) → the slot of the
+    /// record that currently owns it.
     roots: HashMap<Uuid, usize>,
     next_root: usize,
     page_view_rows: PageViewRows,
@@ -578,12 +592,12 @@ pub struct Batch {
 }
 
 impl Batch {
-    /// Starts a root record; a previous record with the same `_id` in this batch is
-    /// dropped with every row below it (last wins).
-    fn begin_root(&mut self, id: Uuid) -> usize {
+    /// Starts a root record; a previous record with the same identity in this batch
+    /// is dropped with every row below it (last wins).
+    fn begin_root(&mut self, key: Uuid) -> usize {
         let slot = self.next_root;
         self.next_root += 1;
-        if let Some(previous) = self.roots.insert(id, slot) {
+        if let Some(previous) = self.roots.insert(key, slot) {
             self.page_view_rows.drop_root(previous);
             self.interaction_rows.drop_root(previous);
             self.element_hit_rows.drop_root(previous);
@@ -593,21 +607,20 @@ impl Batch {
         slot
     }
 
-    /// The `_id` of a `PageView` row at `path` in message `message_id`.
-    fn id_of_page_view(
-        message_id: Uuid,
-        path: &str,
-        record: &entities::PageView,
-    ) -> Uuid {
-        let _ = (message_id, path);
+    /// The identity of a `PageView` row within a batch: its key (a later row with the same key replaces it).
+    fn key_of_page_view(record: &entities::PageView) -> Uuid {
         key_id("page_views", &[&record.view_id])
     }
 
     /// Appends a `PageView` message (the record and all its children).
     pub fn push_page_view(&mut self, message_id: Uuid, record: &entities::PageView) {
-        let id = Self::id_of_page_view(message_id, "", record);
-        let root = self.begin_root(id);
-        self.add_page_view(root, message_id, "", id, record);
+        let id = row_id(message_id, "");
+        let ids = RowIds {
+            key: Self::key_of_page_view(record),
+            id,
+        };
+        let root = self.begin_root(ids.key);
+        self.add_page_view(root, message_id, "", ids, record);
     }
 
     /// Appends a `PageView` row and every row below it.
@@ -616,25 +629,19 @@ impl Batch {
         root: usize,
         message_id: Uuid,
         path: &str,
-        id: Uuid,
+        ids: RowIds,
         record: &entities::PageView,
     ) {
-        self.page_view_rows.push(root, id, message_id, record);
+        self.page_view_rows.push(root, ids, message_id, record);
         for (i, item) in record.interactions.iter().enumerate() {
             let item_path = format!("{path}/interactions/{i}");
-            let item_id = Self::id_of_interaction(message_id, &item_path, item);
-            self.add_interaction(root, message_id, id, &item_path, item_id, item);
+            let item_id = row_id(message_id, &item_path);
+            let item_ids = RowIds {
+                key: item_id,
+                id: item_id,
+            };
+            self.add_interaction(root, message_id, ids.id, &item_path, item_ids, item);
         }
-    }
-
-    /// The `_id` of a `Interaction` row at `path` in message `message_id`.
-    fn id_of_interaction(
-        message_id: Uuid,
-        path: &str,
-        record: &entities::Interaction,
-    ) -> Uuid {
-        let _ = record;
-        row_id(message_id, path)
     }
 
     /// Appends a `Interaction` row and every row below it.
@@ -644,25 +651,19 @@ impl Batch {
         message_id: Uuid,
         parent_id: Uuid,
         path: &str,
-        id: Uuid,
+        ids: RowIds,
         record: &entities::Interaction,
     ) {
-        self.interaction_rows.push(root, id, message_id, parent_id, record);
+        self.interaction_rows.push(root, ids, message_id, parent_id, record);
         for (i, item) in record.hits.iter().enumerate() {
             let item_path = format!("{path}/hits/{i}");
-            let item_id = Self::id_of_element_hit(message_id, &item_path, item);
-            self.add_element_hit(root, message_id, id, &item_path, item_id, item);
+            let item_id = row_id(message_id, &item_path);
+            let item_ids = RowIds {
+                key: item_id,
+                id: item_id,
+            };
+            self.add_element_hit(root, message_id, ids.id, &item_path, item_ids, item);
         }
-    }
-
-    /// The `_id` of a `ElementHit` row at `path` in message `message_id`.
-    fn id_of_element_hit(
-        message_id: Uuid,
-        path: &str,
-        record: &entities::ElementHit,
-    ) -> Uuid {
-        let _ = record;
-        row_id(message_id, path)
     }
 
     /// Appends a `ElementHit` row and every row below it.
@@ -672,23 +673,26 @@ impl Batch {
         message_id: Uuid,
         parent_id: Uuid,
         _path: &str,
-        id: Uuid,
+        ids: RowIds,
         record: &entities::ElementHit,
     ) {
-        self.element_hit_rows.push(root, id, message_id, parent_id, record);
+        self.element_hit_rows.push(root, ids, message_id, parent_id, record);
     }
 
-    /// The `_id` of a `Session` row at `path` in message `message_id`.
-    fn id_of_session(message_id: Uuid, path: &str, record: &entities::Session) -> Uuid {
-        let _ = (message_id, path);
+    /// The identity of a `Session` row within a batch: its key (a later row with the same key replaces it).
+    fn key_of_session(record: &entities::Session) -> Uuid {
         key_id("sessions", &[&record.session_id])
     }
 
     /// Appends a `Session` message (the record and all its children).
     pub fn push_session(&mut self, message_id: Uuid, record: &entities::Session) {
-        let id = Self::id_of_session(message_id, "", record);
-        let root = self.begin_root(id);
-        self.add_session(root, message_id, "", id, record);
+        let id = row_id(message_id, "");
+        let ids = RowIds {
+            key: Self::key_of_session(record),
+            id,
+        };
+        let root = self.begin_root(ids.key);
+        self.add_session(root, message_id, "", ids, record);
     }
 
     /// Appends a `Session` row and every row below it.
@@ -697,20 +701,10 @@ impl Batch {
         root: usize,
         message_id: Uuid,
         _path: &str,
-        id: Uuid,
+        ids: RowIds,
         record: &entities::Session,
     ) {
-        self.session_rows.push(root, id, message_id, record);
-    }
-
-    /// The `_id` of a `ClientError` row at `path` in message `message_id`.
-    fn id_of_client_error(
-        message_id: Uuid,
-        path: &str,
-        record: &entities::ClientError,
-    ) -> Uuid {
-        let _ = record;
-        row_id(message_id, path)
+        self.session_rows.push(root, ids, message_id, record);
     }
 
     /// Appends a `ClientError` message (the record and all its children).
@@ -719,9 +713,10 @@ impl Batch {
         message_id: Uuid,
         record: &entities::ClientError,
     ) {
-        let id = Self::id_of_client_error(message_id, "", record);
-        let root = self.begin_root(id);
-        self.add_client_error(root, message_id, "", id, record);
+        let id = row_id(message_id, "");
+        let ids = RowIds { key: id, id };
+        let root = self.begin_root(ids.key);
+        self.add_client_error(root, message_id, "", ids, record);
     }
 
     /// Appends a `ClientError` row and every row below it.
@@ -730,10 +725,10 @@ impl Batch {
         root: usize,
         message_id: Uuid,
         _path: &str,
-        id: Uuid,
+        ids: RowIds,
         record: &entities::ClientError,
     ) {
-        self.client_error_rows.push(root, id, message_id, record);
+        self.client_error_rows.push(root, ids, message_id, record);
     }
 }
 
@@ -746,8 +741,17 @@ impl ::nomnom_runtime::model::RowBatch for Batch {
 
     async fn write<'a>(&'a self, tx: &'a Transaction<'a>) -> Result<u64, Error> {
         let mut rows = 0;
-        rows += self.page_view_rows.write(tx).await?;
-        rows += self.interaction_rows.write(tx, &self.page_view_rows.id).await?;
+        let stored_page_view = self.page_view_rows.write(tx).await?;
+        rows += stored_page_view.rows();
+        rows
+            += self
+                .interaction_rows
+                .write(
+                    tx,
+                    &stored_page_view.resolve(&self.page_view_rows.id),
+                    &stored_page_view,
+                )
+                .await?;
         rows += self.element_hit_rows.write(tx).await?;
         rows += self.session_rows.write(tx).await?;
         rows += self.client_error_rows.write(tx).await?;
