@@ -10,13 +10,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use nomnom_testkit::orders::{order, Rng};
 use serde::Serialize;
 use uuid::Uuid;
 
 use crate::cpu::{own_cpu, process_cpu, spent, ServicesSample};
 use crate::http1::{Answer, Connection, RequestHead};
-use crate::payloads::ndjson_bodies;
+use crate::payloads::{ndjson_bodies, OrderTemplates};
 use crate::results::{ApiRun, BatchRun, OpenLoopRun};
 use crate::schedule::{corrected_latency, Schedule};
 use crate::stats::{rate, sum_tallies, Latencies};
@@ -41,10 +40,11 @@ pub enum Payloads {
     /// stages, where no worker writes the rows.
     Pool(Arc<Vec<Bytes>>),
     /// A fresh order for every request, numbered from `first` (unique keys): for end-to-end
-    /// runs, where every message becomes new rows.
+    /// runs, where every message becomes new rows. The orders are cut from templates, so
+    /// making one costs a copy.
     Fresh {
-        /// Seed of the generator.
-        seed: u64,
+        /// The generated orders whose fields the fresh ones take.
+        templates: Arc<OrderTemplates>,
         /// Number of the first order.
         first: u64,
     },
@@ -60,10 +60,7 @@ impl Payloads {
     pub fn get(&self, i: u64) -> Bytes {
         match self {
             Payloads::Pool(pool) => pool[(i % pool.len() as u64) as usize].clone(),
-            Payloads::Fresh { seed, first } => {
-                let mut rng = Rng::new(seed.wrapping_mul(0x9E37_79B9).wrapping_add(i));
-                Bytes::from(order(&mut rng, first + i).to_string())
-            }
+            Payloads::Fresh { templates, first } => templates.order(first + i),
         }
     }
 }
@@ -517,7 +514,7 @@ mod tests {
     #[test]
     fn fresh_payloads_have_unique_keys_and_prepare_makes_the_same_bodies() {
         let fresh = Payloads::Fresh {
-            seed: 9,
+            templates: Arc::new(OrderTemplates::new(9, 4)),
             first: 100,
         };
         let key = |b: &Bytes| {
@@ -536,7 +533,10 @@ mod tests {
 
     #[test]
     fn a_batch_request_carries_the_next_lines_and_counts_what_its_answer_accepted() {
-        let fresh = Payloads::Fresh { seed: 3, first: 1 };
+        let fresh = Payloads::Fresh {
+            templates: Arc::new(OrderTemplates::new(3, 2)),
+            first: 1,
+        };
         let batch = Posting::Batch { lines: 3 };
         let body = batch.body(&fresh, 2);
         let keys: Vec<String> = body

@@ -18,6 +18,7 @@ use uuid::Uuid;
 use crate::api_load::{self, Api, Payloads, Posting, OPEN_LOOP_CONNECTIONS};
 use crate::backlog;
 use crate::cpu::{own_cpu, process_cpu, spent, ServicesCpu, ServicesSample};
+use crate::payloads::OrderTemplates;
 use crate::pg_writes::{between, PgWrites};
 use crate::project::Project;
 use crate::publish;
@@ -57,6 +58,10 @@ pub struct RateSearch {
     best: Option<f64>,
     lowest_failed: Option<f64>,
 }
+
+/// Distinct generated orders the stage's fresh orders take their fields from (about 1 KiB
+/// each): enough that neither the API nor PostgreSQL sees a short cycle.
+const ORDER_TEMPLATES: u64 = 10_000;
 
 /// Connections of the open loops posting batches: a batch of 1,000 takes tens of
 /// milliseconds, so a handful are busy at ten batches a second and the rest absorb a stall.
@@ -191,13 +196,14 @@ pub async fn run(
         pinned: false,
     };
     let next_order = Arc::new(AtomicU64::new(1));
+    let templates = Arc::new(OrderTemplates::new(plan.seed, ORDER_TEMPLATES));
     // Orders with keys never used before in this stage (each becomes new rows).
     let fresh = |count: u64| Payloads::Fresh {
-        seed: plan.seed,
+        templates: templates.clone(),
         first: next_order.fetch_add(count, Ordering::Relaxed),
     };
-    // The same, generated before the run so the load generator only sends (for runs of
-    // bounded size; the long sustained run generates as it goes).
+    // The same, made before the run so the load generator only sends (for runs of bounded
+    // size; the long sustained run makes each body from the templates as it goes).
     let prepared = |count: u64| fresh(count).prepare(count);
     let drain_timeout = Duration::from_secs(120);
     let (posting, label) = (plan.posting, plan.posting.label());

@@ -390,3 +390,72 @@ async fn a_trickle_of_accepted_ids_is_written_in_few_transactions() {
         "{transactions} transactions for 60 ids over {spread:?} (at most {bound})"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_recorder_and_a_worker_writing_the_same_rows_never_deadlock() {
+    use nomnom_runtime::status::recorder::insert_accepted;
+    use nomnom_runtime::status::worker_updates::{mark_persisted, StatusUpdate};
+    use nomnom_runtime::status::AcceptedMessage;
+    let database = nomnom_testkit::TestDatabase::create_shared().await;
+    let url = database.url();
+    let config = nomnom_runtime::config::DatabaseConfig::from(&Env::from_pairs([(
+        "DATABASE_URL",
+        url.as_str(),
+    )]))
+    .expect("config");
+    let pool = config.pool(Duration::from_secs(5));
+    let recorder = pool.get().await.expect("recorder's connection");
+    recorder
+        .batch_execute(nomnom_runtime::status::MESSAGE_STATUS_SQL)
+        .await
+        .expect("message_status");
+    let mut worker = database.client().await;
+    // A worker that got to messages before the recorder's flush writes their rows while the
+    // recorder inserts the same ids, which it received in another order.
+    for round in 0..20 {
+        let ids: Vec<uuid::Uuid> = (0..500).map(|_| uuid::Uuid::now_v7()).collect();
+        let accepted: Vec<AcceptedMessage> = ids
+            .iter()
+            .rev()
+            .map(|id| AcceptedMessage {
+                message_id: *id,
+                entity_type: "Order".into(),
+                received_at: chrono::Utc::now(),
+            })
+            .collect();
+        let updates: Vec<StatusUpdate> = ids
+            .iter()
+            .map(|id| StatusUpdate {
+                message_id: *id,
+                entity_type: "Order".into(),
+                received_at: chrono::Utc::now(),
+                retry_count: 0,
+                error: None,
+            })
+            .collect();
+        let tx = worker.transaction().await.expect("begin");
+        let (persisted, recorded) = tokio::join!(
+            async {
+                mark_persisted(&tx, &updates).await?;
+                tx.commit().await
+            },
+            insert_accepted(&recorder, &accepted)
+        );
+        assert!(
+            persisted.is_ok() && recorded.is_ok(),
+            "round {round}: worker {persisted:?}, recorder {recorded:?}"
+        );
+        let persisted_rows: i64 = worker
+            .query_one(
+                "SELECT count(*) FROM message_status WHERE message_id = ANY($1) AND status = 'persisted'",
+                &[&ids],
+            )
+            .await
+            .expect("count")
+            .get(0);
+        assert_eq!(
+            persisted_rows, 500,
+            "round {round}: the worker's state wins"
+        );
+    }
+}

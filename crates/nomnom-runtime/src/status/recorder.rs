@@ -178,24 +178,36 @@ async fn write(
             Err(err) => tracing::debug!(error = %err, "cannot create message_status"),
         }
     }
-    let ids: Vec<Uuid> = batch.iter().map(|m| m.message_id).collect();
-    let entities: Vec<&str> = batch.iter().map(|m| m.entity_type.as_str()).collect();
-    let received: Vec<DateTime<Utc>> = batch.iter().map(|m| m.received_at).collect();
-    // Prepared once per connection (the pool caches it): no parse and plan per flush.
-    let statement = client
-        .prepare_cached(INSERT_ACCEPTED)
-        .await
-        .map_err(|e| e.to_string())?;
-    client
-        .execute(&statement, &[&ids, &entities, &received])
+    insert_accepted(&client, batch)
         .await
         .map_err(|e| e.to_string())?;
     Ok(())
 }
 
-/// Records `accepted` rows; a state the worker already wrote is never overwritten.
+/// Inserts `accepted` rows for `batch` in one statement; a state the worker already wrote
+/// is never overwritten. Returns the rows inserted.
+///
+/// Rows go in `message_id` order, as the worker's status upserts do
+/// ([`super::worker_updates`]): a worker that got to some of these messages first holds
+/// their rows until it commits, and two writers taking overlapping ids in different orders
+/// would each wait for the other (PostgreSQL then aborts one with a deadlock).
+pub async fn insert_accepted(
+    client: &deadpool_postgres::Client,
+    batch: &[AcceptedMessage],
+) -> Result<u64, tokio_postgres::Error> {
+    let ids: Vec<Uuid> = batch.iter().map(|m| m.message_id).collect();
+    let entities: Vec<&str> = batch.iter().map(|m| m.entity_type.as_str()).collect();
+    let received: Vec<DateTime<Utc>> = batch.iter().map(|m| m.received_at).collect();
+    // Prepared once per connection (a pooled client caches it): no parse and plan per flush.
+    let statement = client.prepare_cached(INSERT_ACCEPTED).await?;
+    client
+        .execute(&statement, &[&ids, &entities, &received])
+        .await
+}
+
+/// Records `accepted` rows in id order; a state the worker already wrote is never overwritten.
 const INSERT_ACCEPTED: &str =
     "INSERT INTO message_status (message_id, status, entity_type, received_at) \
      SELECT id, 'accepted', entity, received \
      FROM UNNEST($1::uuid[], $2::text[], $3::timestamptz[]) AS t(id, entity, received) \
-     ON CONFLICT (message_id) DO NOTHING";
+     ORDER BY id ON CONFLICT (message_id) DO NOTHING";

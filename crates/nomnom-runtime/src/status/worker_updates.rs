@@ -4,6 +4,10 @@
 //!
 //! Precedence: `persisted` always wins; `failed` wins over everything but `persisted`;
 //! `retrying` never overwrites `persisted` or `failed`. The API's `accepted` loses to all.
+//!
+//! Every writer of `message_status` takes its rows in `message_id` order, so two writers
+//! with overlapping ids (the API's recorder and a worker that got to a message before the
+//! recorder's flush) wait for each other in turn and never deadlock.
 
 use chrono::{DateTime, Utc};
 use tokio_postgres::types::Type;
@@ -66,7 +70,7 @@ async fn upsert<C: GenericClient>(
         "INSERT INTO message_status AS s (message_id, status, entity_type, received_at, \
          processed_at, error_message, retry_count, updated_at) \
          SELECT u.message_id, '{status}', u.entity_type, u.received_at, {processed}, \
-         u.error_message, u.retry_count, now() {UNNEST} \
+         u.error_message, u.retry_count, now() {UNNEST} ORDER BY u.message_id \
          ON CONFLICT (message_id) DO UPDATE SET status = EXCLUDED.status, \
          processed_at = EXCLUDED.processed_at, error_message = EXCLUDED.error_message, \
          retry_count = EXCLUDED.retry_count, updated_at = now() {on_conflict}"
