@@ -3,6 +3,7 @@
 //! NDJSON bodies. The HTTP client is this program's own ([`crate::http1`]), on a thread of
 //! its own, its CPU time recorded.
 
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -317,10 +318,43 @@ struct ConnectionTally {
     sent: u64,
     accepted: u64,
     errors: u64,
+    /// `errors` by the answer that refused them ([`refusal`]).
+    errors_by_answer: BTreeMap<String, u64>,
     latencies: Latencies,
     message_ids: Vec<Uuid>,
     /// The slowest answer's latency and due time.
     worst: Option<(Duration, Duration)>,
+}
+
+impl ConnectionTally {
+    /// Counts `messages` refused by `answer` (`None`: no answer in time, or the connection
+    /// failed).
+    fn refuse(&mut self, messages: u64, answer: Option<&Answer>) {
+        if messages > 0 {
+            self.errors += messages;
+            *self.errors_by_answer.entry(refusal(answer)).or_default() += messages;
+        }
+    }
+}
+
+/// What refused a request's messages, in a few words: the status and the problem type of
+/// the API's `application/problem+json` answer (`503 overloaded`), `202 (lines refused)` for
+/// the refused lines of an accepted batch, or `no answer`.
+pub fn refusal(answer: Option<&Answer>) -> String {
+    let Some(answer) = answer else {
+        return "no answer".into();
+    };
+    if answer.status == 202 {
+        return "202 (lines refused)".into();
+    }
+    let problem = serde_json::from_slice::<serde_json::Value>(&answer.body)
+        .ok()
+        .and_then(|body| body["type"].as_str().map(str::to_owned))
+        .map(|kind| kind.rsplit(':').next().unwrap_or_default().to_owned());
+    match problem {
+        Some(kind) if !kind.is_empty() => format!("{} {kind}", answer.status),
+        _ => answer.status.to_string(),
+    }
 }
 
 /// Posts at `offered_rate` for `duration` over a fixed set of `connections` kept-alive
@@ -374,7 +408,7 @@ pub async fn open_loop(
                         Some(answer) if answer.status == 202 => {
                             let (accepted, ids) = posting.accepted(&answer, collect_ids);
                             tally.accepted += accepted;
-                            tally.errors += lines.saturating_sub(accepted);
+                            tally.refuse(lines.saturating_sub(accepted), Some(&answer));
                             tally.message_ids.extend(ids);
                             let latency = corrected_latency(due, start.elapsed());
                             tally.latencies.record(latency);
@@ -382,7 +416,7 @@ pub async fn open_loop(
                                 tally.worst = Some((latency, due));
                             }
                         }
-                        _ => tally.errors += lines,
+                        answer => tally.refuse(lines, answer.as_ref()),
                     }
                     i += connections as u64;
                 }
@@ -395,6 +429,9 @@ pub async fn open_loop(
                 all.sent += t.sent;
                 all.accepted += t.accepted;
                 all.errors += t.errors;
+                for (answer, messages) in t.errors_by_answer {
+                    *all.errors_by_answer.entry(answer).or_default() += messages;
+                }
                 all.latencies.merge(&t.latencies);
                 all.message_ids.extend(t.message_ids);
                 if t.worst
@@ -407,6 +444,12 @@ pub async fn open_loop(
         (all, start, start.elapsed())
     })
     .await?;
+    // Messages never sent (the run gave up) count as errors too.
+    let unsent = (total * lines).saturating_sub(tally.sent);
+    let mut errors_by_answer = tally.errors_by_answer;
+    if unsent > 0 {
+        errors_by_answer.insert("never sent (the run gave up)".into(), unsent);
+    }
     Ok(OpenLoop {
         run: OpenLoopRun {
             pinned: api.pinned,
@@ -416,8 +459,8 @@ pub async fn open_loop(
             lines_per_request: posting.lines(),
             sent: tally.sent,
             accepted: tally.accepted,
-            // Messages never sent (the run gave up) count as errors too.
-            errors: tally.errors + (total * lines).saturating_sub(tally.sent),
+            errors: tally.errors + unsent,
+            errors_by_answer,
             seconds: elapsed.as_secs_f64(),
             msgs_per_sec: rate(tally.accepted, elapsed),
             latency: tally.latencies.summary(),
@@ -529,6 +572,34 @@ mod tests {
         }
         // A pool cycles.
         assert_eq!(pool.get(10), fresh.get(0));
+    }
+
+    #[test]
+    fn refusals_are_named_by_their_status_and_problem_type() {
+        let answer = |status, body: &str| Answer {
+            status,
+            body: Bytes::from(body.to_owned()),
+        };
+        let overloaded = answer(
+            503,
+            r#"{"type": "urn:nomnom:problem:overloaded", "title": "Overloaded"}"#,
+        );
+        assert_eq!(refusal(Some(&overloaded)), "503 overloaded");
+        assert_eq!(refusal(Some(&answer(502, "Bad Gateway"))), "502");
+        assert_eq!(refusal(Some(&answer(202, "{}"))), "202 (lines refused)");
+        assert_eq!(refusal(None), "no answer");
+        let mut tally = ConnectionTally::default();
+        tally.refuse(1000, Some(&overloaded));
+        tally.refuse(0, None);
+        tally.refuse(3, None);
+        assert_eq!(tally.errors, 1003);
+        assert_eq!(
+            tally.errors_by_answer.into_iter().collect::<Vec<_>>(),
+            [
+                ("503 overloaded".to_owned(), 1000),
+                ("no answer".to_owned(), 3)
+            ]
+        );
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! Everything one run measured, with each figure's ratio to its limit from the same run.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
 use crate::api_load::{Posting, BATCH_LINES};
@@ -62,6 +64,8 @@ pub struct OpenLoopRun {
     pub accepted: u64,
     /// Messages refused, in failed requests, or never sent.
     pub errors: u64,
+    /// `errors` by what refused them (`503 overloaded`, `no answer`, ...).
+    pub errors_by_answer: BTreeMap<String, u64>,
     /// Wall time, seconds.
     pub seconds: f64,
     /// Messages accepted per second.
@@ -151,6 +155,8 @@ pub struct RateStep {
     pub accepted_rate: f64,
     /// Messages not accepted.
     pub errors: u64,
+    /// `errors` by what refused them.
+    pub errors_by_answer: BTreeMap<String, u64>,
     /// Largest consumer backlog (pending + unacknowledged) sampled during the step.
     pub max_backlog: u64,
     /// Consumer backlog at the end of the step.
@@ -176,6 +182,8 @@ pub struct Sustain {
     pub backlog_growth_per_sec: f64,
     /// Messages not accepted.
     pub errors: u64,
+    /// `errors` by what refused them.
+    pub errors_by_answer: BTreeMap<String, u64>,
     /// Judged as a search step is: no errors, the final backlog bounded, no upward trend.
     pub kept_up: bool,
     /// Messages accepted per second.
@@ -543,6 +551,7 @@ pub(crate) mod tests {
                     final_backlog: 0,
                     backlog_growth_per_sec: 0.0,
                     errors: 0,
+                    errors_by_answer: BTreeMap::new(),
                     kept_up,
                     accepted_rate: sustained_rate,
                     loadgen_cpu_seconds: None,

@@ -1,6 +1,7 @@
 //! The results as Markdown: one table per stage, each figure next to its limit and ratio, and
 //! the durability settings stated with every table.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use crate::pg_writes::PgWrites;
@@ -103,6 +104,18 @@ fn pg_writes_cells(w: Option<&PgWrites>, messages: u64) -> String {
         ),
         None => "– | –".into(),
     }
+}
+
+/// A count of refused messages with what refused them: `2000 (503 overloaded: 2000)`.
+fn errors_cell(errors: u64, by_answer: &BTreeMap<String, u64>) -> String {
+    if by_answer.is_empty() {
+        return errors.to_string();
+    }
+    let kinds: Vec<String> = by_answer
+        .iter()
+        .map(|(answer, messages)| format!("{answer}: {messages}"))
+        .collect();
+    format!("{errors} ({})", kinds.join(", "))
 }
 
 fn pinned(p: bool) -> &'static str {
@@ -291,7 +304,7 @@ pub fn render(r: &Results) -> String {
                 o.connections,
                 rate(o.msgs_per_sec),
                 latency_cells(&o.latency),
-                o.errors,
+                errors_cell(o.errors, &o.errors_by_answer),
                 opt(o.loadgen_cpu_seconds, |c| format!("{c:.1}")),
                 opt(o.api_cpu_seconds, |c| format!("{c:.1}"))
             )
@@ -496,7 +509,7 @@ pub fn render(r: &Results) -> String {
                     "{} | {} | {} | {} | {} | {:+.0} | {}",
                     rate(s.offered_rate),
                     rate(s.accepted_rate),
-                    s.errors,
+                    errors_cell(s.errors, &s.errors_by_answer),
                     s.max_backlog,
                     s.backlog_at_end,
                     s.backlog_growth_per_sec,
@@ -535,7 +548,7 @@ pub fn render(r: &Results) -> String {
                     s.max_backlog,
                     s.final_backlog,
                     s.backlog_growth_per_sec,
-                    s.errors,
+                    errors_cell(s.errors, &s.errors_by_answer),
                     if s.kept_up {
                         "held"
                     } else {
@@ -699,6 +712,19 @@ mod tests {
     use crate::cpu::ServicesCpu;
     use crate::publish::PublishRun;
     use crate::results::{ApiRun, WorkerRun};
+
+    #[test]
+    fn errors_name_what_refused_them() {
+        assert_eq!(errors_cell(0, &BTreeMap::new()), "0");
+        let by_answer = BTreeMap::from([
+            ("503 overloaded".to_owned(), 2000),
+            ("no answer".to_owned(), 1),
+        ]);
+        assert_eq!(
+            errors_cell(2001, &by_answer),
+            "2001 (503 overloaded: 2000, no answer: 1)"
+        );
+    }
 
     #[test]
     fn number_formats() {
