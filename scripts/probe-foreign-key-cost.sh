@@ -15,32 +15,8 @@
 set -euo pipefail
 batches=${1:-200}
 rounds=${2:-3}
-export PGHOST=${PGHOST:-127.0.0.1} PGPORT=${PGPORT:-5432} PGUSER=${PGUSER:-postgres}
-db="nomnom_fk_probe_$$"
-work=$(mktemp -d)
-cleanup() {
-  psql -d postgres -qc "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-schema() { # $1: the clause after `_parent_id UUID NOT NULL`
-  cat <<SQL
-DROP TABLE IF EXISTS order_line_items, orders;
-CREATE TABLE orders (
-    _id UUID PRIMARY KEY, _message_id UUID NOT NULL, order_key TEXT NOT NULL,
-    customer_key TEXT NOT NULL, total_price NUMERIC NOT NULL, order_date DATE NOT NULL,
-    comment VARCHAR(200), _ingested_at TIMESTAMPTZ NOT NULL DEFAULT now(),
-    UNIQUE (order_key));
-CREATE TABLE order_line_items (
-    _id UUID PRIMARY KEY, _message_id UUID NOT NULL, _parent_id UUID NOT NULL $1,
-    order_key TEXT NOT NULL, line_number BIGINT NOT NULL CHECK (line_number >= 1),
-    part_key TEXT NOT NULL, quantity BIGINT NOT NULL, extended_price DOUBLE PRECISION NOT NULL,
-    ship_date DATE, _ingested_at TIMESTAMPTZ NOT NULL DEFAULT now(),
-    UNIQUE (order_key, line_number));
-CREATE INDEX order_line_items_parent_id_idx ON order_line_items (_parent_id);
-SQL
-}
+. "$(dirname "$0")/lib/probe.sh"
+probe_scratch nomnom_fk_probe
 
 for b in $(seq 1 "$batches"); do
   cat <<SQL
@@ -63,20 +39,15 @@ ON CONFLICT (order_key, line_number) DO UPDATE SET _message_id = EXCLUDED._messa
 COMMIT;
 SQL
 done >"$work/batches.sql"
-cat >>"$work/batches.sql" <<'SQL'
-SELECT pg_backend_pid() AS pid \gset
-\setenv BACKEND :pid
-\! awk -v t="$(getconf CLK_TCK)" '{ printf "%.3f\n", ($14 + $15) / t }' /proc/$BACKEND/stat
-SQL
+backend_cpu_sql >>"$work/batches.sql"
 
-psql -d postgres -qc "CREATE DATABASE $db"
 messages=$((batches * 500))
 declare -A total=([with]=0 [without]=0)
 for round in $(seq 1 "$rounds"); do
   for variant in with without; do
     clause=""
     [ "$variant" = with ] && clause="REFERENCES orders (_id) ON DELETE CASCADE"
-    schema "$clause" | psql -d "$db" -q 2>/dev/null
+    tpch_schema "$clause" | psql -d "$db" -q 2>/dev/null
     psql -d "$db" -qc CHECKPOINT
     cpu=$(psql -d "$db" -q -v ON_ERROR_STOP=1 -f "$work/batches.sql" | tail -1)
     rows=$(psql -d "$db" -Atc "SELECT (SELECT count(*) FROM orders) || ' ' || (SELECT count(*) FROM order_line_items)")

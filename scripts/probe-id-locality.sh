@@ -21,33 +21,8 @@ set -euo pipefail
 batches=${1:-6000}
 chunk=${2:-500}
 ways=${3:-hashed ordered}
-export PGHOST=${PGHOST:-127.0.0.1} PGPORT=${PGPORT:-5432} PGUSER=${PGUSER:-postgres}
-db="nomnom_id_probe_$$"
-work=$(mktemp -d)
-cleanup() {
-  psql -d postgres -qc "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-schema() {
-  cat <<'SQL'
-DROP TABLE IF EXISTS order_line_items, orders;
-CREATE TABLE orders (
-    _id UUID PRIMARY KEY, _message_id UUID NOT NULL, order_key TEXT NOT NULL,
-    customer_key TEXT NOT NULL, total_price NUMERIC NOT NULL, order_date DATE NOT NULL,
-    comment VARCHAR(200), _ingested_at TIMESTAMPTZ NOT NULL DEFAULT now(),
-    UNIQUE (order_key));
-CREATE TABLE order_line_items (
-    _id UUID PRIMARY KEY, _message_id UUID NOT NULL,
-    _parent_id UUID NOT NULL REFERENCES orders (_id) ON DELETE CASCADE,
-    order_key TEXT NOT NULL, line_number BIGINT NOT NULL CHECK (line_number >= 1),
-    part_key TEXT NOT NULL, quantity BIGINT NOT NULL, extended_price DOUBLE PRECISION NOT NULL,
-    ship_date DATE, _ingested_at TIMESTAMPTZ NOT NULL DEFAULT now(),
-    UNIQUE (order_key, line_number));
-CREATE INDEX order_line_items_parent_id_idx ON order_line_items (_parent_id);
-SQL
-}
+. "$(dirname "$0")/lib/probe.sh"
+probe_scratch nomnom_id_probe
 
 # The `_id` of order g (line l): a hash of its key, or its message's time (the order number
 # stands for the message's millisecond) followed by a hash.
@@ -98,20 +73,15 @@ SQL
 # The batches first..last, then the backend's CPU seconds as the last line.
 chunk_sql() { # way first last
   for b in $(seq "$2" "$3"); do batch_sql "$1" "$b"; done
-  cat <<'SQL'
-SELECT pg_backend_pid() AS pid \gset
-\setenv BACKEND :pid
-\! awk -v t="$(getconf CLK_TCK)" '{ printf "%.3f\n", ($14 + $15) / t }' /proc/$BACKEND/stat
-SQL
+  backend_cpu_sql
 }
 
 per_order() { # value orders → value per order, one decimal
   printf %.1f "$(echo "scale=3; $1 / $2" | bc)"
 }
 
-psql -d postgres -qc "CREATE DATABASE $db"
 for way in $ways; do
-  schema | psql -d "$db" -q 2>/dev/null
+  tpch_schema "REFERENCES orders (_id) ON DELETE CASCADE" | psql -d "$db" -q 2>/dev/null
   psql -d "$db" -qc CHECKPOINT
   declare -a figures=()
   first=1

@@ -23,14 +23,8 @@ set -euo pipefail
 batches=${1:-200}
 rounds=${2:-3}
 fillfactors=${3:-100 70}
-export PGHOST=${PGHOST:-127.0.0.1} PGPORT=${PGPORT:-5432} PGUSER=${PGUSER:-postgres}
-db="nomnom_status_probe_$$"
-work=$(mktemp -d)
-cleanup() {
-  psql -d postgres -qc "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+. "$(dirname "$0")/lib/probe.sh"
+probe_scratch nomnom_status_probe
 
 # The runtime's own table, as the generated migrations create it, with the fill factor set.
 ddl="$(dirname "$0")/../crates/nomnom-runtime/src/status/message_status.sql"
@@ -62,14 +56,6 @@ ON CONFLICT (message_id) DO UPDATE SET status = EXCLUDED.status,
 SQL
 }
 
-backend_cpu() {
-  cat <<'SQL'
-SELECT pg_backend_pid() AS pid \gset
-\setenv BACKEND :pid
-\! awk -v t="$(getconf CLK_TCK)" '{ printf "%.3f\n", ($14 + $15) / t }' /proc/$BACKEND/stat
-SQL
-}
-
 for b in $(seq 1 "$batches"); do accepted "$b"; done >"$work/accepted.sql"
 for b in $(seq 1 "$batches"); do persisted "$b"; done >"$work/fresh.sql"
 for b in $(seq 1 "$batches"); do
@@ -80,11 +66,10 @@ persisted "$batches" >>"$work/both.sql"
 # Its table statistics reported at once (at the end of the next statement), for the count
 # of heap-only updates read after the run.
 printf 'SELECT pg_stat_force_next_flush();\nSELECT 1;\n' >>"$work/both.sql"
-for variant in accepted fresh both; do backend_cpu >>"$work/$variant.sql"; done
+for variant in accepted fresh both; do backend_cpu_sql >>"$work/$variant.sql"; done
 
 # The status each run leaves on every row.
 declare -A expected=([accepted]=accepted [fresh]=persisted [both]=persisted)
-psql -d postgres -qc "CREATE DATABASE $db"
 messages=$((batches * 500))
 declare -A total
 per_message() { printf %.1f "$(echo "scale=3; $1 * 1000000 / $2" | bc)"; }

@@ -165,15 +165,7 @@ fn the_sized_postgres_script_measures_against_a_private_server_with_large_shared
 /// difference, and drops its database.
 #[test]
 fn the_foreign_key_probe_writes_every_row_with_and_without_the_key_and_cleans_up() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let child = Command::new(root.join("scripts/probe-foreign-key-cost.sh"))
-        .args(["2", "1"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("running the probe");
-    let database = format!("nomnom_fk_probe_{}", child.id());
-    let output = child.wait_with_output().expect("the probe's output");
+    let (database, output) = run_probe("probe-foreign-key-cost.sh", &["2", "1"], "nomnom_fk_probe");
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
         output.status.success(),
@@ -204,15 +196,11 @@ fn the_foreign_key_probe_writes_every_row_with_and_without_the_key_and_cleans_up
 /// database.
 #[test]
 fn the_status_probe_checks_every_row_reports_each_way_and_cleans_up() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let child = Command::new(root.join("scripts/probe-status-rewrite.sh"))
-        .args(["2", "1", "100 70"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("running the probe");
-    let database = format!("nomnom_status_probe_{}", child.id());
-    let output = child.wait_with_output().expect("the probe's output");
+    let (database, output) = run_probe(
+        "probe-status-rewrite.sh",
+        &["2", "1", "100 70"],
+        "nomnom_status_probe",
+    );
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stdout}{stderr}");
@@ -253,15 +241,7 @@ fn the_status_probe_checks_every_row_reports_each_way_and_cleans_up() {
 /// a summary per way, and drops its database.
 #[test]
 fn the_id_locality_probe_writes_every_row_both_ways_and_cleans_up() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let child = Command::new(root.join("scripts/probe-id-locality.sh"))
-        .args(["3", "2"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("running the probe");
-    let database = format!("nomnom_id_probe_{}", child.id());
-    let output = child.wait_with_output().expect("the probe's output");
+    let (database, output) = run_probe("probe-id-locality.sh", &["3", "2"], "nomnom_id_probe");
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stdout}{stderr}");
@@ -287,6 +267,21 @@ fn the_id_locality_probe_writes_every_row_both_ways_and_cleans_up() {
         );
     }
     assert!(!database_exists(&database), "{database} was dropped");
+}
+
+/// Runs `scripts/<script>` with `args` to its end; returns the name of the scratch database
+/// it made (`<prefix>_<its pid>`, to check that it was dropped) and what it printed.
+fn run_probe(script: &str, args: &[&str], prefix: &str) -> (String, std::process::Output) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let child = Command::new(root.join("scripts").join(script))
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("running the probe");
+    let database = format!("{prefix}_{}", child.id());
+    let output = child.wait_with_output().expect("the probe's output");
+    (database, output)
 }
 
 /// Whether the shared PostgreSQL has a database of that name.

@@ -322,11 +322,7 @@ async fn statuses_recorded_while_postgres_was_down_appear_once_it_is_back() {
 
 #[tokio::test]
 async fn a_full_status_buffer_drops_and_counts_instead_of_blocking() {
-    let database = nomnom_runtime::config::DatabaseConfig::from(&Env::from_pairs([(
-        "DATABASE_URL",
-        "postgres://postgres@127.0.0.1:1/nowhere",
-    )]))
-    .expect("config");
+    let database = database_config("postgres://postgres@127.0.0.1:1/nowhere");
     let (recorder, task) =
         nomnom_runtime::status::StatusRecorder::spawn(database.pool(Duration::from_millis(200)), 2);
     // The current-thread runtime does not run the writer until we yield: two fit, three drop.
@@ -349,12 +345,7 @@ async fn a_full_status_buffer_drops_and_counts_instead_of_blocking() {
 async fn a_trickle_of_accepted_ids_is_written_in_few_transactions() {
     use nomnom_runtime::status::{recorder::LINGER, AcceptedMessage, StatusRecorder};
     let database = nomnom_testkit::TestDatabase::create_shared().await;
-    let url = database.url();
-    let config = nomnom_runtime::config::DatabaseConfig::from(&Env::from_pairs([(
-        "DATABASE_URL",
-        url.as_str(),
-    )]))
-    .expect("config");
+    let config = database_config(&database.url());
     let (recorder, task) = StatusRecorder::spawn(config.pool(Duration::from_secs(2)), 1024);
     // One id every 2 ms: written as it came, that would be a commit (a WAL flush) each.
     let ids: Vec<uuid::Uuid> = (0..60).map(|_| uuid::Uuid::now_v7()).collect();
@@ -397,12 +388,7 @@ async fn the_recorder_and_a_worker_writing_the_same_rows_never_deadlock() {
     use nomnom_runtime::status::worker_updates::{mark_persisted, StatusUpdate};
     use nomnom_runtime::status::AcceptedMessage;
     let database = nomnom_testkit::TestDatabase::create_shared().await;
-    let url = database.url();
-    let config = nomnom_runtime::config::DatabaseConfig::from(&Env::from_pairs([(
-        "DATABASE_URL",
-        url.as_str(),
-    )]))
-    .expect("config");
+    let config = database_config(&database.url());
     let pool = config.pool(Duration::from_secs(5));
     let recorder = pool.get().await.expect("recorder's connection");
     recorder
@@ -458,4 +444,10 @@ async fn the_recorder_and_a_worker_writing_the_same_rows_never_deadlock() {
             "round {round}: the worker's state wins"
         );
     }
+}
+
+/// The runtime's database settings for `url`.
+fn database_config(url: &str) -> nomnom_runtime::config::DatabaseConfig {
+    nomnom_runtime::config::DatabaseConfig::from(&Env::from_pairs([("DATABASE_URL", url)]))
+        .expect("config")
 }
