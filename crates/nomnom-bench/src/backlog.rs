@@ -2,7 +2,9 @@
 //! keeps up with a rate when the backlog stays within a bound and does not trend upwards;
 //! the trend is the least-squares slope of the samples of a run's second half, which the
 //! sawtooth of batches being fetched and acknowledged does not fool the way two readings
-//! can.
+//! can. The level judged against the bound is where the backlog settled at the run's end
+//! (the median of its last samples), not the last sample alone, which one batch in flight
+//! or one slow commit at that moment can double.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -15,6 +17,9 @@ use crate::worker_bench::DEFAULT_BATCH_SIZE;
 
 /// How often the backlog is read.
 pub const SAMPLE_EVERY: Duration = Duration::from_secs(1);
+
+/// The longest stretch at a run's end whose median is the level the backlog settled at.
+pub const SETTLED_OVER: Duration = Duration::from_secs(60);
 
 /// Largest backlog that still counts as "keeping up" at `rate`: half a second of traffic
 /// plus what the worker may hold in flight (two batches of the default size).
@@ -36,6 +41,9 @@ pub struct Trend {
     pub max: u64,
     /// The last sample.
     pub last: u64,
+    /// Where the backlog settled at the end: the median of the samples of the run's last
+    /// quarter, at most its last [`SETTLED_OVER`] (the last sample when there are few).
+    pub settled: u64,
     /// Least-squares slope of the second half's samples, messages per second.
     pub growth_per_sec: f64,
     /// Seconds from the second half's first sample to its last.
@@ -44,7 +52,7 @@ pub struct Trend {
 
 impl Trend {
     /// Whether a run at `rate`, posting `lines_per_request` messages at a time, with
-    /// `errors` messages not accepted, kept up: no errors, the last backlog within
+    /// `errors` messages not accepted, kept up: no errors, the settled backlog within
     /// [`bound`], and no upward trend beyond [`growth_allowed`]. A request's messages all
     /// land between two samples, so a batch may sit whole in the backlog when one is read:
     /// the bound allows one more request's worth, and the trend the slope that one such
@@ -53,7 +61,7 @@ impl Trend {
         let burst = lines_per_request.saturating_sub(1);
         let burst_slope = burst as f64 / self.second_half_secs.max(SAMPLE_EVERY.as_secs_f64());
         errors == 0
-            && self.last <= bound(rate) + burst as u64
+            && self.settled <= bound(rate) + burst as u64
             && self.growth_per_sec <= growth_allowed(rate) + burst_slope
     }
 }
@@ -66,9 +74,25 @@ pub fn trend(samples: &[(f64, u64)]) -> Option<Trend> {
     Some(Trend {
         max,
         last,
+        settled: settled(samples)?,
         growth_per_sec: slope(second_half),
         second_half_secs: second_half.last()?.0 - second_half.first()?.0,
     })
+}
+
+/// The median of the samples of the last quarter of `samples`' span, at most the last
+/// [`SETTLED_OVER`]; always at least the last sample.
+fn settled(samples: &[(f64, u64)]) -> Option<u64> {
+    let (first, end) = (samples.first()?.0, samples.last()?.0);
+    let window = ((end - first) / 4.0).min(SETTLED_OVER.as_secs_f64());
+    let mut tail: Vec<u64> = samples
+        .iter()
+        .filter(|(t, _)| *t >= end - window)
+        .map(|(_, b)| *b)
+        .collect();
+    tail.sort_unstable();
+    // The upper median of an even count: a tie between two levels counts as the higher.
+    tail.get(tail.len() / 2).copied()
 }
 
 /// Least-squares slope of `points` (0 with fewer than two distinct times).
@@ -217,6 +241,31 @@ mod tests {
         let t = trend(&series(&creeping)).unwrap();
         assert!((t.growth_per_sec - 40.0).abs() < 1e-9);
         assert!(!t.kept_up(500.0, 0, 1_000));
+    }
+
+    #[test]
+    fn the_level_judged_is_where_the_backlog_settled_not_its_last_sample() {
+        // Ten minutes near 1,000, then one sample caught a slow commit at the very end.
+        let mut samples: Vec<u64> = (0..600).map(|i| 900 + (i % 7) * 30).collect();
+        samples.push(6_344);
+        let t = trend(&series(&samples)).unwrap();
+        assert_eq!(t.last, 6_344);
+        assert!(t.settled < 1_100, "{t:?}");
+        assert!(t.kept_up(9_507.0, 0, 1), "{t:?}");
+        // A backlog that climbed over the last minute and stayed up is not a spike.
+        let mut climbed: Vec<u64> = (0..560).map(|_| 1_000).collect();
+        climbed.extend((0..41).map(|_| 20_000));
+        let t = trend(&series(&climbed)).unwrap();
+        assert_eq!(t.settled, 20_000);
+        assert!(!t.kept_up(9_507.0, 0, 1));
+        // Over a 20 s step the window is its last quarter: the samples from 15 s on.
+        let step = trend(&series(&[
+            0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9, 9, 9, 1, 1,
+        ]))
+        .unwrap();
+        assert_eq!(step.settled, 9);
+        // A single sample is its own level.
+        assert_eq!(trend(&[(0.0, 7)]).map(|t| t.settled), Some(7));
     }
 
     #[test]

@@ -17,12 +17,12 @@ use uuid::Uuid;
 
 use crate::api_load::{self, Api, Payloads, Posting, OPEN_LOOP_CONNECTIONS};
 use crate::backlog;
-use crate::cpu::{own_cpu, process_cpu, spent, ServicesCpu, ServicesSample};
+use crate::cpu::{own_cpu, process_cpu, spent, ServicesSample};
 use crate::payloads::OrderTemplates;
 use crate::pg_writes::{between, PgWrites};
 use crate::project::Project;
 use crate::publish;
-use crate::results::{EndToEnd, RateStep, Sustain};
+use crate::results::{EndToEnd, PipelineCpu, RateStep, Sustain};
 use crate::services::{self, Target};
 use crate::stats::Latencies;
 use crate::BenchError;
@@ -122,14 +122,6 @@ struct CpuSample {
     services: ServicesSample,
 }
 
-/// What each spent during the run, in seconds.
-struct CpuSpent {
-    loadgen: Option<f64>,
-    api: Option<f64>,
-    worker: Option<f64>,
-    services: ServicesCpu,
-}
-
 impl CpuSample {
     fn now(api: Option<u32>, worker: Option<u32>) -> CpuSample {
         CpuSample {
@@ -140,12 +132,13 @@ impl CpuSample {
         }
     }
 
-    fn spent(&self, api: Option<u32>, worker: Option<u32>) -> CpuSpent {
-        CpuSpent {
-            loadgen: spent(self.loadgen, own_cpu()),
-            api: spent(self.api, api.and_then(process_cpu)),
-            worker: spent(self.worker, worker.and_then(process_cpu)),
-            services: self.services.spent(),
+    /// What each spent since this sample, in seconds.
+    fn spent(&self, api: Option<u32>, worker: Option<u32>) -> PipelineCpu {
+        PipelineCpu {
+            loadgen_cpu_seconds: spent(self.loadgen, own_cpu()),
+            api_cpu_seconds: spent(self.api, api.and_then(process_cpu)),
+            worker_cpu_seconds: spent(self.worker, worker.and_then(process_cpu)),
+            services_cpu: self.services.spent(),
         }
     }
 }
@@ -215,6 +208,7 @@ pub async fn run(
     let mut rate = plan.start_rate.max(10.0);
     for _ in 0..plan.max_steps {
         let payloads = prepared(posting.messages(rate, plan.step));
+        let cpu = CpuSample::now(api_service.pid(), worker.pid());
         let sampler = backlog::Sampler::start(&js, &target.stream);
         let run = api_load::open_loop(
             &api,
@@ -227,10 +221,12 @@ pub async fn run(
         )
         .await?;
         let trend = sampler.finish(services::backlog(&js, &target.stream).await);
+        let cpu = cpu.spent(api_service.pid(), worker.pid());
         let kept_up = trend.is_some_and(|t| t.kept_up(rate, run.run.errors, posting.lines()));
         progress(format!(
-            "end to end, {label}: step at {rate:.0}/s: backlog {}, trend {:+.0}/s, {} errors: {}",
+            "end to end, {label}: step at {rate:.0}/s: backlog {} (settled {}), trend {:+.0}/s, {} errors: {}",
             trend.map_or(u64::MAX, |t| t.last),
+            trend.map_or(u64::MAX, |t| t.settled),
             trend.map_or(f64::NAN, |t| t.growth_per_sec),
             run.run.errors,
             if kept_up { "kept up" } else { "fell behind" }
@@ -242,8 +238,11 @@ pub async fn run(
             errors_by_answer: run.run.errors_by_answer.clone(),
             max_backlog: trend.map_or(u64::MAX, |t| t.max),
             backlog_at_end: trend.map_or(u64::MAX, |t| t.last),
+            settled_backlog: trend.map_or(u64::MAX, |t| t.settled),
             backlog_growth_per_sec: trend.map_or(f64::INFINITY, |t| t.growth_per_sec),
             kept_up,
+            seconds: run.run.seconds,
+            cpu,
         });
         if !kept_up {
             // Only a failed step leaves a backlog worth draining; after a passing one the
@@ -330,15 +329,13 @@ pub async fn run(
             seconds: run.run.seconds,
             max_backlog: trend.map_or(u64::MAX, |t| t.max),
             final_backlog: trend.map_or(u64::MAX, |t| t.last),
+            settled_backlog: trend.map_or(u64::MAX, |t| t.settled),
             backlog_growth_per_sec: trend.map_or(f64::INFINITY, |t| t.growth_per_sec),
             errors: run.run.errors,
             errors_by_answer: run.run.errors_by_answer.clone(),
             kept_up,
             accepted_rate: run.run.msgs_per_sec,
-            loadgen_cpu_seconds: cpu.loadgen,
-            api_cpu_seconds: cpu.api,
-            worker_cpu_seconds: cpu.worker,
-            services_cpu: cpu.services,
+            cpu,
             backlog_each_minute: backlog::each_minute(&samples),
             postgres_writes,
             database_mib_at_end,

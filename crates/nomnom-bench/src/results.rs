@@ -161,10 +161,40 @@ pub struct RateStep {
     pub max_backlog: u64,
     /// Consumer backlog at the end of the step.
     pub backlog_at_end: u64,
+    /// Where the backlog settled at the end: the median of the step's last quarter.
+    pub settled_backlog: u64,
     /// Least-squares trend of the backlog over the step's second half, messages per second.
     pub backlog_growth_per_sec: f64,
     /// Whether the worker kept up (no errors, backlog bounded and not trending upwards).
     pub kept_up: bool,
+    /// Duration, seconds.
+    pub seconds: f64,
+    /// What every process spent during the step.
+    #[serde(flatten)]
+    pub cpu: PipelineCpu,
+}
+
+/// CPU seconds of every process taking part in an end-to-end run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct PipelineCpu {
+    /// CPU seconds of the load generator (this program).
+    pub loadgen_cpu_seconds: Option<f64>,
+    /// CPU seconds of the API.
+    pub api_cpu_seconds: Option<f64>,
+    /// CPU seconds of the worker.
+    pub worker_cpu_seconds: Option<f64>,
+    /// CPU seconds of NATS and PostgreSQL.
+    pub services_cpu: ServicesCpu,
+}
+
+impl PipelineCpu {
+    /// The API's and the worker's seconds together (either when only one was read).
+    pub fn binaries(&self) -> Option<f64> {
+        match (self.api_cpu_seconds, self.worker_cpu_seconds) {
+            (Some(a), Some(w)) => Some(a + w),
+            (a, w) => a.or(w),
+        }
+    }
 }
 
 /// The sustained run at the found rate.
@@ -178,24 +208,21 @@ pub struct Sustain {
     pub max_backlog: u64,
     /// Backlog at the end.
     pub final_backlog: u64,
+    /// Where the backlog settled at the end: the median of the run's last minute.
+    pub settled_backlog: u64,
     /// Least-squares trend of the backlog over the run's second half, messages per second.
     pub backlog_growth_per_sec: f64,
     /// Messages not accepted.
     pub errors: u64,
     /// `errors` by what refused them.
     pub errors_by_answer: BTreeMap<String, u64>,
-    /// Judged as a search step is: no errors, the final backlog bounded, no upward trend.
+    /// Judged as a search step is: no errors, the settled backlog bounded, no upward trend.
     pub kept_up: bool,
     /// Messages accepted per second.
     pub accepted_rate: f64,
-    /// CPU seconds of the load generator (this program).
-    pub loadgen_cpu_seconds: Option<f64>,
-    /// CPU seconds of the API.
-    pub api_cpu_seconds: Option<f64>,
-    /// CPU seconds of the worker.
-    pub worker_cpu_seconds: Option<f64>,
-    /// CPU seconds of NATS and PostgreSQL.
-    pub services_cpu: ServicesCpu,
+    /// What every process spent during the run.
+    #[serde(flatten)]
+    pub cpu: PipelineCpu,
     /// The backlog at the end of each minute.
     pub backlog_each_minute: Vec<u64>,
     /// Checkpoints and WAL PostgreSQL wrote during the run.
@@ -549,15 +576,13 @@ pub(crate) mod tests {
                     seconds: 600.0,
                     max_backlog: 0,
                     final_backlog: 0,
+                    settled_backlog: 0,
                     backlog_growth_per_sec: 0.0,
                     errors: 0,
                     errors_by_answer: BTreeMap::new(),
                     kept_up,
                     accepted_rate: sustained_rate,
-                    loadgen_cpu_seconds: None,
-                    api_cpu_seconds: None,
-                    worker_cpu_seconds: None,
-                    services_cpu: ServicesCpu::default(),
+                    cpu: PipelineCpu::default(),
                     backlog_each_minute: Vec::new(),
                     postgres_writes: None,
                     database_mib_at_end: None,

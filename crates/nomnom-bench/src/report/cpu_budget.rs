@@ -4,7 +4,7 @@
 //! whose cores are all busy cannot go faster by waiting less, only by spending less.
 
 use crate::cpu::ServicesCpu;
-use crate::results::Results;
+use crate::results::{PipelineCpu, Results};
 
 /// One run's CPU, in seconds, over its wall time.
 #[derive(Debug, Clone, PartialEq)]
@@ -118,27 +118,40 @@ pub fn budgets(r: &Results) -> Vec<Budget> {
         });
     }
     for e in &r.end_to_end {
+        let posting = e.posting.label();
+        for s in &e.steps {
+            out.push(pipeline(
+                format!("end to end, {posting}, step at {:.0}/s", s.offered_rate),
+                s.accepted_rate,
+                s.seconds,
+                &s.cpu,
+            ));
+        }
         for s in &e.sustain {
-            let binary = match (s.api_cpu_seconds, s.worker_cpu_seconds) {
-                (Some(a), Some(w)) => Some(a + w),
-                (a, w) => a.or(w),
-            };
-            out.push(Budget {
-                run: format!(
-                    "end to end, {}, {:.0} s at {:.0}/s (binary: API + worker)",
-                    e.posting.label(),
-                    s.seconds,
-                    s.offered_rate
+            out.push(pipeline(
+                format!(
+                    "end to end, {posting}, {:.0} s at {:.0}/s (binary: API + worker)",
+                    s.seconds, s.offered_rate
                 ),
-                msgs_per_sec: s.accepted_rate,
-                seconds: s.seconds,
-                loadgen: s.loadgen_cpu_seconds,
-                binary,
-                services: s.services_cpu,
-            });
+                s.accepted_rate,
+                s.seconds,
+                &s.cpu,
+            ));
         }
     }
     out
+}
+
+/// The budget of an end-to-end run: the binary is the API and the worker together.
+pub fn pipeline(run: String, msgs_per_sec: f64, seconds: f64, cpu: &PipelineCpu) -> Budget {
+    Budget {
+        run,
+        msgs_per_sec,
+        seconds,
+        loadgen: cpu.loadgen_cpu_seconds,
+        binary: cpu.binaries(),
+        services: cpu.services_cpu,
+    }
 }
 
 /// The rows of the budget table (`cores`: the machine's).

@@ -505,14 +505,19 @@ pub fn render(r: &Results) -> String {
             .steps
             .iter()
             .map(|s| {
+                let cpu =
+                    super::cpu_budget::pipeline(String::new(), s.accepted_rate, s.seconds, &s.cpu);
                 format!(
-                    "{} | {} | {} | {} | {} | {:+.0} | {}",
+                    "{} | {} | {} | {} | {} | {} | {:+.0} | {} | {}",
                     rate(s.offered_rate),
                     rate(s.accepted_rate),
                     errors_cell(s.errors, &s.errors_by_answer),
                     s.max_backlog,
                     s.backlog_at_end,
+                    s.settled_backlog,
                     s.backlog_growth_per_sec,
+                    cpu.micros_per_message()
+                        .map_or_else(|| "–".to_string(), |m| format!("{m:.0}")),
                     if s.kept_up { "yes" } else { "no" }
                 )
             })
@@ -520,19 +525,24 @@ pub fn render(r: &Results) -> String {
         table(
             &mut out,
             &format!("End to end, {posting}: the search for the highest steady rate"),
-            "API and one worker together; a step keeps up when every message was accepted, the \
-             consumer backlog at its end is within half a second of traffic (plus two batches \
+            "API and one worker together; a step keeps up when every message was accepted, \
+             where the consumer backlog settled at its end (the median of its last quarter) is \
+             within half a second of traffic (plus two batches \
              in flight, and one posted body when batches are posted), and the backlog's trend \
              over the step's second half (least squares of one sample a second) is at most 2% \
              of the traffic (plus the slope of one body across that half). Passing steps follow each other \
-             without a pause; after the first failure the search bisects to 10%.",
+             without a pause; after the first failure the search bisects to 10%. CPU: what \
+             every process (load generator, API, worker, NATS, PostgreSQL) spent per accepted \
+             message during the step.",
             &[
                 "offered/s",
                 "accepted/s",
                 "errors",
                 "max backlog",
                 "backlog at end",
+                "settled",
                 "trend msgs/s",
+                "CPU µs/msg",
                 "kept up",
             ],
             &steps,
@@ -542,11 +552,12 @@ pub fn render(r: &Results) -> String {
             .iter()
             .map(|s| {
                 format!(
-                    "{:.0} s at {}/s: max backlog {}, final {}, trend {:+.1}/s, errors {}, {}",
+                    "{:.0} s at {}/s: max backlog {}, final {} (settled {}), trend {:+.1}/s, errors {}, {}",
                     s.seconds,
                     rate(s.offered_rate),
                     s.max_backlog,
                     s.final_backlog,
+                    s.settled_backlog,
                     s.backlog_growth_per_sec,
                     errors_cell(s.errors, &s.errors_by_answer),
                     if s.kept_up {
@@ -576,8 +587,9 @@ pub fn render(r: &Results) -> String {
         table(
             &mut out,
             &format!("End to end, {posting}: sustained rate and latency from 202 to persisted"),
-            "Sustained: the rate whose long run kept up, judged as a search step (at the \
-             search's rate, then once more at 90% of it). Latency: \
+            "Sustained: the rate whose long run kept up, judged as a search step (the settled \
+             backlog is the median of the run's last minute; at the search's rate, then once \
+             more at 90% of it). Latency: \
              `message_status.processed_at - received_at` of every message of a run at half the \
              search's rate, in steady state (it follows a run at the same rate); *p99 after \
              idle* is that first run, which starts with the worker idle.",
@@ -876,6 +888,46 @@ mod tests {
             md.contains(
                 "| 5,000 | 600 | **no** | 900 → 1,200 → 250,000 | 7 (6) | 1,000 | 1234 | 180,000 |"
             ),
+            "{md}"
+        );
+    }
+
+    #[test]
+    fn a_search_step_shows_where_its_backlog_settled_and_what_each_message_cost() {
+        let mut r = sample();
+        let mut e2e = crate::results::tests::end_to_end(5_000.0, None);
+        e2e.steps.push(crate::results::RateStep {
+            offered_rate: 4_000.0,
+            accepted_rate: 4_000.0,
+            errors: 0,
+            errors_by_answer: Default::default(),
+            max_backlog: 2_600,
+            backlog_at_end: 2_500,
+            settled_backlog: 700,
+            backlog_growth_per_sec: -3.0,
+            kept_up: true,
+            seconds: 20.0,
+            cpu: crate::results::PipelineCpu {
+                loadgen_cpu_seconds: Some(1.0),
+                api_cpu_seconds: Some(3.0),
+                worker_cpu_seconds: Some(2.0),
+                services_cpu: ServicesCpu {
+                    nats_cpu_seconds: Some(4.0),
+                    postgres_cpu_seconds: Some(6.0),
+                },
+            },
+        });
+        r.end_to_end = vec![e2e];
+        r.machine.cores = 2;
+        let md = render(&r);
+        // 16 CPU seconds for 80,000 messages: 200 µs each; over 20 s on 2 cores, 40% busy.
+        assert!(
+            md.contains("| 4,000 | 4,000 | 0 | 2600 | 2500 | 700 | -3 | 200 | yes |"),
+            "{md}"
+        );
+        // The step is a row of the CPU table too, the API and the worker as its binary.
+        assert!(
+            md.contains("| end to end, single messages, step at 4000/s | 4,000 | 20.0 | 1.0 | 5.0 | 4.0 | 6.0 | 40.0% | 200 |"),
             "{md}"
         );
     }
