@@ -21,14 +21,31 @@ fn ticks_per_second() -> u64 {
 
 /// User + system CPU time from the text of a `/proc/<pid>/stat` file.
 pub fn parse_stat(stat: &str) -> Option<Duration> {
+    stat_ticks(stat, 2)
+}
+
+/// As [`parse_stat`], plus the CPU time of the process's children that have ended and been
+/// waited for (`cutime`, `cstime`): a child's time moves there when it is reaped, so a sum
+/// over a process tree read this way loses nothing when a child ends between two readings.
+pub fn parse_stat_with_children(stat: &str) -> Option<Duration> {
+    stat_ticks(stat, 4)
+}
+
+/// The sum of the first `fields` of utime, stime, cutime, cstime (fields 14–17), as time.
+fn stat_ticks(stat: &str, fields: usize) -> Option<Duration> {
     // The command name (field 2) is in parentheses and may contain spaces: split after it.
     let rest = &stat[stat.rfind(')')? + 1..];
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    // Fields after the name start at field 3 (state); utime is field 14, stime field 15.
-    let utime: u64 = fields.get(11)?.parse().ok()?;
-    let stime: u64 = fields.get(12)?.parse().ok()?;
-    let ticks = ticks_per_second();
-    Some(Duration::from_millis((utime + stime) * 1000 / ticks))
+    // Fields after the name start at field 3 (state), so utime (field 14) is the 12th.
+    let ticks: u64 = rest
+        .split_whitespace()
+        .skip(11)
+        .take(fields)
+        .map(|f| f.parse::<u64>().ok())
+        .collect::<Option<Vec<u64>>>()
+        .filter(|v| v.len() == fields)?
+        .iter()
+        .sum();
+    Some(Duration::from_millis(ticks * 1000 / ticks_per_second()))
 }
 
 /// CPU time used so far by process `pid` (all its threads).
@@ -47,7 +64,9 @@ pub fn spent(before: Option<Duration>, after: Option<Duration>) -> Option<f64> {
 }
 
 /// CPU time used so far by every process whose command name is `name` (all NATS servers, or
-/// all PostgreSQL backends and helpers, of this machine).
+/// all PostgreSQL backends and helpers, of this machine), with that of their ended children:
+/// PostgreSQL's autovacuum workers come and go within a run, and each one's time is counted
+/// in the postmaster's once it has ended.
 pub fn processes_cpu(name: &str) -> Option<Duration> {
     let mut total = Duration::ZERO;
     let mut found = false;
@@ -65,7 +84,7 @@ pub fn processes_cpu(name: &str) -> Option<Duration> {
         }
         if let Some(cpu) = std::fs::read_to_string(format!("/proc/{pid}/stat"))
             .ok()
-            .and_then(|s| parse_stat(&s))
+            .and_then(|s| parse_stat_with_children(&s))
         {
             total += cpu;
             found = true;
@@ -124,6 +143,41 @@ mod tests {
         );
         assert_eq!(parse_stat(&stat), Some(Duration::from_millis(2500)));
         assert_eq!(parse_stat("garbage"), None);
+        // Ended children: cutime 1 s, cstime 1 s more.
+        let with_children = stat.replace(" 0 0 20 0 4 0", &format!(" {ticks} {ticks} 20 0 4 0"));
+        assert_eq!(
+            parse_stat(&with_children),
+            Some(Duration::from_millis(2500))
+        );
+        assert_eq!(
+            parse_stat_with_children(&with_children),
+            Some(Duration::from_millis(4500))
+        );
+        assert_eq!(parse_stat_with_children("1 (x) S 1 2 3"), None);
+    }
+
+    #[test]
+    fn a_child_that_ended_is_still_counted_in_its_parent() {
+        // What this process's ended children used: its reading with children less without
+        // (other tests' threads burning CPU meanwhile change both alike).
+        let children = || {
+            let stat = std::fs::read_to_string("/proc/self/stat").expect("own stat");
+            parse_stat_with_children(&stat)
+                .expect("with children")
+                .saturating_sub(parse_stat(&stat).expect("own"))
+        };
+        let before = children();
+        // A child burns CPU, ends and is waited for.
+        let status = std::process::Command::new("sh")
+            .args(["-c", "i=0; while [ $i -lt 400000 ]; do i=$((i+1)); done"])
+            .status()
+            .expect("running sh");
+        assert!(status.success());
+        let child = children().saturating_sub(before);
+        assert!(
+            child >= Duration::from_millis(100),
+            "the ended child's CPU shows in its parent: {child:?}"
+        );
     }
 
     #[test]
