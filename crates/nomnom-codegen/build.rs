@@ -1,6 +1,7 @@
 //! Embeds the runtime crate: lists every file under `../nomnom-runtime/src` (and its
-//! manifest) so the generator can write a vendored copy into each generated project. The list
-//! follows the runtime as it grows: no hand edits.
+//! manifest), and its derive crate (`derive/Cargo.toml`, `derive/src`), so the generator can
+//! write a vendored copy into each generated project. The list follows the runtime as it
+//! grows: no hand edits.
 
 use std::path::{Path, PathBuf};
 
@@ -27,17 +28,23 @@ fn main() -> std::io::Result<()> {
         .join("..")
         .join("nomnom-runtime")
         .canonicalize()?;
-    let src = runtime.join("src");
-    println!("cargo:rerun-if-changed={}", src.display());
-    println!(
-        "cargo:rerun-if-changed={}",
-        runtime.join("Cargo.toml").display()
-    );
     let mut files = Vec::new();
-    collect(&src, &runtime, &mut files)?;
+    for dir in ["src", "derive/src"] {
+        let dir = runtime.join(dir);
+        println!("cargo:rerun-if-changed={}", dir.display());
+        collect(&dir, &runtime, &mut files)?;
+    }
+    for manifest in ["Cargo.toml", "derive/Cargo.toml"] {
+        println!(
+            "cargo:rerun-if-changed={}",
+            runtime.join(manifest).display()
+        );
+    }
+    let derive_manifest = runtime.join("derive").join("Cargo.toml");
+    files.push(("derive/Cargo.toml".to_string(), derive_manifest));
     files.sort();
     let mut code = String::from(
-        "/// Every file of the runtime crate's `src/`, as (path in the crate, contents).\n",
+        "/// Every file of the runtime crate's `src/` and of its derive crate, as (path in the\n/// runtime's folder, contents).\n",
     );
     code.push_str("pub const RUNTIME_FILES: &[(&str, &str)] = &[\n");
     for (rel, path) in &files {

@@ -5,7 +5,7 @@ use nomnom_spec::model::Project;
 use nomnom_spec::names;
 
 use crate::emit::hash_header;
-use crate::FileTree;
+use crate::tree::FileTree;
 
 /// A TOML value as the manifest needs them.
 #[derive(Debug, Clone, PartialEq)]

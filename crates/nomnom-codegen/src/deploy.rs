@@ -7,7 +7,7 @@ use nomnom_spec::names;
 use serde_json::{json, Map, Value};
 
 use crate::emit::hash_header;
-use crate::FileTree;
+use crate::tree::FileTree;
 
 /// The runtime's list of environment variables, included from its source so the two can
 /// never drift apart.

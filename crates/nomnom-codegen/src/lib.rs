@@ -14,6 +14,7 @@
 mod cargo;
 mod deploy;
 mod emit;
+mod error;
 mod helm;
 mod literal;
 mod openapi;
@@ -27,17 +28,11 @@ mod yaml;
 
 pub use helm::{chart_files, CHART_MANAGED_ENV};
 
+pub use error::GenerateError;
+pub use sql::INITIAL_MIGRATION;
 pub use tree::FileTree;
 
 use nomnom_spec::model::Project;
-
-/// Why a project could not be generated (the model passed `nomnom check`, so this is rare).
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct GenerateError(pub String);
-
-/// The path of the first (and, until the model language learns migrations, only) migration.
-pub const INITIAL_MIGRATION: &str = "migrations/0001_initial.sql";
 
 /// Generates the whole project for `project`.
 pub fn generate(project: &Project) -> Result<FileTree, GenerateError> {

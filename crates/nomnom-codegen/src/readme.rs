@@ -3,7 +3,7 @@
 use nomnom_spec::model::{FieldSource, FieldType, Project};
 
 use crate::emit::HEADER;
-use crate::types::{Dialect, Postgres};
+use crate::types::postgres_column_type;
 
 fn field_type_text(ty: &FieldType) -> String {
     match ty {
@@ -42,11 +42,10 @@ pub fn readme(project: &Project) -> String {
     out.push_str(&format!(
         "## Files\n\n\
          | path | what |\n|---|---|\n\
-         | `src/entities.rs` | a struct per entity and the validation that reads it from JSON (every field error, with its JSON pointer) |\n\
-         | `src/batch.rs` | columnar rows per table and the set-based SQL that writes a batch |\n\
-         | `src/model.rs` | the `Model` implementation the runtime's API and worker are generic over |\n\
+         | `src/entities.rs` | a struct per entity; its attributes state the table, key and field rules, and `#[derive(Entity)]` turns them into validation (every field error, with its JSON pointer), columnar rows and set-based SQL |\n\
+         | `src/model.rs` | the enum of root records; `#[derive(Model)]` implements the `Model` the runtime's API and worker are generic over |\n\
          | `src/bin/` | `ingestion-api` and `worker`: each one line calling the runtime |\n\
-         | `runtime/` | a copy of `nomnom-runtime` (NATS, HTTP, worker loop, status tracking) |\n\
+         | `runtime/` | a copy of `nomnom-runtime` (NATS, HTTP, worker loop, status tracking) and of its derives (`runtime/derive/`), updated by regenerating |\n\
          | `migrations/` | the PostgreSQL schema |\n\
          | `openapi.json` | the API contract, also served at `/openapi.json` |\n\
          | `.env.example`, `Dockerfile`, `docker-compose.nats.yml` | configuration and a local stack |\n\
@@ -79,7 +78,7 @@ pub fn readme(project: &Project) -> String {
         ));
         for field in &entity.fields {
             let column = match &field.ty {
-                FieldType::Scalar(t) => Postgres.column_type(*t, field.max_length),
+                FieldType::Scalar(t) => postgres_column_type(*t, field.max_length),
                 FieldType::List(_) => "(rows of the child table)".to_string(),
             };
             let from = match &field.source {

@@ -1,9 +1,10 @@
-//! The vendored runtime: a copy of `crates/nomnom-runtime` at `runtime/` in every generated
-//! project (its manifest without `[dev-dependencies]`, and every file of `src/`), embedded
-//! at build time by `build.rs`.
+//! The one place that vendors the runtime into a generated project: a copy of
+//! `crates/nomnom-runtime` at `runtime/` (its manifest without `[dev-dependencies]`, every
+//! file of `src/`, and its derive crate at `runtime/derive/`), embedded at build time by
+//! `build.rs`.
 
 use crate::emit::HEADER;
-use crate::FileTree;
+use crate::tree::FileTree;
 
 include!(concat!(env!("OUT_DIR"), "/runtime_files.rs"));
 
@@ -38,6 +39,8 @@ pub fn files(tree: &mut FileTree) {
             format!("// {HEADER}\n{contents}")
         } else if path.ends_with(".sql") {
             format!("-- {HEADER}\n{contents}")
+        } else if path.ends_with(".toml") {
+            format!("# {HEADER}\n{contents}")
         } else {
             (*contents).to_string()
         };
@@ -63,9 +66,11 @@ mod tests {
         let paths: Vec<&str> = RUNTIME_FILES.iter().map(|(p, _)| *p).collect();
         for needed in [
             "src/lib.rs",
-            "src/model.rs",
+            "src/model/mod.rs",
             "src/json/mod.rs",
             "src/status/message_status.sql",
+            "derive/Cargo.toml",
+            "derive/src/lib.rs",
         ] {
             assert!(paths.contains(&needed), "{needed} missing from {paths:?}");
         }

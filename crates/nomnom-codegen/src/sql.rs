@@ -1,14 +1,16 @@
 //! The SQL: `migrations/0001_initial.sql` (tables, keys, constraints, hidden columns, links
-//! to parents, indexes, comments, and the runtime's `message_status` table) and the
-//! set-based statements the generated `RowBatch::write` issues.
+//! to parents, indexes, comments, and the runtime's `message_status` table). The statements
+//! that write rows are the runtime's, built from each table's descriptor.
 
 use nomnom_spec::model::{Entity, Literal, Project, ScalarType};
 use nomnom_spec::names::{self, sql_ident};
 
+use crate::error::GenerateError;
 use crate::literal::to_sql;
-use crate::rust::column_kind;
-use crate::types::{self, Dialect, Postgres};
-use crate::GenerateError;
+use crate::types::{self, postgres_column_type};
+
+/// The path of the first (and, until the model language learns migrations, only) migration.
+pub const INITIAL_MIGRATION: &str = "migrations/0001_initial.sql";
 
 /// The runtime's `message_status` DDL (one source, embedded from the runtime crate).
 const MESSAGE_STATUS_SQL: &str = include_str!("../../nomnom-runtime/src/status/message_status.sql");
@@ -51,16 +53,12 @@ fn checks(column: &str, ty: ScalarType, field: &nomnom_spec::model::Field) -> Ve
 }
 
 fn table_ddl(project: &Project, entity: &Entity, out: &mut String) -> Result<(), GenerateError> {
-    let dialect = Postgres;
     let table = sql_ident(&entity.table);
     let mut lines = vec![
         "    _id UUID PRIMARY KEY".to_string(),
         "    _message_id UUID NOT NULL".to_string(),
     ];
-    let parent = entity
-        .parent
-        .as_ref()
-        .and_then(|p| project.entity(&p.entity));
+    let parent = project.parent_of(entity);
     if let Some(parent) = parent {
         lines.push(format!(
             "    _parent_id UUID NOT NULL REFERENCES {} (_id) ON DELETE CASCADE",
@@ -70,7 +68,10 @@ fn table_ddl(project: &Project, entity: &Entity, out: &mut String) -> Result<(),
     for field in entity.columns() {
         let (ty, nullable) = column_kind(project, entity, field)?;
         let column = sql_ident(&field.name);
-        let mut line = format!("    {column} {}", dialect.column_type(ty, field.max_length));
+        let mut line = format!(
+            "    {column} {}",
+            postgres_column_type(ty, field.max_length)
+        );
         if !nullable {
             line.push_str(" NOT NULL");
         }
@@ -124,7 +125,7 @@ pub fn initial_migration(project: &Project) -> Result<String, GenerateError> {
         crate::emit::HEADER,
         project.name
     );
-    for entity in crate::rust::topological(project) {
+    for entity in project.in_containment_order() {
         table_ddl(project, entity, &mut out)?;
         out.push('\n');
     }
@@ -135,98 +136,18 @@ pub fn initial_migration(project: &Project) -> Result<String, GenerateError> {
     Ok(out)
 }
 
-/// `INSERT … SELECT * FROM UNNEST($1::uuid[], …) ON CONFLICT …` for one table: an upsert on
-/// the key for keyed entities, `DO NOTHING` on the deterministic `_id` for keyless ones.
-pub fn insert_statement(project: &Project, entity: &Entity) -> Result<String, GenerateError> {
-    let dialect = Postgres;
-    let mut columns = vec!["_id".to_string(), "_message_id".to_string()];
-    let mut casts = vec!["uuid[]", "uuid[]"];
-    if entity.parent.is_some() {
-        columns.push("_parent_id".into());
-        casts.push("uuid[]");
-    }
-    let mut updates = vec!["_message_id = EXCLUDED._message_id".to_string()];
-    if entity.parent.is_some() {
-        updates.push("_parent_id = EXCLUDED._parent_id".into());
-    }
-    for field in entity.columns() {
-        let (ty, _) = column_kind(project, entity, field)?;
-        let column = sql_ident(&field.name);
-        if !entity.key.contains(&field.name) {
-            updates.push(format!("{column} = EXCLUDED.{column}"));
-        }
-        columns.push(column);
-        casts.push(dialect.array_type(ty));
-    }
-    updates.push("_ingested_at = now()".into());
-    let params: Vec<String> = casts
-        .iter()
-        .enumerate()
-        .map(|(i, cast)| format!("${}::{cast}", i + 1))
-        .collect();
-    let table = sql_ident(&entity.table);
-    let list = columns.join(", ");
-    let unnest = format!("UNNEST({})", params.join(", "));
-    if !entity.is_keyed() {
-        return Ok(format!(
-            "INSERT INTO {table} ({list}) SELECT * FROM {unnest} ON CONFLICT (_id) DO NOTHING"
-        ));
-    }
-    let key: Vec<String> = entity.key.iter().map(|k| sql_ident(k)).collect();
-    // Rows go in key order, so concurrent writers lock the same keys in the same order
-    // instead of deadlocking each other.
-    let positions: Vec<String> = key
-        .iter()
-        .filter_map(|k| columns.iter().position(|c| c == k))
-        .map(|i| (i + 1).to_string())
-        .collect();
-    let upsert = format!(
-        "ORDER BY {} ON CONFLICT ({}) DO UPDATE SET {}",
-        positions.join(", "),
-        key.join(", "),
-        updates.join(", ")
-    );
-    if !returns_stored_ids(project, entity) {
-        return Ok(format!(
-            "INSERT INTO {table} ({list}) SELECT * FROM {unnest} {upsert}"
-        ));
-    }
-    // A row whose key was stored before keeps its `_id`; its children need that id, so
-    // the statement answers each proposed id with the stored one.
-    let same_key: Vec<String> = key
-        .iter()
-        .map(|k| format!("written.{k} = proposed.{k}"))
-        .collect();
-    Ok(format!(
-        "WITH proposed ({list}) AS (SELECT * FROM {unnest}), \
-         written AS (INSERT INTO {table} ({list}) SELECT * FROM proposed {upsert} RETURNING _id, {}) \
-         SELECT proposed._id, written._id FROM proposed JOIN written ON {}",
-        key.join(", "),
-        same_key.join(" AND ")
-    ))
-}
-
-/// `true` when the upsert of `entity` answers with the `_id` stored for each row: keyed
-/// entities with children (keyless rows keep their proposed id, and a childless row's id is
-/// needed by nobody).
-pub fn returns_stored_ids(project: &Project, entity: &Entity) -> bool {
-    entity.is_keyed() && project.children_of(entity).next().is_some()
-}
-
-/// Deletes the rows of `entity` below the parents written in a batch (a parent written
-/// again replaces its children).
-///
-/// The parent ids go through `ARRAY(SELECT unnest(…))` so the planner does not see how many
-/// there are. Given the array itself, it estimates each id to match 0.5% of the table until
-/// the table has statistics, which for a batch of 500 parents is the whole table: it then
-/// scans the table sequentially on every batch, and the worker slows down as the table grows
-/// (seen in the benchmark with autovacuum off). With the count hidden it estimates a handful
-/// and uses the `_parent_id` index, which is right for any batch size.
-pub fn delete_children_statement(entity: &Entity) -> String {
-    format!(
-        "DELETE FROM {} WHERE _parent_id = ANY(ARRAY(SELECT unnest($1::uuid[])))",
-        sql_ident(&entity.table)
-    )
+/// The column type and nullability of a scalar field (following `from: parent.x`).
+fn column_kind(
+    project: &Project,
+    entity: &Entity,
+    field: &nomnom_spec::model::Field,
+) -> Result<(ScalarType, bool), GenerateError> {
+    project.column_kind(entity, field).ok_or_else(|| {
+        GenerateError(format!(
+            "{}.{}: not a column, or its parent field is missing",
+            entity.name, field.name
+        ))
+    })
 }
 
 #[cfg(test)]
@@ -279,56 +200,6 @@ mod tests {
                 parent: None,
             }],
         }
-    }
-
-    #[test]
-    fn keyed_tables_upsert_in_key_order_and_keyless_ones_skip_conflicts() {
-        let keyed = project(vec!["order".into()]);
-        assert_eq!(
-            insert_statement(&keyed, &keyed.entities[0]).ok().as_deref(),
-            Some(
-                "INSERT INTO items (_id, _message_id, \"order\", qty) SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::int8[]) \
-                 ORDER BY 3 ON CONFLICT (\"order\") DO UPDATE SET _message_id = EXCLUDED._message_id, qty = EXCLUDED.qty, _ingested_at = now()"
-            )
-        );
-        let keyless = project(vec![]);
-        let sql = insert_statement(&keyless, &keyless.entities[0]).unwrap_or_default();
-        assert!(
-            sql.ends_with("$4::int8[]) ON CONFLICT (_id) DO NOTHING"),
-            "{sql}"
-        );
-    }
-
-    #[test]
-    fn keyed_tables_with_children_answer_the_stored_ids() {
-        let mut parent = project(vec!["order".into()]);
-        parent.entities[0].fields.push(nomnom_spec::model::Field {
-            ty: nomnom_spec::model::FieldType::List("Part".into()),
-            ..field("parts", ScalarType::String)
-        });
-        parent.entities.push(Entity {
-            name: "Part".into(),
-            doc: None,
-            table: "parts".into(),
-            key: vec![],
-            fields: vec![field("n", ScalarType::Integer)],
-            parent: Some(nomnom_spec::model::ParentLink {
-                entity: "Item".into(),
-                field: "parts".into(),
-            }),
-        });
-        assert!(returns_stored_ids(&parent, &parent.entities[0]));
-        assert!(!returns_stored_ids(&parent, &parent.entities[1]));
-        assert_eq!(
-            insert_statement(&parent, &parent.entities[0]).ok().as_deref(),
-            Some(
-                "WITH proposed (_id, _message_id, \"order\", qty) AS (SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::int8[])), \
-                 written AS (INSERT INTO items (_id, _message_id, \"order\", qty) SELECT * FROM proposed ORDER BY 3 \
-                 ON CONFLICT (\"order\") DO UPDATE SET _message_id = EXCLUDED._message_id, qty = EXCLUDED.qty, _ingested_at = now() \
-                 RETURNING _id, \"order\") \
-                 SELECT proposed._id, written._id FROM proposed JOIN written ON written.\"order\" = proposed.\"order\""
-            )
-        );
     }
 
     #[test]

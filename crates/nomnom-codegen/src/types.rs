@@ -1,44 +1,35 @@
-//! THE type table: every [`ScalarType`] mapped to its Rust type, its JSON reader in the
-//! runtime, its OpenAPI schema and, through a [`Dialect`], its SQL column and array types.
-//! Every emitter asks here; nothing else decides a type.
+//! THE type table: every [`ScalarType`] mapped to its Rust type, its OpenAPI schema and its
+//! SQL column type. Every emitter asks here; nothing else decides a type. (How a value is read
+//! from JSON and bound to SQL follows from its Rust type, in the runtime and its derive.)
 
 use nomnom_spec::model::ScalarType;
-use proc_macro2::TokenStream;
-use quote::quote;
 use serde_json::{json, Value};
 
-/// The Rust type holding a non-null value (paths through `nomnom_runtime::export`).
-pub fn rust_type(ty: ScalarType) -> TokenStream {
+/// The Rust type holding a non-null value: a prelude type, or a name the runtime exports
+/// from `nomnom_runtime::types` (`Decimal`, `NaiveDate`, `DateTime<Utc>`, `Uuid`, `Json`).
+pub fn rust_type(ty: ScalarType) -> RustType {
     match ty {
-        ScalarType::String => quote!(String),
-        ScalarType::Integer => quote!(i64),
-        ScalarType::Float => quote!(f64),
-        ScalarType::Decimal => quote!(::nomnom_runtime::export::rust_decimal::Decimal),
-        ScalarType::Boolean => quote!(bool),
-        ScalarType::Date => quote!(::nomnom_runtime::export::chrono::NaiveDate),
-        ScalarType::Timestamp => {
-            quote!(
-                ::nomnom_runtime::export::chrono::DateTime<::nomnom_runtime::export::chrono::Utc>
-            )
-        }
-        ScalarType::Uuid => quote!(::nomnom_runtime::export::uuid::Uuid),
-        ScalarType::Json => quote!(::nomnom_runtime::export::serde_json::Value),
+        ScalarType::String => RustType::Prelude("String"),
+        ScalarType::Integer => RustType::Prelude("i64"),
+        ScalarType::Float => RustType::Prelude("f64"),
+        ScalarType::Decimal => RustType::Runtime("Decimal"),
+        ScalarType::Boolean => RustType::Prelude("bool"),
+        ScalarType::Date => RustType::Runtime("NaiveDate"),
+        ScalarType::Timestamp => RustType::Timestamp,
+        ScalarType::Uuid => RustType::Runtime("Uuid"),
+        ScalarType::Json => RustType::Runtime("Json"),
     }
 }
 
-/// The runtime function (in `nomnom_runtime::json::field`) that reads a JSON value as `ty`.
-pub fn json_reader(ty: ScalarType) -> &'static str {
-    match ty {
-        ScalarType::String => "string",
-        ScalarType::Integer => "integer",
-        ScalarType::Float => "float",
-        ScalarType::Decimal => "decimal",
-        ScalarType::Boolean => "boolean",
-        ScalarType::Date => "date",
-        ScalarType::Timestamp => "timestamp",
-        ScalarType::Uuid => "uuid",
-        ScalarType::Json => "json",
-    }
+/// Where a column's Rust type comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RustType {
+    /// Always in scope (`String`, `i64`).
+    Prelude(&'static str),
+    /// Exported by `nomnom_runtime::types`.
+    Runtime(&'static str),
+    /// `DateTime<Utc>`, both from `nomnom_runtime::types`.
+    Timestamp,
 }
 
 /// The OpenAPI 3.1 (JSON Schema 2020-12) schema of a non-null value.
@@ -69,63 +60,22 @@ pub fn is_numeric(ty: ScalarType) -> bool {
     )
 }
 
-/// A SQL database the generated code can target. PostgreSQL is the one implemented;
-/// MySQL/MariaDB and SQLite will be further implementations.
-pub trait Dialect {
-    /// The column type for a field (`VARCHAR(200)` when a string has `max_length`).
-    fn column_type(&self, ty: ScalarType, max_length: Option<u32>) -> String;
-    /// The SQL array type a column's values are bound as (`text[]`), for `UNNEST`.
-    fn array_type(&self, ty: ScalarType) -> &'static str;
-    /// The `tokio_postgres::types::Type` constant naming that array type (`TEXT_ARRAY`).
-    fn array_type_constant(&self, ty: ScalarType) -> &'static str;
-}
-
-/// PostgreSQL (15 and later).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Postgres;
-
-impl Dialect for Postgres {
-    fn column_type(&self, ty: ScalarType, max_length: Option<u32>) -> String {
-        match (ty, max_length) {
-            (ScalarType::String, Some(n)) => format!("VARCHAR({n})"),
-            (ScalarType::String, None) => "TEXT".into(),
-            (ScalarType::Integer, _) => "BIGINT".into(),
-            (ScalarType::Float, _) => "DOUBLE PRECISION".into(),
-            (ScalarType::Decimal, _) => "NUMERIC".into(),
-            (ScalarType::Boolean, _) => "BOOLEAN".into(),
-            (ScalarType::Date, _) => "DATE".into(),
-            (ScalarType::Timestamp, _) => "TIMESTAMPTZ".into(),
-            (ScalarType::Uuid, _) => "UUID".into(),
-            (ScalarType::Json, _) => "JSONB".into(),
-        }
-    }
-
-    fn array_type(&self, ty: ScalarType) -> &'static str {
-        match ty {
-            ScalarType::String => "text[]",
-            ScalarType::Integer => "int8[]",
-            ScalarType::Float => "float8[]",
-            ScalarType::Decimal => "numeric[]",
-            ScalarType::Boolean => "bool[]",
-            ScalarType::Date => "date[]",
-            ScalarType::Timestamp => "timestamptz[]",
-            ScalarType::Uuid => "uuid[]",
-            ScalarType::Json => "jsonb[]",
-        }
-    }
-
-    fn array_type_constant(&self, ty: ScalarType) -> &'static str {
-        match ty {
-            ScalarType::String => "TEXT_ARRAY",
-            ScalarType::Integer => "INT8_ARRAY",
-            ScalarType::Float => "FLOAT8_ARRAY",
-            ScalarType::Decimal => "NUMERIC_ARRAY",
-            ScalarType::Boolean => "BOOL_ARRAY",
-            ScalarType::Date => "DATE_ARRAY",
-            ScalarType::Timestamp => "TIMESTAMPTZ_ARRAY",
-            ScalarType::Uuid => "UUID_ARRAY",
-            ScalarType::Json => "JSONB_ARRAY",
-        }
+/// The PostgreSQL column type of a field (`VARCHAR(200)` when a string has `max_length`).
+///
+/// Only the migrations need it: the worker binds values by the kinds the runtime knows
+/// (`nomnom_runtime::db::table::ColumnKind`), and builds its statements itself.
+pub fn postgres_column_type(ty: ScalarType, max_length: Option<u32>) -> String {
+    match (ty, max_length) {
+        (ScalarType::String, Some(n)) => format!("VARCHAR({n})"),
+        (ScalarType::String, None) => "TEXT".into(),
+        (ScalarType::Integer, _) => "BIGINT".into(),
+        (ScalarType::Float, _) => "DOUBLE PRECISION".into(),
+        (ScalarType::Decimal, _) => "NUMERIC".into(),
+        (ScalarType::Boolean, _) => "BOOLEAN".into(),
+        (ScalarType::Date, _) => "DATE".into(),
+        (ScalarType::Timestamp, _) => "TIMESTAMPTZ".into(),
+        (ScalarType::Uuid, _) => "UUID".into(),
+        (ScalarType::Json, _) => "JSONB".into(),
     }
 }
 
@@ -135,51 +85,29 @@ mod tests {
 
     #[test]
     fn every_type_has_one_mapping() {
-        let pg = Postgres;
-        let rows: Vec<(String, String, &str, &str)> = ScalarType::ALL
+        let rows: Vec<(RustType, String)> = ScalarType::ALL
             .iter()
-            .map(|(t, _)| {
-                (
-                    rust_type(*t).to_string(),
-                    pg.column_type(*t, None),
-                    pg.array_type(*t),
-                    json_reader(*t),
-                )
-            })
+            .map(|(t, _)| (rust_type(*t), postgres_column_type(*t, None)))
             .collect();
-        assert_eq!(
-            rows[0],
-            ("String".into(), "TEXT".into(), "text[]", "string")
-        );
-        assert_eq!(
-            rows[1],
-            ("i64".into(), "BIGINT".into(), "int8[]", "integer")
-        );
+        assert_eq!(rows[0], (RustType::Prelude("String"), "TEXT".into()));
+        assert_eq!(rows[1], (RustType::Prelude("i64"), "BIGINT".into()));
         assert_eq!(
             rows[2],
-            ("f64".into(), "DOUBLE PRECISION".into(), "float8[]", "float")
+            (RustType::Prelude("f64"), "DOUBLE PRECISION".into())
         );
-        assert_eq!(rows[3].1, "NUMERIC");
-        assert!(rows[3].0.ends_with("Decimal"));
-        assert_eq!(rows[8].1, "JSONB");
+        assert_eq!(rows[3], (RustType::Runtime("Decimal"), "NUMERIC".into()));
+        assert_eq!(rows[6], (RustType::Timestamp, "TIMESTAMPTZ".into()));
+        assert_eq!(rows[8], (RustType::Runtime("Json"), "JSONB".into()));
     }
 
     #[test]
     fn strings_with_max_length_are_varchar() {
         assert_eq!(
-            Postgres.column_type(ScalarType::String, Some(200)),
+            postgres_column_type(ScalarType::String, Some(200)),
             "VARCHAR(200)"
         );
         // max_length means nothing for other types.
-        assert_eq!(Postgres.column_type(ScalarType::Integer, Some(3)), "BIGINT");
-    }
-
-    #[test]
-    fn array_types_and_constants_agree() {
-        for (t, _) in ScalarType::ALL {
-            let name = Postgres.array_type(t).trim_end_matches("[]").to_uppercase();
-            assert_eq!(format!("{name}_ARRAY"), Postgres.array_type_constant(t));
-        }
+        assert_eq!(postgres_column_type(ScalarType::Integer, Some(3)), "BIGINT");
     }
 
     #[test]

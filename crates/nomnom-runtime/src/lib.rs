@@ -14,6 +14,20 @@ pub mod status;
 pub mod time_text;
 pub mod worker;
 
+pub use model::{Child, Entity, Model};
+/// The derives generated code states its model with (`#[derive(Entity)]` on each entity's
+/// struct, `#[derive(Model)]` on the enum of root records).
+pub use nomnom_derive::{Entity, Model};
+
+/// The Rust types of the model's columns, as generated entities name them.
+pub mod types {
+    pub use chrono::{DateTime, NaiveDate, Utc};
+    pub use rust_decimal::Decimal;
+    /// A `json` field's value.
+    pub use serde_json::Value as Json;
+    pub use uuid::Uuid;
+}
+
 /// The third-party crates generated code uses, re-exported so a generated project depends on
 /// `nomnom-runtime` alone.
 pub mod export {

@@ -164,6 +164,51 @@ impl Project {
             FieldType::Scalar(_) => None,
         })
     }
+
+    /// The entity containing `entity`, if any.
+    pub fn parent_of(&self, entity: &Entity) -> Option<&Entity> {
+        entity.parent.as_ref().and_then(|p| self.entity(&p.entity))
+    }
+
+    /// The field a `from: parent.<name>` field copies, with its entity.
+    pub fn parent_field(&self, entity: &Entity, name: &str) -> Option<(&Entity, &Field)> {
+        let parent = self.parent_of(entity)?;
+        Some((parent, parent.field(name)?))
+    }
+
+    /// The column type and nullability of a scalar field, following `from: parent.x` to the
+    /// field it copies; `None` for a list.
+    pub fn column_kind(&self, entity: &Entity, field: &Field) -> Option<(ScalarType, bool)> {
+        if let FieldSource::Parent(src) = &field.source {
+            let (parent, pfield) = self.parent_field(entity, src)?;
+            return self.column_kind(parent, pfield);
+        }
+        match field.ty {
+            FieldType::Scalar(t) => Some((t, field.nullable)),
+            FieldType::List(_) => None,
+        }
+    }
+
+    /// `true` when some entity is contained in `entity`.
+    pub fn has_children(&self, entity: &Entity) -> bool {
+        self.children_of(entity).next().is_some()
+    }
+
+    /// Entities in containment order: each parent before its children (roots in file order,
+    /// then depth first in the order of their list fields).
+    pub fn in_containment_order(&self) -> Vec<&Entity> {
+        fn visit<'a>(project: &'a Project, e: &'a Entity, out: &mut Vec<&'a Entity>) {
+            out.push(e);
+            for child in project.children_of(e) {
+                visit(project, child, out);
+            }
+        }
+        let mut out = Vec::new();
+        for root in self.roots() {
+            visit(self, root, &mut out);
+        }
+        out
+    }
 }
 
 impl Entity {

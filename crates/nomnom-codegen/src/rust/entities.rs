@@ -1,349 +1,198 @@
-//! `src/entities.rs`: a struct per entity and its `read` function, which validates one JSON
-//! object against the model and records every field error with its JSON pointer.
+//! `src/entities.rs`: a struct per entity whose attributes state the model (table, key,
+//! parent, where each field is read from, its default and its rules); `#[derive(Entity)]`
+//! turns them into validation, columnar rows and SQL in the runtime.
 
-use nomnom_spec::model::{Entity, Field, FieldSource, FieldType, Literal, Project, ScalarType};
-use nomnom_spec::names;
-use proc_macro2::{Ident, TokenStream};
+use nomnom_spec::model::{Entity, Field, FieldSource, FieldType, Literal, Project};
+use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{const_ident, field_ident, field_type, ident_plain, type_ident};
-use crate::literal::{number_tokens, to_json};
-use crate::{types, GenerateError};
-
-/// Names of `read`'s parameters; a field whose local would clash gets a `field_` prefix.
-const RESERVED_LOCALS: &[&str] = &["json_object", "json_path", "field_errors"];
-
-/// The local variable holding a field's validated value inside `read`.
-pub fn local_ident(field: &str) -> Ident {
-    let s = names::rust_field(field);
-    if RESERVED_LOCALS.contains(&s.as_str()) || s.starts_with("parent_") {
-        ident_plain(&format!("field_{s}"))
-    } else {
-        field_ident(field)
-    }
-}
-
-/// The `read` parameter carrying a `from: parent.x` value into a child.
-fn parent_param(field: &str) -> Ident {
-    ident_plain(&format!("parent_{}", names::snake_case(field)))
-}
-
-/// How the JSON object is searched for a field, and the escaped pointer relative to it.
-fn lookup(field: &Field) -> (TokenStream, String) {
-    match &field.source {
-        FieldSource::Key(k) => (quote!(json_object.get(#k)), nomnom_runtime_escape(k)),
-        FieldSource::Pointer(tokens) => {
-            let rel: Vec<String> = tokens.iter().map(|t| nomnom_runtime_escape(t)).collect();
-            (quote!(json_object.pointer(&[#(#tokens),*])), rel.join("/"))
-        }
-        FieldSource::Parent(_) => (quote!(None), String::new()),
-    }
-}
-
-/// RFC 6901 escaping, as `nomnom_runtime::json::escape_pointer_token` does at run time.
-fn nomnom_runtime_escape(token: &str) -> String {
-    token.replace('~', "~0").replace('/', "~1")
-}
+use super::idents::{doc_attr, field_ident, ident_plain, inconsistent, type_ident};
+use super::scope::Scope;
+use crate::error::GenerateError;
+use crate::literal::to_json;
+use crate::types::{self, RustType};
 
 /// The file.
 pub fn file(project: &Project) -> Result<TokenStream, GenerateError> {
+    let scope = Scope::new(project);
     let mut items = Vec::new();
     for entity in &project.entities {
-        items.push(entity_items(project, entity)?);
+        items.push(entity_item(project, entity, &scope)?);
     }
+    let uses = scope.uses();
     let doc = format!(
-        " The entities of the `{}` model: one struct per entity, and the validation that reads it from a JSON object.",
+        " The entities of the `{}` model: one struct per entity, its table, key and field rules \
+         stated as attributes.",
         project.name
     );
     Ok(quote! {
         #![doc = #doc]
-        use ::nomnom_runtime::json::{self, field};
-        use ::nomnom_runtime::model;
+        #uses
         #(#items)*
     })
 }
 
-fn entity_items(project: &Project, entity: &Entity) -> Result<TokenStream, GenerateError> {
+fn entity_item(
+    project: &Project,
+    entity: &Entity,
+    scope: &Scope,
+) -> Result<TokenStream, GenerateError> {
     let ty = type_ident(&entity.name);
-    let mut statics = Vec::new();
-    let mut struct_fields = Vec::new();
-    let mut reads = Vec::new();
-    let mut list_reads = Vec::new();
-    let mut params = Vec::new();
-    let mut inits = Vec::new();
-    let mut reads_body = false;
-
+    let derive = scope.name("", "Entity");
+    let table = &entity.table;
+    let key = (!entity.key.is_empty()).then(|| {
+        let key = entity.key.iter().map(|k| field_ident(k));
+        quote!(, key(#(#key),*))
+    });
+    let parent = project.parent_of(entity).map(|p| {
+        let p = type_ident(&p.name);
+        quote!(, parent = #p)
+    });
+    let mut fields = Vec::new();
     for field in &entity.fields {
         let name = field_ident(&field.name);
-        let full = field_type(project, entity, field)?;
-        let doc = field.doc.as_ref().map(|d| {
-            let d = format!(" {d}");
-            quote!(#[doc = #d])
+        let doc = doc_attr(field.doc.as_ref());
+        let rust = field_type(project, entity, field, scope)?;
+        let attrs = field_attrs(field)?;
+        let attrs = (!attrs.is_empty()).then(|| quote!(#[field(#(#attrs),*)]));
+        fields.push(quote! {
+            #doc
+            #attrs
+            pub #name: #rust,
         });
-        struct_fields.push(quote! { #doc pub #name: #full, });
-        let local = local_ident(&field.name);
-        inits.push(quote!(#name: #local?));
-
-        if let FieldSource::Parent(_) = &field.source {
-            let param = parent_param(&field.name);
-            params.push(quote!(#param: Option<&#full>));
-            reads.push(quote!(let #local = #param.cloned();));
-            continue;
-        }
-        reads_body = true;
-        let (slot, rel) = lookup(field);
-        match &field.ty {
-            FieldType::List(child_name) => {
-                let child = project
-                    .entity(child_name)
-                    .ok_or_else(|| GenerateError(format!("unknown entity {child_name}")))?;
-                let child_ty = type_ident(child_name);
-                let mut args = Vec::new();
-                for cf in &child.fields {
-                    if let FieldSource::Parent(src) = &cf.source {
-                        let plocal = local_ident(src);
-                        args.push(quote!(#plocal.as_ref()));
-                    }
-                }
-                let nullable = field.nullable;
-                list_reads.push(quote! {
-                    let #local = field::list(
-                        #slot,
-                        &field::Loc::new(json_path, #rel),
-                        #nullable,
-                        field_errors,
-                        |json_object: &json::Object<'_>, json_path: &str, field_errors: &mut Vec<model::FieldError>| {
-                            #child_ty::read(json_object, json_path, field_errors #(, #args)*)
-                        },
-                    );
-                });
-            }
-            FieldType::Scalar(sty) => {
-                let slot = match &field.default {
-                    None => slot,
-                    Some(default) => {
-                        let (item, value) = default_static(entity, field, default);
-                        statics.push(item);
-                        quote!(#slot.or(Some(#value)))
-                    }
-                };
-                let read = scalar_reader(entity, field, *sty, &mut statics)?;
-                let how = if field.nullable {
-                    quote!(nullable)
-                } else {
-                    quote!(required)
-                };
-                reads.push(quote! {
-                    let #local = field::#how(#slot, &field::Loc::new(json_path, #rel), field_errors, #read);
-                });
-            }
-        }
     }
-
-    let struct_doc = entity.doc.as_ref().map(|d| {
-        let d = format!(" {d}");
-        quote!(#[doc = #d])
-    });
-    let read_doc = format!(
-        " Reads one `{}` from the JSON object at `json_path`, recording every field error; `None` when any field failed.",
-        entity.name
-    );
-    // An entity made only of parent values reads nothing from its object.
-    let (obj, path, errors) = if reads_body {
-        (quote!(json_object), quote!(json_path), quote!(field_errors))
-    } else {
-        (
-            quote!(_json_object),
-            quote!(_json_path),
-            quote!(_field_errors),
-        )
-    };
+    let doc = doc_attr(entity.doc.as_ref());
     Ok(quote! {
-        #(#statics)*
-
-        #struct_doc
-        #[derive(Debug, Clone, PartialEq)]
+        #doc
+        #[derive(Debug, Clone, PartialEq, #derive)]
+        #[entity(table = #table #key #parent)]
         pub struct #ty {
-            #(#struct_fields)*
-        }
-
-        impl #ty {
-            #[doc = #read_doc]
-            pub fn read(
-                #obj: &json::Object<'_>,
-                #path: &str,
-                #errors: &mut Vec<model::FieldError>
-                #(, #params)*
-            ) -> Option<Self> {
-                #(#reads)*
-                #(#list_reads)*
-                Some(Self { #(#inits),* })
-            }
+            #(#fields)*
         }
     })
 }
 
-/// The constant a missing value defaults to, read through the same converter as a message
-/// value. Returns the item and the expression of a `&json::Value<'static>`.
-fn default_static(entity: &Entity, field: &Field, default: &Literal) -> (TokenStream, TokenStream) {
-    let name = const_ident(&entity.name, &field.name, "DEFAULT");
-    let doc = format!(
-        " Default of `{}.{}` when the value is absent.",
-        entity.name, field.name
-    );
-    let value = match default {
-        Literal::Null => Some(quote!(json::Value::Null)),
-        Literal::Bool(b) => Some(quote!(json::Value::Bool(#b))),
-        Literal::Number(text) => {
-            Some(quote!(json::Value::Number(::std::borrow::Cow::Borrowed(#text))))
-        }
-        Literal::String(s) => Some(quote!(json::Value::String(::std::borrow::Cow::Borrowed(#s)))),
-        Literal::Json(_) => None,
-    };
-    match value {
-        Some(value) => (
-            quote! {
-                #[doc = #doc]
-                const #name: json::Value<'static> = #value;
-            },
-            quote!(&#name),
-        ),
-        None => {
-            let text = to_json(default).to_string();
-            (
-                quote! {
-                    #[doc = #doc]
-                    static #name: ::std::sync::LazyLock<json::Value<'static>> = ::std::sync::LazyLock::new(|| {
-                        // The text is nomnom's own serialisation of the model's default: valid JSON.
-                        json::parse(#text.as_bytes()).unwrap_or(json::Value::Null)
-                    });
-                },
-                quote!(&*#name),
-            )
-        }
-    }
-}
-
-/// The converter for a scalar field: the runtime's reader, followed by the field's checks.
-fn scalar_reader(
+/// The field's Rust type: `Option<T>` when nullable, `Vec<Child>` for lists, and the parent
+/// field's type for `from: parent.x`.
+fn field_type(
+    project: &Project,
     entity: &Entity,
     field: &Field,
-    ty: ScalarType,
-    statics: &mut Vec<TokenStream>,
+    scope: &Scope,
 ) -> Result<TokenStream, GenerateError> {
-    let reader = ident_plain(types::json_reader(ty));
-    let mut checks = Vec::new();
-    if let (ScalarType::String, Some(n)) = (ty, field.max_length) {
-        let n = n as usize;
-        checks.push(quote!(field::max_length(&value, #n, loc, errors)));
+    if let FieldType::List(child) = &field.ty {
+        let child = type_ident(child);
+        return Ok(quote!(Vec<#child>));
+    }
+    let (ty, nullable) = project.column_kind(entity, field).ok_or_else(|| {
+        inconsistent(format!(
+            "{}.{}: its parent field is missing",
+            entity.name, field.name
+        ))
+    })?;
+    let base = match types::rust_type(ty) {
+        RustType::Prelude(name) => {
+            let name = ident_plain(name);
+            quote!(#name)
+        }
+        RustType::Runtime(name) => scope.name("types", name),
+        RustType::Timestamp => {
+            let date_time = scope.name("types", "DateTime");
+            let utc = scope.name("types", "Utc");
+            quote!(#date_time<#utc>)
+        }
+    };
+    Ok(if nullable {
+        quote!(Option<#base>)
+    } else {
+        base
+    })
+}
+
+/// The `#[field(...)]` arguments of a field; empty when the Rust field says it all.
+fn field_attrs(field: &Field) -> Result<Vec<TokenStream>, GenerateError> {
+    let mut attrs = Vec::new();
+    let ident = field_ident(&field.name).to_string();
+    if ident.trim_start_matches("r#") != field.name {
+        let name = &field.name;
+        attrs.push(quote!(name = #name));
+    }
+    match &field.source {
+        FieldSource::Key(key) if *key == field.name => {}
+        FieldSource::Key(key) => attrs.push(quote!(json = #key)),
+        FieldSource::Pointer(tokens) => {
+            let escaped: Vec<String> = tokens
+                .iter()
+                .map(|t| format!("/{}", t.replace('~', "~0").replace('/', "~1")))
+                .collect();
+            let pointer = escaped.concat();
+            attrs.push(quote!(json = #pointer));
+        }
+        FieldSource::Parent(from) => {
+            let from = field_ident(from);
+            attrs.push(quote!(from_parent = #from));
+        }
+    }
+    if let FieldType::List(_) = field.ty {
+        attrs.push(quote!(children));
+        if field.nullable {
+            attrs.push(quote!(nullable));
+        }
+    }
+    match &field.default {
+        None => {}
+        Some(json @ Literal::Json(_)) => {
+            let text = to_json(json).to_string();
+            attrs.push(quote!(default_json = #text));
+        }
+        Some(literal) => {
+            let value = literal_tokens(literal, field)?;
+            attrs.push(quote!(default = #value));
+        }
+    }
+    if let Some(n) = field.max_length {
+        let n = proc_macro2::Literal::u32_unsuffixed(n);
+        attrs.push(quote!(max_length = #n));
     }
     if let Some(pattern) = &field.pattern {
-        if ty != ScalarType::String {
-            return Err(GenerateError(format!(
-                "{}.{}: `pattern` needs a string field",
-                entity.name, field.name
-            )));
+        attrs.push(quote!(pattern = #pattern));
+    }
+    for (bound, name) in [(&field.min, quote!(min)), (&field.max, quote!(max))] {
+        if let Some(bound) = bound {
+            let value = literal_tokens(bound, field)?;
+            attrs.push(quote!(#name = #value));
         }
-        let anchored = format!("^(?:{pattern})$");
-        regex::Regex::new(&anchored).map_err(|e| {
-            GenerateError(format!(
-                "{}.{}: invalid pattern: {e}",
-                entity.name, field.name
-            ))
-        })?;
-        let name = const_ident(&entity.name, &field.name, "PATTERN");
-        let doc = format!(
-            " `{}.{}` must match `{pattern}` (whole value).",
-            entity.name, field.name
-        );
-        statics.push(quote! {
-            #[doc = #doc]
-            static #name: ::std::sync::LazyLock<::nomnom_runtime::export::regex::Regex> =
-                ::std::sync::LazyLock::new(|| {
-                    ::nomnom_runtime::export::regex::Regex::new(#anchored)
-                        .expect("the pattern was compiled by nomnom when generating")
-                });
-        });
-        checks.push(quote!(field::pattern(&value, &#name, #pattern, loc, errors)));
     }
-    for (bound, check) in [(&field.min, "min"), (&field.max, "max")] {
-        let Some(bound) = bound else { continue };
-        let Literal::Number(text) = bound else {
-            return Err(GenerateError(format!(
-                "{}.{}: `{check}` must be a number",
-                entity.name, field.name
-            )));
-        };
-        let value = number_tokens(ty, text)?;
-        let check = ident_plain(check);
-        checks.push(quote!(field::#check(&value, &#value, loc, errors)));
+    if let Some(values) = &field.enum_values {
+        let values = values
+            .iter()
+            .map(|v| literal_tokens(v, field))
+            .collect::<Result<Vec<_>, _>>()?;
+        attrs.push(quote!(one_of(#(#values),*)));
     }
-    if let Some(allowed) = &field.enum_values {
-        checks.push(enum_check(entity, field, ty, allowed)?);
-    }
-    let reader = quote!(field::#reader);
-    if checks.is_empty() {
-        return Ok(reader);
-    }
-    Ok(quote! {
-        |value: &json::Value<'_>, loc: &field::Loc<'_>, errors: &mut Vec<model::FieldError>| {
-            let value = #reader(value, loc, errors)?;
-            let ok = #(#checks)&*;
-            ok.then_some(value)
-        }
-    })
+    Ok(attrs)
 }
 
-fn enum_check(
-    entity: &Entity,
-    field: &Field,
-    ty: ScalarType,
-    allowed: &[Literal],
-) -> Result<TokenStream, GenerateError> {
-    let unsupported = || {
-        GenerateError(format!(
-            "{}.{}: `enum` is not supported on `{}` fields",
-            entity.name,
-            field.name,
-            ty.name()
-        ))
-    };
-    match ty {
-        ScalarType::String | ScalarType::Date | ScalarType::Uuid => {
-            let mut strs = Vec::new();
-            for lit in allowed {
-                match lit {
-                    Literal::String(s) => strs.push(s.clone()),
-                    _ => return Err(unsupported()),
-                }
-            }
-            let value = if ty == ScalarType::String {
-                quote!(value.as_str())
-            } else {
-                quote!(value.to_string().as_str())
+/// A model constant as attribute tokens: numbers keep their exact text (`-0.5`, `1e3`).
+fn literal_tokens(literal: &Literal, field: &Field) -> Result<TokenStream, GenerateError> {
+    Ok(match literal {
+        Literal::Null => quote!(null),
+        Literal::Bool(b) => quote!(#b),
+        Literal::String(s) => quote!(#s),
+        Literal::Number(text) => {
+            let (sign, digits) = match text.strip_prefix('-') {
+                Some(rest) => (quote!(-), rest),
+                None => (quote!(), text.strip_prefix('+').unwrap_or(text)),
             };
-            Ok(quote!(field::one_of(#value, &[#(#strs),*], loc, errors)))
+            let lit: syn::Lit = syn::parse_str(digits)
+                .map_err(|_| inconsistent(format!("{}: `{text}` is not a number", field.name)))?;
+            quote!(#sign #lit)
         }
-        ScalarType::Integer | ScalarType::Float | ScalarType::Decimal => {
-            let mut nums = Vec::new();
-            for lit in allowed {
-                match lit {
-                    Literal::Number(text) => nums.push(number_tokens(ty, text)?),
-                    _ => return Err(unsupported()),
-                }
-            }
-            Ok(quote!(field::one_of(&value, &[#(#nums),*], loc, errors)))
+        Literal::Json(_) => {
+            return Err(inconsistent(format!(
+                "{}: a JSON value is only a `default`",
+                field.name
+            )))
         }
-        ScalarType::Boolean => {
-            let mut bools = Vec::new();
-            for lit in allowed {
-                match lit {
-                    Literal::Bool(b) => bools.push(*b),
-                    _ => return Err(unsupported()),
-                }
-            }
-            Ok(quote!(field::one_of(&value, &[#(#bools),*], loc, errors)))
-        }
-        ScalarType::Timestamp | ScalarType::Json => Err(unsupported()),
-    }
+    })
 }

@@ -4,8 +4,10 @@
 use nomnom_runtime::export::tokio_postgres::{self, Client, NoTls};
 use nomnom_runtime::export::{tokio, uuid::Uuid};
 use nomnom_runtime::model::{Model, Rejection, RowBatch};
-use edge_cases::batch::Batch;
 use edge_cases::{EdgeCasesModel, Record};
+
+/// The generated model's batch of rows.
+type Batch = <EdgeCasesModel as Model>::Batch;
 
 const BODY: &str = r#"{"json_object": "o", "crate": 2.25, "user-id": "abc1\"", "self": true,
     "value": 5, "json": {"k": null}, "kids": [{"name": "k1", "marks": [{}, {}]}, {"name": "k2", "marks": []}]}"#;

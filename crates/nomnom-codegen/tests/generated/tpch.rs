@@ -5,8 +5,10 @@
 use nomnom_runtime::export::tokio_postgres::{self, Client, NoTls};
 use nomnom_runtime::export::{tokio, uuid::{self, Uuid}};
 use nomnom_runtime::model::{Model, Rejection, RowBatch};
-use tpch::batch::Batch;
 use tpch::{Record, TpchModel};
+
+/// The generated model's batch of rows.
+type Batch = <TpchModel as Model>::Batch;
 
 fn errors(body: &str) -> Vec<(String, &'static str, String)> {
     match TpchModel::validate("Order", body.as_bytes()) {

@@ -5,8 +5,10 @@
 use nomnom_runtime::export::tokio_postgres::{self, Client, NoTls};
 use nomnom_runtime::export::{tokio, uuid::Uuid};
 use nomnom_runtime::model::{Model, Rejection, RowBatch};
-use web_analytics::batch::Batch;
 use web_analytics::{Record, WebAnalyticsModel};
+
+/// The generated model's batch of rows.
+type Batch = <WebAnalyticsModel as Model>::Batch;
 
 const VIEW: &str = "67e55044-10b1-426f-9247-bb680e5fe0c8";
 const SESSION: &str = "0d6f2c1e-8a4b-4c6d-9e2f-3a1b5c7d9e0f";

@@ -1,9 +1,12 @@
 //! PostgreSQL for the worker: the migration runner, the classification of database errors
-//! into "this record is refused" and "try again later", and the hidden row ids.
+//! into "this record is refused" and "try again later", the hidden row ids, and the
+//! columnar rows of a batch with the set-based statements that write them.
 
 pub mod classify;
 pub mod migrate;
 pub mod row_ids;
+pub mod rows;
+pub mod table;
 
 pub use classify::{classify, FailureClass};
 pub use migrate::{apply_migrations, MigrationError, MigrationReport};

@@ -2,13 +2,18 @@
 //!
 //! A generated crate defines one type implementing [`Model`]; the API and the worker are
 //! generic over it. Everything model-specific (entity names, validation, extraction of child
-//! records, SQL) sits behind this trait; everything else (NATS, HTTP, batching, retries,
-//! status tracking) is the runtime's.
+//! records, tables) sits behind this trait; everything else (NATS, HTTP, batching, retries,
+//! status tracking) is the runtime's. Generated code states its model as structs with
+//! attributes, and the derives (`#[derive(Entity)]`, `#[derive(Model)]`) implement
+//! [`Entity`] and [`Model`] with the runtime's readers, columnar rows and statements.
 
 use std::future::Future;
 
 use serde::Serialize;
 use uuid::Uuid;
+
+pub mod entity;
+pub use entity::{Child, Entity};
 
 /// A generated model: validation of incoming messages and their persistence.
 pub trait Model: Send + Sync + 'static {

@@ -1,0 +1,195 @@
+//! The `#[entity(...)]` and `#[field(...)]` attributes, parsed.
+
+use syn::ext::IdentExt;
+use syn::meta::ParseNestedMeta;
+use syn::parse::ParseStream;
+use syn::punctuated::Punctuated;
+use syn::{Attribute, Field, Ident, LitStr, Path, Token};
+
+/// A constant of the model (`default`, `min`, `max`, `one_of`), with its exact text.
+#[derive(Debug, Clone)]
+pub enum Literal {
+    Null,
+    Bool(bool),
+    /// A number as written (`-1`, `100.5`, `1e3`).
+    Number(String),
+    Str(String),
+}
+
+impl syn::parse::Parse for Literal {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        if input.peek(Ident) {
+            let word = input.call(Ident::parse_any)?;
+            return match word.to_string().as_str() {
+                "null" => Ok(Literal::Null),
+                _ => Err(syn::Error::new(word.span(), "expected a literal or `null`")),
+            };
+        }
+        let negative = input.parse::<Option<Token![-]>>()?.is_some();
+        let sign = if negative { "-" } else { "" };
+        match input.parse::<syn::Lit>()? {
+            syn::Lit::Bool(b) if !negative => Ok(Literal::Bool(b.value)),
+            syn::Lit::Str(s) if !negative => Ok(Literal::Str(s.value())),
+            syn::Lit::Int(n) => Ok(Literal::Number(format!("{sign}{}", n.base10_digits()))),
+            syn::Lit::Float(n) => Ok(Literal::Number(format!("{sign}{}", n.base10_digits()))),
+            other => Err(syn::Error::new(
+                other.span(),
+                "expected a number, string or bool",
+            )),
+        }
+    }
+}
+
+/// `#[entity(table = "...", key(a, b), parent = Parent)]`.
+pub struct EntityAttrs {
+    pub table: LitStr,
+    pub key: Vec<Ident>,
+    pub parent: Option<Path>,
+}
+
+impl EntityAttrs {
+    pub fn parse(attrs: &[Attribute], span: proc_macro2::Span) -> syn::Result<EntityAttrs> {
+        let mut table = None;
+        let mut key = Vec::new();
+        let mut parent = None;
+        for attr in attrs.iter().filter(|a| a.path().is_ident("entity")) {
+            attr.parse_nested_meta(|meta| {
+                if meta.path.is_ident("table") {
+                    table = Some(meta.value()?.parse::<LitStr>()?);
+                } else if meta.path.is_ident("key") {
+                    meta.parse_nested_meta(|part| {
+                        key.push(part.path.require_ident()?.clone());
+                        Ok(())
+                    })?;
+                } else if meta.path.is_ident("parent") {
+                    parent = Some(meta.value()?.parse::<Path>()?);
+                } else {
+                    return Err(meta.error("expected `table`, `key` or `parent`"));
+                }
+                Ok(())
+            })?;
+        }
+        let table = table
+            .ok_or_else(|| syn::Error::new(span, "an entity needs `#[entity(table = \"...\")]`"))?;
+        Ok(EntityAttrs { table, key, parent })
+    }
+}
+
+/// Where a field's value comes from.
+pub enum Source {
+    /// A key of the JSON object.
+    Key(String),
+    /// A JSON pointer below the object (its tokens, unescaped, and its text as written).
+    Pointer(Vec<String>, String),
+    /// A field of the parent record.
+    Parent(Ident),
+}
+
+/// `#[field(...)]` of one struct field.
+pub struct FieldAttrs {
+    /// The model's name of the field (its column).
+    pub name: String,
+    pub source: Source,
+    pub default: Option<Literal>,
+    pub default_json: Option<String>,
+    pub max_length: Option<usize>,
+    pub pattern: Option<String>,
+    pub min: Option<Literal>,
+    pub max: Option<Literal>,
+    pub one_of: Option<Vec<Literal>>,
+    pub children: bool,
+    pub nullable: bool,
+}
+
+impl FieldAttrs {
+    pub fn parse(field: &Field) -> syn::Result<FieldAttrs> {
+        let ident = field
+            .ident
+            .as_ref()
+            .ok_or_else(|| syn::Error::new_spanned(field, "entity fields must be named"))?;
+        let mut out = FieldAttrs {
+            name: ident.unraw().to_string(),
+            source: Source::Key(String::new()),
+            default: None,
+            default_json: None,
+            max_length: None,
+            pattern: None,
+            min: None,
+            max: None,
+            one_of: None,
+            children: false,
+            nullable: false,
+        };
+        let mut json = None;
+        let mut from_parent = None;
+        for attr in field.attrs.iter().filter(|a| a.path().is_ident("field")) {
+            attr.parse_nested_meta(|meta| out.set(&meta, &mut json, &mut from_parent))?;
+        }
+        out.source = match (from_parent, json) {
+            (Some(parent), None) => Source::Parent(parent),
+            (Some(parent), Some(_)) => {
+                return Err(syn::Error::new(
+                    parent.span(),
+                    "`from_parent` and `json` exclude each other",
+                ))
+            }
+            (None, Some(json)) => match json.strip_prefix('/') {
+                Some(pointer) => Source::Pointer(
+                    pointer.split('/').map(unescape_pointer_token).collect(),
+                    json.clone(),
+                ),
+                None => Source::Key(json),
+            },
+            (None, None) => Source::Key(out.name.clone()),
+        };
+        Ok(out)
+    }
+
+    fn set(
+        &mut self,
+        meta: &ParseNestedMeta<'_>,
+        json: &mut Option<String>,
+        from_parent: &mut Option<Ident>,
+    ) -> syn::Result<()> {
+        let path = &meta.path;
+        if path.is_ident("name") {
+            self.name = meta.value()?.parse::<LitStr>()?.value();
+        } else if path.is_ident("json") {
+            *json = Some(meta.value()?.parse::<LitStr>()?.value());
+        } else if path.is_ident("from_parent") {
+            *from_parent = Some(meta.value()?.call(Ident::parse_any)?);
+        } else if path.is_ident("default") {
+            self.default = Some(meta.value()?.parse()?);
+        } else if path.is_ident("default_json") {
+            self.default_json = Some(meta.value()?.parse::<LitStr>()?.value());
+        } else if path.is_ident("max_length") {
+            self.max_length = Some(meta.value()?.parse::<syn::LitInt>()?.base10_parse()?);
+        } else if path.is_ident("pattern") {
+            self.pattern = Some(meta.value()?.parse::<LitStr>()?.value());
+        } else if path.is_ident("min") {
+            self.min = Some(meta.value()?.parse()?);
+        } else if path.is_ident("max") {
+            self.max = Some(meta.value()?.parse()?);
+        } else if path.is_ident("one_of") {
+            let content;
+            syn::parenthesized!(content in meta.input);
+            let values = Punctuated::<Literal, Token![,]>::parse_terminated(&content)?;
+            self.one_of = Some(values.into_iter().collect());
+        } else if path.is_ident("children") {
+            self.children = true;
+        } else if path.is_ident("nullable") {
+            self.nullable = true;
+        } else {
+            return Err(meta.error(
+                "expected one of `name`, `json`, `from_parent`, `default`, `default_json`, \
+                 `max_length`, `pattern`, `min`, `max`, `one_of`, `children`, `nullable`",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// RFC 6901: `~1` is `/`, `~0` is `~`.
+fn unescape_pointer_token(token: &str) -> String {
+    token.replace("~1", "/").replace("~0", "~")
+}

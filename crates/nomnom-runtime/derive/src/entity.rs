@@ -1,0 +1,387 @@
+//! `#[derive(Entity)]`: `Entity::read` (every field read and checked, every error recorded),
+//! the table descriptor, the key identity, and `Child::inherit` for `from_parent` fields.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote};
+use syn::ext::IdentExt;
+use syn::{Data, DeriveInput, Fields, Ident, Type};
+
+use crate::attrs::{EntityAttrs, FieldAttrs, Literal, Source};
+use crate::kind::{Kind, Shape};
+
+/// One struct field, understood.
+pub struct Member<'a> {
+    pub ident: &'a Ident,
+    pub ty: &'a Type,
+    pub attrs: FieldAttrs,
+    pub shape: Shape<'a>,
+}
+
+impl Member<'_> {
+    /// The local holding the field's value inside `read`.
+    fn local(&self) -> Ident {
+        format_ident!("__v_{}", self.ident.unraw())
+    }
+}
+
+/// The struct's fields, in order.
+pub fn members(input: &DeriveInput) -> syn::Result<Vec<Member<'_>>> {
+    let Data::Struct(data) = &input.data else {
+        return Err(syn::Error::new_spanned(input, "an entity is a struct"));
+    };
+    let Fields::Named(fields) = &data.fields else {
+        return Err(syn::Error::new_spanned(input, "an entity has named fields"));
+    };
+    let mut out = Vec::new();
+    for field in &fields.named {
+        let attrs = FieldAttrs::parse(field)?;
+        let shape = Kind::shape(&field.ty, attrs.children)?;
+        let ident = field
+            .ident
+            .as_ref()
+            .ok_or_else(|| syn::Error::new_spanned(field, "entity fields must be named"))?;
+        out.push(Member {
+            ident,
+            ty: &field.ty,
+            attrs,
+            shape,
+        });
+    }
+    Ok(out)
+}
+
+pub fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
+    let ty = &input.ident;
+    let entity = EntityAttrs::parse(&input.attrs, ty.span())?;
+    let members = members(input)?;
+    let read = read_fn(&entity, &members)?;
+    let key_id = key_id_fn(&entity, &members)?;
+    let hand_down = hand_down_fn(&members);
+    let table = table_fn(&entity, &members);
+    let child = child_impl(ty, &entity, &members);
+    let rows = crate::rows::expand(ty, &members);
+    Ok(quote! {
+        const _: () = {
+            #rows
+
+            impl ::nomnom_runtime::model::Entity for #ty {
+                type Rows = Rows;
+                #table
+                #read
+                #key_id
+                #hand_down
+            }
+
+            #child
+        };
+    })
+}
+
+/// `fn table()`: the descriptor the worker's statements are built from.
+fn table_fn(entity: &EntityAttrs, members: &[Member<'_>]) -> TokenStream {
+    let name = &entity.table;
+    let mut columns = Vec::new();
+    let mut has_children = false;
+    for m in members {
+        match &m.shape {
+            Shape::Column { kind, .. } => {
+                let column = &m.attrs.name;
+                let kind = kind.column_kind();
+                columns.push(
+                    quote!(::nomnom_runtime::db::table::Column { name: #column, kind: #kind }),
+                );
+            }
+            Shape::Children { .. } => has_children = true,
+        }
+    }
+    let key: Vec<String> = entity
+        .key
+        .iter()
+        .map(|k| {
+            members
+                .iter()
+                .find(|m| m.ident == k)
+                .map_or_else(|| k.unraw().to_string(), |m| m.attrs.name.clone())
+        })
+        .collect();
+    let has_parent = entity.parent.is_some();
+    quote! {
+        fn table() -> &'static ::nomnom_runtime::db::table::Table {
+            static TABLE: ::nomnom_runtime::db::table::Table = ::nomnom_runtime::db::table::Table::new(
+                #name,
+                &[#(#columns),*],
+                &[#(#key),*],
+                #has_parent,
+                #has_children,
+            );
+            &TABLE
+        }
+    }
+}
+
+fn read_fn(entity: &EntityAttrs, members: &[Member<'_>]) -> syn::Result<TokenStream> {
+    let mut reads = Vec::new();
+    let mut inits = Vec::new();
+    for m in members {
+        let ident = m.ident;
+        let local = m.local();
+        inits.push(quote!(#ident: #local?));
+        reads.push(read_member(m)?);
+    }
+    let hand_down = entity
+        .parent
+        .is_none()
+        .then(|| quote!(::nomnom_runtime::model::Entity::hand_down(&mut record);));
+    Ok(quote! {
+        fn read(
+            __object: &::nomnom_runtime::json::Object<'_>,
+            __path: &str,
+            __errors: &mut ::std::vec::Vec<::nomnom_runtime::model::FieldError>,
+        ) -> ::std::option::Option<Self> {
+            let _ = (&__object, &__path, &__errors);
+            #(#reads)*
+            #[allow(unused_mut)]
+            let mut record = Self { #(#inits),* };
+            #hand_down
+            ::std::option::Option::Some(record)
+        }
+    })
+}
+
+/// `let __v_x = …;` for one field.
+fn read_member(m: &Member<'_>) -> syn::Result<TokenStream> {
+    let local = m.local();
+    let field = quote!(::nomnom_runtime::json::field);
+    let (slot, rel) = match &m.attrs.source {
+        Source::Parent(_) => {
+            // Filled by the parent's `hand_down` once the whole record is read.
+            return Ok(
+                quote!(let #local = ::std::option::Option::Some(::std::default::Default::default());),
+            );
+        }
+        Source::Key(key) => (
+            quote!(__object.get(#key)),
+            key.replace('~', "~0").replace('/', "~1"),
+        ),
+        Source::Pointer(tokens, text) => (
+            quote!(__object.pointer(&[#(#tokens),*])),
+            text.trim_start_matches('/').to_string(),
+        ),
+    };
+    let loc = quote!(&#field::Loc::new(__path, #rel));
+    match &m.shape {
+        Shape::Children { child } => {
+            let nullable = m.attrs.nullable;
+            Ok(quote! {
+                let #local = #field::list(
+                    #slot, #loc, #nullable, __errors,
+                    <#child as ::nomnom_runtime::model::Entity>::read,
+                );
+            })
+        }
+        Shape::Column { kind, nullable } => {
+            let (default_item, slot) = default_slot(m, slot)?;
+            let (check_items, reader) = reader(m, *kind)?;
+            let how = if *nullable {
+                quote!(nullable)
+            } else {
+                quote!(required)
+            };
+            Ok(quote! {
+                let #local = {
+                    #default_item
+                    #check_items
+                    #field::#how(#slot, #loc, __errors, #reader)
+                };
+            })
+        }
+    }
+}
+
+/// The slot with the field's default when the value is absent, and the item it needs.
+fn default_slot(m: &Member<'_>, slot: TokenStream) -> syn::Result<(TokenStream, TokenStream)> {
+    let value = quote!(::nomnom_runtime::json::Value);
+    let cow = quote!(::std::borrow::Cow::Borrowed);
+    let constant = match (&m.attrs.default, &m.attrs.default_json) {
+        (None, None) => return Ok((quote!(), slot)),
+        (Some(_), Some(_)) => {
+            return Err(syn::Error::new(
+                m.ident.span(),
+                "`default` and `default_json` exclude each other",
+            ))
+        }
+        (None, Some(text)) => {
+            let item = quote! {
+                // The text is nomnom's own serialisation of the model's default: valid JSON.
+                static DEFAULT: ::std::sync::LazyLock<#value<'static>> = ::std::sync::LazyLock::new(|| {
+                    ::nomnom_runtime::json::parse(#text.as_bytes()).unwrap_or(#value::Null)
+                });
+            };
+            return Ok((
+                item,
+                quote!(#slot.or(::std::option::Option::Some(&*DEFAULT))),
+            ));
+        }
+        (Some(Literal::Null), None) => quote!(#value::Null),
+        (Some(Literal::Bool(b)), None) => quote!(#value::Bool(#b)),
+        (Some(Literal::Number(text)), None) => quote!(#value::Number(#cow(#text))),
+        (Some(Literal::Str(s)), None) => quote!(#value::String(#cow(#s))),
+    };
+    Ok((
+        quote!(const DEFAULT: #value<'static> = #constant;),
+        quote!(#slot.or(::std::option::Option::Some(&DEFAULT))),
+    ))
+}
+
+/// The converter for a column: the runtime's reader, then the field's checks.
+fn reader(m: &Member<'_>, kind: Kind) -> syn::Result<(TokenStream, TokenStream)> {
+    let field = quote!(::nomnom_runtime::json::field);
+    let span = m.ident.span();
+    let base = Ident::new(kind.reader(), Span::call_site());
+    let mut items = Vec::new();
+    let mut checks = Vec::new();
+    if let Some(n) = m.attrs.max_length {
+        if kind != Kind::Text {
+            return Err(syn::Error::new(span, "`max_length` needs a String field"));
+        }
+        checks.push(quote!(#field::max_length(&value, #n, loc, errors)));
+    }
+    if let Some(pattern) = &m.attrs.pattern {
+        if kind != Kind::Text {
+            return Err(syn::Error::new(span, "`pattern` needs a String field"));
+        }
+        let anchored = format!("^(?:{pattern})$");
+        items.push(quote! {
+            static PATTERN: ::std::sync::LazyLock<::nomnom_runtime::export::regex::Regex> =
+                ::std::sync::LazyLock::new(|| {
+                    ::nomnom_runtime::export::regex::Regex::new(#anchored)
+                        .expect("the pattern was compiled by nomnom when generating")
+                });
+        });
+        checks.push(quote!(#field::pattern(&value, &PATTERN, #pattern, loc, errors)));
+    }
+    for (bound, check) in [(&m.attrs.min, "min"), (&m.attrs.max, "max")] {
+        let Some(bound) = bound else { continue };
+        let Literal::Number(text) = bound else {
+            return Err(syn::Error::new(span, format!("`{check}` must be a number")));
+        };
+        let value = kind.number(text, span)?;
+        let check = Ident::new(check, Span::call_site());
+        checks.push(quote!(#field::#check(&value, &#value, loc, errors)));
+    }
+    if let Some(values) = &m.attrs.one_of {
+        checks.push(kind.one_of(values, span)?);
+    }
+    let items = quote!(#(#items)*);
+    if checks.is_empty() {
+        return Ok((items, quote!(#field::#base)));
+    }
+    Ok((
+        items,
+        quote! {
+            |value: &::nomnom_runtime::json::Value<'_>,
+             loc: &#field::Loc<'_>,
+             errors: &mut ::std::vec::Vec<::nomnom_runtime::model::FieldError>| {
+                let value = #field::#base(value, loc, errors)?;
+                let ok = #(#checks)&*;
+                ok.then_some(value)
+            }
+        },
+    ))
+}
+
+fn key_id_fn(entity: &EntityAttrs, members: &[Member<'_>]) -> syn::Result<TokenStream> {
+    if entity.key.is_empty() {
+        return Ok(quote! {
+            fn key_id(&self) -> ::std::option::Option<::nomnom_runtime::export::uuid::Uuid> {
+                ::std::option::Option::None
+            }
+        });
+    }
+    let table = &entity.table;
+    let mut parts = Vec::new();
+    for k in &entity.key {
+        let m = members.iter().find(|m| m.ident == k).ok_or_else(|| {
+            syn::Error::new(k.span(), "the key names a field that does not exist")
+        })?;
+        parts.push(match m.shape {
+            Shape::Column {
+                kind: Kind::Decimal,
+                nullable: false,
+            } => quote!(&self.#k.normalize()),
+            Shape::Column {
+                nullable: false, ..
+            } => quote!(&self.#k),
+            _ => {
+                return Err(syn::Error::new(
+                    k.span(),
+                    "a key field is a column that is not an Option",
+                ))
+            }
+        });
+    }
+    Ok(quote! {
+        fn key_id(&self) -> ::std::option::Option<::nomnom_runtime::export::uuid::Uuid> {
+            ::std::option::Option::Some(::nomnom_runtime::db::row_ids::key_id(#table, &[#(#parts),*]))
+        }
+    })
+}
+
+/// `hand_down`: every list of children takes this record's values.
+fn hand_down_fn(members: &[Member<'_>]) -> TokenStream {
+    let lists: Vec<TokenStream> = members
+        .iter()
+        .filter_map(|m| match &m.shape {
+            Shape::Children { child } => Some((m.ident, *child)),
+            Shape::Column { .. } => None,
+        })
+        .map(|(ident, child): (&Ident, &Type)| {
+            quote! {
+                let mut items = ::std::mem::take(&mut self.#ident);
+                for item in &mut items {
+                    <#child as ::nomnom_runtime::model::Child<Self>>::inherit(item, self);
+                }
+                self.#ident = items;
+            }
+        })
+        .collect();
+    quote! {
+        fn hand_down(&mut self) {
+            #(#lists)*
+        }
+    }
+}
+
+/// `impl Child<Parent>` for an entity contained in another.
+fn child_impl(ty: &Ident, entity: &EntityAttrs, members: &[Member<'_>]) -> TokenStream {
+    let Some(parent) = &entity.parent else {
+        return quote!();
+    };
+    let copies: Vec<TokenStream> = members
+        .iter()
+        .filter_map(|m| match (&m.attrs.source, &m.shape) {
+            (Source::Parent(from), Shape::Column { kind, .. }) => {
+                let ident = m.ident;
+                Some(if kind.is_owned() {
+                    quote!(self.#ident = ::std::clone::Clone::clone(&parent.#from);)
+                } else {
+                    quote!(self.#ident = parent.#from;)
+                })
+            }
+            _ => None,
+        })
+        .collect();
+    let parent_name = if copies.is_empty() {
+        quote!(_parent)
+    } else {
+        quote!(parent)
+    };
+    quote! {
+        impl ::nomnom_runtime::model::Child<#parent> for #ty {
+            fn inherit(&mut self, #parent_name: &#parent) {
+                #(#copies)*
+                ::nomnom_runtime::model::Entity::hand_down(self);
+            }
+        }
+    }
+}

@@ -1,0 +1,224 @@
+//! `#[derive(Model)]` on the enum of root records: implements `Model` for the model type,
+//! with a batch holding the rows of every root entity (and, nested, of all below them).
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+use syn::{Data, DeriveInput, Fields, Ident, LitStr, Type};
+
+struct ModelAttrs {
+    project: LitStr,
+    model_type: Type,
+    migrations: Vec<LitStr>,
+}
+
+fn model_attrs(input: &DeriveInput) -> syn::Result<ModelAttrs> {
+    let mut project = None;
+    let mut model_type = None;
+    let mut migrations = Vec::new();
+    for attr in input.attrs.iter().filter(|a| a.path().is_ident("model")) {
+        attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("project") {
+                project = Some(meta.value()?.parse::<LitStr>()?);
+            } else if meta.path.is_ident("model_type") {
+                model_type = Some(meta.value()?.parse::<Type>()?);
+            } else if meta.path.is_ident("migrations") {
+                let content;
+                syn::parenthesized!(content in meta.input);
+                let files =
+                    syn::punctuated::Punctuated::<LitStr, syn::Token![,]>::parse_terminated(
+                        &content,
+                    )?;
+                migrations.extend(files);
+            } else {
+                return Err(meta.error("expected `project`, `model_type` or `migrations`"));
+            }
+            Ok(())
+        })?;
+    }
+    let missing = |what: &str| {
+        syn::Error::new_spanned(
+            &input.ident,
+            format!("`#[model({what} = ...)]` is required"),
+        )
+    };
+    Ok(ModelAttrs {
+        project: project.ok_or_else(|| missing("project"))?,
+        model_type: model_type.ok_or_else(|| missing("model_type"))?,
+        migrations,
+    })
+}
+
+/// `0001_initial.sql` → `Migration { version: 1, name: "initial", sql: include_str!(…) }`.
+fn migration(file: &LitStr) -> syn::Result<TokenStream> {
+    let text = file.value();
+    let bad = || {
+        syn::Error::new(
+            file.span(),
+            "a migration file is named `<version>_<name>.sql` (`0001_initial.sql`)",
+        )
+    };
+    let stem = text.strip_suffix(".sql").ok_or_else(bad)?;
+    let (version, name) = stem.split_once('_').ok_or_else(bad)?;
+    let version: i64 = version.parse().map_err(|_| bad())?;
+    let path = format!("/migrations/{text}");
+    Ok(quote! {
+        ::nomnom_runtime::model::Migration {
+            version: #version,
+            name: #name,
+            sql: include_str!(concat!(env!("CARGO_MANIFEST_DIR"), #path)),
+        }
+    })
+}
+
+/// A root variant: its name as clients use it, and its entity type.
+struct Root<'a> {
+    variant: &'a Ident,
+    name: String,
+    entity: &'a Type,
+}
+
+fn roots(input: &DeriveInput) -> syn::Result<Vec<Root<'_>>> {
+    let Data::Enum(data) = &input.data else {
+        return Err(syn::Error::new_spanned(
+            input,
+            "`Model` is derived on the enum of root records",
+        ));
+    };
+    let mut out = Vec::new();
+    for variant in &data.variants {
+        let Fields::Unnamed(fields) = &variant.fields else {
+            return Err(syn::Error::new_spanned(
+                variant,
+                "a root variant holds its entity: `Order(Order)`",
+            ));
+        };
+        let Some(field) = fields.unnamed.first().filter(|_| fields.unnamed.len() == 1) else {
+            return Err(syn::Error::new_spanned(
+                variant,
+                "a root variant holds one entity",
+            ));
+        };
+        let mut name = variant.ident.to_string();
+        for attr in variant.attrs.iter().filter(|a| a.path().is_ident("model")) {
+            attr.parse_nested_meta(|meta| {
+                if meta.path.is_ident("name") {
+                    name = meta.value()?.parse::<LitStr>()?.value();
+                    Ok(())
+                } else {
+                    Err(meta.error("expected `name`"))
+                }
+            })?;
+        }
+        out.push(Root {
+            variant: &variant.ident,
+            name,
+            entity: &field.ty,
+        });
+    }
+    Ok(out)
+}
+
+pub fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
+    let attrs = model_attrs(input)?;
+    let roots = roots(input)?;
+    let record = &input.ident;
+    let model = &attrs.model_type;
+    let project = &attrs.project;
+    let migrations = attrs
+        .migrations
+        .iter()
+        .map(migration)
+        .collect::<syn::Result<Vec<_>>>()?;
+    let entity = quote!(::nomnom_runtime::model::Entity);
+    let rows = quote!(::nomnom_runtime::db::rows);
+    let names: Vec<&str> = roots.iter().map(|r| r.name.as_str()).collect();
+    let slots: Vec<Ident> = (0..roots.len())
+        .map(|i| format_ident!("root_{i}"))
+        .collect();
+    let validations = roots.iter().map(|r| {
+        let (name, variant, ty) = (&r.name, r.variant, r.entity);
+        quote! {
+            #name => ::nomnom_runtime::json::field::read_root(body, |object, errors| {
+                <#ty as #entity>::read(object, "", errors)
+            })
+            .map(#record::#variant),
+        }
+    });
+    let adds = roots.iter().zip(&slots).map(|(r, slot)| {
+        let variant = r.variant;
+        quote! {
+            #record::#variant(record) => {
+                let (at, superseded) = batch.roots.begin(message_id, #entity::key_id(record));
+                if let ::std::option::Option::Some(previous) = superseded {
+                    batch.drop_root(previous);
+                }
+                #rows::Rows::push(&mut batch.#slot, at, record);
+            }
+        }
+    });
+    let fields = roots.iter().zip(&slots).map(|(r, slot)| {
+        let ty = r.entity;
+        quote!(#slot: <#ty as #entity>::Rows,)
+    });
+    Ok(quote! {
+        const _: () = {
+            /// The rows of one batch of messages, every table's.
+            #[derive(Debug, Default)]
+            pub struct Batch {
+                roots: #rows::RootSlots,
+                #(#fields)*
+            }
+
+            impl Batch {
+                fn drop_root(&mut self, slot: usize) {
+                    #(#rows::Rows::drop_root(&mut self.#slots, slot);)*
+                }
+            }
+
+            impl ::nomnom_runtime::model::RowBatch for Batch {
+                fn row_count(&self) -> usize {
+                    0 #(+ #rows::Rows::row_count(&self.#slots))*
+                }
+
+                async fn write<'a>(
+                    &'a self,
+                    tx: &'a ::nomnom_runtime::export::tokio_postgres::Transaction<'a>,
+                ) -> ::std::result::Result<u64, ::nomnom_runtime::export::tokio_postgres::Error> {
+                    let mut rows = 0;
+                    #(rows += #rows::Rows::write(&self.#slots, tx, #rows::ParentRows::Root).await?;)*
+                    ::std::result::Result::Ok(rows)
+                }
+            }
+
+            impl ::nomnom_runtime::model::Model for #model {
+                const PROJECT: &'static str = #project;
+                const ROOT_ENTITIES: &'static [&'static str] = &[#(#names),*];
+                const OPENAPI_JSON: &'static str =
+                    include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.json"));
+                const MIGRATIONS: &'static [::nomnom_runtime::model::Migration] = &[#(#migrations),*];
+                type Record = #record;
+                type Batch = Batch;
+
+                fn validate(
+                    entity: &str,
+                    body: &[u8],
+                ) -> ::std::result::Result<#record, ::nomnom_runtime::model::Rejection> {
+                    match entity {
+                        #(#validations)*
+                        _ => ::std::result::Result::Err(::nomnom_runtime::model::Rejection::UnknownEntity),
+                    }
+                }
+
+                fn add_to_batch(
+                    batch: &mut Batch,
+                    message_id: ::nomnom_runtime::export::uuid::Uuid,
+                    record: &#record,
+                ) {
+                    match record {
+                        #(#adds)*
+                    }
+                }
+            }
+        };
+    })
+}

@@ -1,0 +1,33 @@
+//! What the `Entity` derive implements for each entity of a model: reading it from a JSON
+//! object, its table, its identity within a batch, and how children take values from their
+//! parent (`from: parent.x`).
+
+use crate::db::rows::Rows;
+use crate::db::table::Table;
+use crate::json::Object;
+use crate::model::FieldError;
+
+/// An entity of the model: a struct whose fields are its columns and its lists of children.
+pub trait Entity: Sized + Send + Sync + 'static {
+    /// Its table.
+    fn table() -> &'static Table;
+    /// Its rows (and those of every entity below it) for one batch.
+    type Rows: Rows<Entity = Self>;
+
+    /// Reads one record from the JSON object at `path` (a JSON pointer, `""` for the body),
+    /// recording every field error; `None` when any field failed.
+    fn read(object: &Object<'_>, path: &str, errors: &mut Vec<FieldError>) -> Option<Self>;
+
+    /// The identity of this record's row within a batch: a hash of its table and key
+    /// (a later row with the same key replaces it); `None` for an entity without a key.
+    fn key_id(&self) -> Option<uuid::Uuid>;
+
+    /// Gives every child (at every depth) the values it takes from its parent.
+    fn hand_down(&mut self);
+}
+
+/// An entity contained in `P`: it takes its `from: parent.x` fields from its parent.
+pub trait Child<P>: Entity {
+    /// Copies the parent's values into this record, then hands its own down.
+    fn inherit(&mut self, parent: &P);
+}
