@@ -93,7 +93,7 @@ pub async fn serve<M: Model>(
     let nats_config = NatsConfig::from(env)?;
     let database = DatabaseConfig::from(env)?;
     let address = format!("{}:{}", api.host, api.port);
-    let nats = NatsClient::connect(nats_config, M::ROOT_ENTITIES).await?;
+    let nats = NatsClient::connect(nats_config).await?;
     let pool = database.pool(DATABASE_TIMEOUT);
     let (recorder, recorder_task) = StatusRecorder::spawn(pool.clone(), STATUS_BUFFER);
     let state = ApiState::new(nats.clone(), recorder, pool, api);

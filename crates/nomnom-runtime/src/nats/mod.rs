@@ -26,7 +26,6 @@ pub struct NatsClient {
     jetstream: jetstream::Context,
     stream: jetstream::stream::Stream<()>,
     config: NatsConfig,
-    roots: Vec<String>,
 }
 
 impl std::fmt::Debug for NatsClient {
@@ -40,9 +39,8 @@ impl std::fmt::Debug for NatsClient {
 
 impl NatsClient {
     /// Connects, then creates the main stream and the dead-letter stream, or checks them and
-    /// updates their settings to `config`. `roots` are the model's root entities (messages
-    /// for other entities are refused before publishing).
-    pub async fn connect(config: NatsConfig, roots: &[&str]) -> Result<Self, NatsError> {
+    /// updates their settings to `config`.
+    pub async fn connect(config: NatsConfig) -> Result<Self, NatsError> {
         let client = connect::connect(&config).await?;
         let jetstream = jetstream::ContextBuilder::new()
             .timeout(config.publish_timeout)
@@ -60,7 +58,6 @@ impl NatsClient {
             jetstream,
             stream,
             config,
-            roots: roots.iter().map(|r| (*r).to_owned()).collect(),
         })
     }
 
@@ -82,11 +79,6 @@ impl NatsClient {
     /// The settings this client was created with.
     pub fn config(&self) -> &NatsConfig {
         &self.config
-    }
-
-    /// The model's root entities.
-    pub fn roots(&self) -> &[String] {
-        &self.roots
     }
 
     /// Whether the connection to NATS is up right now.

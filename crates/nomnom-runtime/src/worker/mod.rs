@@ -169,7 +169,7 @@ async fn execute<M: Model>(command: Command) -> Result<(), WorkerError> {
         }
         Command::ReplayDlq { dry_run } => {
             let nats =
-                crate::nats::NatsClient::connect(config.nats.clone(), M::ROOT_ENTITIES).await?;
+                crate::nats::NatsClient::connect(config.nats.clone()).await?;
             let report = replay_dlq::<M>(nats.jetstream(), &config.nats, dry_run).await?;
             print!("{report}");
             Ok(())
