@@ -50,9 +50,7 @@ async fn streams_are_created_with_the_configured_settings_and_updated_in_place()
             ("NATS_DUPLICATE_WINDOW", "30s"),
         ],
     );
-    let client = NatsClient::connect(first)
-        .await
-        .expect("connect");
+    let client = NatsClient::connect(first).await.expect("connect");
     let info = js
         .get_stream(&name)
         .await
@@ -90,9 +88,7 @@ async fn streams_are_created_with_the_configured_settings_and_updated_in_place()
         &name,
         &[("NATS_MAX_AGE", "2h"), ("NATS_MAX_BYTES", "20MiB")],
     );
-    NatsClient::connect(second)
-        .await
-        .expect("connect again");
+    NatsClient::connect(second).await.expect("connect again");
     let info = js
         .get_stream(&name)
         .await
