@@ -74,7 +74,7 @@ pub async fn connect(
         ("NATS_PUBLISH_TIMEOUT", "30s"),
     ]);
     let config = NatsConfig::from(&env).map_err(|e| BenchError::Nats(e.to_string()))?;
-    NatsClient::connect(config, &[ENTITY])
+    NatsClient::connect(config)
         .await
         .map_err(|e| BenchError::Nats(format!("connecting to {nats_url}: {e}")))
 }

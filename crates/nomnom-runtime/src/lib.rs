@@ -1,7 +1,12 @@
 //! nomnom-runtime: everything a generated ingestion service needs that does not vary with
 //! the model. Generated code implements [`model::Model`] and calls [`api::run`] and
-//! [`worker::run`]; it reaches third-party crates only through [`export`], so the runtime
-//! can change inside without regenerating.
+//! [`worker::run`].
+//!
+//! Each generated project carries a copy of this crate (its `runtime/` folder, marked "do not
+//! edit"), written by `nomnom generate` and brought up to date only by generating again.
+//! Generated code reaches third-party crates only through [`export`], so the runtime's
+//! insides (and its dependencies' versions) can change from one nomnom version to the next
+//! without the generated code changing.
 
 pub mod api;
 pub mod config;

@@ -50,9 +50,7 @@ async fn streams_are_created_with_the_configured_settings_and_updated_in_place()
             ("NATS_DUPLICATE_WINDOW", "30s"),
         ],
     );
-    let client = NatsClient::connect(first, &["Order"])
-        .await
-        .expect("connect");
+    let client = NatsClient::connect(first).await.expect("connect");
     let info = js
         .get_stream(&name)
         .await
@@ -90,9 +88,7 @@ async fn streams_are_created_with_the_configured_settings_and_updated_in_place()
         &name,
         &[("NATS_MAX_AGE", "2h"), ("NATS_MAX_BYTES", "20MiB")],
     );
-    NatsClient::connect(second, &["Order"])
-        .await
-        .expect("connect again");
+    NatsClient::connect(second).await.expect("connect again");
     let info = js
         .get_stream(&name)
         .await
@@ -111,10 +107,10 @@ async fn streams_are_created_with_the_configured_settings_and_updated_in_place()
 async fn two_deployments_share_one_server() {
     let (a, b) = (unique("STA"), unique("STB"));
     let js = jetstream().await;
-    NatsClient::connect(config(&a, &[]), &["Order"])
+    NatsClient::connect(config(&a, &[]))
         .await
         .expect("first deployment");
-    NatsClient::connect(config(&b, &[]), &["Order"])
+    NatsClient::connect(config(&b, &[]))
         .await
         .expect("second deployment");
     assert!(js.get_stream(&a).await.is_ok() && js.get_stream(&b).await.is_ok());
@@ -142,7 +138,7 @@ async fn overlapping_subjects_are_a_clear_error_naming_the_other_stream() {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let err = NatsClient::connect(config(&name, &[]), &["Order"])
+    let err = NatsClient::connect(config(&name, &[]))
         .await
         .expect_err("overlap");
     match &err {
@@ -168,7 +164,7 @@ async fn an_unreachable_server_is_a_clear_start_up_error() {
         format!("nats://127.0.0.1:{port}"),
     )]))
     .expect("config");
-    let err = NatsClient::connect(config, &["Order"])
+    let err = NatsClient::connect(config)
         .await
         .expect_err("nothing listens");
     assert!(matches!(err, NatsError::Connect { .. }), "{err}");
@@ -179,7 +175,7 @@ async fn an_unreachable_server_is_a_clear_start_up_error() {
 async fn the_api_and_the_worker_may_start_at_the_same_moment() {
     let name = unique("RACE");
     let js = jetstream().await;
-    let starts = (0..4).map(|_| NatsClient::connect(config(&name, &[]), &["Order"]));
+    let starts = (0..4).map(|_| NatsClient::connect(config(&name, &[])));
     for result in futures_util::future::join_all(starts).await {
         assert!(result.is_ok(), "{:?}", result.err().map(|e| e.to_string()));
     }
@@ -240,7 +236,7 @@ async fn a_deployment_starts_while_another_removes_the_servers_last_stream() {
     let js = async_nats::jetstream::new(async_nats::connect(&url).await.expect("connect"));
     for _ in 0..100 {
         let name = unique("START");
-        let started = NatsClient::connect(config_at(&url, &name, &[]), &["Order"]).await;
+        let started = NatsClient::connect(config_at(&url, &name, &[])).await;
         assert!(
             started.is_ok(),
             "start-up failed: {}",

@@ -7,8 +7,8 @@ mod support_worker;
 
 use std::time::{Duration, Instant};
 
-use nomnom_runtime::nats::consumer::{ensure_consumer, ConsumerSettings};
-use nomnom_runtime::worker::fetch::{next_batch, EXPIRY_GRACE};
+use nomnom_runtime::nats::consumer::{consumer_config, ensure_consumer, ConsumerSettings};
+use nomnom_runtime::worker::fetch::{next_batch, FetchError, EXPIRY_GRACE, IDLE_POLL};
 use support_worker::{config, init_logs, order, wait_until, RunningWorker, TestDb, TestStream};
 
 /// async-nats's own fallback for a pull whose expiry notice never came: `expires + 5 s`.
@@ -154,4 +154,44 @@ async fn under_steady_traffic_no_message_waits_for_a_pull_fallback() {
         "a message waited {worst:.2} s before it was persisted"
     );
     worker.stop().await;
+}
+
+#[tokio::test]
+async fn a_pull_the_server_refuses_is_an_error_at_once_not_an_empty_batch() {
+    let stream = TestStream::create().await;
+    let settings = ConsumerSettings {
+        name: "limited".to_string(),
+        ack_wait: Duration::from_secs(30),
+        max_deliver: -1,
+    };
+    // An operator limited the consumer's pull requests to a 1 s expiry.
+    let mut limited = consumer_config(&stream.name, &settings);
+    limited.max_expires = Duration::from_secs(1);
+    let consumer = stream
+        .js
+        .get_stream(&stream.name)
+        .await
+        .expect("stream")
+        .create_consumer(limited)
+        .await
+        .expect("consumer");
+    // An idle worker's long poll, then a busy one, each longer than the limit: an empty
+    // answer would come only after the poll's expiry.
+    for (idle, expiry) in [(true, IDLE_POLL), (false, Duration::from_secs(3))] {
+        let started = Instant::now();
+        let err = next_batch(&consumer, 10, expiry, idle)
+            .await
+            .expect_err("the server refuses a pull longer than the consumer allows");
+        assert!(
+            started.elapsed() < expiry,
+            "the error came after {:?}, not at once",
+            started.elapsed()
+        );
+        assert!(matches!(err, FetchError::Ended(_)), "{err:?}");
+        assert!(
+            err.to_string()
+                .starts_with("fetch from the consumer failed"),
+            "{err}"
+        );
+    }
 }

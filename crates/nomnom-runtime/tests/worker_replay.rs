@@ -6,9 +6,11 @@ mod support_worker;
 
 use std::time::Duration;
 
+use async_nats::jetstream::context::GetStreamErrorKind;
+use async_nats::jetstream::ErrorCode;
 use async_nats::HeaderMap;
 use nomnom_runtime::model::{Migration, Model, Rejection};
-use nomnom_runtime::worker::replay_dlq;
+use nomnom_runtime::worker::{replay_dlq, ReplayError, WorkerError};
 use support_worker::model::{Order, OrderBatch};
 use support_worker::{
     config, init_logs, order, wait_until, RunningWorker, TestDb, TestModel, TestStream,
@@ -175,6 +177,33 @@ async fn replay_dry_run_changes_nothing_and_real_run_republishes_what_now_passes
         .await
         .expect("replay again");
     assert_eq!((report.examined, report.replayed), (2, 0));
+}
+
+#[tokio::test]
+async fn replaying_a_dead_letter_stream_that_does_not_exist_names_it_and_keeps_the_cause() {
+    let stream = TestStream::create().await;
+    stream
+        .js
+        .delete_stream(stream.nats.dlq_stream())
+        .await
+        .expect("delete the dead-letter stream");
+    let err = replay_dlq::<TestModel>(&stream.js, &stream.nats, true)
+        .await
+        .expect_err("no dead-letter stream");
+    match &err {
+        WorkerError::Nats(ReplayError::Open {
+            stream: name,
+            source,
+        }) => {
+            assert_eq!(name, &stream.nats.dlq_stream());
+            assert!(
+                matches!(source.kind(), GetStreamErrorKind::JetStream(e) if e.error_code() == ErrorCode::STREAM_NOT_FOUND),
+                "{source}"
+            );
+        }
+        other => panic!("expected the dead-letter stream not found, got {other}"),
+    }
+    assert!(err.to_string().contains(&stream.nats.dlq_stream()), "{err}");
 }
 
 async fn http_status(port: u16, path: &str) -> Option<u16> {

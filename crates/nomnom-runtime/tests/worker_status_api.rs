@@ -68,12 +68,9 @@ async fn status_goes_accepted_retrying_persisted_or_failed_through_the_api() {
     apply_migrations(&db.pg(), TestModel::MIGRATIONS)
         .await
         .expect("migrations");
-    let nats = NatsClient::connect(
-        NatsConfig::from(&env).expect("nats config"),
-        TestModel::ROOT_ENTITIES,
-    )
-    .await
-    .expect("connect");
+    let nats = NatsClient::connect(NatsConfig::from(&env).expect("nats config"))
+        .await
+        .expect("connect");
     let pool = DatabaseConfig::from(&env)
         .expect("db config")
         .pool(Duration::from_secs(5));

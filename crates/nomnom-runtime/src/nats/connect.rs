@@ -13,11 +13,6 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 const MAX_RECONNECT_DELAY: Duration = Duration::from_secs(2);
 
 pub(super) async fn connect(config: &NatsConfig) -> Result<async_nats::Client, NatsError> {
-    let urls = config.urls.join(",");
-    let fail = |reason: String| NatsError::Connect {
-        urls: urls.clone(),
-        reason,
-    };
     let mut options = ConnectOptions::new()
         .name(format!("nomnom/{}", config.stream))
         .connection_timeout(CONNECT_TIMEOUT)
@@ -38,12 +33,15 @@ pub(super) async fn connect(config: &NatsConfig) -> Result<async_nats::Client, N
         });
     options = match &config.auth {
         NatsAuth::None => options,
-        NatsAuth::CredsFile(path) => options.credentials_file(path).await.map_err(|e| {
-            fail(format!(
-                "cannot read NATS_CREDS_FILE {}: {e}",
-                path.display()
-            ))
-        })?,
+        NatsAuth::CredsFile(path) => {
+            options
+                .credentials_file(path)
+                .await
+                .map_err(|source| NatsError::Credentials {
+                    path: path.clone(),
+                    source,
+                })?
+        }
         NatsAuth::Token(token) => options.token(token.clone()),
         NatsAuth::UserPassword { user, password } => {
             options.user_and_password(user.clone(), password.clone())
@@ -61,5 +59,8 @@ pub(super) async fn connect(config: &NatsConfig) -> Result<async_nats::Client, N
     options
         .connect(config.urls.as_slice())
         .await
-        .map_err(|e| fail(e.to_string()))
+        .map_err(|source| NatsError::Connect {
+            urls: config.urls.join(","),
+            source,
+        })
 }

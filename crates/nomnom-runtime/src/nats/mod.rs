@@ -16,7 +16,7 @@ use async_nats::jetstream;
 
 use crate::config::NatsConfig;
 
-pub use error::{NatsError, PublishFailure};
+pub use error::{NatsError, PublishFailure, StreamRequestError};
 pub use publish::Published;
 
 /// A connection to NATS with both streams checked: the handles the API and the worker share.
@@ -26,7 +26,6 @@ pub struct NatsClient {
     jetstream: jetstream::Context,
     stream: jetstream::stream::Stream<()>,
     config: NatsConfig,
-    roots: Vec<String>,
 }
 
 impl std::fmt::Debug for NatsClient {
@@ -40,9 +39,8 @@ impl std::fmt::Debug for NatsClient {
 
 impl NatsClient {
     /// Connects, then creates the main stream and the dead-letter stream, or checks them and
-    /// updates their settings to `config`. `roots` are the model's root entities (messages
-    /// for other entities are refused before publishing).
-    pub async fn connect(config: NatsConfig, roots: &[&str]) -> Result<Self, NatsError> {
+    /// updates their settings to `config`.
+    pub async fn connect(config: NatsConfig) -> Result<Self, NatsError> {
         let client = connect::connect(&config).await?;
         let jetstream = jetstream::ContextBuilder::new()
             .timeout(config.publish_timeout)
@@ -53,14 +51,13 @@ impl NatsClient {
             .await
             .map_err(|e| NatsError::Stream {
                 stream: config.stream.clone(),
-                reason: e.to_string(),
+                source: StreamRequestError::Get(e),
             })?;
         Ok(Self {
             client,
             jetstream,
             stream,
             config,
-            roots: roots.iter().map(|r| (*r).to_owned()).collect(),
         })
     }
 
@@ -84,11 +81,6 @@ impl NatsClient {
         &self.config
     }
 
-    /// The model's root entities.
-    pub fn roots(&self) -> &[String] {
-        &self.roots
-    }
-
     /// Whether the connection to NATS is up right now.
     pub fn is_connected(&self) -> bool {
         self.client.connection_state() == async_nats::connection::State::Connected
@@ -105,10 +97,13 @@ impl NatsClient {
 
     /// Sends everything buffered to the server (at shutdown).
     pub async fn flush(&self) -> Result<(), NatsError> {
-        self.client.flush().await.map_err(|e| NatsError::Connect {
-            urls: self.config.urls.join(","),
-            reason: e.to_string(),
-        })
+        self.client
+            .flush()
+            .await
+            .map_err(|source| NatsError::Flush {
+                urls: self.config.urls.join(","),
+                source,
+            })
     }
 }
 
@@ -117,9 +112,9 @@ impl NatsClient {
 const STREAM_SETUP_DEADLINE: Duration = Duration::from_secs(60);
 
 /// Creates or checks the streams, retrying with backoff while JetStream does not answer yet
-/// (timeouts, no responders, temporarily unavailable) or could not create a stream's storage.
-/// Errors of configuration (overlapping subjects, settings that cannot change, anything else)
-/// fail at once.
+/// (timeouts, no responders, temporarily unavailable, no suitable peers) or could not create
+/// a stream's storage ([`NatsError::is_not_ready`]). Errors of configuration (overlapping
+/// subjects, settings that cannot change, anything else) fail at once.
 async fn ensure_streams_when_ready(
     jetstream: &jetstream::Context,
     config: &NatsConfig,
@@ -128,59 +123,12 @@ async fn ensure_streams_when_ready(
     let mut delay = Duration::from_millis(250);
     loop {
         match streams::ensure_streams(jetstream, config).await {
-            Err(NatsError::Stream { stream, reason })
-                if is_not_ready(&reason) && tokio::time::Instant::now() + delay < deadline =>
-            {
-                tracing::warn!(%stream, %reason, retry_in = ?delay, "JetStream not ready yet; retrying");
+            Err(err) if err.is_not_ready() && tokio::time::Instant::now() + delay < deadline => {
+                tracing::warn!(error = %err, retry_in = ?delay, "JetStream not ready yet; retrying");
                 tokio::time::sleep(delay).await;
                 delay = (delay * 2).min(Duration::from_secs(4));
             }
             other => return other,
         }
-    }
-}
-
-/// `true` for the answers of a JetStream that is starting or electing a leader, and for a
-/// stream whose storage folder could not be made.
-///
-/// The last is transient on NATS 2.9: deleting an account's last stream removes the
-/// account's `streams` folder, and a stream created at that moment (another deployment
-/// starting on the same server) fails with "error creating store for stream" because its
-/// folder's parent vanished under it. Servers from 2.10 on do not. A store that stays
-/// unwritable (a full disk) still fails, once the deadline has passed, with the server's
-/// answer; the server's log names the cause.
-fn is_not_ready(reason: &str) -> bool {
-    let reason = reason.to_ascii_lowercase();
-    [
-        "timed out",
-        "no responders",
-        "temporarily unavailable",
-        "no suitable peers",
-        "error creating store for stream",
-    ]
-    .iter()
-    .any(|s| reason.contains(s))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::is_not_ready;
-
-    #[test]
-    fn a_starting_jetstream_is_waited_for_but_configuration_errors_are_not() {
-        assert!(is_not_ready(
-            "cannot read the stream: request error: timed out"
-        ));
-        assert!(is_not_ready("jetstream error: no responders"));
-        assert!(is_not_ready(
-            "JetStream system temporarily unavailable (code 503)"
-        ));
-        assert!(is_not_ready(
-            "jetstream error: error creating store for stream (code 500, error code 10049)"
-        ));
-        assert!(!is_not_ready("subjects overlap with an existing stream"));
-        assert!(!is_not_ready(
-            "replicas > 1 not supported in non-clustered mode"
-        ));
     }
 }

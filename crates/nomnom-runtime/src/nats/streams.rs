@@ -2,12 +2,14 @@
 
 use std::time::Duration;
 
-use async_nats::jetstream::context::{CreateStreamErrorKind, GetStreamErrorKind};
+use async_nats::jetstream::context::{
+    CreateStreamError, CreateStreamErrorKind, GetStreamErrorKind,
+};
 use async_nats::jetstream::stream::{Config, DiscardPolicy, RetentionPolicy, StorageType};
 use async_nats::jetstream::{self, ErrorCode};
 use futures_util::TryStreamExt;
 
-use super::error::NatsError;
+use super::error::{NatsError, StreamRequestError};
 use super::subjects;
 use crate::config::NatsConfig;
 
@@ -69,29 +71,27 @@ pub async fn ensure_streams(js: &jetstream::Context, config: &NatsConfig) -> Res
 /// our check and our create, the check runs once more against what it created.
 pub async fn ensure_stream(js: &jetstream::Context, desired: Config) -> Result<(), NatsError> {
     match ensure_stream_once(js, &desired).await {
-        Err(NatsError::Stream { reason, .. }) if reason == CREATED_CONCURRENTLY => {
-            ensure_stream_once(js, &desired).await
-        }
+        Err(NatsError::Stream {
+            source: StreamRequestError::Create(err),
+            ..
+        }) if is_name_taken(&err) => ensure_stream_once(js, &desired).await,
         other => other,
     }
 }
 
-/// The reason given when a create lost a race with another process.
-const CREATED_CONCURRENTLY: &str = "created concurrently by another process";
-
 async fn ensure_stream_once(js: &jetstream::Context, desired: &Config) -> Result<(), NatsError> {
     let desired = desired.clone();
     let name = desired.name.clone();
-    let stream_error = |reason: String| NatsError::Stream {
+    let stream_error = |source: StreamRequestError| NatsError::Stream {
         stream: name.clone(),
-        reason,
+        source,
     };
     match js.get_stream(&name).await {
         Ok(mut stream) => {
             let info = stream
                 .info()
                 .await
-                .map_err(|e| stream_error(e.to_string()))?;
+                .map_err(|e| stream_error(StreamRequestError::Info(e)))?;
             let current = info.config.clone();
             check_immutable(&current, &desired)?;
             if differs(&current, &desired) {
@@ -105,7 +105,7 @@ async fn ensure_stream_once(js: &jetstream::Context, desired: &Config) -> Result
                 updated.description = desired.description.clone();
                 tracing::info!(stream = %name, "updating stream settings to the configuration");
                 if let Err(err) = js.update_stream(&updated).await {
-                    return Err(create_error(js, &desired, err).await);
+                    return Err(create_error(js, &desired, StreamRequestError::Update, err).await);
                 }
             }
             Ok(())
@@ -117,18 +117,19 @@ async fn ensure_stream_once(js: &jetstream::Context, desired: &Config) -> Result
                 tracing::info!(stream = %name, subjects = ?desired.subjects, "creating stream");
                 match js.create_stream(desired.clone()).await {
                     Ok(_) => Ok(()),
-                    Err(err) if is_name_taken(&err) => {
-                        Err(stream_error(CREATED_CONCURRENTLY.to_owned()))
+                    Err(err) => {
+                        Err(create_error(js, &desired, StreamRequestError::Create, err).await)
                     }
-                    Err(err) => Err(create_error(js, &desired, err).await),
                 }
             }
-            _ => Err(stream_error(format!("cannot read the stream: {err}"))),
+            _ => Err(stream_error(StreamRequestError::Get(err))),
         },
     }
 }
 
-fn is_name_taken(err: &async_nats::jetstream::context::CreateStreamError) -> bool {
+/// The answer to a create that lost a race with another process creating the same stream
+/// (with settings that differ from ours at least in some default the server filled in).
+fn is_name_taken(err: &CreateStreamError) -> bool {
     matches!(err.kind(), CreateStreamErrorKind::JetStream(e) if e.error_code() == ErrorCode::STREAM_NAME_EXIST)
 }
 
@@ -169,10 +170,13 @@ fn differs(current: &Config, desired: &Config) -> bool {
         || current.duplicate_window != desired.duplicate_window
 }
 
+/// A failed create or update: an overlap of subjects names the other streams; anything else
+/// keeps the client's error, as `request` (create or update).
 async fn create_error(
     js: &jetstream::Context,
     desired: &Config,
-    err: async_nats::jetstream::context::CreateStreamError,
+    request: fn(CreateStreamError) -> StreamRequestError,
+    err: CreateStreamError,
 ) -> NatsError {
     if let CreateStreamErrorKind::JetStream(js_err) = err.kind() {
         if js_err.error_code() == ErrorCode::STREAM_SUBJECT_OVERLAP {
@@ -190,7 +194,7 @@ async fn create_error(
     }
     NatsError::Stream {
         stream: desired.name.clone(),
-        reason: err.to_string(),
+        source: request(err),
     }
 }
 

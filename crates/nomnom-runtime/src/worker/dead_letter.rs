@@ -3,6 +3,7 @@
 //! acknowledges it, so a message is never acknowledged on the ingest stream before its dead
 //! letter is stored.
 
+use async_nats::jetstream::context::PublishError;
 use async_nats::{jetstream, HeaderMap};
 use bytes::Bytes;
 use chrono::Utc;
@@ -71,10 +72,11 @@ pub struct DeadLetter {
     pub error: String,
 }
 
-/// Publishing the dead letter failed; the original must not be acknowledged.
+/// Publishing the dead letter failed; the original must not be acknowledged. Keeps the
+/// client's error.
 #[derive(Debug, thiserror::Error)]
 #[error("cannot publish to the dead-letter stream: {0}")]
-pub struct DeadLetterError(String);
+pub struct DeadLetterError(#[source] pub PublishError);
 
 /// Publishes `letter` to `<stream lc>.dlq.<Entity>` and waits for JetStream's ack.
 pub async fn publish(
@@ -120,7 +122,7 @@ pub async fn publish(
     let ack = js
         .publish_with_headers(nats.dlq_subject(entity), headers, letter.payload.clone())
         .await
-        .map_err(|e| DeadLetterError(e.to_string()))?;
-    ack.await.map_err(|e| DeadLetterError(e.to_string()))?;
+        .map_err(DeadLetterError)?;
+    ack.await.map_err(DeadLetterError)?;
     Ok(())
 }

@@ -12,6 +12,7 @@
 
 use std::time::Duration;
 
+use async_nats::jetstream::consumer::pull::BatchError;
 use async_nats::jetstream::{self, consumer::PullConsumer};
 use futures_util::StreamExt;
 
@@ -21,10 +22,20 @@ pub const IDLE_POLL: Duration = Duration::from_secs(5);
 /// How long after a pull request's expiry the client stops waiting for the server's notice.
 pub const EXPIRY_GRACE: Duration = Duration::from_millis(50);
 
-/// A pull request failed (as opposed to returning no messages).
+/// A pull request failed (as opposed to returning no messages). The worker pauses and tries
+/// again whichever it is; each keeps the client's error.
 #[derive(Debug, thiserror::Error)]
-#[error("fetch from the consumer failed: {0}")]
-pub struct FetchError(String);
+pub enum FetchError {
+    /// The pull request could not be made (subscribing to its inbox, sending or flushing it).
+    #[error("fetch from the consumer failed: {0}")]
+    Request(#[source] BatchError),
+    /// The server ended the pull request with an error status before any message arrived
+    /// (for example 409 for a request over the consumer's limits). async-nats reports it as
+    /// an untyped error whose text holds the status and the server's description; nothing
+    /// here reads that text.
+    #[error("fetch from the consumer failed: {0}")]
+    Ended(#[source] async_nats::Error),
+}
 
 /// One pull request for at most `max` messages, waiting at most `expires`. `Ok(vec![])`
 /// means the stream had nothing for us.
@@ -39,7 +50,7 @@ pub async fn fetch(
         .expires(expires)
         .messages()
         .await
-        .map_err(|e| FetchError(e.to_string()))?;
+        .map_err(FetchError::Request)?;
     // One timer for the whole pull, not one per message received.
     let deadline = tokio::time::sleep(expires + EXPIRY_GRACE);
     tokio::pin!(deadline);
@@ -61,7 +72,7 @@ pub async fn fetch(
         };
         match item {
             Ok(message) => messages.push(message),
-            Err(e) if messages.is_empty() => return Err(FetchError(e.to_string())),
+            Err(e) if messages.is_empty() => return Err(FetchError::Ended(e)),
             Err(e) => {
                 tracing::debug!(error = %e, "pull request ended early");
                 break;

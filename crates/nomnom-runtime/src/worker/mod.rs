@@ -24,7 +24,7 @@ use crate::config::worker::WorkerConfig;
 use crate::config::{ConfigError, Env};
 use crate::model::Model;
 
-pub use replay::{replay_dlq, ReplayReport};
+pub use replay::{replay_dlq, ReplayError, ReplayReport};
 pub use serve::serve;
 
 /// Why the worker could not start or run.
@@ -33,9 +33,9 @@ pub enum WorkerError {
     /// A variable has an unusable value.
     #[error(transparent)]
     Config(#[from] ConfigError),
-    /// NATS could not be reached or refused a request.
+    /// A NATS request of `replay-dlq` failed.
     #[error("NATS: {0}")]
-    Nats(String),
+    Nats(#[from] ReplayError),
     /// Connecting to NATS or setting up the streams failed.
     #[error(transparent)]
     NatsSetup(#[from] crate::nats::NatsError),
@@ -168,8 +168,7 @@ async fn execute<M: Model>(command: Command) -> Result<(), WorkerError> {
             Ok(())
         }
         Command::ReplayDlq { dry_run } => {
-            let nats =
-                crate::nats::NatsClient::connect(config.nats.clone(), M::ROOT_ENTITIES).await?;
+            let nats = crate::nats::NatsClient::connect(config.nats.clone()).await?;
             let report = replay_dlq::<M>(nats.jetstream(), &config.nats, dry_run).await?;
             print!("{report}");
             Ok(())

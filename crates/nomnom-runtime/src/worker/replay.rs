@@ -3,13 +3,73 @@
 //! fresh `Nats-Msg-Id` so de-duplication does not swallow them), removes them from the
 //! dead-letter stream, and reports what it did. `--dry-run` changes nothing.
 
-use async_nats::jetstream::{self, stream::LastRawMessageErrorKind};
+use async_nats::jetstream;
+use async_nats::jetstream::context::{GetStreamError, PublishError};
+use async_nats::jetstream::stream::{
+    DeleteMessageError, InfoError, LastRawMessageErrorKind, RawMessageError,
+};
 use bytes::Bytes;
 
 use super::WorkerError;
 use crate::config::NatsConfig;
 use crate::envelope::MessageEnvelope;
 use crate::model::Model;
+
+/// A NATS request of the replay failed: what was being done, and the client's error.
+#[derive(Debug, thiserror::Error)]
+pub enum ReplayError {
+    /// The dead-letter stream could not be looked up.
+    #[error("cannot open the dead-letter stream {stream}: {source}")]
+    Open {
+        /// The dead-letter stream.
+        stream: String,
+        /// What the client said.
+        #[source]
+        source: GetStreamError,
+    },
+    /// The dead-letter stream's state (its first and last sequence) could not be read.
+    #[error("cannot read the state of {stream}: {source}")]
+    State {
+        /// The dead-letter stream.
+        stream: String,
+        /// What the client said.
+        #[source]
+        source: InfoError,
+    },
+    /// A dead letter could not be read.
+    #[error("reading {stream} #{sequence}: {source}")]
+    Read {
+        /// The dead-letter stream.
+        stream: String,
+        /// The dead letter's sequence.
+        sequence: u64,
+        /// What the client said.
+        #[source]
+        source: RawMessageError,
+    },
+    /// A dead letter that now passes could not be published to its ingest subject.
+    #[error("republishing {stream} #{sequence}: {source}")]
+    Republish {
+        /// The dead-letter stream.
+        stream: String,
+        /// The dead letter's sequence.
+        sequence: u64,
+        /// What the client said.
+        #[source]
+        source: PublishError,
+    },
+    /// A republished dead letter could not be removed from the dead-letter stream.
+    #[error("removing {stream} #{sequence}: {source}")]
+    Remove {
+        /// The dead-letter stream.
+        stream: String,
+        /// The dead letter's sequence.
+        sequence: u64,
+        /// What the client said.
+        #[source]
+        source: DeleteMessageError,
+    },
+}
 
 /// One dead letter that still fails.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,11 +127,17 @@ pub async fn replay_dlq<M: Model>(
     let mut dlq = js
         .get_stream(&name)
         .await
-        .map_err(|e| WorkerError::Nats(format!("{name}: {e}")))?;
+        .map_err(|source| ReplayError::Open {
+            stream: name.clone(),
+            source,
+        })?;
     let state = dlq
         .info()
         .await
-        .map_err(|e| WorkerError::Nats(e.to_string()))?
+        .map_err(|source| ReplayError::State {
+            stream: name.clone(),
+            source,
+        })?
         .state
         .clone();
     let mut report = ReplayReport {
@@ -86,10 +152,13 @@ pub async fn replay_dlq<M: Model>(
         let letter = match dlq.get_raw_message(sequence).await {
             Ok(letter) => letter,
             Err(e) if e.kind() == LastRawMessageErrorKind::NoMessageFound => continue,
-            Err(e) => {
-                return Err(WorkerError::Nats(format!(
-                    "reading {name} #{sequence}: {e}"
-                )))
+            Err(source) => {
+                return Err(ReplayError::Read {
+                    stream: name,
+                    sequence,
+                    source,
+                }
+                .into())
             }
         };
         report.examined += 1;
@@ -120,14 +189,23 @@ pub async fn replay_dlq<M: Model>(
         envelope.retry_count = envelope.retry_count.saturating_add(1);
         let dedup = format!("{}:replay:{name}:{sequence}", envelope.message_id);
         let (headers, body) = envelope.to_nats(Some(&dedup));
+        let republish_error = |source| ReplayError::Republish {
+            stream: name.clone(),
+            sequence,
+            source,
+        };
         js.publish_with_headers(nats.ingest_subject(&envelope.entity_type), headers, body)
             .await
-            .map_err(|e| WorkerError::Nats(e.to_string()))?
+            .map_err(republish_error)?
             .await
-            .map_err(|e| WorkerError::Nats(e.to_string()))?;
+            .map_err(republish_error)?;
         dlq.delete_message(sequence)
             .await
-            .map_err(|e| WorkerError::Nats(format!("removing {name} #{sequence}: {e}")))?;
+            .map_err(|source| ReplayError::Remove {
+                stream: name.clone(),
+                sequence,
+                source,
+            })?;
     }
     Ok(report)
 }

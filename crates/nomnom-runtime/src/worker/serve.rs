@@ -36,7 +36,7 @@ pub async fn serve<M: Model>(
         tracing::info!(applied = ?report.applied, "migrations applied");
     }
     // The shared setup: the same code as the API creates or updates both streams.
-    let nats = NatsClient::connect(config.nats.clone(), M::ROOT_ENTITIES).await?;
+    let nats = NatsClient::connect(config.nats.clone()).await?;
     let (client, js) = (nats.client().clone(), nats.jetstream().clone());
     let settings = ConsumerSettings {
         name: config.consumer.clone(),

@@ -112,7 +112,7 @@ impl TestApp {
         let nats_config = NatsConfig::from(&vars).expect("NATS configuration");
         let api_config = ApiConfig::from(&vars).expect("API configuration");
         let database_config = DatabaseConfig::from(&vars).expect("database configuration");
-        let nats = NatsClient::connect(nats_config, M::ROOT_ENTITIES)
+        let nats = NatsClient::connect(nats_config)
             .await
             .expect("connect to NATS");
         let pool = database_config.pool(Duration::from_secs(1));
