@@ -1,7 +1,9 @@
 //! PostgreSQL for the worker: the migration runner, the classification of database errors
-//! into "this record is refused" and "try again later", and the hidden row ids.
+//! into "this record is refused" and "try again later", the hidden row ids, and the limits
+//! of PostgreSQL's types the API checks before accepting a message.
 
 pub mod classify;
+pub mod limits;
 pub mod migrate;
 pub mod row_ids;
 
