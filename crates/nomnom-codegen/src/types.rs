@@ -22,7 +22,7 @@ pub fn rust_type(ty: ScalarType) -> TokenStream {
             )
         }
         ScalarType::Uuid => quote!(::nomnom_runtime::export::uuid::Uuid),
-        ScalarType::Json => quote!(::nomnom_runtime::export::serde_json::Value),
+        ScalarType::Json => quote!(::nomnom_runtime::json::Json),
     }
 }
 

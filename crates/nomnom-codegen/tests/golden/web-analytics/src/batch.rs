@@ -64,7 +64,7 @@ struct PageViewRows {
     /// Column `screen_width`.
     col_screen_width: Vec<Option<i64>>,
     /// Column `properties`.
-    col_properties: Vec<Option<::nomnom_runtime::export::serde_json::Value>>,
+    col_properties: Vec<Option<::nomnom_runtime::json::Json>>,
     /// Column `type`.
     col_type: Vec<String>,
     /// Column `order`.
@@ -409,7 +409,7 @@ struct SessionRows {
     /// Column `bounced`.
     col_bounced: Vec<bool>,
     /// Column `attributes`.
-    col_attributes: Vec<::nomnom_runtime::export::serde_json::Value>,
+    col_attributes: Vec<::nomnom_runtime::json::Json>,
     /// Column `revenue`.
     col_revenue: Vec<Option<::nomnom_runtime::export::rust_decimal::Decimal>>,
 }

@@ -35,7 +35,7 @@ pub struct PageView {
     pub duration_ms: Option<i64>,
     pub user_agent: Option<String>,
     pub screen_width: Option<i64>,
-    pub properties: Option<::nomnom_runtime::export::serde_json::Value>,
+    pub properties: Option<::nomnom_runtime::json::Json>,
     /// `page` or `screen` (a Rust keyword as a field name).
     pub r#type: String,
     /// Position in the session (an SQL keyword).
@@ -398,7 +398,7 @@ pub struct Session {
     pub landing_date: Option<::nomnom_runtime::export::chrono::NaiveDate>,
     pub country: Option<String>,
     pub bounced: bool,
-    pub attributes: ::nomnom_runtime::export::serde_json::Value,
+    pub attributes: ::nomnom_runtime::json::Json,
     pub revenue: Option<::nomnom_runtime::export::rust_decimal::Decimal>,
 }
 
