@@ -361,6 +361,11 @@ mod tests {
             serde_json::to_string(&value).expect("serializes"),
             r#"{"n":12345678901234567890.123456789}"#
         );
+        let huge = Json::parse("[1e400]").expect("storable");
+        assert_eq!(
+            serde_json::to_string(&vec![huge]).expect("serializes"),
+            "[[1e400]]"
+        );
         assert_eq!(
             format!("{value:?}"),
             r#"Json({"n":12345678901234567890.123456789})"#
