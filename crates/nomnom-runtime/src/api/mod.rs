@@ -47,7 +47,6 @@ pub mod state;
 mod status;
 
 use axum::http::{header, StatusCode};
-use axum::middleware::map_response;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::Router;
@@ -62,7 +61,7 @@ pub use state::ApiState;
 
 /// The routes of the ingestion API for model `M`. Every error answer is problem+json: the
 /// handlers' own, a 404 for an unknown path, a 405 (with `Allow`) for a method a route does
-/// not take, and whatever axum or a layer answers on its own ([`problem::problem_for_bare_errors`]).
+/// not take, and whatever axum or a layer answers on its own ([`problem::ProblemLayer`]).
 pub fn router<M: Model>(state: ApiState) -> Router {
     let message_limit = MessageRoute::body_limit_layer(&state.config);
     let batch_limit = BatchRoute::body_limit_layer(&state.config);
@@ -97,6 +96,6 @@ pub fn router<M: Model>(state: ApiState) -> Router {
             .into_response()
         })
         .method_not_allowed_fallback(problem::method_not_allowed)
-        .layer(map_response(problem::problem_for_bare_errors))
+        .layer(problem::ProblemLayer)
         .with_state(state)
 }

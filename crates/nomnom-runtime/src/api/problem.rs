@@ -3,11 +3,14 @@
 //!
 //! The handlers answer with a [`Problem`]; what axum and tower answer on their own (405 for a
 //! method a route does not take, an extractor's rejection, a layer's timeout) is turned into
-//! one by [`problem_for_bare_errors`], so every error the API sends is problem+json.
+//! one by [`ProblemLayer`], so every error the API sends is problem+json.
+
+use std::task::{Context, Poll};
 
 use axum::body::Body;
-use axum::http::{header, HeaderValue, Method, StatusCode, Uri};
+use axum::http::{header, HeaderValue, Method, Request, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
+use futures_util::future::{ready, BoxFuture, Either, FutureExt, Ready, Then};
 use http_body_util::BodyExt;
 use serde_json::{json, Map, Value};
 
@@ -165,23 +168,29 @@ fn bare_kind(status: StatusCode) -> (&'static str, &'static str) {
 /// are one sentence); longer or other bodies are replaced by a generic detail.
 const MAX_BARE_DETAIL: usize = 512;
 
+/// Whether `response` is an error that is not problem+json yet.
+fn is_bare_error(response: &Response) -> bool {
+    let status = response.status();
+    (status.is_client_error() || status.is_server_error())
+        && !response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"))
+}
+
 /// Turns an error answer that is not problem+json (axum's 405 and rejections, a tower layer's
 /// 408 or 503) into one with the same status and headers (`Allow`, `Retry-After` kept);
-/// a plain-text body becomes the `detail`. Every other answer passes untouched, without
-/// allocating: this runs as `axum::middleware::map_response` on every route.
+/// a plain-text body becomes the `detail`. Every other answer passes untouched.
 pub async fn problem_for_bare_errors(response: Response) -> Response {
-    let status = response.status();
-    if !(status.is_client_error() || status.is_server_error()) {
+    if !is_bare_error(&response) {
         return response;
     }
+    let status = response.status();
     let content_type = response
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    if content_type.starts_with("application/problem+json") {
-        return response;
-    }
     let plain = content_type.is_empty() || content_type.starts_with("text/plain");
     let (mut parts, body) = response.into_parts();
     let text = if plain {
@@ -209,6 +218,57 @@ pub async fn problem_for_bare_errors(response: Response) -> Response {
         parts.headers.insert(name, value.clone());
     }
     Response::from_parts(parts, Body::new(problem_body))
+}
+
+/// The layer that makes every error answer of the services it wraps problem+json
+/// ([`problem_for_bare_errors`]). It runs on every request: an answer that needs nothing
+/// passes through without an allocation (axum's `map_response` would box a future and clone
+/// the route for each request).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ProblemLayer;
+
+impl<S> tower_layer::Layer<S> for ProblemLayer {
+    type Service = ProblemService<S>;
+
+    fn layer(&self, inner: S) -> ProblemService<S> {
+        ProblemService(inner)
+    }
+}
+
+/// The service of [`ProblemLayer`].
+#[derive(Debug, Clone)]
+pub struct ProblemService<S>(S);
+
+/// What follows the inner service's answer: the answer itself, or its conversion.
+type Finish<E> = Either<Ready<Result<Response, E>>, BoxFuture<'static, Result<Response, E>>>;
+
+impl<S, B> tower_service::Service<Request<B>> for ProblemService<S>
+where
+    S: tower_service::Service<Request<B>, Response = Response>,
+    S::Error: Send + 'static,
+{
+    type Response = Response;
+    type Error = S::Error;
+    #[allow(clippy::type_complexity)]
+    type Future =
+        Then<S::Future, Finish<S::Error>, fn(Result<Response, S::Error>) -> Finish<S::Error>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.0.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<B>) -> Self::Future {
+        self.0.call(request).then(finish::<S::Error>)
+    }
+}
+
+fn finish<E: Send + 'static>(answer: Result<Response, E>) -> Finish<E> {
+    match answer {
+        Ok(response) if is_bare_error(&response) => {
+            Either::Right(Box::pin(problem_for_bare_errors(response).map(Ok)))
+        }
+        other => Either::Left(ready(other)),
+    }
 }
 
 /// Field errors as JSON: `[{"path", "rule", "message"}]`.
@@ -301,6 +361,33 @@ mod tests {
             json["detail"],
             "the request was refused: Internal Server Error"
         );
+    }
+
+    #[tokio::test]
+    async fn the_layer_converts_what_the_service_answers_bare() {
+        use tower::{Layer, ServiceExt};
+        let timing_out = tower::service_fn(|_: Request<Body>| async {
+            Ok::<_, std::convert::Infallible>(StatusCode::REQUEST_TIMEOUT.into_response())
+        });
+        let answer = ProblemLayer
+            .layer(timing_out)
+            .oneshot(Request::new(Body::empty()))
+            .await
+            .expect("infallible");
+        let (status, headers, json) = problem_of(answer).await;
+        assert_eq!(status, StatusCode::REQUEST_TIMEOUT);
+        assert_eq!(headers[header::CONTENT_TYPE], "application/problem+json");
+        assert_eq!(json["type"], "urn:nomnom:problem:request-timeout");
+
+        let fine = tower::service_fn(|_: Request<Body>| async {
+            Ok::<_, std::convert::Infallible>((StatusCode::ACCEPTED, "fine").into_response())
+        });
+        let answer = ProblemLayer
+            .layer(fine)
+            .oneshot(Request::new(Body::empty()))
+            .await
+            .expect("infallible");
+        assert_eq!(answer.status(), StatusCode::ACCEPTED);
     }
 
     #[tokio::test]
