@@ -148,7 +148,32 @@ async fn client_errors_are_problem_json_with_the_right_status() {
     let too_large = c.post_json("/ingest/message", big).await.expect("answered");
     assert_eq!(too_large.status, 413);
 
-    for r in [&malformed, &unknown, &wrong_type, &too_large] {
+    // A string PostgreSQL text cannot hold is refused now, not dead-lettered later.
+    let mut with_nul: Value = serde_json::from_str(&order).expect("order");
+    with_nul["comment"] = Value::from("a\u{0}b");
+    let nul = c
+        .post_json("/ingest/message", with_nul.to_string())
+        .await
+        .expect("answered");
+    assert_eq!(nul.status, 422, "{}", nul.json());
+    assert_eq!(nul.json()["errors"][0]["path"], "/comment");
+    assert_eq!(nul.json()["errors"][0]["rule"], "format");
+
+    let wrong_method = c.get("/ingest/message").await.expect("answered");
+    assert_eq!(wrong_method.status, 405);
+    assert_eq!(wrong_method.header("allow"), Some("POST"));
+    let no_route = c.get("/nowhere").await.expect("answered");
+    assert_eq!(no_route.status, 404);
+
+    for r in [
+        &malformed,
+        &unknown,
+        &wrong_type,
+        &too_large,
+        &nul,
+        &wrong_method,
+        &no_route,
+    ] {
         assert!(
             r.header("content-type")
                 .unwrap_or_default()

@@ -26,10 +26,9 @@ pub use nomnom_derive::{Entity, Model};
 
 /// The Rust types of the model's columns, as generated entities name them.
 pub mod types {
+    pub use crate::json::Json;
     pub use chrono::{DateTime, NaiveDate, Utc};
     pub use rust_decimal::Decimal;
-    /// A `json` field's value.
-    pub use serde_json::Value as Json;
     pub use uuid::Uuid;
 }
 

@@ -58,7 +58,7 @@ impl Kind {
             "NaiveDate" => Kind::Date,
             "DateTime" => Kind::Timestamp,
             "Uuid" => Kind::Uuid,
-            "Json" | "Value" => Kind::Json,
+            "Json" => Kind::Json,
             _ => return None,
         })
     }

@@ -7,9 +7,8 @@
 
 use std::panic::AssertUnwindSafe;
 
-use axum::body::Body;
-use axum::extract::{Query, Request, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::extract::State;
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use futures_util::stream::{FuturesUnordered, StreamExt};
@@ -17,23 +16,16 @@ use futures_util::FutureExt;
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
-use super::message::EntityQuery;
 use super::problem::{
     field_errors_json, Problem, RETRY_AFTER_FULL_SECS, RETRY_AFTER_UNAVAILABLE_SECS,
 };
-use super::request::{read_body, require_content_type, resolve_entity, text_header};
+use super::request::{BatchRoute, Ingest};
 use super::state::ApiState;
 use crate::envelope::MessageEnvelope;
 use crate::model::{FieldError, Model, Rejection};
 use crate::nats::{PublishFailure, Published};
 use crate::status::AcceptedMessage;
 
-/// Content types accepted for a batch.
-const BATCH_CONTENT_TYPES: &[&str] = &[
-    "application/x-ndjson",
-    "application/jsonl",
-    "application/jsonlines",
-];
 /// Most publishes one batch keeps in flight at once.
 const MAX_BATCH_CONCURRENCY: usize = 1024;
 
@@ -45,31 +37,15 @@ enum LineOutcome {
 
 pub(super) async fn ingest_batch<M: Model>(
     State(state): State<ApiState>,
-    request: Request,
-) -> Response {
-    // The request is taken whole: the `HeaderMap` extractor would copy every header.
-    let (parts, body) = request.into_parts();
-    let entity = Query::<EntityQuery>::try_from_uri(&parts.uri)
-        .ok()
-        .and_then(|q| q.0.entity);
-    match handle::<M>(&state, entity, &parts.headers, body).await {
-        Ok(response) => response,
-        Err(problem) => problem.into_response(),
-    }
-}
-
-async fn handle<M: Model>(
-    state: &ApiState,
-    entity: Option<String>,
-    headers: &HeaderMap,
-    body: Body,
+    request: Ingest<M, BatchRoute>,
 ) -> Result<Response, Problem> {
-    require_content_type(headers, BATCH_CONTENT_TYPES, false)?;
-    let entity = resolve_entity(entity.as_deref(), headers, M::ROOT_ENTITIES)?;
-    let idempotency_key = text_header(headers, "idempotency-key")?;
-    let source = text_header(headers, "x-source")?;
-    let body = read_body(headers, body, state.config.max_batch_bytes).await?;
-
+    let Ingest {
+        entity,
+        idempotency_key,
+        source,
+        body,
+        ..
+    } = request;
     let lines = split_lines(&body);
     if lines.len() > state.config.max_batch_lines {
         return Err(Problem::new(
@@ -105,7 +81,7 @@ async fn handle<M: Model>(
         .map_err(|_| Problem::overloaded())?;
 
     let mut outcomes = validate_and_publish::<M>(
-        state,
+        &state,
         &entity,
         source.as_deref(),
         idempotency_key.as_deref(),

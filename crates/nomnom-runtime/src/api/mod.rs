@@ -29,7 +29,13 @@
 //! 404; `payload-too-large` 413 (`limit_bytes`); `too-many-lines` 413 (`limit_lines`);
 //! `unsupported-media-type` 415 (`accepted`); `validation-failed` 422 (`errors`: every
 //! `{"path", "rule", "message"}`); `stream-unavailable`, `stream-full`, `overloaded`,
-//! `status-unavailable` and `not-ready` 503 with `Retry-After`.
+//! `status-unavailable` and `not-ready` 503 with `Retry-After`; `method-not-allowed` 405
+//! with `Allow`. Any other error axum or a layer answers on its own keeps its status and
+//! becomes problem+json too (`bad-request`, `request-timeout`, ...).
+//!
+//! A 422 also refuses what PostgreSQL is sure to refuse later (rule `format`): U+0000 in a
+//! string or inside a `json` value, a number in a `json` value beyond `numeric`, a date
+//! before 4714 BC; see [`crate::db::limits`].
 
 mod batch;
 mod health;
@@ -46,17 +52,28 @@ use axum::routing::{get, post};
 use axum::Router;
 
 use crate::model::Model;
+use request::{BatchRoute, IngestRoute, MessageRoute};
 
 pub use message::rejection_problem;
 pub use problem::Problem;
 pub use server::{run, serve, shutdown_signal, StartError};
 pub use state::ApiState;
 
-/// The routes of the ingestion API for model `M`.
+/// The routes of the ingestion API for model `M`. Every error answer is problem+json: the
+/// handlers' own, a 404 for an unknown path, a 405 (with `Allow`) for a method a route does
+/// not take, and whatever axum or a layer answers on its own ([`problem::ProblemLayer`]).
 pub fn router<M: Model>(state: ApiState) -> Router {
+    let message_limit = MessageRoute::body_limit_layer(&state.config);
+    let batch_limit = BatchRoute::body_limit_layer(&state.config);
     Router::new()
-        .route("/ingest/message", post(message::ingest_message::<M>))
-        .route("/ingest/batch", post(batch::ingest_batch::<M>))
+        .route(
+            "/ingest/message",
+            post(message::ingest_message::<M>).layer(message_limit),
+        )
+        .route(
+            "/ingest/batch",
+            post(batch::ingest_batch::<M>).layer(batch_limit),
+        )
         .route("/ingest/status/{message_id}", get(status::message_status))
         .route("/health", get(health::health))
         .route("/ready", get(health::ready))
@@ -78,5 +95,7 @@ pub fn router<M: Model>(state: ApiState) -> Router {
             )
             .into_response()
         })
+        .method_not_allowed_fallback(problem::method_not_allowed)
+        .layer(problem::ProblemLayer)
         .with_state(state)
 }

@@ -1,14 +1,140 @@
-//! The parts of an ingestion request every route reads the same way: content type, entity,
-//! `Idempotency-Key`, `X-Source`, and the body within its limit.
+//! The opening every ingestion route shares, as one extractor, [`Ingest`]: content type,
+//! entity, `Idempotency-Key`, `X-Source`, a publish permit, and the body within its limit,
+//! each refused with its own problem answer. What differs between routes is an
+//! [`IngestRoute`]: [`MessageRoute`] and [`BatchRoute`].
+//!
+//! The body limit is axum's own [`DefaultBodyLimit`] layer, set per route by
+//! [`IngestRoute::body_limit_layer`]; the extractor refuses a declared `Content-Length` over
+//! the limit before reading anything, and answers either case with the same
+//! `payload-too-large` problem.
 
-use axum::body::Body;
+use std::marker::PhantomData;
+
+use axum::extract::{DefaultBodyLimit, FromRequest, Query, Request};
 use axum::http::{header, HeaderMap, StatusCode};
-use http_body_util::{BodyExt, LengthLimitError, Limited};
+use bytes::Bytes;
+use serde::Deserialize;
+use tokio::sync::OwnedSemaphorePermit;
 
 use super::problem::Problem;
+use super::state::ApiState;
+use crate::config::ApiConfig;
+use crate::model::Model;
 
 /// Longest accepted `Idempotency-Key` and `X-Source`.
 const MAX_HEADER_TEXT: usize = 256;
+
+/// What one ingestion route accepts.
+pub trait IngestRoute: Send + Sync + 'static {
+    /// The content types accepted (parameters such as `charset` ignored).
+    const CONTENT_TYPES: &'static [&'static str];
+    /// Whether any `+json` content type is accepted too.
+    const ANY_JSON_SUFFIX: bool;
+    /// Whether one publish permit is taken before the body is read (a single message), or
+    /// the handler takes as many as it needs once it has read the body (a batch).
+    const PERMIT_BEFORE_BODY: bool;
+
+    /// The largest body accepted.
+    fn body_limit(config: &ApiConfig) -> usize;
+
+    /// axum's body limit layer for this route.
+    fn body_limit_layer(config: &ApiConfig) -> DefaultBodyLimit {
+        DefaultBodyLimit::max(Self::body_limit(config))
+    }
+}
+
+/// `POST /ingest/message`: one JSON object.
+#[derive(Debug)]
+pub struct MessageRoute;
+
+impl IngestRoute for MessageRoute {
+    const CONTENT_TYPES: &'static [&'static str] = &["application/json"];
+    const ANY_JSON_SUFFIX: bool = true;
+    const PERMIT_BEFORE_BODY: bool = true;
+
+    fn body_limit(config: &ApiConfig) -> usize {
+        config.max_body_bytes
+    }
+}
+
+/// `POST /ingest/batch`: newline-delimited JSON.
+#[derive(Debug)]
+pub struct BatchRoute;
+
+impl IngestRoute for BatchRoute {
+    const CONTENT_TYPES: &'static [&'static str] = &[
+        "application/x-ndjson",
+        "application/jsonl",
+        "application/jsonlines",
+    ];
+    const ANY_JSON_SUFFIX: bool = false;
+    const PERMIT_BEFORE_BODY: bool = false;
+
+    fn body_limit(config: &ApiConfig) -> usize {
+        config.max_batch_bytes
+    }
+}
+
+/// The query string of the ingestion routes.
+#[derive(Debug, Default, Deserialize)]
+pub struct EntityQuery {
+    /// The root entity (`?entity=Order`).
+    pub entity: Option<String>,
+}
+
+/// An ingestion request for model `M` on route `R`, checked in this order (the first
+/// failure answers): content type (415), entity (400), `Idempotency-Key` and `X-Source`
+/// (400), a publish permit when `R` takes one first (503), the body (413, 400).
+#[derive(Debug)]
+pub struct Ingest<M, R> {
+    /// The root entity posted.
+    pub entity: String,
+    /// `Idempotency-Key`.
+    pub idempotency_key: Option<String>,
+    /// `X-Source`.
+    pub source: Option<String>,
+    /// The publish permit taken before the body was read ([`IngestRoute::PERMIT_BEFORE_BODY`]);
+    /// held until the answer.
+    pub permit: Option<OwnedSemaphorePermit>,
+    /// The whole body.
+    pub body: Bytes,
+    route: PhantomData<fn() -> (M, R)>,
+}
+
+impl<M: Model, R: IngestRoute> FromRequest<ApiState> for Ingest<M, R> {
+    type Rejection = Problem;
+
+    async fn from_request(request: Request, state: &ApiState) -> Result<Self, Problem> {
+        // Headers are read in place: the `HeaderMap` extractor would copy every header.
+        let headers = request.headers();
+        require_content_type(headers, R::CONTENT_TYPES, R::ANY_JSON_SUFFIX)?;
+        let named = Query::<EntityQuery>::try_from_uri(request.uri())
+            .ok()
+            .and_then(|q| q.0.entity);
+        let entity = resolve_entity(named.as_deref(), headers, M::ROOT_ENTITIES)?;
+        let idempotency_key = text_header(headers, "idempotency-key")?;
+        let source = text_header(headers, "x-source")?;
+        let permit = if R::PERMIT_BEFORE_BODY {
+            let permit = state
+                .in_flight
+                .clone()
+                .try_acquire_owned()
+                .map_err(|_| Problem::overloaded())?;
+            Some(permit)
+        } else {
+            None
+        };
+        let body = read_body(request, R::body_limit(&state.config)).await?;
+        Ok(Ingest {
+            entity,
+            idempotency_key,
+            source,
+            permit,
+            body,
+            route: PhantomData,
+        })
+    }
+}
 
 /// Whether the request's content type is one of `accepted` (parameters such as `charset`
 /// ignored), or any `+json` type when `json_suffix` is true. Otherwise a 415 problem.
@@ -107,12 +233,10 @@ pub fn text_header(headers: &HeaderMap, name: &'static str) -> Result<Option<Str
     }
 }
 
-/// The body, at most `limit` bytes (413 above).
-pub async fn read_body(
-    headers: &HeaderMap,
-    body: Body,
-    limit: usize,
-) -> Result<bytes::Bytes, Problem> {
+/// The body, at most `limit` bytes (413 above): a declared `Content-Length` over the limit is
+/// refused before anything is read; the body itself is read by axum's `Bytes` extractor
+/// within the route's [`DefaultBodyLimit`] (the same `limit`).
+pub async fn read_body(request: Request, limit: usize) -> Result<Bytes, Problem> {
     let too_large = || {
         Problem::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -122,18 +246,20 @@ pub async fn read_body(
         )
         .with("limit_bytes", limit)
     };
-    let declared = headers
+    let declared = request
+        .headers()
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit as u64) {
         return Err(too_large());
     }
-    match Limited::new(body, limit).collect().await {
-        Ok(collected) => Ok(collected.to_bytes()),
-        Err(err) if err.downcast_ref::<LengthLimitError>().is_some() => Err(too_large()),
-        Err(err) => {
-            tracing::debug!(error = %err, "reading a request body failed");
+    match Bytes::from_request(request, &()).await {
+        Ok(body) if body.len() <= limit => Ok(body),
+        Ok(_) => Err(too_large()),
+        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(too_large()),
+        Err(rejection) => {
+            tracing::debug!(error = %rejection, "reading a request body failed");
             Err(Problem::new(
                 StatusCode::BAD_REQUEST,
                 "unreadable-body",

@@ -1,8 +1,10 @@
 //! PostgreSQL for the worker: the migration runner, the classification of database errors
-//! into "this record is refused" and "try again later", the hidden row ids, and the
-//! columnar rows of a batch with the set-based statements that write them.
+//! into "this record is refused" and "try again later", the hidden row ids, the limits of
+//! PostgreSQL's types the API checks before accepting a message, and the columnar rows of a
+//! batch with the set-based statements that write them.
 
 pub mod classify;
+pub mod limits;
 pub mod migrate;
 pub mod row_ids;
 pub mod rows;

@@ -11,7 +11,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
+use super::exact::Json;
 use super::value::{Object, Value};
+use crate::db::limits;
 use crate::model::{FieldError, Rejection};
 
 /// Where a value sits: the pointer of its enclosing object (`""` for the body, `/items/0`)
@@ -200,10 +202,14 @@ fn type_error<T>(
     None
 }
 
-/// `string`.
+/// `string`: any JSON string PostgreSQL text can hold (not one with U+0000).
 pub fn string(value: &Value<'_>, loc: &Loc<'_>, errors: &mut Vec<FieldError>) -> Option<String> {
     match value {
-        Value::String(s) => Some(s.to_string()),
+        Value::String(s) if limits::text_fits(s) => Some(s.to_string()),
+        Value::String(_) => {
+            loc.fail(errors, "format", limits::NUL_MESSAGE.to_string());
+            None
+        }
         other => type_error("a string", other, loc, errors),
     }
 }
@@ -296,11 +302,15 @@ pub fn boolean(value: &Value<'_>, loc: &Loc<'_>, errors: &mut Vec<FieldError>) -
     }
 }
 
-/// `date`: a string `YYYY-MM-DD`.
+/// `date`: a string `YYYY-MM-DD`, within PostgreSQL's `date` range.
 pub fn date(value: &Value<'_>, loc: &Loc<'_>, errors: &mut Vec<FieldError>) -> Option<NaiveDate> {
     match value {
         Value::String(s) => match crate::time_text::parse_date(s) {
-            Some(d) => Some(d),
+            Some(d) if limits::date_fits(d) => Some(d),
+            Some(_) => {
+                loc.fail(errors, "format", limits::DATE_RANGE_MESSAGE.to_string());
+                None
+            }
             None => {
                 loc.fail(
                     errors,
@@ -314,7 +324,8 @@ pub fn date(value: &Value<'_>, loc: &Loc<'_>, errors: &mut Vec<FieldError>) -> O
     }
 }
 
-/// `timestamp`: an RFC 3339 string with an offset, stored in UTC.
+/// `timestamp`: an RFC 3339 string with an offset, stored in UTC, within PostgreSQL's
+/// `timestamptz` range.
 pub fn timestamp(
     value: &Value<'_>,
     loc: &Loc<'_>,
@@ -322,7 +333,15 @@ pub fn timestamp(
 ) -> Option<DateTime<Utc>> {
     match value {
         Value::String(s) => match DateTime::parse_from_rfc3339(s) {
-            Ok(t) => Some(t.with_timezone(&Utc)),
+            Ok(t) if limits::timestamp_fits(&t.to_utc()) => Some(t.to_utc()),
+            Ok(_) => {
+                loc.fail(
+                    errors,
+                    "format",
+                    limits::TIMESTAMP_RANGE_MESSAGE.to_string(),
+                );
+                None
+            }
             Err(_) => {
                 loc.fail(
                     errors,
@@ -362,13 +381,23 @@ pub fn uuid(value: &Value<'_>, loc: &Loc<'_>, errors: &mut Vec<FieldError>) -> O
     }
 }
 
-/// `json`: any value.
-pub fn json(
-    value: &Value<'_>,
-    _loc: &Loc<'_>,
-    _errors: &mut Vec<FieldError>,
-) -> Option<serde_json::Value> {
-    Some(value.to_serde())
+/// `json`: any value `jsonb` can hold, kept exactly as sent (every digit of every number).
+/// A number beyond `numeric`'s range, or a string or key with U+0000, is a `format` error at
+/// the offending value's pointer inside the field (`/attributes/tags/2`).
+pub fn json(value: &Value<'_>, loc: &Loc<'_>, errors: &mut Vec<FieldError>) -> Option<Json> {
+    match Json::from_value(value) {
+        Ok(json) => Some(json),
+        Err(unstorable) => {
+            let mut path = loc.path();
+            path.push_str(&unstorable.pointer);
+            errors.push(FieldError {
+                path,
+                rule: "format",
+                message: unstorable.reason,
+            });
+            None
+        }
+    }
 }
 
 /// `max_length`: at most `max` characters (Unicode scalar values).
@@ -486,8 +515,11 @@ mod tests {
             .expect("uuid");
         assert_eq!(u.to_string(), "67e55044-10b1-426f-9247-bb680e5fe0c8");
         assert_eq!(
-            run("{\"k\":[1]}", json).0,
-            Some(serde_json::json!({"k": [1]}))
+            run("{\"k\": [1, 1e400]}", json)
+                .0
+                .as_ref()
+                .map(Json::as_str),
+            Some("{\"k\":[1,1e400]}")
         );
     }
 
@@ -538,6 +570,33 @@ mod tests {
         assert_eq!(e[0].rule, "format");
         let (_, e) = run("\"yes\"", boolean);
         assert_eq!(e[0].message, "expected a boolean, found a string");
+    }
+
+    #[test]
+    fn what_postgresql_refuses_is_a_format_error_naming_the_field() {
+        let (out, e) = run(r#""a\u0000b""#, string);
+        assert!(out.is_none());
+        assert_eq!(rules(&e), [("/a/b", "format")]);
+        assert_eq!(
+            e[0].message,
+            "must not contain the character U+0000 (\\u0000): PostgreSQL text cannot hold it"
+        );
+        // Other escapes and control characters are text like any other.
+        assert_eq!(run(r#""a\u0001\n""#, string).0.as_deref(), Some("a\u{1}\n"));
+
+        let (out, e) = run(r#"{"tags": ["x", "\u0000"]}"#, json);
+        assert!(out.is_none());
+        assert_eq!(rules(&e), [("/a/b/tags/1", "format")]);
+        let (_, e) = run(r#"{"n": {"deep": 1e999999}}"#, json);
+        assert_eq!(rules(&e), [("/a/b/n/deep", "format")]);
+        assert!(e[0]
+            .message
+            .starts_with("the number 1e999999 has more than 131072 digits"));
+        let (_, e) = run("1e-20000", json);
+        assert_eq!(rules(&e), [("/a/b", "format")]);
+        assert!(e[0]
+            .message
+            .contains("16383 digits after the decimal point"));
     }
 
     #[test]

@@ -7,13 +7,16 @@
 //!   borrowed [`Value`]; syntax errors carry a 1-based line and column.
 //! - [`field`] converts values to Rust types and checks the model's constraints, recording
 //!   each failure as a [`crate::model::FieldError`] with its JSON pointer.
+//! - [`Json`] holds a `json` field's value as its exact text, bound as `jsonb`.
 
+mod exact;
 pub mod field;
 mod parse;
 mod value;
 
 use serde::Serialize;
 
+pub use exact::{Json, Unstorable};
 pub use parse::{parse, MAX_DEPTH};
 pub use value::{Object, Value};
 

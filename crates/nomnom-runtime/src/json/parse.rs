@@ -499,15 +499,6 @@ mod tests {
         assert_eq!(obj.pointer(&[]), None);
     }
 
-    #[test]
-    fn converts_to_serde_json() {
-        let v = parse(br#"{"a": [1, 2.5, "s", null, {"b": true}]}"#).expect("valid");
-        assert_eq!(
-            v.to_serde(),
-            serde_json::json!({"a": [1, 2.5, "s", null, {"b": true}]})
-        );
-    }
-
     /// A tiny deterministic generator (xorshift), so the test needs no dependency and
     /// always explores the same inputs.
     struct XorShift(u64);

@@ -78,26 +78,4 @@ impl Value<'_> {
             Value::Object(_) => "an object",
         }
     }
-
-    /// Converts to a `serde_json::Value` (for `json` fields stored as JSONB). Numbers go
-    /// through `serde_json`'s own number parsing.
-    pub fn to_serde(&self) -> serde_json::Value {
-        match self {
-            Value::Null => serde_json::Value::Null,
-            Value::Bool(b) => serde_json::Value::Bool(*b),
-            Value::Number(text) => text
-                .parse::<serde_json::Number>()
-                .map(serde_json::Value::Number)
-                .unwrap_or(serde_json::Value::Null),
-            Value::String(s) => serde_json::Value::String(s.to_string()),
-            Value::Array(items) => {
-                serde_json::Value::Array(items.iter().map(Value::to_serde).collect())
-            }
-            Value::Object(obj) => serde_json::Value::Object(
-                obj.iter()
-                    .map(|(k, v)| (k.to_string(), v.to_serde()))
-                    .collect(),
-            ),
-        }
-    }
 }
