@@ -177,7 +177,7 @@ pub async fn run(
     let js = nats.jetstream().clone();
     let pg = db.client().await;
     let (api_service, addr) = services::start_api(project, &target, logs).await?;
-    let mut worker = services::spawn_worker(project, &target, &[], logs, "worker-e2e");
+    let mut worker = services::spawn_worker(&project.worker, &target, &[], logs, "worker-e2e");
     services::wait_for("the worker's consumer", Duration::from_secs(60), || {
         let (js, name) = (js.clone(), target.stream.clone());
         async move { services::backlog(&js, &name).await.is_some() }

@@ -10,6 +10,7 @@ pub mod backlog;
 pub mod copy;
 pub mod cpu;
 pub mod end_to_end;
+pub mod first_loop;
 pub mod http1;
 pub mod machine;
 pub mod minimal_api;

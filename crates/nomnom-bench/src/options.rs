@@ -75,7 +75,8 @@ usage: nomnom-bench [--smoke] [--out DIR] [--pin] [--sustain SECONDS] [--only ST
 
 environment: NOMNOM_TEST_NATS_URL, NOMNOM_TEST_DATABASE_URL (the services measured),
 NOMNOM_TARGET_DIR (shared target directory of generated projects),
-NOMNOM_BENCH_BIN_DIR (use ingestion-api and worker binaries from this folder)";
+NOMNOM_BENCH_BIN_DIR (use the ingestion-api, worker and first-nomnom-loop binaries in this
+folder; without first-nomnom-loop the first nomnom's loop is skipped)";
 
 impl Options {
     /// Parses the arguments after the program name.

@@ -16,7 +16,7 @@ use crate::report::CONCURRENCY;
 use crate::results::{Results, GOAL_OPEN_LOOP_SHARE};
 use crate::services::{self, Target};
 use crate::witness::{Witnessed, Witnesses};
-use crate::worker_bench::{self, Drain};
+use crate::worker_bench::{self, Drain, Loop};
 use crate::{copy, end_to_end, minimal_api, publish, BenchError};
 use nomnom_runtime::nats::NatsClient;
 
@@ -374,24 +374,28 @@ impl Stage {
             Drain {
                 processes: 1,
                 messages: n,
-                mode: None,
+                looping: Loop::Worker,
                 seed: SEED,
             },
             Drain {
                 processes: 2,
                 messages: n,
-                mode: None,
+                looping: Loop::Worker,
                 seed: SEED + 1,
             },
             Drain {
                 processes: 1,
                 messages: self.sizes.legacy_messages,
-                mode: Some("legacy-baseline"),
+                looping: Loop::FirstNomnom,
                 seed: SEED + 2,
             },
         ];
         for drain in &drains {
-            let what = format!("{} x{}", drain.mode.unwrap_or("worker"), drain.processes);
+            let name = match drain.looping {
+                Loop::Worker => "worker",
+                Loop::FirstNomnom => drain.looping.label(),
+            };
+            let what = format!("{name} x{}", drain.processes);
             progress(format!("{what}: draining {} messages", drain.messages));
             match worker_bench::drain(project, &self.nats_url, &self.admin_db, drain, &self.logs)
                 .await

@@ -109,9 +109,10 @@ pub async fn answers_200(
     .map_err(|e| BenchError::Project(format!("{e}; log:\n{}", service.log())))
 }
 
-/// Starts one `worker` process with `extra` variables (its health port is free).
+/// Starts one worker process (`program`: the generated `worker`, or the first nomnom's
+/// loop) with `extra` variables (its health port is free).
 pub fn spawn_worker(
-    project: &Project,
+    program: &Path,
     target: &Target,
     extra: &[(&str, String)],
     logs: &Path,
@@ -127,7 +128,7 @@ pub fn spawn_worker(
     }
     Service::spawn(
         "worker",
-        &project.worker,
+        program,
         &[],
         &env,
         &logs.join(format!("{name}.log")),

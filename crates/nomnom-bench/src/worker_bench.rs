@@ -1,6 +1,6 @@
 //! The worker alone: a stream pre-filled with N orders drained into PostgreSQL by 1 or 2
-//! worker processes (or the first nomnom's loop, `WORKER_MODE=legacy-baseline`), then the
-//! tables and `message_status` checked against what was sent.
+//! worker processes (or by the first nomnom's loop, [`crate::first_loop`]), then the tables
+//! and `message_status` checked against what was sent.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -17,6 +17,46 @@ use crate::services::{self, consumer_state, Target};
 use crate::stats::rate;
 use crate::BenchError;
 
+/// Which loop drains the stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Loop {
+    /// The generated `worker`, batched.
+    Worker,
+    /// The first nomnom's loop (`first-nomnom-loop`): fetch 10, one message at a time,
+    /// sleep 100 ms.
+    FirstNomnom,
+}
+
+impl Loop {
+    /// The run's label in the results (`legacy-baseline` since the first nomnom's loop was a
+    /// worker mode, so older results compare).
+    pub fn label(self) -> &'static str {
+        match self {
+            Loop::Worker => "batched",
+            Loop::FirstNomnom => "legacy-baseline",
+        }
+    }
+
+    /// Messages fetched at a time.
+    pub fn batch_size(self) -> usize {
+        match self {
+            Loop::Worker => DEFAULT_BATCH_SIZE,
+            Loop::FirstNomnom => crate::first_loop::program::FETCH,
+        }
+    }
+
+    /// The program that runs it.
+    fn program(self, project: &Project) -> Result<&Path, BenchError> {
+        match self {
+            Loop::Worker => Ok(&project.worker),
+            Loop::FirstNomnom => project
+                .first_loop
+                .as_deref()
+                .map_err(|e| BenchError::Project(e.clone())),
+        }
+    }
+}
+
 /// One drain to measure.
 #[derive(Debug, Clone)]
 pub struct Drain {
@@ -24,9 +64,8 @@ pub struct Drain {
     pub processes: usize,
     /// Orders in the stream.
     pub messages: u64,
-    /// `WORKER_MODE`: `None` for the default loop, `Some("legacy-baseline")` for the first
-    /// nomnom's loop.
-    pub mode: Option<&'static str>,
+    /// The loop draining.
+    pub looping: Loop,
     /// Seed of the orders.
     pub seed: u64,
 }
@@ -53,11 +92,8 @@ pub async fn drain(
     // delivers from the start of the stream) and apply the migrations when they start.
     let nats = publish::connect(nats_url, stream.name(), "4GB").await?;
     let js = nats.jetstream().clone();
-    let mode_env: Vec<(&str, String)> = drain
-        .mode
-        .map(|m| vec![("WORKER_MODE", m.to_string())])
-        .unwrap_or_default();
-    let label = drain.mode.unwrap_or("batched");
+    let program = drain.looping.program(project)?;
+    let label = drain.looping.label();
 
     // 1. Pre-fill, pipelined, as the API publishes.
     let chunks = drain.messages.div_ceil(CHUNK).max(1);
@@ -90,13 +126,7 @@ pub async fn drain(
     let pg_before = PgWrites::read(&client).await;
     let mut workers: Vec<_> = (0..drain.processes.max(1))
         .map(|i| {
-            services::spawn_worker(
-                project,
-                &target,
-                &mode_env,
-                logs,
-                &format!("worker-{label}-{i}"),
-            )
+            services::spawn_worker(program, &target, &[], logs, &format!("worker-{label}-{i}"))
         })
         .collect();
     let spawned = Instant::now();
@@ -164,11 +194,7 @@ pub async fn drain(
     Ok(WorkerRun {
         mode: label.to_string(),
         processes: drain.processes,
-        batch_size: if drain.mode.is_some() {
-            10
-        } else {
-            DEFAULT_BATCH_SIZE
-        },
+        batch_size: drain.looping.batch_size(),
         messages: sent,
         rows,
         seconds: elapsed.as_secs_f64(),
