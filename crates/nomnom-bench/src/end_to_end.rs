@@ -15,11 +15,12 @@ use async_nats::jetstream;
 use nomnom_testkit::{TestDatabase, TestStream};
 use uuid::Uuid;
 
-use crate::api_load::{self, Api, Payloads, Posting, OPEN_LOOP_CONNECTIONS};
+use crate::api_load::{self, Api, Payloads, OPEN_LOOP_CONNECTIONS};
 use crate::backlog;
 use crate::cpu::{own_cpu, process_cpu, spent, ServicesSample};
 use crate::payloads::OrderTemplates;
 use crate::pg_writes::{between, PgWrites};
+use crate::posting::Posting;
 use crate::project::Project;
 use crate::publish;
 use crate::results::{EndToEnd, PipelineCpu, RateStep, Sustain};
@@ -173,7 +174,7 @@ pub async fn run(
         stream: stream.name().to_string(),
         database_url: db.url(),
     };
-    let nats = publish::connect(nats_url, stream.name(), "4GB").await?;
+    let nats = services::connect_nats(nats_url, stream.name(), "4GB").await?;
     let js = nats.jetstream().clone();
     let pg = db.client().await;
     let (api_service, addr) = services::start_api(project, &target, logs).await?;

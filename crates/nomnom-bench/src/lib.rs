@@ -17,6 +17,7 @@ pub mod minimal_api;
 pub mod options;
 pub mod payloads;
 pub mod pg_writes;
+pub mod posting;
 pub mod project;
 pub mod publish;
 pub mod report;

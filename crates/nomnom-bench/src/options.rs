@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::api_load::{Posting, BATCH_LINES};
+use crate::posting::{Posting, BATCH_LINES};
 
 /// The end-to-end stage's batches, before the run's sizes set their lines.
 const BATCH_POSTING: Posting = Posting::Batch { lines: BATCH_LINES };

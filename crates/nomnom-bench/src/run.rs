@@ -6,10 +6,11 @@ use std::sync::Arc;
 
 use nomnom_testkit::{TestDatabase, TestStream};
 
-use crate::api_load::{self, Api, Payloads, Posting, BATCH_LINES, OPEN_LOOP_CONNECTIONS};
+use crate::api_load::{self, Api, Payloads, OPEN_LOOP_CONNECTIONS};
 use crate::machine::{postgres_settings, Durability, Machine};
 use crate::options::{Options, Sizes, StageName};
 use crate::payloads;
+use crate::posting::{Posting, BATCH_LINES};
 use crate::project::Project;
 use crate::publish::MsgIds;
 use crate::report::CONCURRENCY;
@@ -167,7 +168,7 @@ impl Stage {
             }
             _ => None,
         };
-        let nats = Arc::new(publish::connect(&self.nats_url, stream.name(), "4GB").await?);
+        let nats = Arc::new(services::connect_nats(&self.nats_url, stream.name(), "4GB").await?);
         let pool = Arc::new(payloads::orders_json(SEED, self.sizes.pool));
         if self.publish {
             for c in CONCURRENCY {

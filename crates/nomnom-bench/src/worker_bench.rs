@@ -90,7 +90,7 @@ pub async fn drain(
     };
     // The runtime's own code creates the stream; the workers create their consumer (which
     // delivers from the start of the stream) and apply the migrations when they start.
-    let nats = publish::connect(nats_url, stream.name(), "4GB").await?;
+    let nats = services::connect_nats(nats_url, stream.name(), "4GB").await?;
     let js = nats.jetstream().clone();
     let program = drain.looping.program(project)?;
     let label = drain.looping.label();
