@@ -164,13 +164,13 @@ pub fn rows(r: &Results) -> Vec<String> {
             format!(
                 "{} | {} | {:.1} | {} | {} | {} | {} | {} | {}",
                 b.run,
-                super::markdown::rate(b.msgs_per_sec),
+                super::format::rate(b.msgs_per_sec),
                 b.seconds,
                 secs(b.loadgen),
                 secs(b.binary),
                 secs(b.services.nats_cpu_seconds),
                 secs(b.services.postgres_cpu_seconds),
-                super::markdown::percent(b.busy(cores)),
+                super::format::percent(b.busy(cores)),
                 b.micros_per_message()
                     .map_or_else(|| "–".to_string(), |m| format!("{m:.0}"))
             )

@@ -2,6 +2,7 @@
 //! SVG charts.
 
 pub mod cpu_budget;
+pub mod format;
 pub mod markdown;
 pub mod svg;
 
