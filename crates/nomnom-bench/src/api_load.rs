@@ -11,12 +11,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use serde::Serialize;
 use uuid::Uuid;
 
 use crate::cpu::{own_cpu, process_cpu, spent, ServicesSample};
 use crate::http1::{Answer, Connection, RequestHead};
 use crate::payloads::{ndjson_bodies, OrderTemplates};
+use crate::posting::Posting;
 use crate::results::{ApiRun, BatchRun, OpenLoopRun};
 use crate::schedule::{corrected_latency, Schedule};
 use crate::stats::{rate, sum_tallies, Latencies};
@@ -26,8 +26,6 @@ use crate::BenchError;
 pub const MESSAGE_PATH: &str = "/ingest/message?entity=Order";
 /// The batch route for the TPC-H root entity.
 pub const BATCH_PATH: &str = "/ingest/batch?entity=Order";
-/// Lines of every batch body: the 1,000-line bodies.
-pub const BATCH_LINES: usize = 1_000;
 /// Connections of every open-loop run: the largest closed-loop concurrency, so the API's
 /// memory in an open-loop run is bounded as in the closed loop at 256.
 pub const OPEN_LOOP_CONNECTIONS: usize = 256;
@@ -66,43 +64,9 @@ impl Payloads {
     }
 }
 
-/// How an open loop posts its messages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Posting {
-    /// One message per `POST /ingest/message`.
-    Single,
-    /// Bodies of `lines` messages per `POST /ingest/batch` (NDJSON).
-    Batch {
-        /// Messages per body.
-        lines: usize,
-    },
-}
-
+/// What a [`Posting`] means to the load generator: the bodies it sends and the answers it
+/// counts.
 impl Posting {
-    /// Messages per request.
-    pub fn lines(&self) -> usize {
-        match self {
-            Posting::Single => 1,
-            Posting::Batch { lines } => (*lines).max(1),
-        }
-    }
-
-    /// In words, for progress lines and the results page.
-    pub fn label(&self) -> String {
-        match self {
-            Posting::Single => "single messages".to_string(),
-            Posting::Batch { lines } => format!("{lines}-line batches"),
-        }
-    }
-
-    /// Messages an open loop at `rate` messages per second sends in `duration` (whole
-    /// requests: a multiple of [`Posting::lines`]).
-    pub fn messages(&self, rate: f64, duration: Duration) -> u64 {
-        let lines = self.lines() as u64;
-        Schedule::new(rate / lines as f64).total(duration) * lines
-    }
-
     /// The body of request `i`: message `i`, or messages `i × lines` onwards as NDJSON.
     fn body(&self, payloads: &Payloads, i: u64) -> Bytes {
         match self {
@@ -643,19 +607,5 @@ mod tests {
         };
         assert_eq!(Posting::Single.accepted(&single, true), (1, vec![a]));
         assert_eq!(Posting::Single.accepted(&single, false), (1, Vec::new()));
-    }
-
-    #[test]
-    fn an_open_loop_of_batches_sends_whole_requests() {
-        let batch = Posting::Batch { lines: 1_000 };
-        // 2,500 messages a second for 2 s: 5 requests of 1,000.
-        assert_eq!(batch.messages(2_500.0, Duration::from_secs(2)), 5_000);
-        assert_eq!(
-            Posting::Single.messages(2_500.0, Duration::from_secs(2)),
-            5_000
-        );
-        assert_eq!(batch.lines(), 1_000);
-        assert_eq!(Posting::Batch { lines: 0 }.lines(), 1);
-        assert_eq!(batch.label(), "1000-line batches");
     }
 }

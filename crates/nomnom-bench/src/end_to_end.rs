@@ -12,14 +12,16 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_nats::jetstream;
-use nomnom_testkit::{TestDatabase, TestStream};
+use nomnom_runtime::nats::NatsClient;
+use nomnom_testkit::{Service, TestDatabase, TestStream};
 use uuid::Uuid;
 
-use crate::api_load::{self, Api, Payloads, Posting, OPEN_LOOP_CONNECTIONS};
+use crate::api_load::{self, Api, Payloads, OPEN_LOOP_CONNECTIONS};
 use crate::backlog;
 use crate::cpu::{own_cpu, process_cpu, spent, ServicesSample};
 use crate::payloads::OrderTemplates;
 use crate::pg_writes::{between, PgWrites};
+use crate::posting::Posting;
 use crate::project::Project;
 use crate::publish;
 use crate::results::{EndToEnd, PipelineCpu, RateStep, Sustain};
@@ -173,65 +175,181 @@ pub async fn run(
         stream: stream.name().to_string(),
         database_url: db.url(),
     };
-    let nats = publish::connect(nats_url, stream.name(), "4GB").await?;
+    let nats = services::connect_nats(nats_url, stream.name(), "4GB").await?;
     let js = nats.jetstream().clone();
     let pg = db.client().await;
     let (api_service, addr) = services::start_api(project, &target, logs).await?;
-    let mut worker = services::spawn_worker(project, &target, &[], logs, "worker-e2e");
+    let mut worker = services::spawn_worker(&project.worker, &target, &[], logs, "worker-e2e");
     services::wait_for("the worker's consumer", Duration::from_secs(60), || {
         let (js, name) = (js.clone(), target.stream.clone());
         async move { services::backlog(&js, &name).await.is_some() }
     })
     .await?;
-    let api = Api {
-        addr,
-        pid: api_service.pid(),
-        pinned: false,
+    let pipeline = Pipeline {
+        plan,
+        api: Api {
+            addr,
+            pid: api_service.pid(),
+            pinned: false,
+        },
+        api_service: &api_service,
+        worker: &worker,
+        js,
+        stream: target.stream.clone(),
+        connections: connections(plan.posting),
+        templates: Arc::new(OrderTemplates::new(plan.seed, ORDER_TEMPLATES)),
+        next_order: AtomicU64::new(1),
     };
-    let next_order = Arc::new(AtomicU64::new(1));
-    let templates = Arc::new(OrderTemplates::new(plan.seed, ORDER_TEMPLATES));
-    // Orders with keys never used before in this stage (each becomes new rows).
-    let fresh = |count: u64| Payloads::Fresh {
-        templates: templates.clone(),
-        first: next_order.fetch_add(count, Ordering::Relaxed),
+    let (steps, search_rate) = pipeline.search().await?;
+    let latency = pipeline.latency(&db, search_rate).await?;
+    let sustain = pipeline.sustain(&nats, &pg, search_rate).await?;
+    drop(pipeline);
+    // The rate that held for the sustained run (the search's when there was none).
+    let sustained_rate = match sustain.last() {
+        Some(s) if s.kept_up => s.offered_rate,
+        Some(_) => 0.0,
+        None => search_rate,
     };
-    // The same, made before the run so the load generator only sends (for runs of bounded
-    // size; the long sustained run makes each body from the templates as it goes).
-    let prepared = |count: u64| fresh(count).prepare(count);
-    let drain_timeout = Duration::from_secs(120);
-    let (posting, label) = (plan.posting, plan.posting.label());
-    let connections = connections(posting);
+    worker.terminate(Duration::from_secs(15)).await;
+    drop(api_service);
+    Ok(EndToEnd {
+        posting: plan.posting,
+        steps,
+        search_rate,
+        sustained_rate,
+        latency_rate: latency.rate,
+        latency_to_persisted: latency.steady.summary(),
+        latency_after_idle: latency.after_idle.summary(),
+        persisted: latency.persisted,
+        accepted: latency.accepted,
+        sustain,
+        ratio_to_slower: None,
+    })
+}
 
-    // The search.
-    let mut steps = Vec::new();
-    let mut search = RateSearch::new(plan.growth);
-    let mut rate = plan.start_rate.max(10.0);
-    for _ in 0..plan.max_steps {
-        let payloads = prepared(posting.messages(rate, plan.step));
-        let cpu = CpuSample::now(api_service.pid(), worker.pid());
-        let sampler = backlog::Sampler::start(&js, &target.stream);
-        let run = api_load::open_loop(
-            &api,
-            &payloads,
+/// Longest wait for the worker to drain what a run left.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// What the stage's phases share: the pipeline under load, its stream, and where its orders
+/// come from.
+struct Pipeline<'a> {
+    plan: &'a Plan,
+    api: Api,
+    api_service: &'a Service,
+    worker: &'a Service,
+    js: jetstream::Context,
+    stream: String,
+    connections: usize,
+    templates: Arc<OrderTemplates>,
+    /// The number of the next fresh order: keys are never used twice in the stage, so every
+    /// message becomes new rows.
+    next_order: AtomicU64,
+}
+
+/// The latency runs at half the found rate.
+struct LatencyRuns {
+    rate: f64,
+    after_idle: Latencies,
+    steady: Latencies,
+    persisted: u64,
+    accepted: u64,
+}
+
+impl Pipeline<'_> {
+    /// `count` orders never used before in this stage, made as the load generator sends.
+    fn fresh(&self, count: u64) -> Payloads {
+        Payloads::Fresh {
+            templates: self.templates.clone(),
+            first: self.next_order.fetch_add(count, Ordering::Relaxed),
+        }
+    }
+
+    /// The same, made before the run so the load generator only sends (for runs of bounded
+    /// size; the long sustained run makes each body from the templates as it goes).
+    fn prepared(&self, count: u64) -> Payloads {
+        self.fresh(count).prepare(count)
+    }
+
+    fn cpu_now(&self) -> CpuSample {
+        CpuSample::now(self.api_service.pid(), self.worker.pid())
+    }
+
+    fn cpu_since(&self, sample: &CpuSample) -> PipelineCpu {
+        sample.spent(self.api_service.pid(), self.worker.pid())
+    }
+
+    async fn backlog(&self) -> Option<u64> {
+        services::backlog(&self.js, &self.stream).await
+    }
+
+    async fn drain(&self) -> Option<u64> {
+        wait_drained(&self.js, &self.stream, DRAIN_TIMEOUT).await
+    }
+
+    async fn open_loop(
+        &self,
+        payloads: &Payloads,
+        rate: f64,
+        duration: Duration,
+        collect_ids: bool,
+    ) -> Result<api_load::OpenLoop, BenchError> {
+        let posting = self.plan.posting;
+        api_load::open_loop(
+            &self.api,
+            payloads,
             rate,
-            plan.step,
-            connections,
+            duration,
+            self.connections,
             posting,
-            false,
+            collect_ids,
         )
-        .await?;
-        let trend = sampler.finish(services::backlog(&js, &target.stream).await);
-        let cpu = cpu.spent(api_service.pid(), worker.pid());
+        .await
+    }
+
+    /// The stepwise search; returns its steps and the highest rate that kept up.
+    async fn search(&self) -> Result<(Vec<RateStep>, f64), BenchError> {
+        let mut steps = Vec::new();
+        let mut search = RateSearch::new(self.plan.growth);
+        let mut rate = self.plan.start_rate.max(10.0);
+        for _ in 0..self.plan.max_steps {
+            let step = self.step(rate).await?;
+            let kept_up = step.kept_up;
+            steps.push(step);
+            if !kept_up {
+                // Only a failed step leaves a backlog worth draining; after a passing one the
+                // next step follows at once, so the worker never idles between steps.
+                self.drain().await;
+            }
+            match search.next(rate, kept_up) {
+                Some(r) => rate = r,
+                None => break,
+            }
+        }
+        Ok((steps, search.best().unwrap_or(0.0)))
+    }
+
+    /// One step of the search at `rate`.
+    async fn step(&self, rate: f64) -> Result<RateStep, BenchError> {
+        let posting = self.plan.posting;
+        let payloads = self.prepared(posting.messages(rate, self.plan.step));
+        let cpu = self.cpu_now();
+        let sampler = backlog::Sampler::start(&self.js, &self.stream);
+        let run = self
+            .open_loop(&payloads, rate, self.plan.step, false)
+            .await?;
+        let trend = sampler.finish(self.backlog().await);
+        let cpu = self.cpu_since(&cpu);
         let kept_up = trend.is_some_and(|t| t.kept_up(rate, run.run.errors, posting.lines()));
         progress(format!(
-            "end to end, {label}: step at {rate:.0}/s: backlog {} (settled {}), trend {:+.0}/s, {} errors: {}",
+            "end to end, {}: step at {rate:.0}/s: backlog {} (settled {}), trend {:+.0}/s, {} errors: {}",
+            posting.label(),
             trend.map_or(u64::MAX, |t| t.last),
             trend.map_or(u64::MAX, |t| t.settled),
             trend.map_or(f64::NAN, |t| t.growth_per_sec),
             run.run.errors,
             if kept_up { "kept up" } else { "fell behind" }
         ));
-        steps.push(RateStep {
+        Ok(RateStep {
             offered_rate: rate,
             accepted_rate: run.run.msgs_per_sec,
             errors: run.run.errors,
@@ -243,72 +361,81 @@ pub async fn run(
             kept_up,
             seconds: run.run.seconds,
             cpu,
-        });
-        if !kept_up {
-            // Only a failed step leaves a backlog worth draining; after a passing one the
-            // next step follows at once, so the worker never idles between steps.
-            wait_drained(&js, &target.stream, drain_timeout).await;
-        }
-        match search.next(rate, kept_up) {
-            Some(r) => rate = r,
-            None => break,
-        }
+        })
     }
-    let search_rate = search.best().unwrap_or(0.0);
 
-    // Latency from 202 to persisted at half the found rate: a first run starting from an idle
-    // pipeline (the worker waiting in its long poll), then at once the steady-state run.
-    let latency_rate = (search_rate / 2.0).max(1.0);
-    let expected = posting.messages(latency_rate, plan.latency_run);
-    let latency_loop = |payloads: Payloads| {
-        let api = api.clone();
-        async move {
-            api_load::open_loop(
-                &api,
-                &payloads,
-                latency_rate,
-                plan.latency_run,
-                connections,
-                posting,
-                true,
-            )
-            .await
+    /// Latency from 202 to persisted at half the found rate: a first run starting from an
+    /// idle pipeline (the worker waiting in its long poll), then at once the steady-state run.
+    async fn latency(
+        &self,
+        db: &TestDatabase,
+        search_rate: f64,
+    ) -> Result<LatencyRuns, BenchError> {
+        let rate = (search_rate / 2.0).max(1.0);
+        let expected = self.plan.posting.messages(rate, self.plan.latency_run);
+        let warm = self
+            .open_loop(&self.prepared(expected), rate, self.plan.latency_run, true)
+            .await?;
+        let run = self
+            .open_loop(&self.prepared(expected), rate, self.plan.latency_run, true)
+            .await?;
+        self.drain().await;
+        let (after_idle, _) = persisted_latency(db, &warm.message_ids).await?;
+        let (steady, persisted) = persisted_latency(db, &run.message_ids).await?;
+        Ok(LatencyRuns {
+            rate,
+            after_idle,
+            steady,
+            persisted,
+            accepted: run.message_ids.len() as u64,
+        })
+    }
+
+    /// The sustained run at the found rate; if its backlog does not stay bounded, once more
+    /// at 90% of it (the search's steps are short, so its rate may sit on the edge).
+    async fn sustain(
+        &self,
+        nats: &NatsClient,
+        pg: &tokio_postgres::Client,
+        search_rate: f64,
+    ) -> Result<Vec<Sustain>, BenchError> {
+        let mut sustain = Vec::new();
+        let mut rate = search_rate;
+        while self.plan.sustain > Duration::ZERO && rate > 0.0 && sustain.len() < 2 {
+            let run = self.sustain_once(nats, pg, rate).await?;
+            let kept_up = run.kept_up;
+            sustain.push(run);
+            if kept_up {
+                break;
+            }
+            rate *= 0.9;
         }
-    };
-    let warm = latency_loop(prepared(expected)).await?;
-    let run = latency_loop(prepared(expected)).await?;
-    wait_drained(&js, &target.stream, drain_timeout).await;
-    let (after_idle, _) = persisted_latency(&db, &warm.message_ids).await?;
-    let (latency, persisted) = persisted_latency(&db, &run.message_ids).await?;
+        Ok(sustain)
+    }
 
-    // The sustained run at the found rate; if its backlog does not stay bounded, once more at
-    // 90% of it (the search's steps are short, so its rate may sit on the edge).
-    let mut sustain = Vec::new();
-    let mut sustain_rate = search_rate;
-    while plan.sustain > Duration::ZERO && sustain_rate > 0.0 && sustain.len() < 2 {
-        let expected = posting.messages(sustain_rate, plan.sustain);
-        let cpu = CpuSample::now(api_service.pid(), worker.pid());
-        let pg_before = PgWrites::read(&pg).await;
-        let sampler = backlog::Sampler::start(&js, &target.stream);
-        let run = api_load::open_loop(
-            &api,
-            &fresh(expected),
-            sustain_rate,
-            plan.sustain,
-            connections,
-            posting,
-            false,
-        )
-        .await?;
-        let (trend, samples) =
-            sampler.finish_with_samples(services::backlog(&js, &target.stream).await);
-        let cpu = cpu.spent(api_service.pid(), worker.pid());
-        let postgres_writes = between(pg_before, PgWrites::read(&pg).await);
-        let database_mib_at_end = database_mib(&pg).await;
-        let kept_up =
-            trend.is_some_and(|t| t.kept_up(sustain_rate, run.run.errors, posting.lines()));
+    /// One sustained run at `rate`, then what it left drained or purged.
+    async fn sustain_once(
+        &self,
+        nats: &NatsClient,
+        pg: &tokio_postgres::Client,
+        rate: f64,
+    ) -> Result<Sustain, BenchError> {
+        let posting = self.plan.posting;
+        let expected = posting.messages(rate, self.plan.sustain);
+        let cpu = self.cpu_now();
+        let pg_before = PgWrites::read(pg).await;
+        let sampler = backlog::Sampler::start(&self.js, &self.stream);
+        let run = self
+            .open_loop(&self.fresh(expected), rate, self.plan.sustain, false)
+            .await?;
+        let (trend, samples) = sampler.finish_with_samples(self.backlog().await);
+        let cpu = self.cpu_since(&cpu);
+        let postgres_writes = between(pg_before, PgWrites::read(pg).await);
+        let database_mib_at_end = database_mib(pg).await;
+        let kept_up = trend.is_some_and(|t| t.kept_up(rate, run.run.errors, posting.lines()));
         progress(format!(
-            "end to end, {label}: {:.0} s at {sustain_rate:.0}/s: max backlog {}, trend {:+.1}/s: {}",
+            "end to end, {}: {:.0} s at {rate:.0}/s: max backlog {}, trend {:+.1}/s: {}",
+            posting.label(),
             run.run.seconds,
             trend.map_or(u64::MAX, |t| t.max),
             trend.map_or(f64::NAN, |t| t.growth_per_sec),
@@ -316,16 +443,15 @@ pub async fn run(
         ));
         // A run that fell far behind would leave the retry its backlog: give the worker the
         // usual time to drain, then purge what is left, and say how much.
-        let left = wait_drained(&js, &target.stream, drain_timeout).await;
-        let purged_backlog = match left {
+        let purged_backlog = match self.drain().await {
             Some(0) => None,
             left => {
-                publish::purge(&nats).await?;
+                publish::purge(nats).await?;
                 left
             }
         };
-        sustain.push(Sustain {
-            offered_rate: sustain_rate,
+        Ok(Sustain {
+            offered_rate: rate,
             seconds: run.run.seconds,
             max_backlog: trend.map_or(u64::MAX, |t| t.max),
             final_backlog: trend.map_or(u64::MAX, |t| t.last),
@@ -340,33 +466,8 @@ pub async fn run(
             postgres_writes,
             database_mib_at_end,
             purged_backlog,
-        });
-        if kept_up {
-            break;
-        }
-        sustain_rate *= 0.9;
+        })
     }
-    // The rate that held for the sustained run (the search's when there was none).
-    let sustained_rate = match sustain.last() {
-        Some(s) if s.kept_up => s.offered_rate,
-        Some(_) => 0.0,
-        None => search_rate,
-    };
-    worker.terminate(Duration::from_secs(15)).await;
-    drop(api_service);
-    Ok(EndToEnd {
-        posting,
-        steps,
-        search_rate,
-        sustained_rate,
-        latency_rate,
-        latency_to_persisted: latency.summary(),
-        latency_after_idle: after_idle.summary(),
-        persisted,
-        accepted: run.message_ids.len() as u64,
-        sustain,
-        ratio_to_slower: None,
-    })
 }
 
 /// The size of the connected database, MiB.

@@ -1,4 +1,5 @@
-//! `cargo run --release -p nomnom-bench -- [--smoke] [--out DIR] [--pin] [--sustain SECONDS]`
+//! `cargo run --release -p nomnom-bench -- [OPTIONS]`: the options are in
+//! [`nomnom_bench::options::USAGE`] (`--help` prints them).
 
 use nomnom_bench::options::{Options, USAGE};
 use nomnom_bench::{minimal_api, report, run};
@@ -8,6 +9,10 @@ fn main() -> std::process::ExitCode {
     if args.first().map(String::as_str) == Some(minimal_api::CHILD_ARG) {
         // This program started itself as the HTTP floor of the API stage.
         return minimal_api::serve_main();
+    }
+    if Options::wants_help(&args) {
+        println!("{USAGE}");
+        return std::process::ExitCode::SUCCESS;
     }
     let mut options = match Options::parse(&args) {
         Ok(o) => o,

@@ -97,7 +97,7 @@ async fn serve(
     max_bytes: &str,
     port: &str,
 ) -> Result<(), BenchError> {
-    let nats = Arc::new(crate::publish::connect(nats_url, stream, max_bytes).await?);
+    let nats = Arc::new(crate::services::connect_nats(nats_url, stream, max_bytes).await?);
     let address = format!("127.0.0.1:{port}");
     let listener = tokio::net::TcpListener::bind(&address)
         .await

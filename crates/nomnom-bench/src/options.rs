@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::api_load::{Posting, BATCH_LINES};
+use crate::posting::{Posting, BATCH_LINES};
 
 /// The end-to-end stage's batches, before the run's sizes set their lines.
 const BATCH_POSTING: Posting = Posting::Batch { lines: BATCH_LINES };
@@ -61,7 +61,7 @@ pub struct Options {
 /// The usage text.
 pub const USAGE: &str = "\
 usage: nomnom-bench [--smoke] [--out DIR] [--pin] [--sustain SECONDS] [--only STAGES]
-                    [--e2e-posting WAYS]
+                    [--e2e-posting WAYS] [--help]
 
   --smoke            tiny sizes: checks the program works (well under a minute), no figures
   --out DIR          where results.md, results.json, the SVG charts and logs go
@@ -72,12 +72,19 @@ usage: nomnom-bench [--smoke] [--out DIR] [--pin] [--sustain SECONDS] [--only ST
                      not measured in the run are left out)
   --e2e-posting WAYS comma-separated subset of single,batch: how the end-to-end stage posts
                      (default both: single messages, then 1,000-line NDJSON batches)
+  -h, --help         print this help and exit
 
 environment: NOMNOM_TEST_NATS_URL, NOMNOM_TEST_DATABASE_URL (the services measured),
 NOMNOM_TARGET_DIR (shared target directory of generated projects),
-NOMNOM_BENCH_BIN_DIR (use ingestion-api and worker binaries from this folder)";
+NOMNOM_BENCH_BIN_DIR (use the ingestion-api, worker and first-nomnom-loop binaries in this
+folder; without first-nomnom-loop the first nomnom's loop is skipped)";
 
 impl Options {
+    /// Whether the arguments ask for the usage text (`-h` or `--help` anywhere).
+    pub fn wants_help(args: &[String]) -> bool {
+        args.iter().any(|a| a == "-h" || a == "--help")
+    }
+
     /// Parses the arguments after the program name.
     pub fn parse(args: &[String]) -> Result<Options, String> {
         let mut options = Options {
@@ -339,5 +346,36 @@ mod tests {
         assert_eq!(s.worker_messages(Some(1e9)), 1_000_000);
         assert_eq!(s.worker_messages(None), 50_000);
         assert_eq!(Sizes::SMOKE.worker_messages(Some(20_000.0)), 1_000);
+    }
+
+    /// Every option the usage text names is one the parser accepts, with the kind of value
+    /// the text gives it.
+    #[test]
+    fn every_option_in_the_usage_is_accepted() {
+        let words: Vec<&str> = USAGE.split_whitespace().collect();
+        let mut seen = 0;
+        for (i, word) in words.iter().enumerate() {
+            let flag = word.trim_matches(|c| c == '[' || c == ']' || c == ',');
+            if !flag.starts_with("--") || flag == "--help" {
+                continue;
+            }
+            let value = match words.get(i + 1).map(|w| w.trim_end_matches(']')) {
+                Some("DIR") => Some("/tmp/out"),
+                Some("SECONDS") => Some("5"),
+                Some("STAGES") => Some("publish,worker"),
+                Some("WAYS") => Some("single,batch"),
+                _ => None,
+            };
+            let mut given = vec![flag];
+            given.extend(value);
+            assert!(Options::parse(&args(&given)).is_ok(), "{given:?}");
+            seen += 1;
+        }
+        assert!(
+            seen >= 12,
+            "each option in the synopsis and in the list: {seen}"
+        );
+        assert!(Options::wants_help(&args(&["--pin", "-h"])));
+        assert!(!Options::wants_help(&args(&["--pin"])));
     }
 }

@@ -1,10 +1,11 @@
 //! The generated `examples/tpch` project: generated with the `nomnom` CLI and built in release
 //! mode in the shared target directory by the testkit (the same build, lock and cache every
-//! end-to-end test uses), its two binaries copied aside.
+//! end-to-end test uses), its two binaries copied aside; beside them the first nomnom's loop
+//! built against the same model ([`crate::first_loop`]).
 
 use std::path::{Path, PathBuf};
 
-use crate::BenchError;
+use crate::{first_loop, BenchError};
 
 /// The binaries of the generated project.
 #[derive(Debug, Clone)]
@@ -15,6 +16,8 @@ pub struct Project {
     pub api: PathBuf,
     /// `worker`.
     pub worker: PathBuf,
+    /// `first-nomnom-loop`, or why it is not there (its drain is then skipped).
+    pub first_loop: Result<PathBuf, String>,
 }
 
 /// The nomnom checkout this program was built from.
@@ -23,12 +26,19 @@ pub fn workspace_root() -> PathBuf {
 }
 
 impl Project {
-    /// The binaries in `dir` (`NOMNOM_BENCH_BIN_DIR`: use binaries built elsewhere).
+    /// The binaries in `dir` (`NOMNOM_BENCH_BIN_DIR`: use binaries built elsewhere);
+    /// `first-nomnom-loop` may be missing.
     pub fn prebuilt(dir: &Path) -> Result<Project, BenchError> {
+        let first_loop = dir.join(first_loop::binary::NAME);
         let project = Project {
             dir: dir.to_path_buf(),
             api: dir.join("ingestion-api"),
             worker: dir.join("worker"),
+            first_loop: if first_loop.is_file() {
+                Ok(first_loop)
+            } else {
+                Err(format!("{} is missing", first_loop.display()))
+            },
         };
         for bin in [&project.api, &project.worker] {
             if !bin.is_file() {
@@ -56,10 +66,13 @@ impl Project {
                     .unwrap_or_else(|| "the build panicked".into());
                 BenchError::Project(message)
             })?;
+        let first_loop =
+            first_loop::binary::build(&built.dir, true, &built.bin_dir).map_err(|e| e.to_string());
         Ok(Project {
             dir: built.dir.clone(),
             api: built.api_binary(),
             worker: built.worker_binary(),
+            first_loop,
         })
     }
 }

@@ -11,7 +11,6 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use futures_util::stream::{FuturesUnordered, StreamExt};
-use nomnom_runtime::config::{Env, NatsConfig};
 use nomnom_runtime::envelope::MessageEnvelope;
 use nomnom_runtime::nats::NatsClient;
 use serde::Serialize;
@@ -58,25 +57,6 @@ impl PublishRun {
             ""
         }
     }
-}
-
-/// Connects with the runtime's own code, which creates (or checks and updates) the stream
-/// `stream` exactly as the generated binaries do. `max_bytes` is a `NATS_MAX_BYTES` value.
-pub async fn connect(
-    nats_url: &str,
-    stream: &str,
-    max_bytes: &str,
-) -> Result<NatsClient, BenchError> {
-    let env = Env::from_pairs([
-        ("NATS_URL", nats_url),
-        ("NATS_STREAM", stream),
-        ("NATS_MAX_BYTES", max_bytes),
-        ("NATS_PUBLISH_TIMEOUT", "30s"),
-    ]);
-    let config = NatsConfig::from(&env).map_err(|e| BenchError::Nats(e.to_string()))?;
-    NatsClient::connect(config)
-        .await
-        .map_err(|e| BenchError::Nats(format!("connecting to {nats_url}: {e}")))
 }
 
 /// Whether each publish carries a `Nats-Msg-Id`.

@@ -4,11 +4,11 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::api_load::{Posting, BATCH_LINES};
 use crate::copy::CopyRun;
 use crate::cpu::ServicesCpu;
 use crate::machine::{Durability, Machine};
 use crate::pg_writes::PgWrites;
+use crate::posting::{Posting, BATCH_LINES};
 use crate::publish::{PublishOpenLoopRun, PublishRun};
 use crate::stats::{ratio, LatencySummary};
 use crate::witness::Witnessed;

@@ -6,17 +6,18 @@ use std::sync::Arc;
 
 use nomnom_testkit::{TestDatabase, TestStream};
 
-use crate::api_load::{self, Api, Payloads, Posting, BATCH_LINES, OPEN_LOOP_CONNECTIONS};
+use crate::api_load::{self, Api, Payloads, OPEN_LOOP_CONNECTIONS};
 use crate::machine::{postgres_settings, Durability, Machine};
 use crate::options::{Options, Sizes, StageName};
 use crate::payloads;
+use crate::posting::{Posting, BATCH_LINES};
 use crate::project::Project;
 use crate::publish::MsgIds;
 use crate::report::CONCURRENCY;
 use crate::results::{Results, GOAL_OPEN_LOOP_SHARE};
 use crate::services::{self, Target};
 use crate::witness::{Witnessed, Witnesses};
-use crate::worker_bench::{self, Drain};
+use crate::worker_bench::{self, Drain, Loop};
 use crate::{copy, end_to_end, minimal_api, publish, BenchError};
 use nomnom_runtime::nats::NatsClient;
 
@@ -167,7 +168,7 @@ impl Stage {
             }
             _ => None,
         };
-        let nats = Arc::new(publish::connect(&self.nats_url, stream.name(), "4GB").await?);
+        let nats = Arc::new(services::connect_nats(&self.nats_url, stream.name(), "4GB").await?);
         let pool = Arc::new(payloads::orders_json(SEED, self.sizes.pool));
         if self.publish {
             for c in CONCURRENCY {
@@ -374,24 +375,28 @@ impl Stage {
             Drain {
                 processes: 1,
                 messages: n,
-                mode: None,
+                looping: Loop::Worker,
                 seed: SEED,
             },
             Drain {
                 processes: 2,
                 messages: n,
-                mode: None,
+                looping: Loop::Worker,
                 seed: SEED + 1,
             },
             Drain {
                 processes: 1,
                 messages: self.sizes.legacy_messages,
-                mode: Some("legacy-baseline"),
+                looping: Loop::FirstNomnom,
                 seed: SEED + 2,
             },
         ];
         for drain in &drains {
-            let what = format!("{} x{}", drain.mode.unwrap_or("worker"), drain.processes);
+            let name = match drain.looping {
+                Loop::Worker => "worker",
+                Loop::FirstNomnom => drain.looping.label(),
+            };
+            let what = format!("{name} x{}", drain.processes);
             progress(format!("{what}: draining {} messages", drain.messages));
             match worker_bench::drain(project, &self.nats_url, &self.admin_db, drain, &self.logs)
                 .await

@@ -7,11 +7,32 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use async_nats::jetstream;
+use nomnom_runtime::config::{Env, NatsConfig};
+use nomnom_runtime::nats::NatsClient;
 use nomnom_testkit::http::HttpClient;
 use nomnom_testkit::Service;
 
 use crate::project::Project;
 use crate::BenchError;
+
+/// Connects with the runtime's own code, which creates (or checks and updates) the stream
+/// `stream` exactly as the generated binaries do. `max_bytes` is a `NATS_MAX_BYTES` value.
+pub async fn connect_nats(
+    nats_url: &str,
+    stream: &str,
+    max_bytes: &str,
+) -> Result<NatsClient, BenchError> {
+    let env = Env::from_pairs([
+        ("NATS_URL", nats_url),
+        ("NATS_STREAM", stream),
+        ("NATS_MAX_BYTES", max_bytes),
+        ("NATS_PUBLISH_TIMEOUT", "30s"),
+    ]);
+    let config = NatsConfig::from(&env).map_err(|e| BenchError::Nats(e.to_string()))?;
+    NatsClient::connect(config)
+        .await
+        .map_err(|e| BenchError::Nats(format!("connecting to {nats_url}: {e}")))
+}
 
 /// The durable consumer every worker shares.
 pub const CONSUMER: &str = "workers";
@@ -109,9 +130,10 @@ pub async fn answers_200(
     .map_err(|e| BenchError::Project(format!("{e}; log:\n{}", service.log())))
 }
 
-/// Starts one `worker` process with `extra` variables (its health port is free).
+/// Starts one worker process (`program`: the generated `worker`, or the first nomnom's
+/// loop) with `extra` variables (its health port is free).
 pub fn spawn_worker(
-    project: &Project,
+    program: &Path,
     target: &Target,
     extra: &[(&str, String)],
     logs: &Path,
@@ -127,7 +149,7 @@ pub fn spawn_worker(
     }
     Service::spawn(
         "worker",
-        &project.worker,
+        program,
         &[],
         &env,
         &logs.join(format!("{name}.log")),

@@ -77,7 +77,7 @@ impl Witnesses {
         payload: Bytes,
     ) -> Result<Witnesses, BenchError> {
         let stream = TestStream::new(nats_url);
-        let nats = crate::publish::connect(nats_url, stream.name(), "256MB").await?;
+        let nats = crate::services::connect_nats(nats_url, stream.name(), "256MB").await?;
         let (stop, stopped) = watch::channel(false);
         let nats = tokio::spawn(sample(stopped.clone(), Publisher { nats, payload }));
         let health = tokio::spawn(async move {

@@ -1,10 +1,11 @@
 //! The worker alone: a stream pre-filled with N orders drained into PostgreSQL by 1 or 2
-//! worker processes (or the first nomnom's loop, `WORKER_MODE=legacy-baseline`), then the
-//! tables and `message_status` checked against what was sent.
+//! worker processes (or by the first nomnom's loop, [`crate::first_loop`]), then the tables
+//! and `message_status` checked against what was sent.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use nomnom_runtime::nats::NatsClient;
 use nomnom_testkit::{TestDatabase, TestStream};
 
 use crate::cpu::{process_cpu, ServicesSample};
@@ -17,6 +18,46 @@ use crate::services::{self, consumer_state, Target};
 use crate::stats::rate;
 use crate::BenchError;
 
+/// Which loop drains the stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Loop {
+    /// The generated `worker`, batched.
+    Worker,
+    /// The first nomnom's loop (`first-nomnom-loop`): fetch 10, one message at a time,
+    /// sleep 100 ms.
+    FirstNomnom,
+}
+
+impl Loop {
+    /// The run's label in the results (`legacy-baseline` since the first nomnom's loop was a
+    /// worker mode, so older results compare).
+    pub fn label(self) -> &'static str {
+        match self {
+            Loop::Worker => "batched",
+            Loop::FirstNomnom => "legacy-baseline",
+        }
+    }
+
+    /// Messages fetched at a time.
+    pub fn batch_size(self) -> usize {
+        match self {
+            Loop::Worker => DEFAULT_BATCH_SIZE,
+            Loop::FirstNomnom => crate::first_loop::program::FETCH,
+        }
+    }
+
+    /// The program that runs it.
+    fn program(self, project: &Project) -> Result<&Path, BenchError> {
+        match self {
+            Loop::Worker => Ok(&project.worker),
+            Loop::FirstNomnom => project
+                .first_loop
+                .as_deref()
+                .map_err(|e| BenchError::Project(e.clone())),
+        }
+    }
+}
+
 /// One drain to measure.
 #[derive(Debug, Clone)]
 pub struct Drain {
@@ -24,9 +65,8 @@ pub struct Drain {
     pub processes: usize,
     /// Orders in the stream.
     pub messages: u64,
-    /// `WORKER_MODE`: `None` for the default loop, `Some("legacy-baseline")` for the first
-    /// nomnom's loop.
-    pub mode: Option<&'static str>,
+    /// The loop draining.
+    pub looping: Loop,
     /// Seed of the orders.
     pub seed: u64,
 }
@@ -51,37 +91,13 @@ pub async fn drain(
     };
     // The runtime's own code creates the stream; the workers create their consumer (which
     // delivers from the start of the stream) and apply the migrations when they start.
-    let nats = publish::connect(nats_url, stream.name(), "4GB").await?;
+    let nats = services::connect_nats(nats_url, stream.name(), "4GB").await?;
     let js = nats.jetstream().clone();
-    let mode_env: Vec<(&str, String)> = drain
-        .mode
-        .map(|m| vec![("WORKER_MODE", m.to_string())])
-        .unwrap_or_default();
-    let label = drain.mode.unwrap_or("batched");
+    let program = drain.looping.program(project)?;
+    let label = drain.looping.label();
 
     // 1. Pre-fill, pipelined, as the API publishes.
-    let chunks = drain.messages.div_ceil(CHUNK).max(1);
-    let (mut sent, mut line_items) = (0u64, 0u64);
-    for k in 0..chunks {
-        let mut orders = payloads::order_chunks(drain.seed, k, 1);
-        orders.truncate((drain.messages - k * CHUNK) as usize);
-        line_items += payloads::line_item_count(&orders);
-        let run = publish::pipelined(
-            &nats,
-            &orders,
-            orders.len() as u64,
-            4096,
-            publish::MsgIds::Without,
-        )
-        .await;
-        if run.errors > 0 {
-            return Err(BenchError::Nats(format!(
-                "pre-filling the stream: {} publishes failed",
-                run.errors
-            )));
-        }
-        sent += run.messages;
-    }
+    let (sent, line_items) = prefill(&nats, drain).await?;
 
     // 2. Migrations first (two workers starting on an empty database would race for them),
     //    then drain with `processes` workers.
@@ -90,35 +106,14 @@ pub async fn drain(
     let pg_before = PgWrites::read(&client).await;
     let mut workers: Vec<_> = (0..drain.processes.max(1))
         .map(|i| {
-            services::spawn_worker(
-                project,
-                &target,
-                &mode_env,
-                logs,
-                &format!("worker-{label}-{i}"),
-            )
+            services::spawn_worker(program, &target, &[], logs, &format!("worker-{label}-{i}"))
         })
         .collect();
     let spawned = Instant::now();
     let services = ServicesSample::now();
     // Bounded: even the first nomnom's loop (about 100 msgs/s) finishes well within this.
     let deadline = spawned + Duration::from_secs(120) + Duration::from_secs(sent / 20);
-    let mut first_taken: Option<Instant> = None;
-    let finished = loop {
-        let state = consumer_state(&js, &target.stream).await;
-        if let Some((pending, ack_pending, delivered)) = state {
-            if first_taken.is_none() && delivered > 0 {
-                first_taken = Some(Instant::now());
-            }
-            if pending == 0 && ack_pending == 0 && delivered >= sent {
-                break Some(Instant::now());
-            }
-        }
-        if Instant::now() >= deadline {
-            break None;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    };
+    let (first_taken, finished) = wait_drained(&js, &target.stream, sent, deadline).await;
     let services_cpu = services.spent();
     let postgres_writes = between(pg_before, PgWrites::read(&client).await);
     let peak_rss_kib = workers.iter().filter_map(|w| w.peak_rss_kib()).max();
@@ -139,19 +134,7 @@ pub async fn drain(
     let elapsed = finished.duration_since(first_taken.unwrap_or(spawned));
 
     // 3. Verify what landed.
-    let count = |sql: &'static str| {
-        let client = &client;
-        async move {
-            client
-                .query_one(sql, &[])
-                .await
-                .map(|r| r.get::<_, i64>(0) as u64)
-                .map_err(|e| BenchError::Postgres(format!("{sql}: {e}")))
-        }
-    };
-    let orders = count("SELECT count(*) FROM orders").await?;
-    let items = count("SELECT count(*) FROM order_line_items").await?;
-    let persisted = count("SELECT count(*) FROM message_status WHERE status = 'persisted'").await?;
+    let (orders, items, persisted) = landed(&client).await?;
     let verified = orders == sent && items == line_items && persisted == sent;
     if !verified {
         eprintln!(
@@ -164,11 +147,7 @@ pub async fn drain(
     Ok(WorkerRun {
         mode: label.to_string(),
         processes: drain.processes,
-        batch_size: if drain.mode.is_some() {
-            10
-        } else {
-            DEFAULT_BATCH_SIZE
-        },
+        batch_size: drain.looping.batch_size(),
         messages: sent,
         rows,
         seconds: elapsed.as_secs_f64(),
@@ -181,6 +160,77 @@ pub async fn drain(
         verified,
         ratio_to_copy: None,
     })
+}
+
+/// Publishes the drain's orders, pipelined as the API publishes; returns the messages sent
+/// and the line items they hold.
+async fn prefill(nats: &NatsClient, drain: &Drain) -> Result<(u64, u64), BenchError> {
+    let chunks = drain.messages.div_ceil(CHUNK).max(1);
+    let (mut sent, mut line_items) = (0u64, 0u64);
+    for k in 0..chunks {
+        let mut orders = payloads::order_chunks(drain.seed, k, 1);
+        orders.truncate((drain.messages - k * CHUNK) as usize);
+        line_items += payloads::line_item_count(&orders);
+        let run = publish::pipelined(
+            nats,
+            &orders,
+            orders.len() as u64,
+            4096,
+            publish::MsgIds::Without,
+        )
+        .await;
+        if run.errors > 0 {
+            return Err(BenchError::Nats(format!(
+                "pre-filling the stream: {} publishes failed",
+                run.errors
+            )));
+        }
+        sent += run.messages;
+    }
+    Ok((sent, line_items))
+}
+
+/// Polls the consumer every 20 ms until all `sent` messages are delivered and acknowledged
+/// or `deadline` passes; returns when the first was taken and when the last was
+/// acknowledged (`None` past the deadline).
+async fn wait_drained(
+    js: &async_nats::jetstream::Context,
+    stream: &str,
+    sent: u64,
+    deadline: Instant,
+) -> (Option<Instant>, Option<Instant>) {
+    let mut first_taken: Option<Instant> = None;
+    loop {
+        if let Some((pending, ack_pending, delivered)) = consumer_state(js, stream).await {
+            if first_taken.is_none() && delivered > 0 {
+                first_taken = Some(Instant::now());
+            }
+            if pending == 0 && ack_pending == 0 && delivered >= sent {
+                return (first_taken, Some(Instant::now()));
+            }
+        }
+        if Instant::now() >= deadline {
+            return (first_taken, None);
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Orders, line items and `persisted` statuses in the database.
+async fn landed(client: &tokio_postgres::Client) -> Result<(u64, u64, u64), BenchError> {
+    let mut counts = [0u64; 3];
+    for (count, sql) in counts.iter_mut().zip([
+        "SELECT count(*) FROM orders",
+        "SELECT count(*) FROM order_line_items",
+        "SELECT count(*) FROM message_status WHERE status = 'persisted'",
+    ]) {
+        *count = client
+            .query_one(sql, &[])
+            .await
+            .map(|r| r.get::<_, i64>(0) as u64)
+            .map_err(|e| BenchError::Postgres(format!("{sql}: {e}")))?;
+    }
+    Ok((counts[0], counts[1], counts[2]))
 }
 
 /// The last `lines` lines of `text`.

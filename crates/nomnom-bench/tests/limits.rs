@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use nomnom_bench::{copy, payloads, publish};
+use nomnom_bench::{copy, payloads, publish, services};
 use nomnom_testkit::{TestDatabase, TestStream};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -12,7 +12,7 @@ async fn publish_limit_closed_loop_and_pipelined_store_every_acknowledged_messag
     let stream = TestStream::shared();
     // The runtime's own connect creates the stream (and its dead-letter stream).
     let nats = Arc::new(
-        publish::connect(&nomnom_testkit::shared_nats_url(), stream.name(), "256MB")
+        services::connect_nats(&nomnom_testkit::shared_nats_url(), stream.name(), "256MB")
             .await
             .expect("connecting with the runtime"),
     );

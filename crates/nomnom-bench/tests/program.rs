@@ -80,6 +80,8 @@ fn smoke_without_generated_binaries_measures_the_publish_limit_and_says_what_it_
 fn smoke_run_of_the_whole_pipeline_completes_every_stage() {
     let out = tempfile::tempdir().expect("temp dir");
     let project = nomnom_testkit::project::build_example("tpch", false);
+    nomnom_bench::first_loop::binary::build(&project.dir, false, &project.bin_dir)
+        .expect("building the first nomnom's loop");
     let (status, stderr) = run_smoke(out.path(), Some(&project.bin_dir));
     assert!(status.success(), "{stderr}");
     let r = results(out.path());

@@ -364,29 +364,6 @@ async fn an_idle_worker_picks_up_a_new_message_at_once() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn legacy_baseline_mode_still_persists_everything() {
-    init_logs();
-    let db = TestDb::create().await;
-    let stream = TestStream::create().await;
-    for i in 0..25 {
-        stream
-            .publish_order(&order(&format!("B-{i}"), i, 2, None))
-            .await;
-    }
-    let worker = RunningWorker::start(config(
-        &stream.name,
-        &db.url,
-        &[("WORKER_MODE", "legacy-baseline")],
-    ));
-    wait_until("25 persisted", Duration::from_secs(30), || async {
-        persisted(&db).await == 25
-    })
-    .await;
-    worker.stop().await;
-    assert_eq!(db.count("SELECT count(*) FROM order_items").await, 50);
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn progress_ticks_hold_off_redelivery_of_a_long_batch() {
     use nomnom_runtime::nats::consumer::{ensure_consumer, ConsumerSettings};
     use nomnom_runtime::worker::fetch::fetch;

@@ -49,8 +49,16 @@ impl Budget {
     }
 }
 
-/// The budget of every run of `r` that recorded CPU times.
+/// The budget of every run of `r` that recorded CPU times, in the page's order.
 pub fn budgets(r: &Results) -> Vec<Budget> {
+    let mut out = ingest(r);
+    out.extend(drains(r));
+    out.extend(end_to_end(r));
+    out
+}
+
+/// The publish limit's and the API's runs.
+fn ingest(r: &Results) -> Vec<Budget> {
     let pin = |p: bool| if p { ", pinned" } else { "" };
     let mut out = Vec::new();
     for p in &r.publish {
@@ -107,16 +115,27 @@ pub fn budgets(r: &Results) -> Vec<Budget> {
             services: b.services_cpu,
         });
     }
-    for w in &r.workers {
-        out.push(Budget {
+    out
+}
+
+/// The worker drains.
+fn drains(r: &Results) -> Vec<Budget> {
+    r.workers
+        .iter()
+        .map(|w| Budget {
             run: format!("{} x{}", w.mode, w.processes),
             msgs_per_sec: w.msgs_per_sec,
             seconds: w.seconds,
             loadgen: None,
             binary: w.worker_cpu_seconds,
             services: w.services_cpu,
-        });
-    }
+        })
+        .collect()
+}
+
+/// Every step and sustained run of the end-to-end stage.
+fn end_to_end(r: &Results) -> Vec<Budget> {
+    let mut out = Vec::new();
     for e in &r.end_to_end {
         let posting = e.posting.label();
         for s in &e.steps {
@@ -164,13 +183,13 @@ pub fn rows(r: &Results) -> Vec<String> {
             format!(
                 "{} | {} | {:.1} | {} | {} | {} | {} | {} | {}",
                 b.run,
-                super::markdown::rate(b.msgs_per_sec),
+                super::format::rate(b.msgs_per_sec),
                 b.seconds,
                 secs(b.loadgen),
                 secs(b.binary),
                 secs(b.services.nats_cpu_seconds),
                 secs(b.services.postgres_cpu_seconds),
-                super::markdown::percent(b.busy(cores)),
+                super::format::percent(b.busy(cores)),
                 b.micros_per_message()
                     .map_or_else(|| "–".to_string(), |m| format!("{m:.0}"))
             )

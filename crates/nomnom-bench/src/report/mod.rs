@@ -2,6 +2,7 @@
 //! SVG charts.
 
 pub mod cpu_budget;
+pub mod format;
 pub mod markdown;
 pub mod svg;
 
@@ -16,80 +17,7 @@ pub const CONCURRENCY: [usize; 4] = [1, 16, 64, 256];
 /// The charts of a run: `(file name, SVG)`.
 pub fn charts(results: &Results) -> Vec<(&'static str, String)> {
     let labels: Vec<String> = CONCURRENCY.iter().map(|c| c.to_string()).collect();
-    let publish: Vec<Option<f64>> = CONCURRENCY
-        .iter()
-        .map(|&c| results.publish_rate(c))
-        .collect();
-    let api = |pinned: bool, f: fn(&crate::results::ApiRun) -> f64| -> Vec<Option<f64>> {
-        CONCURRENCY
-            .iter()
-            .map(|&c| {
-                results
-                    .api
-                    .iter()
-                    .find(|a| a.pinned == pinned && a.concurrency == c)
-                    .map(f)
-            })
-            .collect()
-    };
-    let publish_p99: Vec<Option<f64>> = CONCURRENCY
-        .iter()
-        .map(|&c| {
-            results
-                .publish
-                .iter()
-                .find(|p| !p.pipelined && p.in_flight == c)
-                .and_then(|p| p.latency.map(|l| l.p99_ms))
-        })
-        .collect();
-    let mut throughput = vec![
-        svg::Series {
-            name: "publish (limit)".into(),
-            values: publish,
-        },
-        svg::Series {
-            name: "API".into(),
-            values: api(false, |a| a.msgs_per_sec),
-        },
-    ];
-    let mut p99 = vec![
-        svg::Series {
-            name: "publish (limit)".into(),
-            values: publish_p99,
-        },
-        svg::Series {
-            name: "API".into(),
-            values: api(false, |a| a.latency.p99_ms),
-        },
-    ];
-    if results.api.iter().any(|a| a.pinned) {
-        throughput.push(svg::Series {
-            name: "API (pinned)".into(),
-            values: api(true, |a| a.msgs_per_sec),
-        });
-        p99.push(svg::Series {
-            name: "API (pinned)".into(),
-            values: api(true, |a| a.latency.p99_ms),
-        });
-    }
-    let mut bars = Vec::new();
-    if let Some(copy) = &results.copy {
-        bars.push(("binary COPY (limit)".to_string(), copy.msgs_per_sec));
-    }
-    for w in &results.workers {
-        let label = if w.mode == "batched" {
-            format!("worker x{}", w.processes)
-        } else {
-            format!("{} x{}", w.mode, w.processes)
-        };
-        bars.push((label, w.msgs_per_sec));
-    }
-    for e2e in &results.end_to_end {
-        bars.push((
-            format!("end to end, {} (sustained)", e2e.posting.label()),
-            e2e.sustained_rate,
-        ));
-    }
+    let (throughput, p99) = by_concurrency(results);
     vec![
         (
             "throughput.svg",
@@ -113,9 +41,81 @@ pub fn charts(results: &Results) -> Vec<(&'static str, String)> {
         ),
         (
             "worker.svg",
-            svg::bar_chart("Worker rate against the COPY limit", "msgs/s", &bars),
+            svg::bar_chart(
+                "Worker rate against the COPY limit",
+                "msgs/s",
+                &worker_bars(results),
+            ),
         ),
     ]
+}
+
+/// The throughput and p99 lines, over [`CONCURRENCY`]: the publish limit, the API, and the
+/// API pinned when it ran.
+fn by_concurrency(results: &Results) -> (Vec<svg::Series>, Vec<svg::Series>) {
+    let api = |pinned: bool, f: fn(&crate::results::ApiRun) -> f64| -> Vec<Option<f64>> {
+        CONCURRENCY
+            .iter()
+            .map(|&c| {
+                results
+                    .api
+                    .iter()
+                    .find(|a| a.pinned == pinned && a.concurrency == c)
+                    .map(f)
+            })
+            .collect()
+    };
+    let publish_p99: Vec<Option<f64>> = CONCURRENCY
+        .iter()
+        .map(|&c| {
+            results
+                .publish
+                .iter()
+                .find(|p| !p.pipelined && p.in_flight == c)
+                .and_then(|p| p.latency.map(|l| l.p99_ms))
+        })
+        .collect();
+    let series = |name: &str, values| svg::Series {
+        name: name.into(),
+        values,
+    };
+    let publish = CONCURRENCY.iter().map(|&c| results.publish_rate(c));
+    let mut throughput = vec![
+        series("publish (limit)", publish.collect()),
+        series("API", api(false, |a| a.msgs_per_sec)),
+    ];
+    let mut p99 = vec![
+        series("publish (limit)", publish_p99),
+        series("API", api(false, |a| a.latency.p99_ms)),
+    ];
+    if results.api.iter().any(|a| a.pinned) {
+        throughput.push(series("API (pinned)", api(true, |a| a.msgs_per_sec)));
+        p99.push(series("API (pinned)", api(true, |a| a.latency.p99_ms)));
+    }
+    (throughput, p99)
+}
+
+/// The worker chart's bars: the COPY limit, every drain, and every sustained end-to-end rate.
+fn worker_bars(results: &Results) -> Vec<(String, f64)> {
+    let mut bars = Vec::new();
+    if let Some(copy) = &results.copy {
+        bars.push(("binary COPY (limit)".to_string(), copy.msgs_per_sec));
+    }
+    for w in &results.workers {
+        let label = if w.mode == "batched" {
+            format!("worker x{}", w.processes)
+        } else {
+            format!("{} x{}", w.mode, w.processes)
+        };
+        bars.push((label, w.msgs_per_sec));
+    }
+    for e2e in &results.end_to_end {
+        bars.push((
+            format!("end to end, {} (sustained)", e2e.posting.label()),
+            e2e.sustained_rate,
+        ));
+    }
+    bars
 }
 
 /// Writes `results.md`, `results.json` and the charts into `dir`; returns the files written.

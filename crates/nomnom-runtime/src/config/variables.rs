@@ -66,8 +66,6 @@ pub const ENV_VARS: &[EnvVar] = &[
     EnvVar { name: "WORKER_BATCH_WAIT", default: "100ms", read_by: ReadBy::Worker, secret: false, doc: "Longest wait for a batch to fill before writing what arrived." },
     EnvVar { name: "WORKER_CONCURRENCY", default: "2", read_by: ReadBy::Worker, secret: false, doc: "Batches in flight at once per worker process." },
     EnvVar { name: "WORKER_HEALTH_PORT", default: "8081", read_by: ReadBy::Worker, secret: false, doc: "Port of the worker's /health and /ready endpoints (0 turns them off)." },
-    // --- Benchmarks only ---
-    EnvVar { name: "WORKER_MODE", default: "batched", read_by: ReadBy::Worker, secret: false, doc: "`batched` (the worker). `legacy-baseline` reproduces the first nomnom's loop (fetch 10, one message at a time, pause 100 ms) and exists only for benchmarks." },
     // --- Logs ---
     EnvVar { name: "RUST_LOG", default: "info", read_by: ReadBy::Both, secret: false, doc: "Log filter (tracing EnvFilter syntax)." },
     EnvVar { name: "LOG_FORMAT", default: "text", read_by: ReadBy::Both, secret: false, doc: "`text` for people, `json` for log pipelines." },

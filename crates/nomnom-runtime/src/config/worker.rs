@@ -8,16 +8,6 @@ use super::env::{ConfigError, Env};
 use super::units::parse_duration;
 use super::{DatabaseConfig, NatsConfig};
 
-/// How the worker loop runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum WorkerMode {
-    /// Batched, concurrent, transactional: the real worker.
-    Batched,
-    /// Reproduces the first nomnom's loop (fetch 10, one message at a time, then a 100 ms
-    /// pause). Exists only so benchmarks can show the difference side by side.
-    LegacyBaseline,
-}
-
 /// Everything the worker reads from the environment.
 #[derive(Debug, Clone)]
 pub struct WorkerConfig {
@@ -41,8 +31,6 @@ pub struct WorkerConfig {
     pub concurrency: usize,
     /// `WORKER_HEALTH_PORT` (`None` when 0: no health endpoint).
     pub health_port: Option<u16>,
-    /// `WORKER_MODE`.
-    pub mode: WorkerMode,
 }
 
 impl WorkerConfig {
@@ -80,11 +68,6 @@ impl WorkerConfig {
             text.parse()
                 .map_err(|_| "expected a port number (0 turns it off)".to_string())
         })?;
-        let mode = env.parse_with("WORKER_MODE", |text| match text {
-            "batched" => Ok(WorkerMode::Batched),
-            "legacy-baseline" => Ok(WorkerMode::LegacyBaseline),
-            _ => Err("expected `batched` or `legacy-baseline`".to_string()),
-        })?;
         Ok(Self {
             nats: NatsConfig::from(env)?,
             database: DatabaseConfig::from(env)?,
@@ -96,7 +79,6 @@ impl WorkerConfig {
             batch_wait: positive_duration("WORKER_BATCH_WAIT")?,
             concurrency: positive(env, "WORKER_CONCURRENCY")?,
             health_port: (health_port != 0).then_some(health_port),
-            mode,
         })
     }
 
@@ -151,7 +133,6 @@ mod tests {
         assert_eq!(c.batch_wait, Duration::from_millis(100));
         assert_eq!(c.concurrency, 2);
         assert_eq!(c.health_port, Some(8081));
-        assert_eq!(c.mode, WorkerMode::Batched);
     }
 
     #[test]
@@ -168,7 +149,6 @@ mod tests {
         for (name, value) in [
             ("WORKER_BATCH_SIZE", "0"),
             ("NATS_BACKOFF", "1s,soon"),
-            ("WORKER_MODE", "fast"),
             ("NATS_STREAM", "a.b"),
             ("NATS_CONSUMER", "a.b"),
             ("NATS_ACK_WAIT", "0s"),

@@ -13,16 +13,11 @@ use super::batch::{process_batch, BatchContext};
 use super::fetch::next_batch;
 use super::gate::DbGate;
 use super::{health, WorkerError};
-use crate::config::worker::{WorkerConfig, WorkerMode};
+use crate::config::worker::WorkerConfig;
 use crate::db;
 use crate::model::Model;
 use crate::nats::consumer::{ensure_consumer, ConsumerSettings};
 use crate::nats::NatsClient;
-
-/// The pause of the legacy baseline loop (benchmarks only).
-const LEGACY_PAUSE: Duration = Duration::from_millis(100);
-/// The batch of the legacy baseline loop (benchmarks only).
-const LEGACY_BATCH: usize = 10;
 
 /// Runs the worker for model `M` until `shutdown` turns true: streams and consumer set up,
 /// migrations applied, then the loops. Returns once every in-flight batch is committed and
@@ -66,20 +61,9 @@ pub async fn serve<M: Model>(
         consumer = %config.consumer,
         batch_size = config.batch_size,
         concurrency = config.concurrency,
-        mode = ?config.mode,
         "worker started"
     );
-    let loops: Vec<_> = match config.mode {
-        WorkerMode::Batched => pipeline::<M>(&ctx, &consumer, &shutdown),
-        WorkerMode::LegacyBaseline => {
-            vec![tokio::spawn(legacy_loop::<M>(
-                ctx.clone(),
-                consumer.clone(),
-                shutdown.clone(),
-            ))]
-        }
-    };
-    for handle in loops {
+    for handle in pipeline::<M>(&ctx, &consumer, &shutdown) {
         if let Err(e) = handle.await {
             tracing::error!(error = %e, "a worker loop ended abnormally");
         }
@@ -193,25 +177,5 @@ async fn write_loop<M: Model>(
         };
         // Not cancelled by shutdown: an in-flight batch always finishes.
         process_batch::<M>(&ctx, messages).await;
-    }
-}
-
-/// The first nomnom's loop, kept only as a benchmark baseline (`WORKER_MODE=legacy-baseline`):
-/// fetch 10, handle each message alone (its own transaction), then always pause 100 ms.
-async fn legacy_loop<M: Model>(
-    ctx: BatchContext,
-    consumer: PullConsumer,
-    mut shutdown: watch::Receiver<bool>,
-) {
-    loop {
-        let fetched = super::fetch::fetch(&consumer, LEGACY_BATCH, ctx.config.batch_wait).await;
-        if let Ok(messages) = fetched {
-            for message in messages {
-                process_batch::<M>(&ctx, vec![message]).await;
-            }
-        }
-        if !pause(LEGACY_PAUSE, &mut shutdown).await {
-            break;
-        }
     }
 }
