@@ -4,7 +4,7 @@
 # and PostgreSQL, fault and cluster tests) and the benchmark's smoke run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-. scripts/setup.sh
+. scripts/setup-tests.sh
 # Warnings are errors everywhere, and with the same flags as the generated projects' builds
 # the dependencies they share compile once in the shared cache.
 export RUSTFLAGS="-D warnings"
