@@ -104,10 +104,10 @@ async fn run(o: Options) -> Result<(), String> {
     if let Ok(first_id) = &outcome {
         if o.exit_when_done || !std::io::stdin().is_terminal() {
             println!();
+            println!("stdin is not a terminal (or --exit-when-done), so the demo ends here; run");
             println!(
-                "stopping the API and the worker (stdin is not a terminal, or --exit-when-done);"
+                "scripts/demo.sh in a terminal to keep the API and the worker up and try them"
             );
-            println!("run scripts/demo.sh in a terminal to keep them up and try the API");
         } else {
             print_commands_to_try(&o, first_id.as_deref());
             stop.wait().await;
