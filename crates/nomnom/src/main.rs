@@ -34,7 +34,8 @@ enum Command {
         #[arg(short, long)]
         output: PathBuf,
     },
-    /// Write a starter `nomnom.yaml` into a folder (never overwrites one).
+    /// Write a starter `nomnom.yaml` into a folder, its project named after the folder (never
+    /// overwrites one).
     Init {
         /// The folder to create the model in.
         #[arg(default_value = ".")]

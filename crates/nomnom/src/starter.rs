@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 
 use nomnom_spec::MODEL_FILE;
 
-/// The starter model `nomnom init` writes.
+/// The starter model `nomnom init` writes, with `project: starter` replaced by the folder's
+/// name (see [`starter_model`]).
 pub const STARTER_MODEL: &str = r#"# nomnom model: the records your pipeline accepts and the tables they land in.
 # Check it with `nomnom check .`; generate the service with `nomnom generate . --output out`.
 # The language is described in docs/model-language.md of the nomnom repository.
@@ -60,8 +61,52 @@ pub enum InitError {
     },
 }
 
-/// Writes [`STARTER_MODEL`] to `dir/nomnom.yaml`, creating `dir` when needed; returns the
-/// file's path.
+/// The project name `nomnom init` gives the model in `dir`: the folder's name made a valid
+/// project name (lower-case ASCII letters, digits, `-` and `_`, starting with a letter, at most
+/// 64 characters; any other character becomes `-`), or `starter` when nothing is left.
+pub fn project_name(dir: &Path) -> String {
+    let folder = std::fs::canonicalize(dir)
+        .ok()
+        .and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .or_else(|| dir.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_default();
+    let mut name = String::new();
+    for c in folder.chars() {
+        let c = match c.to_ascii_lowercase() {
+            c @ ('a'..='z' | '0'..='9' | '_') => c,
+            _ => '-',
+        };
+        let starts = name.is_empty();
+        if starts && !c.is_ascii_lowercase() {
+            continue;
+        }
+        if c == '-' && name.ends_with('-') {
+            continue;
+        }
+        name.push(c);
+    }
+    name.truncate(64);
+    let name = name.trim_end_matches(['-', '_']);
+    if name.is_empty() {
+        "starter".to_string()
+    } else {
+        name.to_string()
+    }
+}
+
+/// [`STARTER_MODEL`] for project `name`, quoted where YAML would read it as another type.
+pub fn starter_model(name: &str) -> String {
+    let value = match name {
+        "null" | "true" | "false" | "yes" | "no" | "on" | "off" | "y" | "n" => {
+            format!("\"{name}\"")
+        }
+        _ => name.to_string(),
+    };
+    STARTER_MODEL.replacen("project: starter", &format!("project: {value}"), 1)
+}
+
+/// Writes the starter model, named for its folder ([`project_name`]), to `dir/nomnom.yaml`,
+/// creating `dir` when needed; returns the file's path.
 pub fn init(dir: &Path) -> Result<PathBuf, InitError> {
     let path = dir.join(MODEL_FILE);
     let io_err = |source| InitError::Io {
@@ -75,7 +120,8 @@ pub fn init(dir: &Path) -> Result<PathBuf, InitError> {
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Err(InitError::Exists(path)),
         Err(e) => return Err(io_err(e)),
     };
-    file.write_all(STARTER_MODEL.as_bytes()).map_err(io_err)?;
+    file.write_all(starter_model(&project_name(dir)).as_bytes())
+        .map_err(io_err)?;
     Ok(path)
 }
 
@@ -94,5 +140,27 @@ mod tests {
         );
         assert_eq!(loaded.project.name, "starter");
         assert_eq!(loaded.project.roots().count(), 1);
+    }
+
+    #[test]
+    fn folder_names_become_valid_project_names() {
+        let name =
+            |folder: &str| project_name(Path::new("/definitely/not/here").join(folder).as_path());
+        assert_eq!(name("my-pipeline"), "my-pipeline");
+        assert_eq!(name("My Pipeline (v2)"), "my-pipeline-v2");
+        assert_eq!(name("2024_orders"), "orders");
+        assert_eq!(name("données"), "donn-es");
+        assert_eq!(name("42"), "starter");
+        assert_eq!(name(&"a".repeat(80)).len(), 64);
+    }
+
+    #[test]
+    fn every_starter_model_loads_with_its_name() {
+        for name in ["my-pipeline", "null", "true", "no", "orders_2"] {
+            let model = starter_model(name);
+            let loaded = nomnom_spec::load_str(&model, MODEL_FILE)
+                .unwrap_or_else(|d| panic!("{name}: {}", d.render_plain()));
+            assert_eq!(loaded.project.name, name);
+        }
     }
 }

@@ -96,8 +96,40 @@ fn init_writes_a_valid_model_and_never_overwrites() {
         fs::read_to_string(dir.join("nomnom.yaml")).unwrap(),
         "project: mine\n"
     );
-    assert!(written.contains("project: starter"));
+    assert!(written.contains("project: cli-init\n"), "{written}");
     let _ = fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn init_names_the_project_after_its_folder() {
+    let parent = scratch("init-named");
+    for (folder, project) in [
+        ("my-pipeline", "my-pipeline"),
+        ("Web Events 2", "web-events-2"),
+    ] {
+        let dir = parent.join(folder);
+        let d = dir.display().to_string();
+        let out = nomnom(&["init", &d]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let written = fs::read_to_string(dir.join("nomnom.yaml")).expect("model written");
+        assert!(
+            written.contains(&format!("\nproject: {project}\n")),
+            "{written}"
+        );
+        assert_eq!(nomnom(&["check", &d]).status.code(), Some(0), "{folder}");
+    }
+    // `nomnom init .` names it after the current folder.
+    let here = parent.join("here_folder");
+    fs::create_dir_all(&here).expect("mkdir");
+    let out = Command::new(env!("CARGO_BIN_EXE_nomnom"))
+        .args(["init", "."])
+        .current_dir(&here)
+        .output()
+        .expect("the nomnom binary runs");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let written = fs::read_to_string(here.join("nomnom.yaml")).expect("model written");
+    assert!(written.contains("\nproject: here_folder\n"), "{written}");
+    let _ = fs::remove_dir_all(&parent);
 }
 
 #[test]

@@ -258,13 +258,55 @@ pub fn float(value: &Value<'_>, loc: &Loc<'_>, errors: &mut Vec<FieldError>) -> 
     }
 }
 
-/// Parses a decimal from its exact text (plain or scientific notation), never via a float.
+/// Parses a decimal from its exact text (plain or scientific notation), never via a float and
+/// never rounded: a value that does not fit rust_decimal (a 96-bit coefficient, so 28
+/// significant digits always fit, and at most 28 digits after the point) is `None`.
 pub fn parse_decimal(text: &str) -> Option<Decimal> {
-    if text.contains(['e', 'E']) {
-        Decimal::from_scientific(text).ok()
-    } else {
-        Decimal::from_str_exact(text).ok()
+    match text.split_once(['e', 'E']) {
+        None => Decimal::from_str_exact(text).ok(),
+        // `Decimal::from_scientific` rounds digits beyond 28 places; writing the value out in
+        // plain notation first lets `from_str_exact` refuse it instead.
+        Some((mantissa, exponent)) => {
+            Decimal::from_str_exact(&plain_notation(mantissa, exponent.parse().ok()?)?).ok()
+        }
     }
+}
+
+/// `mantissa × 10^exponent` written without an exponent (`1.5`, `3` → `1500`), keeping every
+/// digit; `None` when the mantissa is not digits with at most one point, or when the value
+/// is certain not to fit a decimal (more than 29 integer digits or 28 decimal places).
+fn plain_notation(mantissa: &str, exponent: i64) -> Option<String> {
+    let (sign, unsigned) = match mantissa.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", mantissa.strip_prefix('+').unwrap_or(mantissa)),
+    };
+    let (int, frac) = unsigned.split_once('.').unwrap_or((unsigned, ""));
+    let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if int.len() + frac.len() == 0 || !all_digits(int) || !all_digits(frac) {
+        return None;
+    }
+    // The digits, with the point after `point` of them (negative: zeros before them).
+    let digits = format!("{int}{frac}");
+    let leading_zeros = digits.len() - digits.trim_start_matches('0').len();
+    let digits = &digits[leading_zeros..];
+    if digits.is_empty() {
+        return Some("0".to_string());
+    }
+    let point = (int.len() as i64)
+        .checked_add(exponent)?
+        .checked_sub(leading_zeros as i64)?;
+    if !(-28..=29).contains(&point) {
+        return None;
+    }
+    let len = digits.len() as i64;
+    Some(if point <= 0 {
+        format!("{sign}0.{}{digits}", "0".repeat((-point) as usize))
+    } else if point >= len {
+        format!("{sign}{digits}{}", "0".repeat((point - len) as usize))
+    } else {
+        let (whole, part) = digits.split_at(point as usize);
+        format!("{sign}{whole}.{part}")
+    })
 }
 
 /// `decimal`: a JSON number, or a string holding one, converted from its exact text.
@@ -548,6 +590,44 @@ mod tests {
         assert_eq!(rules(&errors), [("/a/b", "format")]);
         let (_, errors) = run("true", decimal);
         assert_eq!(rules(&errors), [("/a/b", "type")]);
+    }
+
+    #[test]
+    fn decimals_that_do_not_fit_are_refused_never_rounded() {
+        let text = |body: &str| run(body, decimal).0.map(|d| d.to_string());
+        // 28 significant digits always fit; 29 while under 2^96; 28 places at most.
+        assert_eq!(
+            text("1234567890.123456789012345678").as_deref(),
+            Some("1234567890.123456789012345678")
+        );
+        assert_eq!(
+            text("79228162514264337593543950335").as_deref(),
+            Some("79228162514264337593543950335")
+        );
+        assert_eq!(text("79228162514264337593543950336"), None);
+        assert_eq!(text("0.12345678901234567890123456789"), None);
+        // The same in exponent notation: exact when it fits, refused when not.
+        assert_eq!(text("1.5e2").as_deref(), Some("150"));
+        assert_eq!(text("-25e-3").as_deref(), Some("-0.025"));
+        assert_eq!(text("0.00012E4").as_deref(), Some("1.2"));
+        assert_eq!(
+            text("\"1e28\"").as_deref(),
+            Some("10000000000000000000000000000")
+        );
+        assert_eq!(
+            text("1e-28").as_deref(),
+            Some("0.0000000000000000000000000001")
+        );
+        assert_eq!(text("0e999999").as_deref(), Some("0"));
+        assert_eq!(text("1.99999999999999999999999999999999e0"), None);
+        assert_eq!(text("0.12345678901234567890123456789e0"), None);
+        assert_eq!(text("1e29"), None);
+        assert_eq!(text("1e-29"), None);
+        assert_eq!(text("1e400"), None);
+        assert_eq!(text("1e-9223372036854775808"), None);
+        assert_eq!(text("\"1.2.3e4\""), None);
+        let (_, errors) = run("1.99999999999999999999999999999999e0", decimal);
+        assert_eq!(rules(&errors), [("/a/b", "format")]);
     }
 
     #[test]

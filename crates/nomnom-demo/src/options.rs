@@ -1,0 +1,104 @@
+//! The driver's command line.
+
+use std::path::PathBuf;
+
+/// What the driver runs against and how much it posts.
+pub struct Options {
+    /// The folder holding the generated `ingestion-api` and `worker` binaries.
+    pub bin_dir: PathBuf,
+    /// How many orders to post.
+    pub orders: u64,
+    /// How many requests are in flight at once.
+    pub concurrency: u64,
+    /// The database the worker writes to (the demo's own).
+    pub database_url: String,
+    /// The NATS server.
+    pub nats_url: String,
+    /// The JetStream stream the services use.
+    pub stream: String,
+    /// The API's port.
+    pub port: u16,
+    /// Where the services' logs go.
+    pub logs: PathBuf,
+    /// Where a sample order is written for the user to post with `curl`.
+    pub sample_order: PathBuf,
+    /// Stop the services once the report is printed instead of waiting for Ctrl-C.
+    pub exit_when_done: bool,
+}
+
+/// Usage, printed with a parsing error.
+pub const USAGE: &str = "usage: nomnom-demo --bin-dir DIR [--orders N] [--concurrency N] \
+[--database-url URL] [--nats-url URL] [--stream NAME] [--port N] [--logs DIR] \
+[--sample-order FILE] [--exit-when-done]";
+
+/// Parses the process's arguments.
+pub fn parse() -> Result<Options, String> {
+    parse_from(std::env::args().skip(1))
+}
+
+fn parse_from(arguments: impl IntoIterator<Item = String>) -> Result<Options, String> {
+    let mut o = Options {
+        bin_dir: PathBuf::new(),
+        orders: 5000,
+        concurrency: 32,
+        database_url: "postgres://postgres@127.0.0.1:5432/nomnom_demo".into(),
+        nats_url: "nats://127.0.0.1:4222".into(),
+        stream: "NOMNOM_DEMO".into(),
+        port: 8080,
+        logs: PathBuf::from("demo-output/logs"),
+        sample_order: PathBuf::from("demo-output/sample-order.json"),
+        exit_when_done: false,
+    };
+    let mut args = arguments.into_iter();
+    while let Some(flag) = args.next() {
+        let mut value = || args.next().ok_or_else(|| format!("{flag} needs a value"));
+        match flag.as_str() {
+            "--bin-dir" => o.bin_dir = PathBuf::from(value()?),
+            "--orders" => o.orders = value()?.parse().map_err(|e| format!("--orders: {e}"))?,
+            "--concurrency" => {
+                o.concurrency = value()?
+                    .parse()
+                    .map_err(|e| format!("--concurrency: {e}"))?
+            }
+            "--database-url" => o.database_url = value()?,
+            "--nats-url" => o.nats_url = value()?,
+            "--stream" => o.stream = value()?,
+            "--port" => o.port = value()?.parse().map_err(|e| format!("--port: {e}"))?,
+            "--logs" => o.logs = PathBuf::from(value()?),
+            "--sample-order" => o.sample_order = PathBuf::from(value()?),
+            "--exit-when-done" => o.exit_when_done = true,
+            other => return Err(format!("unknown option {other}")),
+        }
+    }
+    if o.bin_dir.as_os_str().is_empty() {
+        return Err("--bin-dir is required (the folder holding ingestion-api and worker)".into());
+    }
+    Ok(o)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn defaults_and_flags() {
+        let o = parse_from(args(&["--bin-dir", "b", "--orders", "7"])).expect("valid");
+        assert_eq!((o.orders, o.concurrency, o.port), (7, 32, 8080));
+        assert!(!o.exit_when_done);
+        let o = parse_from(args(&["--exit-when-done", "--bin-dir", "b"])).expect("valid");
+        assert!(o.exit_when_done);
+    }
+
+    #[test]
+    fn mistakes_are_named() {
+        let e = |list: &[&str]| parse_from(args(list)).err().unwrap_or_default();
+        assert!(e(&[]).contains("--bin-dir is required"));
+        assert_eq!(e(&["--bin-dir"]), "--bin-dir needs a value");
+        assert!(e(&["--bin-dir", "b", "--orders", "x"]).starts_with("--orders:"));
+        assert_eq!(e(&["--bin-dir", "b", "--nope"]), "unknown option --nope");
+    }
+}
