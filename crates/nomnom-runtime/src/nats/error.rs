@@ -190,18 +190,8 @@ mod tests {
     };
     use async_nats::jetstream::{self, ErrorCode};
 
+    use super::super::test_support::server_error;
     use super::StreamRequestError;
-
-    /// The JetStream API error the server answers with: async-nats builds it only from the
-    /// server's JSON, so the tests do too.
-    fn server_error(status: u16, code: ErrorCode, description: &str) -> jetstream::Error {
-        serde_json::from_value(serde_json::json!({
-            "code": status,
-            "err_code": code.0,
-            "description": description,
-        }))
-        .expect("a JetStream API error")
-    }
 
     fn create(kind: CreateStreamErrorKind) -> StreamRequestError {
         StreamRequestError::Create(CreateStreamError::new(kind))

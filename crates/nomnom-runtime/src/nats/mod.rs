@@ -10,6 +10,26 @@ pub mod publish;
 pub mod streams;
 pub mod subjects;
 
+#[cfg(test)]
+mod test_support {
+    use async_nats::jetstream::{self, ErrorCode};
+
+    /// The JetStream API error the server answers with: async-nats builds it only from the
+    /// server's JSON, so the tests do too.
+    pub(super) fn server_error(
+        status: u16,
+        code: ErrorCode,
+        description: &str,
+    ) -> jetstream::Error {
+        serde_json::from_value(serde_json::json!({
+            "code": status,
+            "err_code": code.0,
+            "description": description,
+        }))
+        .expect("a JetStream API error")
+    }
+}
+
 use std::time::Duration;
 
 use async_nats::jetstream;
