@@ -20,6 +20,7 @@ import time
 RUNNING = re.compile(r"^\s+Running (.+) \((.+)\)\s*$")
 DOC_TESTS = re.compile(r"^\s+Doc-tests (\S+)\s*$")
 RESULT = re.compile(r"^test result: (\w+)\.")
+COUNTS = re.compile(r"^test result: \w+\. (\d+) passed; (\d+) failed; (\d+) ignored")
 RERUN = re.compile(r"^error: test failed, to rerun pass `(.+)`")
 
 
@@ -61,6 +62,7 @@ def executables(artifacts_path):
 def main():
     known = executables(sys.argv[1])
     finished = []  # (seconds, outcome, label, rerun)
+    tests = [0, 0, 0]  # passed, failed, ignored, over every binary
     current = None  # [label, rerun, started, outcome]
 
     def close():
@@ -87,6 +89,10 @@ def main():
             current = [label, rerun, time.monotonic(), None]
             out.write(f"--- {label}  (started {time.strftime('%H:%M:%S')})\n")
         else:
+            counts = COUNTS.match(line)
+            if counts:
+                for i in range(3):
+                    tests[i] += int(counts.group(i + 1))
             result = RESULT.match(line)
             rerun = RERUN.match(line)
             if result and current is not None:
@@ -108,6 +114,8 @@ def main():
             out.write(f"  {outcome:<9}  {label}{hint}\n")
     else:
         out.write(f"== all {len(finished)} test binaries passed\n")
+    # The plain closing line: every test of every binary.
+    out.write(f"tests: {tests[0]} passed, {tests[1]} failed, {tests[2]} skipped\n")
     out.flush()
 
 
