@@ -77,8 +77,13 @@ fn insert_at(target: &mut Map<String, Value>, tokens: &[String], schema: Value, 
 fn entity_schema(entity: &Entity) -> Value {
     let mut obj = Map::new();
     obj.insert("type".into(), json!("object"));
-    if let Some(doc) = &entity.doc {
-        obj.insert("description".into(), Value::String(doc.clone()));
+    let description = [entity.doc.clone(), newest_wins(entity)]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join("\n\n");
+    if !description.is_empty() {
+        obj.insert("description".into(), Value::String(description));
     }
     for field in &entity.fields {
         let tokens = match &field.source {
@@ -90,6 +95,32 @@ fn entity_schema(entity: &Entity) -> Value {
         insert_at(&mut obj, &tokens, field_schema(field), required);
     }
     Value::Object(obj)
+}
+
+/// What a keyed entity's clients should know of versions: an older message never overwrites
+/// a newer row.
+fn newest_wins(entity: &Entity) -> Option<String> {
+    if !entity.is_keyed() {
+        return None;
+    }
+    let key = entity
+        .key
+        .iter()
+        .map(|k| format!("`{k}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    Some(match &entity.version {
+        Some(field) => format!(
+            "Newest wins: of two messages with one {key}, the one with the greater `{field}` \
+             is kept (on equal values, the one accepted later); an older one is still \
+             `persisted`, with a `note` in its status saying it was not applied."
+        ),
+        None => format!(
+            "Newest wins: of two messages with one {key}, the one the API accepted later is \
+             kept, whatever order the workers write them in; an older one is still \
+             `persisted`, with a `note` in its status saying it was not applied."
+        ),
+    })
 }
 
 fn problem(description: &str) -> Value {
@@ -184,6 +215,7 @@ pub fn document(project: &Project) -> String {
                 "received_at": {"type": "string", "format": "date-time"},
                 "processed_at": {"type": ["string", "null"], "format": "date-time"},
                 "error_message": {"type": ["string", "null"]},
+                "note": {"type": ["string", "null"], "description": "When persisted: the message's rows that were not applied because a newer version of them was already stored."},
                 "retry_count": {"type": "integer"}
             }
         }),

@@ -66,8 +66,14 @@ pub fn readme(project: &Project) -> String {
             out.push_str(&format!("{doc}\n\n"));
         }
         let key = if entity.is_keyed() {
+            let newer = match &entity.version {
+                Some(field) => format!("a greater `{field}`, or an equal one accepted later"),
+                None => "a message the API accepted later".to_string(),
+            };
             format!(
-                "key `({})`: re-ingesting a record with the same key updates it",
+                "key `({})`: re-ingesting a record with the same key updates it, newest wins \
+                 (a row is overwritten only by {newer}; an older message is `persisted` with a \
+                 `note` and changes nothing)",
                 entity.key.join(", ")
             )
         } else {

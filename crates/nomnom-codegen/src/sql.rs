@@ -58,6 +58,12 @@ fn table_ddl(project: &Project, entity: &Entity, out: &mut String) -> Result<(),
         "    _id UUID PRIMARY KEY".to_string(),
         "    _message_id UUID NOT NULL".to_string(),
     ];
+    if entity.is_keyed() {
+        // A row written by other means (a backfill) is older than every message.
+        lines.push(format!(
+            "    _version UUID NOT NULL DEFAULT '{NIL_VERSION}'"
+        ));
+    }
     let parent = project.parent_of(entity);
     if let Some(parent) = parent {
         lines.push(format!(
@@ -115,8 +121,32 @@ fn table_ddl(project: &Project, entity: &Entity, out: &mut String) -> Result<(),
     out.push_str(&format!(
         "COMMENT ON COLUMN {table}._message_id IS 'The message that last wrote this row (message_status.message_id).';\n"
     ));
+    if entity.is_keyed() {
+        out.push_str(&format!(
+            "COMMENT ON COLUMN {table}._version IS {};\n",
+            quote_text(&version_comment(entity))
+        ));
+    }
     Ok(())
 }
+
+/// What `_version` means for `entity`: newest wins, by its version field when it names one.
+fn version_comment(entity: &Entity) -> String {
+    let order = "the order in which the API accepted the message that last wrote this row \
+                 (a UUIDv7; the nil UUID, older than every message, for rows written by other means)";
+    match &entity.version {
+        Some(field) => format!(
+            "Newest wins: a row is overwritten only by a message whose {field} is not older; \
+             between equal {field} values, {order} decides."
+        ),
+        None => format!(
+            "Newest wins: {order}; a row is overwritten only by a message accepted after it."
+        ),
+    }
+}
+
+/// The version of rows not written by a message: older than all.
+const NIL_VERSION: &str = "00000000-0000-0000-0000-000000000000";
 
 /// The first migration: every entity table (parents first) and `message_status`.
 pub fn initial_migration(project: &Project) -> Result<String, GenerateError> {
@@ -185,6 +215,7 @@ mod tests {
                 doc: Some("It's an item.".into()),
                 table: "items".into(),
                 key,
+                version: None,
                 fields: vec![
                     field("order", ScalarType::String),
                     nomnom_spec::model::Field {

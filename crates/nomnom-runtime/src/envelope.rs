@@ -2,7 +2,8 @@
 //!
 //! On NATS the payload is the body's bytes exactly as the client sent them; the metadata
 //! travels in headers (`Nomnom-Message-Id`, `Nomnom-Entity`, `Nomnom-Received-At` in RFC 3339,
-//! `Nomnom-Source` when known, `Nomnom-Retry-Count`). A message published under an
+//! `Nomnom-Source` when known, `Nomnom-Retry-Count`, and `Nomnom-Version` when the message id
+//! is not the message's version: see [`MessageEnvelope::version`]). A message published under an
 //! idempotency key also carries `Nats-Msg-Id`, which JetStream uses to drop duplicates; one
 //! without a key carries none (see [`MessageEnvelope::to_nats`]). A message without the
 //! `Nomnom-*` headers is not an envelope.
@@ -27,12 +28,21 @@ pub const HEADER_RECEIVED_AT: &str = "Nomnom-Received-At";
 pub const HEADER_SOURCE: &str = "Nomnom-Source";
 /// Header: how many times the message was retried.
 pub const HEADER_RETRY_COUNT: &str = "Nomnom-Retry-Count";
+/// Header: the message's version, when it is not its id (a message id derived from an
+/// idempotency key carries no time).
+pub const HEADER_VERSION: &str = "Nomnom-Version";
 
 /// One client message and its metadata.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MessageEnvelope {
-    /// Time-ordered id (UUIDv7) given at reception.
+    /// Time-ordered id (UUIDv7) given at reception; a UUIDv5 derived from the key for a
+    /// message sent with an `Idempotency-Key`.
     pub message_id: Uuid,
+    /// The order in which the API accepted the message (a UUIDv7, the message id itself
+    /// unless that was derived from an idempotency key): a keyed row is never overwritten by
+    /// a message accepted before the one that wrote it (see `db::version`). It travels with
+    /// the message, through dead letters and their replay.
+    pub version: Uuid,
     /// The client's JSON body, byte for byte.
     pub body: Bytes,
     /// The root entity the body is for.
@@ -79,8 +89,10 @@ impl MessageEnvelope {
     /// A new envelope for a message received now, with a fresh UUIDv7. The time keeps
     /// microseconds, as the headers and PostgreSQL do.
     pub fn new(entity_type: impl Into<String>, body: Bytes, source: Option<String>) -> Self {
+        let id = Uuid::now_v7();
         Self {
-            message_id: Uuid::now_v7(),
+            message_id: id,
+            version: id,
             body,
             entity_type: entity_type.into(),
             received_at: Utc::now().trunc_subsecs(6),
@@ -92,7 +104,8 @@ impl MessageEnvelope {
     /// Gives the envelope the message id that `idempotency_key` always maps to on `stream`
     /// (a UUIDv5), so every retry of one request carries the same id: a retry within the
     /// duplicate window is recognised by JetStream and stores nothing, and one arriving later
-    /// rewrites the same rows and status instead of adding new ones.
+    /// rewrites the same rows and status instead of adding new ones. The version stays the
+    /// time-ordered id given at reception.
     pub fn with_idempotency_key(mut self, stream: &str, idempotency_key: &str) -> Self {
         self.message_id = idempotent_message_id(stream, idempotency_key);
         self
@@ -116,6 +129,7 @@ impl MessageEnvelope {
         const RECEIVED_AT: HeaderName = HeaderName::from_static(HEADER_RECEIVED_AT);
         const RETRY_COUNT: HeaderName = HeaderName::from_static(HEADER_RETRY_COUNT);
         const SOURCE: HeaderName = HeaderName::from_static(HEADER_SOURCE);
+        const VERSION: HeaderName = HeaderName::from_static(HEADER_VERSION);
         let mut headers = HeaderMap::new();
         let mut id_text = [0u8; uuid::fmt::Hyphenated::LENGTH];
         let message_id = &*self.message_id.hyphenated().encode_lower(&mut id_text);
@@ -128,6 +142,10 @@ impl MessageEnvelope {
         headers.insert(RETRY_COUNT, self.retry_count.to_string());
         if let Some(source) = &self.source {
             headers.insert(SOURCE, source.as_str());
+        }
+        if self.version != self.message_id {
+            let mut text = [0u8; uuid::fmt::Hyphenated::LENGTH];
+            headers.insert(VERSION, &*self.version.hyphenated().encode_lower(&mut text));
         }
         (headers, self.body.clone())
     }
@@ -167,8 +185,16 @@ impl MessageEnvelope {
             .get(HEADER_SOURCE)
             .map(|v| v.as_str().to_owned())
             .filter(|s| !s.is_empty());
+        let version = match headers.get(HEADER_VERSION) {
+            Some(v) => Uuid::parse_str(v.as_str())
+                .ok()
+                .filter(|v| v.get_version_num() == 7)
+                .ok_or_else(|| invalid(HEADER_VERSION, v.as_str()))?,
+            None => implied_version(message_id, &received_at),
+        };
         Ok(Self {
             message_id,
+            version,
             body: payload,
             entity_type: entity_type.to_owned(),
             received_at,
@@ -176,6 +202,21 @@ impl MessageEnvelope {
             source,
         })
     }
+}
+
+/// The version of a message without a `Nomnom-Version` header: its id when time-ordered,
+/// else (an idempotent message queued by a release that did not send the header) the time
+/// it was received, as a UUIDv7 whose random bits come from the id.
+fn implied_version(message_id: Uuid, received_at: &DateTime<Utc>) -> Uuid {
+    if message_id.get_version_num() == 7 {
+        return message_id;
+    }
+    let millis = u64::try_from(received_at.timestamp_millis()).unwrap_or(0);
+    let mut bytes = *message_id.as_bytes();
+    bytes[..6].copy_from_slice(&millis.to_be_bytes()[2..]);
+    bytes[6] = (bytes[6] & 0x0f) | 0x70; // version 7
+    bytes[8] = (bytes[8] & 0x3f) | 0x80; // RFC 9562 variant
+    Uuid::from_bytes(bytes)
 }
 
 /// Where a message is in its life.
@@ -272,6 +313,43 @@ mod tests {
             MessageEnvelope::from_nats(Some(&headers), payload),
             Ok(envelope)
         );
+    }
+
+    #[test]
+    fn the_version_travels_and_an_idempotent_message_keeps_its_time_ordered_one() {
+        let plain = MessageEnvelope::new("Order", Bytes::from_static(b"{}"), None);
+        assert_eq!(plain.version, plain.message_id);
+        let (headers, _) = plain.to_nats(None);
+        assert_eq!(headers.get(HEADER_VERSION), None, "the id is the version");
+
+        let keyed = MessageEnvelope::new("Order", Bytes::from_static(b"{}"), None)
+            .with_idempotency_key("S", "key-1");
+        assert_eq!(keyed.message_id.get_version_num(), 5);
+        assert_eq!(keyed.version.get_version_num(), 7);
+        assert!(keyed.version > plain.version, "accepted after the first");
+        let (headers, payload) = keyed.to_nats(Some("key-1"));
+        let back = MessageEnvelope::from_nats(Some(&headers), payload.clone()).expect("envelope");
+        assert_eq!(back.version, keyed.version);
+
+        // Queued without the header: the time it was received, kept in a UUIDv7.
+        let mut old = headers.clone();
+        old.insert(HEADER_VERSION, "");
+        assert!(MessageEnvelope::from_nats(Some(&old), payload.clone()).is_err());
+        let mut without = HeaderMap::new();
+        for (name, values) in headers.iter() {
+            let name: &str = name.as_ref();
+            if name != HEADER_VERSION {
+                for v in values {
+                    without.append(name, v.as_str());
+                }
+            }
+        }
+        let implied = MessageEnvelope::from_nats(Some(&without), payload)
+            .expect("envelope")
+            .version;
+        assert_eq!(implied.get_version_num(), 7);
+        let (secs, _) = implied.get_timestamp().expect("a time").to_unix();
+        assert_eq!(secs, keyed.received_at.timestamp().unsigned_abs());
     }
 
     #[test]

@@ -417,6 +417,7 @@ async fn the_recorder_and_a_worker_writing_the_same_rows_never_deadlock() {
                 received_at: chrono::Utc::now(),
                 retry_count: 0,
                 error: None,
+                note: None,
             })
             .collect();
         let tx = worker.transaction().await.expect("begin");

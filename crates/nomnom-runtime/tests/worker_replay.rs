@@ -39,8 +39,8 @@ impl Model for TestModelV2 {
         }
     }
 
-    fn add_to_batch(batch: &mut OrderBatch, message_id: Uuid, record: &Order) {
-        TestModel::add_to_batch(batch, message_id, record)
+    fn add_to_batch(batch: &mut OrderBatch, message_id: Uuid, version: Uuid, record: &Order) {
+        TestModel::add_to_batch(batch, message_id, version, record)
     }
 }
 

@@ -1,4 +1,4 @@
-//! The rules across fields and entities: project and entity names, tables, keys,
+//! The rules across fields and entities: project and entity names, tables, keys, versions,
 //! identifier collisions, containment (one parent, no cycles, at least one root) and
 //! `from: parent.<field>`. Builds the model when nothing is wrong.
 
@@ -10,6 +10,7 @@ use crate::model::{Entity, FieldSource, FieldType, ParentLink, Project};
 use crate::names;
 use crate::raw::{RawEntity, RawProject};
 use crate::suggest;
+use crate::version;
 use crate::yaml::{Kind, Span};
 
 /// Table names nomnom itself creates in every generated database.
@@ -22,6 +23,7 @@ struct EntityInfo<'r> {
     table: String,
     fields: Vec<FieldInfo>,
     key: Vec<String>,
+    version: Option<String>,
 }
 
 /// Runs every rule; returns the model when no error was found.
@@ -93,6 +95,7 @@ pub fn check(raw: &RawProject, source: &str, diags: &mut Diagnostics) -> Option<
                 doc: info.doc,
                 table: info.table,
                 key: info.key,
+                version: info.version,
                 fields: info.fields.into_iter().map(|f| f.field).collect(),
                 parent,
             }
@@ -238,12 +241,14 @@ fn check_entity<'r>(
         }
     }
     let key = key_fields(raw, &fields, diags);
+    let version = version::version_field(raw, &fields, &key, diags);
     EntityInfo {
         raw,
         doc,
         table: table.unwrap_or_default(),
         fields,
         key,
+        version,
     }
 }
 

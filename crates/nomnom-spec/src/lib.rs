@@ -23,6 +23,7 @@ pub mod names;
 pub mod pointer;
 mod raw;
 pub mod suggest;
+mod version;
 pub mod yaml;
 
 pub use diagnostic::{Diagnostic, Diagnostics, Severity};

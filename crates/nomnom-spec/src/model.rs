@@ -23,6 +23,11 @@ pub struct Entity {
     /// Names of the fields forming the natural key, in order. Empty: the entity has no key
     /// and its rows are tied to the message that produced them.
     pub key: Vec<String>,
+    /// The field whose value decides which of two messages with one key is the newer
+    /// (`version: updated_at`); `None`: the order in which the API accepted them decides.
+    /// Only on keyed entities; always a required integer, decimal, date or timestamp field
+    /// outside the key.
+    pub version: Option<String>,
     /// Fields in the order they were written.
     pub fields: Vec<Field>,
     /// The entity containing this one through a `list<...>` field; `None` for roots.

@@ -11,7 +11,7 @@ use crate::yaml::{Kind, Node, Span};
 /// Keys of the top level.
 pub const PROJECT_KEYS: &[&str] = &["project", "entities"];
 /// Keys of an entity.
-pub const ENTITY_KEYS: &[&str] = &["doc", "table", "key", "fields"];
+pub const ENTITY_KEYS: &[&str] = &["doc", "table", "key", "version", "fields"];
 /// Keys of a field in its map form.
 pub const FIELD_KEYS: &[&str] = &[
     "type",

@@ -109,6 +109,8 @@ fn web_analytics_loads() {
     let interaction = p.entity("Interaction").unwrap();
     assert_eq!(interaction.parent.as_ref().unwrap().entity, "PageView");
     let session = p.entity("Session").unwrap();
+    assert_eq!(session.version.as_deref(), Some("revision"));
+    assert_eq!(p.entity("PageView").unwrap().version, None);
     assert_eq!(
         session.field("attributes").unwrap().default,
         Some(Literal::Json(serde_json::json!({"source": "direct"})))

@@ -21,8 +21,8 @@ pub fn file(project: &Project) -> Result<TokenStream, GenerateError> {
     }
     let uses = scope.uses();
     let doc = format!(
-        " The entities of the `{}` model: one struct per entity, its table, key and field rules \
-         stated as attributes.",
+        " The entities of the `{}` model: one struct per entity, its table, key, version and \
+         field rules stated as attributes.",
         project.name
     );
     Ok(quote! {
@@ -43,6 +43,10 @@ fn entity_item(
     let key = (!entity.key.is_empty()).then(|| {
         let key = entity.key.iter().map(|k| field_ident(k));
         quote!(, key(#(#key),*))
+    });
+    let version = entity.version.as_ref().map(|v| {
+        let v = field_ident(v);
+        quote!(, version = #v)
     });
     let parent = project.parent_of(entity).map(|p| {
         let p = type_ident(&p.name);
@@ -65,7 +69,7 @@ fn entity_item(
     Ok(quote! {
         #doc
         #[derive(Debug, Clone, PartialEq, #derive)]
-        #[entity(table = #table #key #parent)]
+        #[entity(table = #table #key #version #parent)]
         pub struct #ty {
             #(#fields)*
         }

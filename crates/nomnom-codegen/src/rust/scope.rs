@@ -87,6 +87,7 @@ mod tests {
                 doc: None,
                 table: "t".into(),
                 key: vec![],
+                version: None,
                 fields: vec![],
                 parent: None,
             }],

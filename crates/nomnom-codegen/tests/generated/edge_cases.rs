@@ -89,7 +89,7 @@ async fn fresh_database(tag: &str) -> (TestDatabase, Client) {
 
 async fn write(client: &mut Client, batch: &Batch) -> u64 {
     let tx = client.transaction().await.expect("begin");
-    let rows = batch.write(&tx).await.expect("write batch");
+    let rows = batch.write(&tx).await.expect("write batch").rows;
     tx.commit().await.expect("commit");
     rows
 }
@@ -119,8 +119,8 @@ fn odd_names_write() {
         let (_db, mut client) = fresh_database("edge").await;
         let record = EdgeCasesModel::validate("Roots", BODY.as_bytes()).expect("valid");
         let mut batch = Batch::default();
-        let message = Uuid::new_v4();
-        EdgeCasesModel::add_to_batch(&mut batch, message, &record);
+        let message = Uuid::now_v7();
+        EdgeCasesModel::add_to_batch(&mut batch, message, message, &record);
         assert_eq!(write(&mut client, &batch).await, 1 + 2 + 2);
         // Redelivered: the keyless root and its keyless grandchildren stay single.
         write(&mut client, &batch).await;

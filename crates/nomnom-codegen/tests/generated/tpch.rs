@@ -163,7 +163,7 @@ async fn fresh_database(tag: &str) -> (TestDatabase, Client) {
 
 async fn write(client: &mut Client, batch: &Batch) -> u64 {
     let tx = client.transaction().await.expect("begin");
-    let rows = batch.write(&tx).await.expect("write batch");
+    let rows = batch.write(&tx).await.expect("write batch").rows;
     tx.commit().await.expect("commit");
     rows
 }
@@ -174,7 +174,7 @@ async fn count(client: &Client, sql: &str) -> i64 {
 
 fn add(batch: &mut Batch, message_id: Uuid, body: &str) {
     let record = TpchModel::validate("Order", body.as_bytes()).expect("valid");
-    TpchModel::add_to_batch(batch, message_id, &record);
+    TpchModel::add_to_batch(batch, message_id, message_id, &record);
 }
 
 #[test]
@@ -186,7 +186,7 @@ fn batches_upsert_dedupe_and_replace_children() {
         assert_eq!(write(&mut client, &Batch::default()).await, 0, "an empty batch writes nothing");
 
         // One batch: A, B, then A again with other lines (last wins, A's first lines vanish).
-        let (m1, m2, m3) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
+        let (m1, m2, m3) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
         let mut batch = Batch::default();
         add(&mut batch, m1, &order_body("A", &[1, 2, 3], "100.10"));
         add(&mut batch, m2, &order_body("B", &[1, 2], "12345678901234567890.123456789"));
@@ -218,7 +218,7 @@ fn batches_upsert_dedupe_and_replace_children() {
             .await
             .expect("A")
             .get(0);
-        let m4 = Uuid::new_v4();
+        let m4 = Uuid::now_v7();
         let mut again = Batch::default();
         add(&mut again, m4, &order_body("A", &[7], "5"));
         write(&mut client, &again).await;
@@ -287,7 +287,7 @@ fn replacing_children_uses_the_parent_index_before_statistics_exist() {
         // A batch of 500 orders, as the worker writes them.
         let mut batch = Batch::default();
         for i in 0..500 {
-            add(&mut batch, Uuid::new_v4(), &order_body(&format!("new-{i}"), &[1, 2], "1"));
+            add(&mut batch, Uuid::now_v7(), &order_body(&format!("new-{i}"), &[1, 2], "1"));
         }
         let tx = client.transaction().await.expect("begin");
         // The scans the batch's own statements make: the counts after it less those before,
@@ -377,24 +377,30 @@ fn rows_stored_by_earlier_versions_keep_their_ids_and_children() {
     });
 }
 
-#[test]
-fn concurrent_writers_of_one_new_key_agree_on_its_id() {
+/// Two transactions write key K at once: the first inserts it and holds its transaction
+/// open, the second (from another message) waits on the first's row lock. With
+/// `second_is_newer`, the second's message was accepted after the first's and replaces its
+/// row and lines under the id the first stored; otherwise the second is an older version
+/// (a redelivery) and, once the first commits, changes nothing, lines included.
+fn race_on_one_new_key(second_is_newer: bool) {
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
     rt.block_on(async {
-        let (db, mut first) = fresh_database("tpch_race").await;
+        let tag = if second_is_newer { "tpch_race_newer" } else { "tpch_race_older" };
+        let (db, mut first) = fresh_database(tag).await;
         let mut second = connect(&db.name).await;
-        // The first writer inserts K and holds its transaction open; the second writes K
-        // from another message, waits on the first's row lock, then updates the row.
+        let (early, late) = (Uuid::now_v7(), Uuid::now_v7());
+        let (first_message, second_message) = if second_is_newer { (early, late) } else { (late, early) };
         let tx = first.transaction().await.expect("begin");
         let mut one = Batch::default();
-        add(&mut one, Uuid::now_v7(), &order_body("K", &[1, 2, 3], "1"));
+        add(&mut one, first_message, &order_body("K", &[1, 2, 3], "1"));
         one.write(&tx).await.expect("first write");
         let waiting = tokio::spawn(async move {
             let mut two = Batch::default();
-            add(&mut two, Uuid::now_v7(), &order_body("K", &[4], "2"));
+            add(&mut two, second_message, &order_body("K", &[4], "2"));
             let tx = second.transaction().await.expect("begin");
-            two.write(&tx).await.expect("second write");
+            let written = two.write(&tx).await.expect("second write");
             tx.commit().await.expect("commit");
+            written
         });
         // The second writer waits on the first's row lock (seen from a third connection).
         let observer = connect(&db.name).await;
@@ -412,13 +418,101 @@ fn concurrent_writers_of_one_new_key_agree_on_its_id() {
             tokio::time::sleep(std::time::Duration::from_millis(10)).await;
         }
         tx.commit().await.expect("commit the first");
-        waiting.await.expect("second writer");
-        assert_eq!(count(&observer, "SELECT count(*) FROM orders WHERE order_key = 'K' AND total_price = 2").await, 1);
+        let written = waiting.await.expect("second writer");
+        let (price, lines) = if second_is_newer { ("2", 1) } else { ("1", 3) };
+        assert_eq!(
+            count(&observer, &format!("SELECT count(*) FROM orders WHERE order_key = 'K' AND total_price = {price}")).await,
+            1
+        );
         assert_eq!(
             count(&observer, "SELECT count(*) FROM order_line_items l JOIN orders o ON l._parent_id = o._id WHERE o.order_key = 'K'").await,
-            1,
-            "the second writer replaced the first's lines under the id the first stored"
+            lines,
+            "the newer writer's lines hang from the id the first stored"
         );
-        assert_eq!(count(&observer, "SELECT count(*) FROM order_line_items").await, 1);
+        assert_eq!(count(&observer, "SELECT count(*) FROM order_line_items").await, lines);
+        if second_is_newer {
+            assert!(written.superseded.is_empty());
+        } else {
+            assert_eq!(written.rows, 0, "the older version wrote nothing");
+            assert_eq!(written.superseded.len(), 1);
+            assert_eq!(written.superseded[0].message_id, second_message);
+            assert_eq!(written.superseded[0].table, "orders");
+        }
+    });
+}
+
+#[test]
+fn concurrent_writers_of_one_new_key_agree_on_its_id() {
+    race_on_one_new_key(true);
+}
+
+#[test]
+fn an_older_writer_waiting_on_a_newer_one_changes_nothing() {
+    race_on_one_new_key(false);
+}
+
+#[test]
+fn an_older_message_never_overwrites_a_newer_order_nor_its_lines() {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    rt.block_on(async {
+        let (_db, mut client) = fresh_database("tpch_newest").await;
+        let messages: Vec<Uuid> = (0..6).map(|_| Uuid::now_v7()).collect();
+        // The newest version of A is stored first (the batch holding the older one was
+        // redelivered after it, as when its worker was killed).
+        let mut batch = Batch::default();
+        add(&mut batch, messages[2], &order_body("A", &[1, 2], "2"));
+        write(&mut client, &batch).await;
+
+        // Older A (with other lines) and a new B in one batch: B is written, A is not.
+        let mut batch = Batch::default();
+        add(&mut batch, messages[0], &order_body("A", &[9], "1"));
+        add(&mut batch, messages[3], &order_body("B", &[1], "3"));
+        let tx = client.transaction().await.expect("begin");
+        let written = batch.write(&tx).await.expect("write");
+        tx.commit().await.expect("commit");
+        assert_eq!(written.rows, 2, "B and its line");
+        let superseded: Vec<(Uuid, &str)> = written.superseded.iter().map(|s| (s.message_id, s.table)).collect();
+        assert_eq!(superseded, [(messages[0], "orders")]);
+        let row = client
+            .query_one("SELECT total_price::text, _message_id, _version FROM orders WHERE order_key = 'A'", &[])
+            .await
+            .expect("A");
+        assert_eq!(row.get::<_, String>(0), "2");
+        assert_eq!(row.get::<_, Uuid>(1), messages[2]);
+        assert_eq!(row.get::<_, Uuid>(2), messages[2]);
+        assert_eq!(
+            count(&client, "SELECT count(*) FROM order_line_items WHERE order_key = 'A' AND line_number IN (1, 2)").await,
+            2,
+            "the newer lines stay"
+        );
+        assert_eq!(count(&client, "SELECT count(*) FROM order_line_items WHERE line_number = 9").await, 0);
+
+        // In one batch, whatever their order: the newer of two versions is the one written,
+        // and the older is reported.
+        let mut batch = Batch::default();
+        add(&mut batch, messages[5], &order_body("C", &[1], "5"));
+        add(&mut batch, messages[4], &order_body("C", &[7, 8], "4"));
+        assert_eq!(batch.row_count(), 2, "the older C adds no row");
+        let tx = client.transaction().await.expect("begin");
+        let written = batch.write(&tx).await.expect("write");
+        tx.commit().await.expect("commit");
+        assert_eq!(written.rows, 2);
+        assert_eq!(written.superseded.len(), 1);
+        assert_eq!(written.superseded[0].message_id, messages[4]);
+        assert_eq!(count(&client, "SELECT count(*) FROM orders WHERE order_key = 'C' AND total_price = 5").await, 1);
+        assert_eq!(count(&client, "SELECT count(*) FROM order_line_items WHERE order_key = 'C'").await, 1);
+
+        // A message accepted later still replaces A, and the same message again (a
+        // redelivery) is not older than itself.
+        let newest = Uuid::now_v7();
+        let mut batch = Batch::default();
+        add(&mut batch, newest, &order_body("A", &[4], "6"));
+        write(&mut client, &batch).await;
+        let tx = client.transaction().await.expect("begin");
+        let again = batch.write(&tx).await.expect("redelivery");
+        tx.commit().await.expect("commit");
+        assert!(again.superseded.is_empty());
+        assert_eq!(count(&client, "SELECT count(*) FROM orders WHERE order_key = 'A' AND total_price = 6").await, 1);
+        assert_eq!(count(&client, "SELECT count(*) FROM order_line_items WHERE order_key = 'A'").await, 1);
     });
 }

@@ -3,7 +3,7 @@
 //! a grandchild, keyless entities; then the generated SQL against the local PostgreSQL.
 
 use nomnom_runtime::export::tokio_postgres::{self, Client, NoTls};
-use nomnom_runtime::export::{tokio, uuid::Uuid};
+use nomnom_runtime::export::{tokio, uuid::{self, Uuid}};
 use nomnom_runtime::model::{Model, Rejection, RowBatch};
 use web_analytics::{Record, WebAnalyticsModel};
 
@@ -159,7 +159,7 @@ async fn fresh_database(tag: &str) -> (TestDatabase, Client) {
 
 async fn write(client: &mut Client, batch: &Batch) -> u64 {
     let tx = client.transaction().await.expect("begin");
-    let rows = batch.write(&tx).await.expect("write batch");
+    let rows = batch.write(&tx).await.expect("write batch").rows;
     tx.commit().await.expect("commit");
     rows
 }
@@ -170,7 +170,7 @@ async fn count(client: &Client, sql: &str) -> i64 {
 
 fn add(batch: &mut Batch, entity: &str, message_id: Uuid, body: &str) {
     let record = WebAnalyticsModel::validate(entity, body.as_bytes()).expect("valid");
-    WebAnalyticsModel::add_to_batch(batch, message_id, &record);
+    WebAnalyticsModel::add_to_batch(batch, message_id, message_id, &record);
 }
 
 #[test]
@@ -181,7 +181,7 @@ fn keyless_rows_never_duplicate_and_keyed_parents_replace_grandchildren() {
 
         // A keyless root written twice for the same message: one row.
         let error = r#"{"message": "TypeError: x is undefined", "occurred_at": "2024-05-01T12:00:00Z"}"#;
-        let m1 = Uuid::new_v4();
+        let m1 = Uuid::now_v7();
         let mut batch = Batch::default();
         add(&mut batch, "ClientError", m1, error);
         assert_eq!(write(&mut client, &batch).await, 1);
@@ -194,12 +194,12 @@ fn keyless_rows_never_duplicate_and_keyed_parents_replace_grandchildren() {
         assert_eq!(count(&client, "SELECT count(*) FROM client_errors").await, 1);
         // The same content in another message is another row.
         let mut other = Batch::default();
-        add(&mut other, "ClientError", Uuid::new_v4(), error);
+        add(&mut other, "ClientError", Uuid::now_v7(), error);
         write(&mut client, &other).await;
         assert_eq!(count(&client, "SELECT count(*) FROM client_errors").await, 2);
 
         // A keyed root with keyless children and grandchildren.
-        let m2 = Uuid::new_v4();
+        let m2 = Uuid::now_v7();
         let mut views = Batch::default();
         add(&mut views, "PageView", m2, &page_view(2, 2));
         assert_eq!(write(&mut client, &views).await, 1 + 2 + 4);
@@ -226,7 +226,7 @@ fn keyless_rows_never_duplicate_and_keyed_parents_replace_grandchildren() {
 
         // Re-ingested in a new message with fewer children: the old ones (and theirs) are gone.
         let mut again = Batch::default();
-        add(&mut again, "PageView", Uuid::new_v4(), &page_view(1, 1));
+        add(&mut again, "PageView", Uuid::now_v7(), &page_view(1, 1));
         write(&mut client, &again).await;
         assert_eq!(count(&client, "SELECT count(*) FROM page_views").await, 1);
         assert_eq!(count(&client, "SELECT count(*) FROM interactions").await, 1);
@@ -235,7 +235,7 @@ fn keyless_rows_never_duplicate_and_keyed_parents_replace_grandchildren() {
         // JSON defaults land in JSONB.
         let session = format!(r#"{{"id": "{SESSION}", "started_at": "2024-05-01T12:00:00Z", "bounced": false, "revenue": 0.1}}"#);
         let mut sessions = Batch::default();
-        add(&mut sessions, "Session", Uuid::new_v4(), &session);
+        add(&mut sessions, "Session", Uuid::now_v7(), &session);
         write(&mut client, &sessions).await;
         let row = client
             .query_one("SELECT attributes->>'source', revenue::text FROM sessions", &[])
@@ -243,5 +243,80 @@ fn keyless_rows_never_duplicate_and_keyed_parents_replace_grandchildren() {
             .expect("session");
         assert_eq!(row.get::<_, Option<String>>(0).as_deref(), Some("direct"));
         assert_eq!(row.get::<_, Option<String>>(1).as_deref(), Some("0.1"));
+    });
+}
+
+/// Writes `batch` in one transaction; returns the messages whose rows were not applied.
+async fn superseded(client: &mut Client, batch: &Batch) -> Vec<Uuid> {
+    let tx = client.transaction().await.expect("begin");
+    let written = batch.write(&tx).await.expect("write batch");
+    tx.commit().await.expect("commit");
+    written.superseded.iter().map(|s| s.message_id).collect()
+}
+
+#[test]
+fn an_older_page_view_leaves_the_newer_one_and_all_below_it() {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    rt.block_on(async {
+        let (_db, mut client) = fresh_database("web_newest").await;
+        let (older, newer) = (Uuid::now_v7(), Uuid::now_v7());
+        let mut batch = Batch::default();
+        add(&mut batch, "PageView", newer, &page_view(1, 3));
+        write(&mut client, &batch).await;
+        // The older version, with other interactions and hits, arrives after it.
+        let mut batch = Batch::default();
+        add(&mut batch, "PageView", older, &page_view(2, 2));
+        assert_eq!(superseded(&mut client, &batch).await, [older]);
+        assert_eq!(count(&client, "SELECT count(*) FROM interactions").await, 1, "its children are not written");
+        assert_eq!(count(&client, "SELECT count(*) FROM element_hits").await, 3, "nor its grandchildren");
+        let kept: Uuid = client.query_one("SELECT _message_id FROM page_views", &[]).await.expect("view").get(0);
+        assert_eq!(kept, newer);
+    });
+}
+
+/// The stored session's revision and country.
+async fn stored_session(client: &Client) -> (i64, String) {
+    let row = client
+        .query_one("SELECT revision, country FROM sessions", &[])
+        .await
+        .expect("the session");
+    (row.get(0), row.get::<_, Option<String>>(1).unwrap_or_default())
+}
+
+#[test]
+fn a_session_keeps_its_highest_revision_whatever_order_they_come_in() {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    rt.block_on(async {
+        let (_db, mut client) = fresh_database("web_revision").await;
+        let session = |revision: Option<i64>, country: &str| {
+            let revision = revision.map(|r| format!(r#", "revision": {r}"#)).unwrap_or_default();
+            format!(r#"{{"id": "{SESSION}", "started_at": "2024-05-01T12:00:00Z", "bounced": false, "country": "{country}"{revision}}}"#)
+        };
+        // Revision 3 is accepted first; revisions 1 and 2, accepted later, come after it.
+        let mut batch = Batch::default();
+        add(&mut batch, "Session", Uuid::now_v7(), &session(Some(3), "NZ"));
+        write(&mut client, &batch).await;
+        let (one, two) = (Uuid::now_v7(), Uuid::now_v7());
+        let mut batch = Batch::default();
+        add(&mut batch, "Session", two, &session(Some(2), "FR"));
+        add(&mut batch, "Session", one, &session(Some(1), "AU"));
+        let mut late = superseded(&mut client, &batch).await;
+        late.sort();
+        assert_eq!(late, [one, two], "2 beat 1 in the batch, and 3 beat 2 in the table");
+        assert_eq!(stored_session(&client).await, (3, "NZ".to_string()));
+
+        // An equal revision accepted later wins; a message without one counts as revision 0.
+        let mut batch = Batch::default();
+        add(&mut batch, "Session", Uuid::now_v7(), &session(Some(3), "DE"));
+        add(&mut batch, "Session", Uuid::now_v7(), &session(None, "US"));
+        assert_eq!(superseded(&mut client, &batch).await.len(), 1);
+        assert_eq!(stored_session(&client).await, (3, "DE".to_string()));
+
+        // A higher revision accepted earlier than the stored row still replaces it.
+        let accepted_long_ago = Uuid::new_v7(uuid::Timestamp::from_unix(uuid::NoContext, 1_600_000_000, 0));
+        let mut batch = Batch::default();
+        add(&mut batch, "Session", accepted_long_ago, &session(Some(4), "JP"));
+        assert!(superseded(&mut client, &batch).await.is_empty());
+        assert_eq!(stored_session(&client).await, (4, "JP".to_string()));
     });
 }

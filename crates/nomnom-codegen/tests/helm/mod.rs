@@ -127,6 +127,7 @@ pub fn tpch() -> Project {
         doc: Some("A customer order (TPC-H ORDERS).".into()),
         table: "orders".into(),
         key: vec!["order_key".into()],
+        version: None,
         fields: vec![
             field("order_key", String, false),
             field("customer_key", String, false),
@@ -155,6 +156,7 @@ pub fn tpch() -> Project {
         doc: Some("One line of an order (TPC-H LINEITEM).".into()),
         table: "order_line_items".into(),
         key: vec!["order_key".into(), "line_number".into()],
+        version: None,
         fields: vec![
             parent_key,
             line_number,

@@ -40,10 +40,12 @@ impl syn::parse::Parse for Literal {
     }
 }
 
-/// `#[entity(table = "...", key(a, b), parent = Parent)]`.
+/// `#[entity(table = "...", key(a, b), version = updated_at, parent = Parent)]`.
 pub struct EntityAttrs {
     pub table: LitStr,
     pub key: Vec<Ident>,
+    /// The field whose value orders the versions of a keyed row.
+    pub version: Option<Ident>,
     pub parent: Option<Path>,
 }
 
@@ -52,6 +54,7 @@ impl EntityAttrs {
         let mut table = None;
         let mut key = Vec::new();
         let mut parent = None;
+        let mut version = None;
         for attr in attrs.iter().filter(|a| a.path().is_ident("entity")) {
             attr.parse_nested_meta(|meta| {
                 if meta.path.is_ident("table") {
@@ -61,17 +64,24 @@ impl EntityAttrs {
                         key.push(part.path.require_ident()?.clone());
                         Ok(())
                     })?;
+                } else if meta.path.is_ident("version") {
+                    version = Some(meta.value()?.call(Ident::parse_any)?);
                 } else if meta.path.is_ident("parent") {
                     parent = Some(meta.value()?.parse::<Path>()?);
                 } else {
-                    return Err(meta.error("expected `table`, `key` or `parent`"));
+                    return Err(meta.error("expected `table`, `key`, `version` or `parent`"));
                 }
                 Ok(())
             })?;
         }
         let table = table
             .ok_or_else(|| syn::Error::new(span, "an entity needs `#[entity(table = \"...\")]`"))?;
-        Ok(EntityAttrs { table, key, parent })
+        Ok(EntityAttrs {
+            table,
+            key,
+            version,
+            parent,
+        })
     }
 }
 

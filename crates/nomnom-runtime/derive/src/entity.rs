@@ -1,5 +1,6 @@
 //! `#[derive(Entity)]`: `Entity::read` (every field read and checked, every error recorded),
-//! the table descriptor, the key identity, and `Child::inherit` for `from_parent` fields.
+//! the table descriptor, the key identity and version, and `Child::inherit` for
+//! `from_parent` fields.
 
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote};
@@ -56,6 +57,7 @@ pub fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     let members = members(input)?;
     let read = read_fn(&entity, &members)?;
     let key_id = key_id_fn(&entity, &members)?;
+    let version = version_fn(&entity, &members)?;
     let hand_down = hand_down_fn(&members);
     let table = table_fn(&entity, &members);
     let child = child_impl(ty, &entity, &members);
@@ -69,6 +71,7 @@ pub fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                 #table
                 #read
                 #key_id
+                #version
                 #hand_down
             }
 
@@ -105,12 +108,24 @@ fn table_fn(entity: &EntityAttrs, members: &[Member<'_>]) -> TokenStream {
         })
         .collect();
     let has_parent = entity.parent.is_some();
+    let version = match entity
+        .version
+        .as_ref()
+        .and_then(|v| members.iter().find(|m| m.ident == v))
+    {
+        Some(m) => {
+            let column = &m.attrs.name;
+            quote!(::std::option::Option::Some(#column))
+        }
+        None => quote!(::std::option::Option::None),
+    };
     quote! {
         fn table() -> &'static ::nomnom_runtime::db::table::Table {
             static TABLE: ::nomnom_runtime::db::table::Table = ::nomnom_runtime::db::table::Table::new(
                 #name,
                 &[#(#columns),*],
                 &[#(#key),*],
+                #version,
                 #has_parent,
                 #has_children,
             );
@@ -323,6 +338,44 @@ fn key_id_fn(entity: &EntityAttrs, members: &[Member<'_>]) -> syn::Result<TokenS
     Ok(quote! {
         fn key_id(&self) -> ::std::option::Option<::nomnom_runtime::export::uuid::Uuid> {
             ::std::option::Option::Some(::nomnom_runtime::db::row_ids::key_id(#table, &[#(#parts),*]))
+        }
+    })
+}
+
+/// `fn version()`: the value of the version field, which must be a required integer,
+/// decimal, date or timestamp column of a keyed entity.
+fn version_fn(entity: &EntityAttrs, members: &[Member<'_>]) -> syn::Result<TokenStream> {
+    let Some(field) = &entity.version else {
+        return Ok(quote! {
+            fn version(&self) -> ::std::option::Option<::nomnom_runtime::db::version::FieldVersion> {
+                ::std::option::Option::None
+            }
+        });
+    };
+    if entity.key.is_empty() {
+        return Err(syn::Error::new(
+            field.span(),
+            "`version` needs a key: rows without one are tied to their message",
+        ));
+    }
+    let m = members.iter().find(|m| m.ident == field).ok_or_else(|| {
+        syn::Error::new(field.span(), "`version` names a field that does not exist")
+    })?;
+    match m.shape {
+        Shape::Column {
+            kind: Kind::Integer | Kind::Decimal | Kind::Date | Kind::Timestamp,
+            nullable: false,
+        } => {}
+        _ => {
+            return Err(syn::Error::new(
+                field.span(),
+                "`version` names a required integer, decimal, date or timestamp field",
+            ))
+        }
+    }
+    Ok(quote! {
+        fn version(&self) -> ::std::option::Option<::nomnom_runtime::db::version::FieldVersion> {
+            ::std::option::Option::Some(::nomnom_runtime::db::version::FieldVersion::from(self.#field))
         }
     })
 }

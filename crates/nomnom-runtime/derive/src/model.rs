@@ -145,14 +145,22 @@ pub fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         }
     });
     let adds = roots.iter().zip(&slots).map(|(r, slot)| {
-        let variant = r.variant;
+        let (variant, ty) = (r.variant, r.entity);
         quote! {
             #record::#variant(record) => {
-                let (at, superseded) = batch.roots.begin(message_id, #entity::key_id(record));
-                if let ::std::option::Option::Some(previous) = superseded {
-                    batch.drop_root(previous);
+                let place = batch.roots.begin(
+                    <#ty as #entity>::table().name,
+                    message_id,
+                    version,
+                    #entity::key_id(record),
+                    #entity::version(record),
+                );
+                if let #rows::RootPlace::Newest { at, superseded } = place {
+                    if let ::std::option::Option::Some(previous) = superseded {
+                        batch.drop_root(previous);
+                    }
+                    #rows::Rows::push(&mut batch.#slot, at, record);
                 }
-                #rows::Rows::push(&mut batch.#slot, at, record);
             }
         }
     });
@@ -183,10 +191,14 @@ pub fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                 async fn write<'a>(
                     &'a self,
                     tx: &'a ::nomnom_runtime::export::tokio_postgres::Transaction<'a>,
-                ) -> ::std::result::Result<u64, ::nomnom_runtime::export::tokio_postgres::Error> {
-                    let mut rows = 0;
-                    #(rows += #rows::Rows::write(&self.#slots, tx, #rows::ParentRows::Root).await?;)*
-                    ::std::result::Result::Ok(rows)
+                ) -> ::std::result::Result<
+                    ::nomnom_runtime::db::write::BatchWrite,
+                    ::nomnom_runtime::export::tokio_postgres::Error,
+                > {
+                    let mut out = ::nomnom_runtime::db::write::BatchWrite::default();
+                    #(#rows::Rows::write(&self.#slots, tx, ::nomnom_runtime::db::write::ParentRows::Root, &mut out).await?;)*
+                    out.superseded.extend_from_slice(self.roots.superseded());
+                    ::std::result::Result::Ok(out)
                 }
             }
 
@@ -212,6 +224,7 @@ pub fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                 fn add_to_batch(
                     batch: &mut Batch,
                     message_id: ::nomnom_runtime::export::uuid::Uuid,
+                    version: ::nomnom_runtime::export::uuid::Uuid,
                     record: &#record,
                 ) {
                     match record {

@@ -30,7 +30,7 @@ pub fn expand(ty: &Ident, members: &[Member<'_>]) -> TokenStream {
                 } else {
                     quote!(record.#ident)
                 };
-                puts.push(quote!(self.#ident.put(slot, #value);));
+                puts.push(quote!(self.#ident.put(place, #value);));
                 retains.push(quote!(self.#ident.retain(&keep);));
                 params.push(quote!(self.#ident.as_param()));
             }
@@ -51,7 +51,7 @@ pub fn expand(ty: &Ident, members: &[Member<'_>]) -> TokenStream {
                 child_drops.push(quote!(#rows::Rows::drop_root(&mut self.#ident, slot);));
                 child_counts.push(quote!(+ #rows::Rows::row_count(&self.#ident)));
                 child_writes.push(quote! {
-                    rows += #rows::Rows::write(&self.#ident, tx, written.as_parent()).await?;
+                    #rows::Rows::write(&self.#ident, tx, written.as_parent(), &mut *out).await?;
                 });
             }
         }
@@ -67,7 +67,10 @@ pub fn expand(ty: &Ident, members: &[Member<'_>]) -> TokenStream {
             type Entity = #ty;
 
             fn push(&mut self, at: #rows::RowAt<'_>, record: &#ty) {
-                let slot = self.__hidden.push(&at);
+                let version = ::nomnom_runtime::model::Entity::version(record);
+                let ::std::option::Option::Some(place) = self.__hidden.push(&at, version) else {
+                    return;
+                };
                 #(#puts)*
                 #(#child_pushes)*
             }
@@ -87,20 +90,21 @@ pub fn expand(ty: &Ident, members: &[Member<'_>]) -> TokenStream {
             async fn write<'a>(
                 &'a self,
                 tx: &'a ::nomnom_runtime::export::tokio_postgres::Transaction<'a>,
-                parent: #rows::ParentRows<'a>,
-            ) -> ::std::result::Result<u64, ::nomnom_runtime::export::tokio_postgres::Error> {
-                let written = #rows::write_table(
+                parent: ::nomnom_runtime::db::write::ParentRows<'a>,
+                out: &'a mut ::nomnom_runtime::db::write::BatchWrite,
+            ) -> ::std::result::Result<(), ::nomnom_runtime::export::tokio_postgres::Error> {
+                #[allow(unused_variables)]
+                let written = ::nomnom_runtime::db::write::write_table(
                     tx,
                     <#ty as ::nomnom_runtime::model::Entity>::table(),
                     &self.__hidden,
                     parent,
                     &[#(#params),*],
+                    &mut *out,
                 )
                 .await?;
-                #[allow(unused_mut)]
-                let mut rows = written.rows();
                 #(#child_writes)*
-                ::std::result::Result::Ok(rows)
+                ::std::result::Result::Ok(())
             }
         }
     }

@@ -1,7 +1,8 @@
 //! PostgreSQL for the worker: the migration runner, the classification of database errors
 //! into "this record is refused" and "try again later", the hidden row ids, the limits of
-//! PostgreSQL's types the API checks before accepting a message, and the columnar rows of a
-//! batch with the set-based statements that write them.
+//! PostgreSQL's types the API checks before accepting a message, the columnar rows of a
+//! batch with the set-based statements that write them, and the versions that keep an older
+//! message from overwriting a newer row.
 
 pub mod classify;
 pub mod limits;
@@ -9,6 +10,8 @@ pub mod migrate;
 pub mod row_ids;
 pub mod rows;
 pub mod table;
+pub mod version;
+pub mod write;
 
 pub use classify::{classify, FailureClass};
 pub use migrate::{apply_migrations, MigrationError, MigrationReport};

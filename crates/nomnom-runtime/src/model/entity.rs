@@ -1,9 +1,10 @@
 //! What the `Entity` derive implements for each entity of a model: reading it from a JSON
-//! object, its table, its identity within a batch, and how children take values from their
-//! parent (`from: parent.x`).
+//! object, its table, its identity and version within a batch, and how children take values
+//! from their parent (`from: parent.x`).
 
 use crate::db::rows::Rows;
 use crate::db::table::Table;
+use crate::db::version::FieldVersion;
 use crate::json::Object;
 use crate::model::FieldError;
 
@@ -19,8 +20,13 @@ pub trait Entity: Sized + Send + Sync + 'static {
     fn read(object: &Object<'_>, path: &str, errors: &mut Vec<FieldError>) -> Option<Self>;
 
     /// The identity of this record's row within a batch: a hash of its table and key
-    /// (a later row with the same key replaces it); `None` for an entity without a key.
+    /// (the newer of two rows with the same key replaces the other); `None` for an entity
+    /// without a key.
     fn key_id(&self) -> Option<uuid::Uuid>;
+
+    /// The value of the entity's version field (`version:` in the model), compared before
+    /// the order in which messages were accepted; `None` when it names none.
+    fn version(&self) -> Option<FieldVersion>;
 
     /// Gives every child (at every depth) the values it takes from its parent.
     fn hand_down(&mut self);

@@ -38,10 +38,17 @@ pub trait Model: Send + Sync + 'static {
     /// [`Rejection::UnknownEntity`].
     fn validate(entity: &str, body: &[u8]) -> Result<Self::Record, Rejection>;
 
-    /// Appends `record` (and every child at every depth) to `batch`. Rows of keyed entities
-    /// appended later replace earlier rows with the same key in the same batch, so a batch
-    /// never upserts one key twice.
-    fn add_to_batch(batch: &mut Self::Batch, message_id: Uuid, record: &Self::Record);
+    /// Appends `record` (and every child at every depth) of message `message_id` to
+    /// `batch`; `version` is the order in which the API accepted the message (its envelope's
+    /// [`crate::envelope::MessageEnvelope::version`]). Of two rows with one key in the same
+    /// batch only the newer is kept (see [`crate::db::version`]), so a batch never upserts
+    /// one key twice.
+    fn add_to_batch(
+        batch: &mut Self::Batch,
+        message_id: Uuid,
+        version: Uuid,
+        record: &Self::Record,
+    );
 }
 
 /// The rows of one batch, ready to be written in one transaction.
@@ -50,12 +57,14 @@ pub trait RowBatch: Default + Send + Sync + 'static {
     fn row_count(&self) -> usize;
 
     /// Writes every row set-based (one statement per table, arrays bound as parameters):
-    /// upserts keyed entities, replaces the children of re-ingested parents, and ties keyless
-    /// rows to their message so a redelivery never duplicates them. Returns the rows written.
+    /// upserts keyed entities unless a newer version of the row is stored, replaces the
+    /// children of re-ingested parents, and ties keyless rows to their message so a
+    /// redelivery never duplicates them. Returns the rows written and the messages whose
+    /// rows were not applied because a newer version was stored (or came in this batch).
     fn write<'a>(
         &'a self,
         tx: &'a tokio_postgres::Transaction<'a>,
-    ) -> impl Future<Output = Result<u64, tokio_postgres::Error>> + Send + 'a;
+    ) -> impl Future<Output = Result<crate::db::write::BatchWrite, tokio_postgres::Error>> + Send + 'a;
 }
 
 /// One SQL migration, embedded in the generated crate.

@@ -22,6 +22,9 @@ pub struct StatusRecord {
     pub processed_at: Option<DateTime<Utc>>,
     /// The last error, when retrying or failed.
     pub error_message: Option<String>,
+    /// When persisted: rows of the message that were not applied because a newer version
+    /// of them was already stored.
+    pub note: Option<String>,
     /// Retries so far.
     pub retry_count: i32,
 }
@@ -43,7 +46,7 @@ pub async fn lookup(pool: &Pool, message_id: Uuid) -> Result<Option<StatusRecord
         .map_err(|e| LookupError::Unavailable(e.to_string()))?;
     let result = client
         .query_opt(
-            "SELECT message_id, status, entity_type, received_at, processed_at, error_message, retry_count \
+            "SELECT message_id, status, entity_type, received_at, processed_at, error_message, retry_count, note \
              FROM message_status WHERE message_id = $1",
             &[&message_id],
         )
@@ -66,6 +69,7 @@ pub async fn lookup(pool: &Pool, message_id: Uuid) -> Result<Option<StatusRecord
             processed_at: row.try_get(4)?,
             error_message: row.try_get(5)?,
             retry_count: row.try_get(6)?,
+            note: row.try_get(7)?,
         })
     };
     read()

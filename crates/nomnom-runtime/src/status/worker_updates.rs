@@ -27,6 +27,9 @@ pub struct StatusUpdate {
     pub retry_count: i32,
     /// The error, for `retrying` and `failed`.
     pub error: Option<String>,
+    /// For `persisted`: why some of its rows were not applied (a newer version of them was
+    /// already stored).
+    pub note: Option<String>,
 }
 
 struct Columns {
@@ -35,6 +38,7 @@ struct Columns {
     received: Vec<DateTime<Utc>>,
     retries: Vec<i32>,
     errors: Vec<Option<String>>,
+    notes: Vec<Option<String>>,
 }
 
 fn columns(updates: &[StatusUpdate]) -> Columns {
@@ -44,12 +48,13 @@ fn columns(updates: &[StatusUpdate]) -> Columns {
         received: updates.iter().map(|u| u.received_at).collect(),
         retries: updates.iter().map(|u| u.retry_count).collect(),
         errors: updates.iter().map(|u| u.error.clone()).collect(),
+        notes: updates.iter().map(|u| u.note.clone()).collect(),
     }
 }
 
 const UNNEST: &str =
-    "FROM UNNEST($1::uuid[], $2::text[], $3::timestamptz[], $4::int4[], $5::text[]) \
-     AS u(message_id, entity_type, received_at, retry_count, error_message)";
+    "FROM UNNEST($1::uuid[], $2::text[], $3::timestamptz[], $4::int4[], $5::text[], $6::text[]) \
+     AS u(message_id, entity_type, received_at, retry_count, error_message, note)";
 
 async fn upsert<C: GenericClient>(
     client: &C,
@@ -68,12 +73,12 @@ async fn upsert<C: GenericClient>(
     };
     let sql = format!(
         "INSERT INTO message_status AS s (message_id, status, entity_type, received_at, \
-         processed_at, error_message, retry_count, updated_at) \
+         processed_at, error_message, note, retry_count, updated_at) \
          SELECT u.message_id, '{status}', u.entity_type, u.received_at, {processed}, \
-         u.error_message, u.retry_count, now() {UNNEST} ORDER BY u.message_id \
+         u.error_message, u.note, u.retry_count, now() {UNNEST} ORDER BY u.message_id \
          ON CONFLICT (message_id) DO UPDATE SET status = EXCLUDED.status, \
          processed_at = EXCLUDED.processed_at, error_message = EXCLUDED.error_message, \
-         retry_count = EXCLUDED.retry_count, updated_at = now() {on_conflict}"
+         note = EXCLUDED.note, retry_count = EXCLUDED.retry_count, updated_at = now() {on_conflict}"
     );
     // Typed parameters: one round trip, no separate prepare.
     client
@@ -85,6 +90,7 @@ async fn upsert<C: GenericClient>(
                 (&c.received, Type::TIMESTAMPTZ_ARRAY),
                 (&c.retries, Type::INT4_ARRAY),
                 (&c.errors, Type::TEXT_ARRAY),
+                (&c.notes, Type::TEXT_ARRAY),
             ],
         )
         .await

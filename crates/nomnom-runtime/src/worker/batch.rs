@@ -11,7 +11,7 @@ use futures_util::future::join_all;
 use super::dead_letter::{self, DeadLetter, ErrorKind};
 use super::gate::DbGate;
 use super::progress::ProgressTicker;
-use super::write::{write_isolating, Item, WriteOutcome};
+use super::write::{write_isolating, Item, WriteOutcome, Written};
 use crate::config::worker::WorkerConfig;
 use crate::envelope::MessageEnvelope;
 use crate::model::{Model, Rejection};
@@ -39,6 +39,8 @@ pub struct BatchReport {
     pub persisted: usize,
     /// Rows written over all tables.
     pub rows: u64,
+    /// Messages persisted with rows not applied, a newer version being stored.
+    pub superseded: usize,
     /// Messages dead-lettered and acknowledged.
     pub dead_lettered: usize,
     /// Messages NAKed for a later attempt.
@@ -65,6 +67,7 @@ fn status_of(envelope: &MessageEnvelope, delivered: i64, error: Option<String>) 
         received_at: envelope.received_at,
         retry_count: i32::try_from(delivered.saturating_sub(1)).unwrap_or(i32::MAX),
         error,
+        note: None,
     }
 }
 
@@ -157,17 +160,19 @@ pub async fn process_batch<M: Model>(
         .iter()
         .map(|(d, envelope, record)| Item {
             message_id: envelope.message_id,
+            version: envelope.version,
             record,
             status: status_of(envelope, d.delivered, None),
         })
         .collect();
-    let (outcomes, rows) = if items.is_empty() {
-        (Vec::new(), 0)
+    let (outcomes, written) = if items.is_empty() {
+        (Vec::new(), Written::default())
     } else {
         write_isolating::<M>(&ctx.pool, &items, write_timeout(&ctx.config)).await
     };
     drop(items);
-    report.rows = rows;
+    report.rows = written.rows;
+    report.superseded = written.superseded;
 
     let mut persisted = Vec::new();
     let mut retry = Vec::new();
@@ -235,6 +240,7 @@ pub async fn process_batch<M: Model>(
         size = report.size,
         persisted = report.persisted,
         rows = report.rows,
+        superseded = report.superseded,
         dead_lettered = report.dead_lettered,
         retrying = report.retrying,
         ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),

@@ -1,6 +1,7 @@
 //! Writing valid records: one transaction for the whole batch (rows + `persisted` status
-//! rows), and when PostgreSQL refuses a record, splitting the batch in halves until the
-//! refused messages are alone, so their neighbours are still written.
+//! rows, with a note for a message whose rows a newer stored version kept out), and when
+//! PostgreSQL refuses a record, splitting the batch in halves until the refused messages
+//! are alone, so their neighbours are still written.
 
 use std::ops::Range;
 use std::time::Duration;
@@ -9,6 +10,7 @@ use deadpool_postgres::{Object, Pool};
 use uuid::Uuid;
 
 use crate::db::classify::{classify, describe, FailureClass};
+use crate::db::version;
 use crate::model::{Model, RowBatch};
 use crate::status::worker_updates::{mark_persisted, StatusUpdate};
 
@@ -27,21 +29,32 @@ pub enum WriteOutcome {
 pub struct Item<'r, R> {
     /// The message id.
     pub message_id: Uuid,
+    /// The order in which the API accepted it (its envelope's version).
+    pub version: Uuid,
     /// Its validated record.
     pub record: &'r R,
     /// Its status row (written as `persisted` in the same transaction).
     pub status: StatusUpdate,
 }
 
-/// Writes `items`, isolating refused ones. Returns one outcome per item and the rows written.
-/// At most `2 * items.len()` transactions are tried, whatever happens.
+/// What the transactions of one batch wrote.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Written {
+    /// Rows written over all tables.
+    pub rows: u64,
+    /// Messages persisted with some rows not applied (a newer version was stored).
+    pub superseded: usize,
+}
+
+/// Writes `items`, isolating refused ones. Returns one outcome per item and what was
+/// written. At most `2 * items.len()` transactions are tried, whatever happens.
 pub async fn write_isolating<M: Model>(
     pool: &Pool,
     items: &[Item<'_, M::Record>],
     timeout: Duration,
-) -> (Vec<WriteOutcome>, u64) {
+) -> (Vec<WriteOutcome>, Written) {
     let mut outcomes: Vec<Option<WriteOutcome>> = vec![None; items.len()];
-    let mut rows = 0;
+    let mut total = Written::default();
     // A stack of ranges still to write; halves of refused ranges are pushed back.
     let mut pending: Vec<Range<usize>> = Vec::with_capacity(8);
     pending.push(0..items.len());
@@ -59,7 +72,8 @@ pub async fn write_isolating<M: Model>(
         }
         match attempt::<M>(pool, &items[range.clone()], timeout).await {
             Ok(written) => {
-                rows += written;
+                total.rows += written.rows;
+                total.superseded += written.superseded;
                 for slot in &mut outcomes[range] {
                     *slot = Some(WriteOutcome::Persisted);
                 }
@@ -84,7 +98,7 @@ pub async fn write_isolating<M: Model>(
         .into_iter()
         .map(|o| o.unwrap_or_else(|| WriteOutcome::Transient("not attempted".to_string())))
         .collect();
-    (outcomes, rows)
+    (outcomes, total)
 }
 
 type Failure = (FailureClass, String);
@@ -97,10 +111,10 @@ async fn attempt<M: Model>(
     pool: &Pool,
     items: &[Item<'_, M::Record>],
     timeout: Duration,
-) -> Result<u64, Failure> {
+) -> Result<Written, Failure> {
     let mut batch = M::Batch::default();
     for item in items {
-        M::add_to_batch(&mut batch, item.message_id, item.record);
+        M::add_to_batch(&mut batch, item.message_id, item.version, item.record);
     }
     let statuses: Vec<StatusUpdate> = items.iter().map(|i| i.status.clone()).collect();
     let mut client = pool.get().await.map_err(|e| {
@@ -126,10 +140,25 @@ async fn transaction<B: RowBatch>(
     client: &mut Object,
     batch: &B,
     statuses: &[StatusUpdate],
-) -> Result<u64, Failure> {
+) -> Result<Written, Failure> {
     let tx = client.transaction().await.map_err(pg)?;
-    let rows = batch.write(&tx).await.map_err(pg)?;
-    mark_persisted(&*tx, statuses).await.map_err(pg)?;
+    let written = batch.write(&tx).await.map_err(pg)?;
+    let notes = version::notes(&written.superseded);
+    if notes.is_empty() {
+        mark_persisted(&*tx, statuses).await.map_err(pg)?;
+    } else {
+        let mut statuses = statuses.to_vec();
+        for status in &mut statuses {
+            status.note = notes
+                .iter()
+                .find(|(id, _)| *id == status.message_id)
+                .map(|(_, note)| note.clone());
+        }
+        mark_persisted(&*tx, &statuses).await.map_err(pg)?;
+    }
     tx.commit().await.map_err(pg)?;
-    Ok(rows)
+    Ok(Written {
+        rows: written.rows,
+        superseded: notes.len(),
+    })
 }

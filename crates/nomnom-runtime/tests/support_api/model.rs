@@ -26,8 +26,8 @@ impl RowBatch for NoRows {
     async fn write<'a>(
         &'a self,
         _tx: &'a tokio_postgres::Transaction<'a>,
-    ) -> Result<u64, tokio_postgres::Error> {
-        Ok(0)
+    ) -> Result<nomnom_runtime::db::write::BatchWrite, tokio_postgres::Error> {
+        Ok(Default::default())
     }
 }
 
@@ -91,7 +91,7 @@ impl Model for ShopModel {
         }
     }
 
-    fn add_to_batch(_batch: &mut NoRows, _message_id: Uuid, _record: &Value) {}
+    fn add_to_batch(_batch: &mut NoRows, _message_id: Uuid, _version: Uuid, _record: &Value) {}
 }
 
 impl Model for EventModel {
@@ -116,7 +116,7 @@ impl Model for EventModel {
         }
     }
 
-    fn add_to_batch(_batch: &mut NoRows, _message_id: Uuid, _record: &Value) {}
+    fn add_to_batch(_batch: &mut NoRows, _message_id: Uuid, _version: Uuid, _record: &Value) {}
 }
 
 fn parse(body: &[u8]) -> Result<Value, Rejection> {

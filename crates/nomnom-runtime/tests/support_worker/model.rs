@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 
+use nomnom_runtime::db::write::BatchWrite;
 use nomnom_runtime::json::SyntaxError;
 use nomnom_runtime::model::{FieldError, Migration, Model, Rejection, RowBatch};
 use serde_json::Value;
@@ -169,7 +170,7 @@ impl RowBatch for OrderBatch {
     async fn write<'a>(
         &'a self,
         tx: &'a tokio_postgres::Transaction<'a>,
-    ) -> Result<u64, tokio_postgres::Error> {
+    ) -> Result<BatchWrite, tokio_postgres::Error> {
         let ids: Vec<Uuid> = self
             .orders
             .iter()
@@ -222,7 +223,11 @@ impl RowBatch for OrderBatch {
                 &[&i_id, &i_msg, &i_parent, &i_key, &i_line, &i_qty],
             )
             .await?;
-        Ok(rows)
+        // Versions are the generated code's (`db::version`); this stand-in writes the last.
+        Ok(BatchWrite {
+            rows,
+            superseded: Vec::new(),
+        })
     }
 }
 
@@ -248,7 +253,7 @@ impl Model for TestModel {
         validate_order(&value).map_err(Rejection::Invalid)
     }
 
-    fn add_to_batch(batch: &mut OrderBatch, message_id: Uuid, record: &Order) {
+    fn add_to_batch(batch: &mut OrderBatch, message_id: Uuid, _version: Uuid, record: &Order) {
         match batch.by_key.get(&record.order_key) {
             Some(&i) => batch.orders[i] = (message_id, record.clone()),
             None => {

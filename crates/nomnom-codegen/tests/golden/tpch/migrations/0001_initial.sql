@@ -4,6 +4,7 @@
 CREATE TABLE orders (
     _id UUID PRIMARY KEY,
     _message_id UUID NOT NULL,
+    _version UUID NOT NULL DEFAULT '00000000-0000-0000-0000-000000000000',
     order_key TEXT NOT NULL,
     customer_key TEXT NOT NULL,
     order_status TEXT NOT NULL CHECK (order_status IN ('O', 'F', 'P')),
@@ -18,10 +19,12 @@ CREATE TABLE orders (
 );
 COMMENT ON TABLE orders IS 'A customer order (TPC-H ORDERS).';
 COMMENT ON COLUMN orders._message_id IS 'The message that last wrote this row (message_status.message_id).';
+COMMENT ON COLUMN orders._version IS 'Newest wins: the order in which the API accepted the message that last wrote this row (a UUIDv7; the nil UUID, older than every message, for rows written by other means); a row is overwritten only by a message accepted after it.';
 
 CREATE TABLE order_line_items (
     _id UUID PRIMARY KEY,
     _message_id UUID NOT NULL,
+    _version UUID NOT NULL DEFAULT '00000000-0000-0000-0000-000000000000',
     _parent_id UUID NOT NULL REFERENCES orders (_id) ON DELETE CASCADE,
     order_key TEXT NOT NULL,
     line_number BIGINT NOT NULL CHECK (line_number >= 1),
@@ -42,6 +45,7 @@ CREATE TABLE order_line_items (
 CREATE INDEX order_line_items_parent_id_idx ON order_line_items (_parent_id);
 COMMENT ON TABLE order_line_items IS 'One line of an order (TPC-H LINEITEM).';
 COMMENT ON COLUMN order_line_items._message_id IS 'The message that last wrote this row (message_status.message_id).';
+COMMENT ON COLUMN order_line_items._version IS 'Newest wins: the order in which the API accepted the message that last wrote this row (a UUIDv7; the nil UUID, older than every message, for rows written by other means); a row is overwritten only by a message accepted after it.';
 
 -- One row per message: its lifecycle from 202 to its rows (or its dead letter).
 CREATE TABLE IF NOT EXISTS message_status (
@@ -51,7 +55,11 @@ CREATE TABLE IF NOT EXISTS message_status (
     received_at   TIMESTAMPTZ NOT NULL,
     processed_at  TIMESTAMPTZ,
     error_message TEXT,
+    note          TEXT,
     retry_count   INTEGER NOT NULL DEFAULT 0,
     updated_at    TIMESTAMPTZ NOT NULL DEFAULT now()
 );
 COMMENT ON TABLE message_status IS 'Lifecycle of every ingested message (written by nomnom-runtime).';
+-- Added with "newest wins": a status table created by an earlier release gains the column.
+ALTER TABLE message_status ADD COLUMN IF NOT EXISTS note TEXT;
+COMMENT ON COLUMN message_status.note IS 'For persisted: rows of the message that were not applied because a newer version was already stored.';

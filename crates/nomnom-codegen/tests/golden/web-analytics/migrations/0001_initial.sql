@@ -4,6 +4,7 @@
 CREATE TABLE page_views (
     _id UUID PRIMARY KEY,
     _message_id UUID NOT NULL,
+    _version UUID NOT NULL DEFAULT '00000000-0000-0000-0000-000000000000',
     view_id UUID NOT NULL,
     session_id UUID NOT NULL,
     url VARCHAR(2048) NOT NULL,
@@ -27,6 +28,7 @@ COMMENT ON COLUMN page_views."type" IS '`page` or `screen` (a Rust keyword as a 
 COMMENT ON COLUMN page_views."order" IS 'Position in the session (an SQL keyword).';
 COMMENT ON COLUMN page_views."select" IS 'What was selected (an SQL keyword).';
 COMMENT ON COLUMN page_views._message_id IS 'The message that last wrote this row (message_status.message_id).';
+COMMENT ON COLUMN page_views._version IS 'Newest wins: the order in which the API accepted the message that last wrote this row (a UUIDv7; the nil UUID, older than every message, for rows written by other means); a row is overwritten only by a message accepted after it.';
 
 CREATE TABLE interactions (
     _id UUID PRIMARY KEY,
@@ -60,6 +62,7 @@ COMMENT ON COLUMN element_hits._message_id IS 'The message that last wrote this 
 CREATE TABLE sessions (
     _id UUID PRIMARY KEY,
     _message_id UUID NOT NULL,
+    _version UUID NOT NULL DEFAULT '00000000-0000-0000-0000-000000000000',
     session_id UUID NOT NULL,
     started_at TIMESTAMPTZ NOT NULL,
     ended_at TIMESTAMPTZ,
@@ -68,11 +71,14 @@ CREATE TABLE sessions (
     bounced BOOLEAN NOT NULL,
     attributes JSONB NOT NULL,
     revenue NUMERIC,
+    revision BIGINT NOT NULL CHECK (revision >= 0),
     _ingested_at TIMESTAMPTZ NOT NULL DEFAULT now(),
     UNIQUE (session_id)
 );
 COMMENT ON TABLE sessions IS 'A visit: consecutive views by one visitor.';
+COMMENT ON COLUMN sessions.revision IS 'The client''s count of changes to the session; the highest wins.';
 COMMENT ON COLUMN sessions._message_id IS 'The message that last wrote this row (message_status.message_id).';
+COMMENT ON COLUMN sessions._version IS 'Newest wins: a row is overwritten only by a message whose revision is not older; between equal revision values, the order in which the API accepted the message that last wrote this row (a UUIDv7; the nil UUID, older than every message, for rows written by other means) decides.';
 
 CREATE TABLE client_errors (
     _id UUID PRIMARY KEY,
@@ -94,7 +100,11 @@ CREATE TABLE IF NOT EXISTS message_status (
     received_at   TIMESTAMPTZ NOT NULL,
     processed_at  TIMESTAMPTZ,
     error_message TEXT,
+    note          TEXT,
     retry_count   INTEGER NOT NULL DEFAULT 0,
     updated_at    TIMESTAMPTZ NOT NULL DEFAULT now()
 );
 COMMENT ON TABLE message_status IS 'Lifecycle of every ingested message (written by nomnom-runtime).';
+-- Added with "newest wins": a status table created by an earlier release gains the column.
+ALTER TABLE message_status ADD COLUMN IF NOT EXISTS note TEXT;
+COMMENT ON COLUMN message_status.note IS 'For persisted: rows of the message that were not applied because a newer version was already stored.';
