@@ -6,7 +6,9 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{assert_tables_match, post_all, start_api_only, status_counts, wait_persisted};
+use common::{
+    assert_tables_match, post_all, start_api_only, status_counts, wait_failed, wait_persisted,
+};
 use nomnom_testkit::pipeline::{base_env, Pipeline};
 use nomnom_testkit::{orders, wait_until, PgServer, TestDatabase, TestStream};
 
@@ -142,24 +144,7 @@ async fn poison_and_rejected_records_are_dead_lettered_alone() {
         .map(|(_, id)| id.clone())
         .collect();
     wait_persisted(&sql, &good, Duration::from_secs(60)).await;
-    let rejected = wait_until(
-        "the rejected order to fail",
-        Duration::from_secs(60),
-        || {
-            let (sql, id) = (&sql, ids[10].clone());
-            async move {
-                let row = sql
-                .query_opt(
-                    "SELECT status, error_message FROM message_status WHERE message_id::text = $1",
-                    &[&id],
-                )
-                .await
-                .ok()??;
-                (row.get::<_, String>(0) == "failed").then(|| row.get::<_, Option<String>>(1))
-            }
-        },
-    )
-    .await;
+    let rejected = wait_failed(&sql, &ids[10], Duration::from_secs(60)).await;
     assert!(
         rejected.as_deref().unwrap_or("").contains("no_rejects"),
         "the error names the constraint: {rejected:?}"

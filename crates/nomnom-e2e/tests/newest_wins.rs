@@ -9,7 +9,7 @@ mod common;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use common::{post_all, start_api_only, wait_persisted, ApiOnly};
+use common::{post_all, start_api_only, wait_failed, wait_persisted, ApiOnly};
 use futures_util::future::join_all;
 use nomnom_testkit::{free_port, wait_until, Service};
 use serde_json::{json, Value};
@@ -199,20 +199,7 @@ async fn a_dead_letter_replayed_after_newer_versions_changes_nothing() {
         .expect("adding a constraint");
     let mut worker = h.start_worker();
     let first = post_all(&h.client, &[version(7, 0)], 1).await;
-    wait_until("version 0 to fail", Duration::from_secs(60), || {
-        let (db, id) = (&db, first[0].clone());
-        async move {
-            let row = db
-                .query_opt(
-                    "SELECT status FROM message_status WHERE message_id::text = $1",
-                    &[&id],
-                )
-                .await
-                .ok()??;
-            (row.get::<_, String>(0) == "failed").then_some(())
-        }
-    })
-    .await;
+    wait_failed(&db, &first[0], Duration::from_secs(60)).await;
     let newer = post_all(&h.client, &[version(7, 1), version(7, 2)], 1).await;
     wait_persisted(&db, &newer, Duration::from_secs(60)).await;
 

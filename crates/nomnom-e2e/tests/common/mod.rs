@@ -95,6 +95,25 @@ pub async fn wait_persisted(db: &tokio_postgres::Client, ids: &[String], timeout
     .await;
 }
 
+/// Waits until message `id` is `failed`; returns its error.
+pub async fn wait_failed(
+    db: &tokio_postgres::Client,
+    id: &str,
+    timeout: Duration,
+) -> Option<String> {
+    wait_until(&format!("message {id} to fail"), timeout, || async move {
+        let row = db
+            .query_opt(
+                "SELECT status, error_message FROM message_status WHERE message_id::text = $1",
+                &[&id],
+            )
+            .await
+            .ok()??;
+        (row.get::<_, String>(0) == "failed").then(|| row.get::<_, Option<String>>(1))
+    })
+    .await
+}
+
 /// The value a column should hold for `key` of a sent object: absent and `null` both become
 /// `null`.
 fn expected(object: &Value, key: &str) -> Value {
