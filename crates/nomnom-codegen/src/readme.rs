@@ -107,9 +107,11 @@ pub fn readme(project: &Project) -> String {
          UUIDv7: the writing message's time, then a hash of its id and the row's position, so a redelivery \
          proposes the same ids and indexes grow at their end; a keyed row keeps the `_id` it was first \
          written with), `_message_id` \
-         (the message that last wrote the row), `_parent_id` on children (`ON DELETE CASCADE`) and \
-         `_ingested_at`; plus the `message_status` table. The worker applies migrations at start-up \
-         (`worker migrate` applies them and exits).\n\n\
+         (the message that last wrote the row), `_version` on keyed tables (newest wins: the order \
+         the API accepted that message in), `_parent_id` on children (`ON DELETE CASCADE`) and \
+         `_ingested_at`. The worker applies migrations at start-up (`worker migrate` applies them and \
+         exits), then the runtime's own `message_status` table, partitioned by acceptance time and \
+         kept for `STATUS_RETENTION`.\n\n\
          Migrations never change once emitted: when the model changes the schema, `nomnom generate` \
          refuses to rewrite `0001_initial.sql`; add the change as `migrations/0002_<name>.sql`, or generate \
          into a new folder for a new database.\n",

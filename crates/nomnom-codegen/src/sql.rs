@@ -1,6 +1,7 @@
 //! The SQL: `migrations/0001_initial.sql` (tables, keys, constraints, hidden columns, links
-//! to parents, indexes, comments, and the runtime's `message_status` table). The statements
-//! that write rows are the runtime's, built from each table's descriptor.
+//! to parents, indexes, comments). The runtime's own `message_status` table is not the
+//! model's: the worker applies its DDL after the model's migrations. The statements that
+//! write rows are the runtime's, built from each table's descriptor.
 
 use nomnom_spec::model::{Entity, Literal, Project, ScalarType};
 use nomnom_spec::names::{self, sql_ident};
@@ -11,9 +12,6 @@ use crate::types::{self, postgres_column_type};
 
 /// The path of the first (and, until the model language learns migrations, only) migration.
 pub const INITIAL_MIGRATION: &str = "migrations/0001_initial.sql";
-
-/// The runtime's `message_status` DDL (one source, embedded from the runtime crate).
-const MESSAGE_STATUS_SQL: &str = include_str!("../../nomnom-runtime/src/status/message_status.sql");
 
 /// A SQL string literal.
 fn quote_text(s: &str) -> String {
@@ -148,7 +146,7 @@ fn version_comment(entity: &Entity) -> String {
 /// The version of rows not written by a message: older than all.
 const NIL_VERSION: &str = "00000000-0000-0000-0000-000000000000";
 
-/// The first migration: every entity table (parents first) and `message_status`.
+/// The first migration: every entity table, parents first.
 pub fn initial_migration(project: &Project) -> Result<String, GenerateError> {
     let mut out = format!(
         "-- {}\n-- Schema of the `{}` model. Applied once; never edited (changes go in a new migration).\n\n",
@@ -159,9 +157,8 @@ pub fn initial_migration(project: &Project) -> Result<String, GenerateError> {
         table_ddl(project, entity, &mut out)?;
         out.push('\n');
     }
-    out.push_str(MESSAGE_STATUS_SQL);
-    if !out.ends_with('\n') {
-        out.push('\n');
+    while out.ends_with("\n\n") {
+        out.pop();
     }
     Ok(out)
 }
@@ -243,11 +240,13 @@ mod tests {
         assert!(ddl.contains("    qty BIGINT NOT NULL CHECK (qty IN (1, 2)) CHECK (qty >= 0),\n"));
         assert!(ddl.contains("    UNIQUE (\"order\")\n);"));
         assert!(ddl.contains("COMMENT ON TABLE items IS 'It''s an item.';"));
-        assert!(ddl.contains("CREATE TABLE IF NOT EXISTS message_status"));
-    }
-
-    #[test]
-    fn message_status_comes_from_the_runtime() {
-        assert!(MESSAGE_STATUS_SQL.contains("CREATE TABLE IF NOT EXISTS message_status"));
+        assert!(ddl.contains(
+            "    _version UUID NOT NULL DEFAULT '00000000-0000-0000-0000-000000000000',\n"
+        ));
+        assert!(ddl.ends_with(";\n"));
+        assert!(
+            !ddl.contains("message_status ("),
+            "the runtime creates its own table"
+        );
     }
 }

@@ -1,6 +1,8 @@
-//! `ApiConfig`: where the ingestion API listens and its request limits.
+//! `ApiConfig`: where the ingestion API listens, its request limits, and how long statuses
+//! are kept.
 
 use super::env::{ConfigError, Env};
+use super::status::StatusRetention;
 use super::units::parse_size;
 
 /// Settings of the `ingestion-api` binary.
@@ -20,6 +22,8 @@ pub struct ApiConfig {
     pub max_in_flight: usize,
     /// Threads serving requests (`API_THREADS`).
     pub threads: usize,
+    /// How long statuses are kept: a lookup of an older message is answered as expired.
+    pub status: StatusRetention,
 }
 
 impl ApiConfig {
@@ -53,6 +57,7 @@ impl ApiConfig {
             max_batch_lines: positive("API_MAX_BATCH_LINES")?,
             max_in_flight: positive("API_MAX_IN_FLIGHT")?,
             threads: positive("API_THREADS")?,
+            status: StatusRetention::from(env)?,
         })
     }
 }

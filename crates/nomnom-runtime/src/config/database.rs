@@ -5,14 +5,18 @@ use std::time::Duration;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime, Timeouts};
 
 use super::env::{ConfigError, Env};
+use super::status::StatusRetention;
 
-/// PostgreSQL settings (`DATABASE_URL`, `DATABASE_MAX_CONNECTIONS`).
+/// PostgreSQL settings (`DATABASE_URL`, `DATABASE_MAX_CONNECTIONS`, and how long statuses
+/// are kept there: `STATUS_RETENTION`, `STATUS_PARTITION_INTERVAL`).
 #[derive(Clone)]
 pub struct DatabaseConfig {
     /// The parsed connection settings.
     pub pg: tokio_postgres::Config,
     /// Pool size.
     pub max_connections: usize,
+    /// How long `message_status` keeps rows.
+    pub status: StatusRetention,
 }
 
 impl std::fmt::Debug for DatabaseConfig {
@@ -22,6 +26,7 @@ impl std::fmt::Debug for DatabaseConfig {
             .field("hosts", &self.pg.get_hosts())
             .field("dbname", &self.pg.get_dbname())
             .field("max_connections", &self.max_connections)
+            .field("status", &self.status)
             .finish()
     }
 }
@@ -45,6 +50,7 @@ impl DatabaseConfig {
         Ok(Self {
             pg,
             max_connections,
+            status: StatusRetention::from(env)?,
         })
     }
 

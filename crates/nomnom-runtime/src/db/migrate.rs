@@ -1,10 +1,12 @@
 //! Applies a model's migrations in order, each in its own transaction, recording them in
-//! `_nomnom_migrations`. A session advisory lock serialises workers starting together; an
-//! applied migration whose checksum changed stops start-up.
+//! `_nomnom_migrations`, then the runtime's own schema (`message_status`, idempotent: it
+//! follows the runtime's releases, not the model's). A session advisory lock serialises
+//! workers starting together; an applied migration whose checksum changed stops start-up.
 
 use tokio_postgres::{Client, Config, NoTls};
 
 use crate::model::Migration;
+use crate::status::MESSAGE_STATUS_SQL;
 
 /// The advisory lock key held while migrating (an arbitrary constant: "nomnom" in ASCII).
 const LOCK_KEY: i64 = 0x6e6f_6d6e_6f6d;
@@ -153,6 +155,14 @@ async fn apply_on(
         tracing::info!(version = m.version, name = m.name, "migration applied");
         report.applied.push(m.version);
     }
+    client
+        .batch_execute(MESSAGE_STATUS_SQL)
+        .await
+        .map_err(|e| MigrationError::Failed {
+            version: 0,
+            name: "message_status (the runtime's)".to_string(),
+            message: super::classify::describe(&e),
+        })?;
     client
         .execute("SELECT pg_advisory_unlock($1)", &[&LOCK_KEY])
         .await

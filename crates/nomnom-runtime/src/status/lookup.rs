@@ -38,7 +38,9 @@ pub enum LookupError {
 }
 
 /// The status of `message_id`, or `None` when it is unknown (including when the table does
-/// not exist yet).
+/// not exist yet, and when its partition was dropped with the retention). A message id of an
+/// `Idempotency-Key` accepted again after the broker's duplicate window has a row per
+/// acceptance: the latest is answered.
 pub async fn lookup(pool: &Pool, message_id: Uuid) -> Result<Option<StatusRecord>, LookupError> {
     let client = pool
         .get()
@@ -47,7 +49,7 @@ pub async fn lookup(pool: &Pool, message_id: Uuid) -> Result<Option<StatusRecord
     let result = client
         .query_opt(
             "SELECT message_id, status, entity_type, received_at, processed_at, error_message, retry_count, note \
-             FROM message_status WHERE message_id = $1",
+             FROM message_status WHERE message_id = $1 ORDER BY received_at DESC LIMIT 1",
             &[&message_id],
         )
         .await;

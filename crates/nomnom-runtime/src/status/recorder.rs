@@ -210,4 +210,4 @@ const INSERT_ACCEPTED: &str =
     "INSERT INTO message_status (message_id, status, entity_type, received_at) \
      SELECT id, 'accepted', entity, received \
      FROM UNNEST($1::uuid[], $2::text[], $3::timestamptz[]) AS t(id, entity, received) \
-     ORDER BY id ON CONFLICT (message_id) DO NOTHING";
+     ORDER BY id ON CONFLICT (message_id, received_at) DO NOTHING";

@@ -76,7 +76,7 @@ async fn upsert<C: GenericClient>(
          processed_at, error_message, note, retry_count, updated_at) \
          SELECT u.message_id, '{status}', u.entity_type, u.received_at, {processed}, \
          u.error_message, u.note, u.retry_count, now() {UNNEST} ORDER BY u.message_id \
-         ON CONFLICT (message_id) DO UPDATE SET status = EXCLUDED.status, \
+         ON CONFLICT (message_id, received_at) DO UPDATE SET status = EXCLUDED.status, \
          processed_at = EXCLUDED.processed_at, error_message = EXCLUDED.error_message, \
          note = EXCLUDED.note, retry_count = EXCLUDED.retry_count, updated_at = now() {on_conflict}"
     );

@@ -13,6 +13,7 @@ pub mod gate;
 pub mod health;
 pub mod progress;
 pub mod replay;
+pub mod retention;
 pub mod serve;
 pub mod write;
 

@@ -49,6 +49,7 @@ pub async fn serve<M: Model>(
         ),
         None => None,
     };
+    let retention = super::retention::spawn(pool.clone(), config.database.status, shutdown.clone());
     let ctx = BatchContext {
         js,
         pool,
@@ -71,6 +72,7 @@ pub async fn serve<M: Model>(
     if let Some(handle) = health {
         let _ = handle.await;
     }
+    let _ = retention.await;
     if let Err(e) = client.flush().await {
         tracing::warn!(error = %e, "final flush of acknowledgements failed");
     }
@@ -79,7 +81,7 @@ pub async fn serve<M: Model>(
 }
 
 /// Waits `delay` unless shutdown comes first; `false` on shutdown.
-async fn pause(delay: Duration, shutdown: &mut watch::Receiver<bool>) -> bool {
+pub(super) async fn pause(delay: Duration, shutdown: &mut watch::Receiver<bool>) -> bool {
     if *shutdown.borrow_and_update() {
         return false;
     }
