@@ -303,7 +303,7 @@ pub fn document(project: &Project) -> String {
                 "responses": {
                     "200": {"description": "The message's status.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/MessageStatus"}}}},
                     "400": problem("Malformed message id."),
-                    "404": problem("Unknown message id. The `accepted` row is written within a few tens of milliseconds of the 202 (later while PostgreSQL is slow or down), so a message that new may not be known yet."),
+                    "404": problem("No status for this id. Problem type `status-expired`: the message was accepted longer ago than `STATUS_RETENTION` (default 7 days) and its status is no longer kept (told from the time in the id; an id derived from an `Idempotency-Key` carries none and is answered as unknown). Problem type `unknown-message`: the id was never seen, or is so new that its `accepted` row is not written yet (within a few tens of milliseconds of the 202, later while PostgreSQL is slow or down)."),
                     "503": retry_problem("The status store is unreachable.")
                 }
             }},

@@ -67,20 +67,25 @@ async fn the_workers_later_state_wins_over_a_late_accepted_row() {
         .parse()
         .expect("uuid");
     let uri = format!("/ingest/status/{id}");
-    wait_for("the accepted row", Duration::from_secs(1), || async {
-        (app.get(&uri).await.status == StatusCode::OK).then_some(())
+    let accepted = wait_for("the accepted row", Duration::from_secs(1), || async {
+        let r = app.get(&uri).await;
+        (r.status == StatusCode::OK).then_some(r.json)
     })
     .await;
+    let received_at: chrono::DateTime<chrono::Utc> = accepted["received_at"]
+        .as_str()
+        .and_then(|t| t.parse().ok())
+        .expect("received_at");
     pg.execute("UPDATE message_status SET status = 'persisted', processed_at = now() WHERE message_id = $1", &[&id])
         .await
         .expect("worker update");
-    // Recording the same id again (a duplicate flush) must not regress the state.
+    // Recording the same acceptance again (a duplicate flush) must not regress the state.
     app.state
         .recorder
         .record(nomnom_runtime::status::AcceptedMessage {
             message_id: id,
             entity_type: "Order".into(),
-            received_at: chrono::Utc::now(),
+            received_at,
         });
     let other = app
         .post_message(

@@ -73,3 +73,33 @@ pub(super) async fn message_status(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn only_a_time_ordered_id_older_than_the_retention_has_expired() {
+        let week = StatusRetention {
+            retention: Some(Duration::from_secs(7 * 86_400)),
+            interval: Duration::from_secs(86_400),
+        };
+        let eight_days_ago = Utc::now().timestamp() - 8 * 86_400;
+        let old = Uuid::new_v7(uuid::Timestamp::from_unix(
+            uuid::NoContext,
+            u64::try_from(eight_days_ago).expect("after 1970"),
+            0,
+        ));
+        assert!(expired_at(old, &week).is_some());
+        assert_eq!(expired_at(Uuid::now_v7(), &week), None);
+        let keyed = Uuid::new_v5(&Uuid::NAMESPACE_OID, b"an idempotency key");
+        assert_eq!(expired_at(keyed, &week), None, "no time to tell by");
+        let forever = StatusRetention {
+            retention: None,
+            ..week
+        };
+        assert_eq!(expired_at(old, &forever), None);
+    }
+}
