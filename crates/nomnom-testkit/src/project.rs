@@ -103,6 +103,13 @@ pub fn build_example(example: &str, release: bool) -> GeneratedProject {
     let profile = if release { "release" } else { "debug" };
     let dir = target.join("nomnom-projects").join(example);
     let cli = nomnom_cli(release);
+    // Every test creates a database of its own, so the folder's migrations are never applied
+    // anywhere that lasts: when the example's schema changes, they are generated anew instead
+    // of being refused as a changed migration.
+    let migrations = dir.join("migrations");
+    if migrations.exists() {
+        std::fs::remove_dir_all(&migrations).expect("removing the test folder's migrations");
+    }
     run(
         Command::new(&cli)
             .arg("generate")
