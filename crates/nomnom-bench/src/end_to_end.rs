@@ -27,6 +27,7 @@ use crate::publish;
 use crate::results::{EndToEnd, PipelineCpu, RateStep, Sustain};
 use crate::services::{self, Target};
 use crate::stats::Latencies;
+use crate::status_size::{self, StatusSampler};
 use crate::BenchError;
 
 /// Sizes of the end-to-end stage.
@@ -174,6 +175,11 @@ pub async fn run(
         nats_url: nats_url.to_string(),
         stream: stream.name().to_string(),
         database_url: db.url(),
+        // Shorter than the sustained run: the status table's size levels off within it.
+        extra: vec![
+            ("STATUS_RETENTION", status_size::RETENTION),
+            ("STATUS_PARTITION_INTERVAL", status_size::INTERVAL),
+        ],
     };
     let nats = services::connect_nats(nats_url, stream.name(), "4GB").await?;
     let js = nats.jetstream().clone();
@@ -196,6 +202,7 @@ pub async fn run(
         worker: &worker,
         js,
         stream: target.stream.clone(),
+        database_url: target.database_url.clone(),
         connections: connections(plan.posting),
         templates: Arc::new(OrderTemplates::new(plan.seed, ORDER_TEMPLATES)),
         next_order: AtomicU64::new(1),
@@ -239,6 +246,8 @@ struct Pipeline<'a> {
     worker: &'a Service,
     js: jetstream::Context,
     stream: String,
+    /// The stage's database, for the status table's size.
+    database_url: String,
     connections: usize,
     templates: Arc<OrderTemplates>,
     /// The number of the next fresh order: keys are never used twice in the stage, so every
@@ -425,10 +434,14 @@ impl Pipeline<'_> {
         let cpu = self.cpu_now();
         let pg_before = PgWrites::read(pg).await;
         let sampler = backlog::Sampler::start(&self.js, &self.stream);
+        let status_sampler = StatusSampler::start(&self.database_url).await;
         let run = self
             .open_loop(&self.fresh(expected), rate, self.plan.sustain, false)
             .await?;
         let (trend, samples) = sampler.finish_with_samples(self.backlog().await);
+        let status_mib_each_minute = status_sampler
+            .map(StatusSampler::finish)
+            .unwrap_or_default();
         let cpu = self.cpu_since(&cpu);
         let postgres_writes = between(pg_before, PgWrites::read(pg).await);
         let database_mib_at_end = database_mib(pg).await;
@@ -463,6 +476,7 @@ impl Pipeline<'_> {
             accepted_rate: run.run.msgs_per_sec,
             cpu,
             backlog_each_minute: backlog::each_minute(&samples),
+            status_mib_each_minute,
             postgres_writes,
             database_mib_at_end,
             purged_backlog,

@@ -26,6 +26,7 @@ pub mod run;
 pub mod schedule;
 pub mod services;
 pub mod stats;
+pub mod status_size;
 pub mod witness;
 pub mod worker_bench;
 

@@ -225,6 +225,9 @@ pub struct Sustain {
     pub cpu: PipelineCpu,
     /// The backlog at the end of each minute.
     pub backlog_each_minute: Vec<u64>,
+    /// `message_status`'s size (MiB) at the end of each minute: bounded by the retention.
+    #[serde(default)]
+    pub status_mib_each_minute: Vec<f64>,
     /// Checkpoints and WAL PostgreSQL wrote during the run.
     pub postgres_writes: Option<PgWrites>,
     /// Size of the database at the end of the run, MiB.
@@ -584,6 +587,7 @@ pub(crate) mod tests {
                     accepted_rate: sustained_rate,
                     cpu: PipelineCpu::default(),
                     backlog_each_minute: Vec::new(),
+                    status_mib_each_minute: Vec::new(),
                     postgres_writes: None,
                     database_mib_at_end: None,
                     purged_backlog: None,

@@ -147,6 +147,7 @@ impl Stage {
             nats_url: self.nats_url.clone(),
             stream: stream.name().to_string(),
             database_url: db.url(),
+            extra: Vec::new(),
         }
     }
 

@@ -46,6 +46,8 @@ pub struct Target {
     pub stream: String,
     /// `DATABASE_URL`.
     pub database_url: String,
+    /// Further variables of this stage (the end-to-end stage's status retention).
+    pub extra: Vec<(&'static str, &'static str)>,
 }
 
 impl Target {
@@ -61,6 +63,7 @@ impl Target {
             ("RUST_LOG", "warn"),
         ]
         .into_iter()
+        .chain(self.extra.iter().copied())
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect()
     }

@@ -60,16 +60,23 @@ async fn statuses_expire_with_their_partitions_and_no_message_is_refused() {
 
     // The first wave's statuses go with their partition, and a lookup says they expired.
     let first = ids[0][0].clone();
-    let expired = wait_until("the first status to expire", Duration::from_secs(30), || {
-        let (client, first) = (client, &first);
-        async move {
-            let r = client.get(&format!("/ingest/status/{first}")).await.ok()?;
-            (r.status == 404).then(|| r.json())
-        }
-    })
+    let expired = wait_until(
+        "the first status to expire",
+        Duration::from_secs(30),
+        || {
+            let (client, first) = (client, &first);
+            async move {
+                let r = client.get(&format!("/ingest/status/{first}")).await.ok()?;
+                (r.status == 404).then(|| r.json())
+            }
+        },
+    )
     .await;
     assert!(
-        expired["type"].as_str().unwrap_or_default().ends_with("status-expired"),
+        expired["type"]
+            .as_str()
+            .unwrap_or_default()
+            .ends_with("status-expired"),
         "an expired status is told from an unknown one: {expired}"
     );
     let now = partitions(&db).await;

@@ -140,7 +140,7 @@ fn minutes(out: &mut String, e: &EndToEnd) {
         .map(|s| {
             let messages = (s.accepted_rate * s.seconds) as u64;
             format!(
-                "{} | {:.0} | {} | {} | {} | {} | {}",
+                "{} | {:.0} | {} | {} | {} | {} | {} | {}",
                 rate(s.offered_rate),
                 s.seconds,
                 if s.kept_up { "held" } else { "**no**" },
@@ -149,6 +149,15 @@ fn minutes(out: &mut String, e: &EndToEnd) {
                     .map(|b| rate(*b as f64))
                     .collect::<Vec<_>>()
                     .join(" → "),
+                if s.status_mib_each_minute.is_empty() {
+                    "–".to_string()
+                } else {
+                    s.status_mib_each_minute
+                        .iter()
+                        .map(|m| format!("{m:.0}"))
+                        .collect::<Vec<_>>()
+                        .join(" → ")
+                },
                 pg_writes_cells(s.postgres_writes.as_ref(), messages),
                 opt(s.database_mib_at_end, |m| format!("{m:.0}")),
                 opt(s.purged_backlog, |b| rate(b as f64))
@@ -161,13 +170,17 @@ fn minutes(out: &mut String, e: &EndToEnd) {
         "The consumer backlog at the end of each minute, and what PostgreSQL wrote meanwhile: \
          a backlog that starts growing after some minutes, with requested checkpoints and \
          the WAL per message rising, is the database outgrowing its shared buffers, not the \
-         worker slowing. Purged: what was still queued two minutes after the run, removed so \
-         that the retry starts from an empty backlog.",
+         worker slowing. `message_status` MiB: the status table with every partition and \
+         index, kept for a retention of 5 minutes in partitions of 30 seconds during this \
+         stage: it grows for the retention, then stays level as old partitions are dropped. \
+         Purged: what was still queued two minutes after the run, removed so that the retry \
+         starts from an empty backlog.",
         &[
             "offered/s",
             "seconds",
             "held",
             "backlog each minute",
+            "message_status MiB each minute",
             "checkpoints (requested)",
             "WAL bytes/msg",
             "database MiB at end",

@@ -181,6 +181,7 @@ mod tests {
         let mut e2e = crate::results::tests::end_to_end(5_000.0, Some(false));
         let s = &mut e2e.sustain[0];
         s.backlog_each_minute = vec![900, 1_200, 250_000];
+        s.status_mib_each_minute = vec![40.2, 80.6, 81.4];
         s.postgres_writes = Some(PgWrites {
             checkpoints: 7,
             requested_checkpoints: 6,
@@ -194,7 +195,7 @@ mod tests {
         // 5,000/s for 600 s: 3,000,000 messages, 1,000 WAL bytes each.
         assert!(
             md.contains(
-                "| 5,000 | 600 | **no** | 900 → 1,200 → 250,000 | 7 (6) | 1,000 | 1234 | 180,000 |"
+                "| 5,000 | 600 | **no** | 900 → 1,200 → 250,000 | 40 → 81 → 81 | 7 (6) | 1,000 | 1234 | 180,000 |"
             ),
             "{md}"
         );
