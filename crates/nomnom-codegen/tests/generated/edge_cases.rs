@@ -138,3 +138,39 @@ fn odd_names_write() {
         assert_eq!(row.get::<_, Option<i64>>(4), Some(5));
     });
 }
+
+#[test]
+fn a_keyed_child_replaced_in_its_batch_takes_its_own_children_with_it() {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    rt.block_on(async {
+        let (_db, mut client) = fresh_database("edge_replaced").await;
+        // Two keyless roots, in two messages of one batch, hold the keyed kid "k": the newer
+        // message's kid (one mark) is written; the older one's (three marks) and its marks are not.
+        let body = |owner: &str, marks: usize| {
+            let marks = vec!["{}"; marks].join(", ");
+            format!(r#"{{"json_object": "{owner}", "crate": 1, "user-id": "a", "kids": [{{"name": "k", "marks": [{marks}]}}]}}"#)
+        };
+        let (older, newer) = (Uuid::now_v7(), Uuid::now_v7());
+        let mut batch = Batch::default();
+        for (message, owner, marks) in [(older, "old", 3), (newer, "new", 1)] {
+            let record = EdgeCasesModel::validate("Roots", body(owner, marks).as_bytes()).expect("valid");
+            EdgeCasesModel::add_to_batch(&mut batch, message, message, &record);
+        }
+        write(&mut client, &batch).await;
+        assert_eq!(count(&client, "SELECT count(*) FROM roots").await, 2, "keyless roots are both kept");
+        assert_eq!(count(&client, "SELECT count(*) FROM kid WHERE owner = 'new'").await, 1);
+        assert_eq!(count(&client, "SELECT count(*) FROM kid").await, 1);
+        assert_eq!(count(&client, "SELECT count(*) FROM mark").await, 1, "only the newer kid's mark");
+
+        // The same two in the other order: the older kid, coming second, adds nothing.
+        let (_db, mut client) = fresh_database("edge_replaced_reversed").await;
+        let mut batch = Batch::default();
+        for (message, owner, marks) in [(newer, "new", 1), (older, "old", 3)] {
+            let record = EdgeCasesModel::validate("Roots", body(owner, marks).as_bytes()).expect("valid");
+            EdgeCasesModel::add_to_batch(&mut batch, message, message, &record);
+        }
+        write(&mut client, &batch).await;
+        assert_eq!(count(&client, "SELECT count(*) FROM kid WHERE owner = 'new'").await, 1);
+        assert_eq!(count(&client, "SELECT count(*) FROM mark").await, 1);
+    });
+}

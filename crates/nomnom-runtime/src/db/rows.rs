@@ -266,6 +266,9 @@ pub struct HiddenColumns {
     pub(super) accepted: Vec<Uuid>,
     /// `_parent_id`: the containing row (its proposed `_id`); empty for a root entity.
     pub(super) parent_id: Vec<Uuid>,
+    /// Proposed `_id`s of rows a newer row with the same key replaced in this batch: the
+    /// rows below them are not written.
+    pub(super) replaced: Vec<Uuid>,
 }
 
 impl HiddenColumns {
@@ -277,7 +280,12 @@ impl HiddenColumns {
         let version = at.version(field);
         let place = match self.index.get(&at.key) {
             Some(&i) if self.version[i] > version => return None,
-            Some(&i) => Place::Replace(i),
+            Some(&i) => {
+                if self.id[i] != at.id {
+                    self.replaced.push(self.id[i]);
+                }
+                Place::Replace(i)
+            }
             None => {
                 self.index.insert(at.key, self.key.len());
                 Place::Append
@@ -364,6 +372,11 @@ mod tests {
         values.put(place, 3);
         assert_eq!(values.values(), &[3, 2]);
         assert_eq!(hidden.ids(), &[row_id(m2, ""), row_id(m1, "")]);
+        assert_eq!(
+            hidden.replaced,
+            [row_id(m1, "")],
+            "the rows below it are left out"
+        );
         // The older message's row, coming after the newer one, is left out.
         assert_eq!(hidden.push(&RowAt::root(3, m1, m1, k), None), None);
         assert_eq!(values.values(), &[3, 2]);

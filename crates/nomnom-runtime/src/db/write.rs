@@ -124,6 +124,8 @@ pub async fn write_table(
     out: &mut BatchWrite,
 ) -> Result<Written, Error> {
     let (parent_ids, mut left_out) = parent_ids(tx, table, hidden, parent).await?;
+    // Rows replaced in the batch by newer ones are not written: nor are the rows below them.
+    let replaced = hidden.replaced.iter().copied();
     let mut written = Written {
         replaced: table
             .returns_stored_ids()
@@ -132,6 +134,7 @@ pub async fn write_table(
     };
     if hidden.is_empty() || left_out.len() == hidden.len() {
         written.left_out = left_out;
+        written.left_out.extend(replaced);
         return Ok(written);
     }
     let mut params: Vec<(&(dyn ToSql + Sync), Type)> = Vec::with_capacity(columns.len() + 4);
@@ -162,6 +165,7 @@ pub async fn write_table(
             }
         }
         written.left_out = left_out;
+        written.left_out.extend(replaced);
         return Ok(written);
     }
     let answered = tx.query_typed(insert, &params).await?;
@@ -192,6 +196,7 @@ pub async fn write_table(
     };
     written.replaced = Some((ids, stored));
     written.left_out = left_out;
+    written.left_out.extend(replaced);
     Ok(written)
 }
 
