@@ -15,6 +15,7 @@
 
 mod check;
 pub mod diagnostic;
+pub mod expr;
 mod field;
 pub mod literal;
 mod load;
