@@ -3,7 +3,7 @@
 # before the worker marks it `persisted` (the pipeline), against the worker's upsert alone
 # (the drain, where no row exists yet), on the runtime's own statement shapes: per batch of
 # 500 messages, the recorder's `INSERT … ON CONFLICT DO NOTHING` and the worker's `INSERT …
-# ON CONFLICT (message_id) DO UPDATE`, each in its own transaction, the worker one batch
+# ON CONFLICT (message_id, received_at) DO UPDATE`, each in its own transaction, the worker one batch
 # behind the API, on the runtime's `message_status` table. Message ids are time-ordered, as UUIDv7 ids are. Three runs per table
 # fill factor, on a fresh `message_status` each:
 #   accepted  the API's inserts only
@@ -26,21 +26,22 @@ fillfactors=${3:-100 70}
 . "$(dirname "$0")/lib/probe.sh"
 probe_scratch nomnom_status_probe
 
-# The runtime's own table, as the generated migrations create it, with the fill factor set.
+# The runtime's own table, as the worker creates it, with the fill factor set on the
+# partition the probe's rows go to (a partitioned table holds no rows of its own).
 ddl="$(dirname "$0")/../crates/nomnom-runtime/src/status/message_status.sql"
 schema() { # $1: fill factor
   echo "SET client_min_messages = warning;"
   echo "DROP TABLE IF EXISTS message_status;"
   cat "$ddl"
-  echo "ALTER TABLE message_status SET (fillfactor = $1);"
+  echo "ALTER TABLE message_status_default SET (fillfactor = $1);"
 }
 
 accepted() { # $1: batch
   cat <<SQL
 INSERT INTO message_status (message_id, status, entity_type, received_at)
-SELECT lpad(to_hex(g), 32, '0')::uuid, 'accepted', 'Order', now()
+SELECT lpad(to_hex(g), 32, '0')::uuid, 'accepted', 'Order', timestamptz '2026-01-01' + g * interval '1 ms'
 FROM generate_series($1 * 500, $1 * 500 + 499) g
-ON CONFLICT (message_id) DO NOTHING;
+ON CONFLICT (message_id, received_at) DO NOTHING;
 SQL
 }
 
@@ -48,9 +49,10 @@ persisted() { # $1: batch
   cat <<SQL
 INSERT INTO message_status AS s (message_id, status, entity_type, received_at,
     processed_at, error_message, retry_count, updated_at)
-SELECT lpad(to_hex(g), 32, '0')::uuid, 'persisted', 'Order', now(), now(), NULL, 0, now()
+SELECT lpad(to_hex(g), 32, '0')::uuid, 'persisted', 'Order', timestamptz '2026-01-01' + g * interval '1 ms',
+    now(), NULL, 0, now()
 FROM generate_series($1 * 500, $1 * 500 + 499) g
-ON CONFLICT (message_id) DO UPDATE SET status = EXCLUDED.status,
+ON CONFLICT (message_id, received_at) DO UPDATE SET status = EXCLUDED.status,
     processed_at = EXCLUDED.processed_at, error_message = EXCLUDED.error_message,
     retry_count = EXCLUDED.retry_count, updated_at = now();
 SQL
@@ -95,7 +97,7 @@ for round in $(seq 1 "$rounds"); do
         # What the upserts did to existing rows: all updates, and those that stayed on
         # their page.
         read -r updates hot < <(psql -d "$db" -At -F' ' -c \
-          "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables WHERE relname = 'message_status'")
+          "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables WHERE relname = 'message_status_default'")
         total[$ff,updates]=$((total[$ff,updates] + updates))
         total[$ff,hot]=$((total[$ff,hot] + hot))
       fi
