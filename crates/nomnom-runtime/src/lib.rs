@@ -9,6 +9,9 @@
 //! without the generated code changing.
 
 pub mod api;
+/// The built-in functions of computed fields (`upper(trim(raw_id))`), with PostgreSQL's
+/// semantics, called directly by generated code.
+pub mod compute;
 pub mod config;
 pub mod db;
 pub mod envelope;
