@@ -30,12 +30,28 @@ impl StatusRetention {
             }
             Ok(d)
         })?;
+        if let Some(retention) = retention {
+            let partitions = retention.as_millis() / interval.as_millis().max(1);
+            if partitions > MAX_PARTITIONS {
+                return Err(ConfigError::new(
+                    "STATUS_PARTITION_INTERVAL",
+                    &env.get("STATUS_PARTITION_INTERVAL"),
+                    format!(
+                        "STATUS_RETENTION would span {partitions} partitions of this width; keep it \
+                         within {MAX_PARTITIONS} (PostgreSQL plans every lookup over all of them)"
+                    ),
+                ));
+            }
+        }
         Ok(Self {
             retention,
             interval,
         })
     }
 }
+
+/// The most partitions the retention may span.
+const MAX_PARTITIONS: u128 = 1_000;
 
 #[cfg(test)]
 mod tests {

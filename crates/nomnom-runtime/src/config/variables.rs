@@ -54,7 +54,7 @@ pub const ENV_VARS: &[EnvVar] = &[
     EnvVar { name: "DATABASE_URL", default: "postgres://postgres@localhost:5432/postgres", read_by: ReadBy::Both, secret: true, doc: "PostgreSQL connection URL. The API reads it only for status lookups and recording accepted ids; ingestion never waits on it." },
     EnvVar { name: "DATABASE_MAX_CONNECTIONS", default: "8", read_by: ReadBy::Both, secret: false, doc: "Connections in the pool of each process." },
     EnvVar { name: "STATUS_RETENTION", default: "7d", read_by: ReadBy::Both, secret: false, doc: "How long message_status keeps a message's row, by acceptance time: older partitions are dropped whole by the worker, and the API answers a lookup of an older message with 404 status-expired. 0 keeps every status." },
-    EnvVar { name: "STATUS_PARTITION_INTERVAL", default: "1d", read_by: ReadBy::Both, secret: false, doc: "Time range of one message_status partition (at least 1s); statuses live between STATUS_RETENTION and STATUS_RETENTION plus one interval." },
+    EnvVar { name: "STATUS_PARTITION_INTERVAL", default: "1d", read_by: ReadBy::Both, secret: false, doc: "Time range of one message_status partition (at least 1s; STATUS_RETENTION spans at most 1,000 of them); statuses live between STATUS_RETENTION and STATUS_RETENTION plus one interval." },
     // --- HTTP API ---
     EnvVar { name: "HOST", default: "0.0.0.0", read_by: ReadBy::Api, secret: false, doc: "Address the API listens on." },
     EnvVar { name: "PORT", default: "8080", read_by: ReadBy::Api, secret: false, doc: "Port the API listens on." },
