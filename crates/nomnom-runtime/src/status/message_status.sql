@@ -1,8 +1,8 @@
 -- One row per message: its lifecycle from 202 to its rows (or its dead letter), kept for
 -- STATUS_RETENTION. The table is range-partitioned by acceptance time: the worker creates
 -- partitions ahead of time and drops those past the retention whole (status::partitions);
--- the default partition catches a row no partition covers, so a missing partition never
--- refuses a message. Idempotent, and run by the API as well as the migrations: serialised
+-- the default partition catches a row no partition covers (the range a new deployment
+-- starts in, rows of an earlier release), so a missing partition never refuses a message. Idempotent, and run by the API as well as the migrations: serialised
 -- by an advisory lock.
 DO $status$
 BEGIN
@@ -10,8 +10,8 @@ BEGIN
     IF to_regclass('message_status') IS NOT NULL
        AND NOT EXISTS (SELECT 1 FROM pg_partitioned_table WHERE partrelid = to_regclass('message_status')) THEN
         -- A table of an earlier release, not partitioned: its rows move to the new table
-        -- (into the default partition; the worker's maintenance moves them into time
-        -- partitions as it creates those, or drops them once past the retention).
+        -- (into the default partition, whose rows the worker's maintenance deletes in
+        -- chunks once past the retention).
         ALTER TABLE message_status RENAME TO message_status_unpartitioned;
         ALTER TABLE message_status_unpartitioned RENAME CONSTRAINT message_status_pkey TO message_status_unpartitioned_pkey;
         ALTER TABLE message_status_unpartitioned ADD COLUMN IF NOT EXISTS note TEXT;

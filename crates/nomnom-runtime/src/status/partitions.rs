@@ -3,10 +3,11 @@
 //! rows, which would be the heaviest query the database ever runs).
 //!
 //! One round ([`maintain`]), run by the worker every quarter interval:
-//! 1. creates the partitions from the retention's start to three intervals ahead, aligned to
-//!    multiples of the interval since the Unix epoch; a range whose rows sit in the default
-//!    partition (a table converted from an earlier release, a long pause of the workers)
-//!    takes them with it;
+//! 1. creates the next three partitions, aligned to multiples of the interval since the Unix
+//!    epoch: only ranges that start in the future, where no writer is routing rows, so an
+//!    attach never races a writer into the default partition (PostgreSQL would refuse that
+//!    writer's row). The range a new deployment starts in, and the rows of a table converted
+//!    from an earlier release, live in the default partition;
 //! 2. drops the partitions entirely older than the retention;
 //! 3. deletes, in bounded chunks, rows of the default partition older than the retention.
 //!
@@ -48,8 +49,6 @@ pub struct MaintenanceReport {
     pub dropped: Vec<String>,
     /// Partitions past the retention left for the next round (their lock was busy).
     pub deferred: Vec<String>,
-    /// Rows moved from the default partition into new partitions.
-    pub moved: u64,
     /// Rows of the default partition deleted as expired.
     pub expired: u64,
 }
@@ -89,13 +88,12 @@ fn window_start(at: DateTime<Utc>, interval: Duration) -> DateTime<Utc> {
         .unwrap_or(at)
 }
 
-/// The ranges every round keeps: from the retention's start (or now, when kept forever) to
-/// [`AHEAD`] intervals past the current one.
+/// The ranges every round makes sure exist: the [`AHEAD`] intervals after the current one.
 fn wanted(policy: &StatusRetention, now: DateTime<Utc>) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
     let Ok(step) = chrono::Duration::from_std(policy.interval) else {
         return Vec::new();
     };
-    let mut from = window_start(expiry(policy, now).unwrap_or(now), policy.interval);
+    let mut from = window_start(now, policy.interval) + step;
     let last = window_start(now, policy.interval) + step * (AHEAD as i32);
     let mut out = Vec::new();
     while from <= last {
@@ -189,11 +187,10 @@ async fn round(
         }
         let name = partition_name(from);
         match create(client, &name, from, to).await {
-            Ok(moved) => {
-                report.moved += moved;
-                report.created.push(name);
-            }
-            Err(e) if is_lock_timeout(&e) => report.deferred.push(name),
+            Ok(()) => report.created.push(name),
+            // A busy lock, or rows already in the default partition for this range (a clock
+            // far ahead): left to the next round, the rows where they are.
+            Err(e) if is_lock_timeout(&e) || is_default_conflict(&e) => report.deferred.push(name),
             Err(e) => return Err(e),
         }
     }
@@ -227,14 +224,13 @@ async fn round(
     Ok(report)
 }
 
-/// Creates partition `name` for `[from, to)` beside the table and attaches it, taking the
-/// default partition's rows of that range with it; returns the rows moved.
+/// Creates partition `name` for `[from, to)` beside the table and attaches it.
 async fn create(
     client: &Client,
     name: &str,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
-) -> Result<u64, tokio_postgres::Error> {
+) -> Result<(), tokio_postgres::Error> {
     let table = format!("\"{}\"", name.replace('"', "\"\""));
     let bounds = format!(
         "FROM ('{}') TO ('{}')",
@@ -242,40 +238,24 @@ async fn create(
         to.format("%Y-%m-%d %H:%M:%S%.6f+00")
     );
     client.batch_execute("BEGIN").await?;
-    let result = async {
-        client
-            .batch_execute(&format!(
-                "CREATE TABLE {table} (LIKE message_status INCLUDING DEFAULTS INCLUDING CONSTRAINTS)"
-            ))
-            .await?;
-        let moved = client
-            .execute(
-                &format!(
-                    "WITH moved AS (DELETE FROM message_status_default \
-                     WHERE received_at >= $1 AND received_at < $2 RETURNING *) \
-                     INSERT INTO {table} SELECT * FROM moved"
-                ),
-                &[&from, &to],
-            )
-            .await?;
-        client
-            .batch_execute(&format!(
-                "ALTER TABLE message_status ATTACH PARTITION {table} FOR VALUES {bounds}"
-            ))
-            .await?;
-        Ok::<u64, tokio_postgres::Error>(moved)
-    }
-    .await;
+    let result = client
+        .batch_execute(&format!(
+            "CREATE TABLE {table} (LIKE message_status INCLUDING DEFAULTS INCLUDING CONSTRAINTS); \
+             ALTER TABLE message_status ATTACH PARTITION {table} FOR VALUES {bounds}"
+        ))
+        .await;
     match result {
-        Ok(moved) => {
-            client.batch_execute("COMMIT").await?;
-            Ok(moved)
-        }
+        Ok(()) => client.batch_execute("COMMIT").await,
         Err(e) => {
             client.batch_execute("ROLLBACK").await?;
             Err(e)
         }
     }
+}
+
+/// The default partition holds rows of the range being attached.
+fn is_default_conflict(e: &tokio_postgres::Error) -> bool {
+    e.code() == Some(&tokio_postgres::error::SqlState::CHECK_VIOLATION)
 }
 
 fn is_lock_timeout(e: &tokio_postgres::Error) -> bool {
@@ -293,7 +273,7 @@ mod tests {
     }
 
     #[test]
-    fn windows_are_aligned_and_reach_from_the_retention_to_three_ahead() {
+    fn windows_are_aligned_and_only_ahead() {
         let policy = StatusRetention {
             retention: Some(Duration::from_secs(2 * 86_400)),
             interval: Duration::from_secs(86_400),
@@ -302,25 +282,16 @@ mod tests {
         let windows = wanted(&policy, now);
         assert_eq!(
             windows.first().map(|w| w.0),
-            Some(at("2026-12-03T00:00:00Z"))
+            Some(at("2026-12-06T00:00:00Z"))
         );
         assert_eq!(
             windows.last().map(|w| w.1),
             Some(at("2026-12-09T00:00:00Z"))
         );
-        assert_eq!(windows.len(), 6);
+        assert_eq!(windows.len(), 3, "the next three, never the current one");
         assert_eq!(
             partition_name(windows[0].0),
-            "message_status_p20261203000000"
-        );
-        let forever = StatusRetention {
-            retention: None,
-            ..policy
-        };
-        assert_eq!(
-            wanted(&forever, now).len(),
-            4,
-            "the current and three ahead"
+            "message_status_p20261206000000"
         );
         assert_eq!(
             window_start(at("2026-12-05T13:45:07Z"), Duration::from_secs(5)),

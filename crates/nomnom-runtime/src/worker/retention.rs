@@ -43,7 +43,6 @@ async fn round(pool: &Pool, policy: &StatusRetention) {
                 created = ?report.created,
                 dropped = ?report.dropped,
                 deferred = ?report.deferred,
-                moved = report.moved,
                 expired = report.expired,
                 "message_status partitions"
             );
