@@ -174,9 +174,38 @@ impl NatsServer {
     }
 
     /// Freezes the process (SIGSTOP): connections stay open but nothing is answered, like a
-    /// server stuck in a long pause. [`NatsServer::resume`] thaws it.
+    /// server stuck in a long pause. [`NatsServer::resume`] thaws it. Returns once every thread
+    /// of the server is stopped: the signal is only sent when `kill` returns, and a server
+    /// thread running at that moment could still answer what arrives next.
     pub fn pause(&self) {
         self.signal("-STOP");
+        let Some(child) = &self.child else { return };
+        let tasks = format!("/proc/{}/task", child.id());
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while std::time::Instant::now() < deadline {
+            let running = std::fs::read_dir(&tasks)
+                .map(|dir| {
+                    dir.flatten().any(|task| {
+                        std::fs::read_to_string(task.path().join("stat"))
+                            .ok()
+                            .and_then(|stat| {
+                                // The state follows the command name in parentheses.
+                                stat.rsplit_once(") ")
+                                    .map(|(_, rest)| !rest.starts_with('T'))
+                            })
+                            .unwrap_or(false)
+                    })
+                })
+                .unwrap_or(false);
+            if !running {
+                return;
+            }
+            std::thread::yield_now();
+        }
+        panic!(
+            "nats-server {} did not stop within 5 s of SIGSTOP",
+            self.name
+        );
     }
 
     /// Thaws a paused server (SIGCONT).
