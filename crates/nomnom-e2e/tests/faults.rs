@@ -7,23 +7,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::{
-    assert_tables_match, post_all, start_api_only, status_counts, wait_failed, wait_persisted,
+    assert_tables_match, persisted, post_all, start_api_only, status_counts, wait_failed,
+    wait_persisted,
 };
 use nomnom_testkit::pipeline::{base_env, Pipeline};
 use nomnom_testkit::{orders, wait_until, PgServer, TestDatabase, TestStream};
 
 /// How long PostgreSQL stays down in the outage test.
 const OUTAGE: Duration = Duration::from_secs(8);
-
-async fn persisted(db: &tokio_postgres::Client) -> i64 {
-    db.query_one(
-        "SELECT count(*) FROM message_status WHERE status = 'persisted'",
-        &[],
-    )
-    .await
-    .map(|r| r.get(0))
-    .unwrap_or(0)
-}
 
 #[tokio::test]
 async fn a_worker_killed_mid_stream_loses_and_duplicates_nothing() {

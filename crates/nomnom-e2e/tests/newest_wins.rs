@@ -9,7 +9,7 @@ mod common;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use common::{post_all, start_api_only, wait_failed, wait_persisted, ApiOnly};
+use common::{persisted, post_all, start_api_only, wait_failed, wait_persisted, ApiOnly};
 use futures_util::future::join_all;
 use nomnom_testkit::{free_port, wait_until, Service};
 use serde_json::{json, Value};
@@ -49,17 +49,6 @@ fn start_workers(h: &ApiOnly, count: usize) -> Vec<Service> {
             )
         })
         .collect()
-}
-
-/// Persisted messages so far.
-async fn persisted(db: &tokio_postgres::Client) -> i64 {
-    db.query_one(
-        "SELECT count(*) FROM message_status WHERE status = 'persisted'",
-        &[],
-    )
-    .await
-    .map(|r| r.get(0))
-    .unwrap_or(0)
 }
 
 /// Checks that every order holds its last version, with exactly that version's lines.

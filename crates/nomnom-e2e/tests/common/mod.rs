@@ -95,6 +95,17 @@ pub async fn wait_persisted(db: &tokio_postgres::Client, ids: &[String], timeout
     .await;
 }
 
+/// Messages persisted so far, in the whole database.
+pub async fn persisted(db: &tokio_postgres::Client) -> i64 {
+    db.query_one(
+        "SELECT count(*) FROM message_status WHERE status = 'persisted'",
+        &[],
+    )
+    .await
+    .map(|r| r.get(0))
+    .unwrap_or(0)
+}
+
 /// Waits until message `id` is `failed`; returns its error.
 pub async fn wait_failed(
     db: &tokio_postgres::Client,
