@@ -165,6 +165,7 @@ mod tests {
         Project {
             name: "shop-events".into(),
             entities: vec![],
+            transforms: vec![],
         }
     }
 

@@ -91,6 +91,12 @@ pub fn readme(project: &Project) -> String {
                 FieldSource::Key(k) => format!("`{k}`"),
                 FieldSource::Pointer(t) => format!("`/{}`", t.join("/")),
                 FieldSource::Parent(p) => format!("parent's `{p}`"),
+                FieldSource::Compute(c) => format!("computed: `{}`", c.text.replace('|', "\\|")),
+            };
+            let column = if field.stored {
+                column
+            } else {
+                "(not stored)".to_string()
             };
             let null = if field.nullable { "?" } else { "" };
             out.push_str(&format!(

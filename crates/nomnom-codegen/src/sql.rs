@@ -201,6 +201,7 @@ mod tests {
             max: None,
             pattern: None,
             enum_values: None,
+            stored: true,
         }
     }
 
@@ -227,6 +228,7 @@ mod tests {
                 ],
                 parent: None,
             }],
+            transforms: vec![],
         }
     }
 

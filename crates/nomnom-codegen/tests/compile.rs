@@ -91,6 +91,19 @@ fn web_analytics_compiles_lints_and_passes_its_checks() {
 }
 
 #[test]
+fn lab_results_compiles_lints_and_passes_its_checks() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/lab-results");
+    let project = match nomnom_spec::load(&path) {
+        Ok(loaded) => loaded.project,
+        Err(e) => panic!("the lab-results example does not load: {e}"),
+    };
+    build_lint_and_check(&project, include_str!("generated/lab_results.rs"));
+    // The tests of its user transforms, generated into `src/transforms.rs`.
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("generated/lab-results");
+    cargo(&dir, &["test", "--lib", "transforms::"]);
+}
+
+#[test]
 fn adversarial_names_compile_lint_and_pass_their_checks() {
     let yaml = include_str!("fixtures/adversarial.yaml");
     let project = match nomnom_spec::load_str(yaml, "adversarial.yaml") {

@@ -74,9 +74,24 @@ fn web_analytics_matches_its_golden_snapshot() {
     check_golden("web-analytics", &tree);
 }
 
+/// `examples/lab-results`: computed fields, `store: false` inputs and user transforms.
+fn lab_results() -> nomnom_spec::model::Project {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/lab-results");
+    match nomnom_spec::load(&path) {
+        Ok(loaded) => loaded.project,
+        Err(e) => panic!("the lab-results example does not load: {e}"),
+    }
+}
+
+#[test]
+fn lab_results_matches_its_golden_snapshot() {
+    let tree = generate(&lab_results()).expect("generate lab-results");
+    check_golden("lab-results", &tree);
+}
+
 #[test]
 fn generating_twice_is_identical() {
-    for project in [fixtures::tpch(), fixtures::web_analytics()] {
+    for project in [fixtures::tpch(), fixtures::web_analytics(), lab_results()] {
         let a = generate(&project).expect("first");
         let b = generate(&project).expect("second");
         assert_eq!(a, b, "{} is not deterministic", project.name);

@@ -4,12 +4,15 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use crate::computed;
 use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::expr::Env;
 use crate::field::{self, FieldInfo};
 use crate::model::{Entity, FieldSource, FieldType, ParentLink, Project};
 use crate::names;
 use crate::raw::{RawEntity, RawProject};
 use crate::suggest;
+use crate::transforms;
 use crate::version;
 use crate::yaml::{Kind, Span};
 
@@ -64,11 +67,17 @@ pub fn check(raw: &RawProject, source: &str, diags: &mut Diagnostics) -> Option<
         }
     }
 
+    let transforms = transforms::check(
+        raw.entries.get("transforms").map(|e| &e.value),
+        source,
+        diags,
+    );
+    let signatures = transforms::env(&transforms);
     let entity_names: Vec<&str> = raw.entities.iter().map(|e| e.name.as_str()).collect();
     let infos: Vec<EntityInfo> = raw
         .entities
         .iter()
-        .map(|e| check_entity(e, &entity_names, source, diags))
+        .map(|e| check_entity(e, &entity_names, &signatures, source, diags))
         .collect();
     entity_collisions(&infos, diags);
     let parents = containment(&infos, entities_span, diags);
@@ -104,6 +113,7 @@ pub fn check(raw: &RawProject, source: &str, diags: &mut Diagnostics) -> Option<
     Some(Project {
         name: name?,
         entities,
+        transforms,
     })
 }
 
@@ -162,6 +172,7 @@ fn project_name(raw: &RawProject, diags: &mut Diagnostics) -> Option<String> {
 fn check_entity<'r>(
     raw: &'r RawEntity,
     entity_names: &[&str],
+    transforms: &Env,
     source: &str,
     diags: &mut Diagnostics,
 ) -> EntityInfo<'r> {
@@ -240,6 +251,7 @@ fn check_entity<'r>(
             fields.push(info);
         }
     }
+    computed::check(&mut fields, transforms, diags);
     let key = key_fields(raw, &fields, diags);
     let version = version::version_field(raw, &fields, &key, diags);
     EntityInfo {
@@ -391,6 +403,11 @@ fn key_fields(raw: &RawEntity, fields: &[FieldInfo], diags: &mut Diagnostics) ->
                 Diagnostic::error("nomnom::invalid_key", span, format!("key field `{name}` is nullable"))
                     .label("nullable key field")
                     .help(format!("key fields must always have a value: make `{name}` required (remove `?` / `nullable`)")),
+            ),
+            Some(f) if !f.field.stored => diags.push(
+                Diagnostic::error("nomnom::invalid_key", span, format!("key field `{name}` has `store: false`"))
+                    .label("not stored")
+                    .help(format!("the key is stored and indexed: remove `store: false` from `{name}`")),
             ),
             Some(_) => key.push(name),
             None if raw.fields.iter().any(|f| f.name == name) => key.push(name),
@@ -697,7 +714,7 @@ fn source_warnings(info: &EntityInfo, has_parent: bool, diags: &mut Diagnostics)
         let path = match &f.field.source {
             FieldSource::Key(k) => vec![k.clone()],
             FieldSource::Pointer(p) => p.clone(),
-            FieldSource::Parent(_) => continue,
+            FieldSource::Parent(_) | FieldSource::Compute(_) => continue,
         };
         if let Some(first) = seen.get(&path) {
             diags.push(

@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 use regex::Regex;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::expr::Origin;
 use crate::literal::{self, compare_numbers, literal_for, show};
 use crate::model::{Field, FieldSource, FieldType, Literal, ScalarType};
 use crate::names;
@@ -29,6 +30,8 @@ pub struct FieldInfo {
     pub from_span: Option<Span>,
     /// Where its `json:` value was written.
     pub json_span: Option<Span>,
+    /// `compute:`: the expression and where its text lies; checked with the whole entity.
+    pub compute: Option<(String, Origin)>,
 }
 
 /// Common type names from other languages, mapped to ours.
@@ -122,7 +125,9 @@ pub fn check(
         max: None,
         pattern: None,
         enum_values: None,
+        stored: true,
     };
+    store_entry(raw, source, &mut field, diags);
 
     let json_span = raw.entries.get("json").map(|e| e.value.span);
     if let Some(json) = text_entry(raw.entries.get("json"), "json", diags) {
@@ -156,9 +161,13 @@ pub fn check(
         }
     }
 
+    let compute = compute_entry(raw, source, diags);
+
     match &ty {
         FieldType::List(_) => {
             for key in [
+                "compute",
+                "store",
                 "from",
                 "default",
                 "max_length",
@@ -201,7 +210,66 @@ pub fn check(
         type_span,
         from_span,
         json_span,
+        compute,
     })
+}
+
+/// `store: true | false`.
+fn store_entry(raw: &RawField, source: &str, field: &mut Field, diags: &mut Diagnostics) {
+    let Some(e) = raw.entries.get("store") else {
+        return;
+    };
+    match e.value.kind {
+        Kind::Bool(stored) => field.stored = stored,
+        _ => {
+            diags.push(
+                Diagnostic::error(
+                    "nomnom::invalid_value",
+                    if e.value.span.len == 0 {
+                        e.key
+                    } else {
+                        e.value.span
+                    },
+                    "`store` must be true or false",
+                )
+                .label(format!("found {}", literal::describe(&e.value, source)))
+                .help(
+                    "write `store: false` for a field that is read (or computed) but has no column",
+                ),
+            );
+        }
+    }
+}
+
+/// `compute: "<expression>"`: the text and where it lies; reports the keys it excludes.
+fn compute_entry(
+    raw: &RawField,
+    source: &str,
+    diags: &mut Diagnostics,
+) -> Option<(String, Origin)> {
+    let entry = raw.entries.get("compute")?;
+    let text = text_entry(Some(entry), "compute", diags)?;
+    let name = &raw.name;
+    for key in ["json", "from", "default"] {
+        if let Some(e) = raw.entries.get(key) {
+            diags.push(
+                Diagnostic::error(
+                    "nomnom::conflict",
+                    e.key,
+                    format!("field `{name}` is computed; `{key}` does not apply"),
+                )
+                .label("a computed field is not read from the message")
+                .help(match key {
+                    "default" => "remove `default`; give the expression a fallback with `coalesce(…, <value>)`",
+                    _ => "remove it, and name the field it reads inside the expression (a field with `store: false` reads a value without storing it)",
+                }),
+            );
+        }
+    }
+    Some((
+        text.clone(),
+        Origin::of_scalar(source, entry.value.span, &text),
+    ))
 }
 
 fn check_name(raw: &RawField, diags: &mut Diagnostics) {

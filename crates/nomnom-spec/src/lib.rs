@@ -14,6 +14,7 @@
 //! ```
 
 mod check;
+mod computed;
 pub mod diagnostic;
 pub mod expr;
 mod field;
@@ -24,6 +25,7 @@ pub mod names;
 pub mod pointer;
 mod raw;
 pub mod suggest;
+pub mod transforms;
 mod version;
 pub mod yaml;
 

@@ -10,6 +10,46 @@ pub struct Project {
     pub name: String,
     /// Entities in the order they were written in the file.
     pub entities: Vec<Entity>,
+    /// The user transforms (`transforms:`), in the order they were written.
+    pub transforms: Vec<UserTransform>,
+}
+
+/// A user transform: a Rust function the model defines and computed fields call.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserTransform {
+    /// Its name (a snake_case Rust identifier, no built-in function's name).
+    pub name: String,
+    pub doc: Option<String>,
+    /// Its parameters, in order: name and type (`nullable`: the function takes an `Option`).
+    pub params: Vec<(String, crate::expr::ValueType)>,
+    /// What it returns (`nullable`: an `Option`).
+    pub returns: crate::expr::ValueType,
+    /// The function's body: Rust evaluating to `Result<T, String>`.
+    pub rust: String,
+    /// The 1-based line of the file where the body starts.
+    pub rust_line: usize,
+    /// Its tests, in order.
+    pub tests: Vec<TransformTest>,
+}
+
+/// One test of a user transform: arguments and what the call must give.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TransformTest {
+    /// The arguments, each checked against its parameter's type.
+    pub args: Vec<Literal>,
+    /// What the call must give.
+    pub expect: Expected,
+    /// The 1-based line of the file where the test is written.
+    pub line: usize,
+}
+
+/// What a transform test expects.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expected {
+    /// This value (checked against the return type; `Null` for `None`).
+    Returns(Literal),
+    /// An error whose message contains this text.
+    Error(String),
 }
 
 /// One entity: a record type, its table and its fields.
@@ -66,6 +106,9 @@ pub struct Field {
     pub pattern: Option<String>,
     /// The only values allowed, each already checked against the field's type.
     pub enum_values: Option<Vec<Literal>>,
+    /// `false` for `store: false`: read, validated and usable by computed fields, but not a
+    /// column.
+    pub stored: bool,
 }
 
 /// The type of a field.
@@ -128,7 +171,7 @@ impl ScalarType {
 }
 
 /// Where a field's value comes from.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum FieldSource {
     /// A key of the incoming object (the field name, or the `json:` rename).
     Key(String),
@@ -136,6 +179,17 @@ pub enum FieldSource {
     Pointer(Vec<String>),
     /// `from: parent.<field>`: copied from the enclosing record.
     Parent(String),
+    /// `compute: "<expression>"`: computed from other fields of the record.
+    Compute(Box<ComputeSource>),
+}
+
+/// A computed field's expression, as written and as checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ComputeSource {
+    /// The expression as written in the model.
+    pub text: String,
+    /// The checked expression generated code is written from.
+    pub computed: crate::expr::Computed,
 }
 
 /// A constant from the model (`default`, `enum`, `min`, `max`), already checked against the
@@ -222,11 +276,52 @@ impl Entity {
         self.fields.iter().find(|f| f.name == name)
     }
 
-    /// Fields stored as columns (everything but `list<...>` fields), in order.
+    /// Fields stored as columns (everything but `list<...>` and `store: false` fields), in
+    /// order.
     pub fn columns(&self) -> impl Iterator<Item = &Field> {
         self.fields
             .iter()
-            .filter(|f| matches!(f.ty, FieldType::Scalar(_)))
+            .filter(|f| matches!(f.ty, FieldType::Scalar(_)) && f.stored)
+    }
+
+    /// The computed fields in the order they can be computed: each after the computed fields
+    /// it reads, otherwise in the order written (the model has no cycle among them).
+    pub fn computed_in_order(&self) -> Vec<&Field> {
+        let computed: Vec<(&Field, &ComputeSource)> = self
+            .fields
+            .iter()
+            .filter_map(|f| match &f.source {
+                FieldSource::Compute(c) => Some((f, c.as_ref())),
+                _ => None,
+            })
+            .collect();
+        let mut out: Vec<&Field> = Vec::new();
+        while out.len() < computed.len() {
+            let before = out.len();
+            for (field, source) in &computed {
+                let placed = out.iter().any(|f| f.name == field.name);
+                let ready = source.computed.references.iter().all(|r| {
+                    r.name == field.name
+                        || out.iter().any(|f| f.name == r.name)
+                        || !computed.iter().any(|(f, _)| f.name == r.name)
+                });
+                if !placed && ready {
+                    out.push(field);
+                    break;
+                }
+            }
+            if out.len() == before {
+                // A cycle, which the checker refuses: keep the rest in written order.
+                out.extend(
+                    computed
+                        .iter()
+                        .map(|(f, _)| *f)
+                        .filter(|f| !out.iter().any(|o| o.name == f.name))
+                        .collect::<Vec<_>>(),
+                );
+            }
+        }
+        out
     }
 
     /// `true` when the entity has a natural key.

@@ -57,6 +57,11 @@ const RUST_KEYWORDS: &[&str] = &[
     "typeof", "unsized", "virtual", "yield",
 ];
 
+/// `true` for a Rust keyword (strict, reserved, or one that cannot be a raw identifier).
+pub fn is_rust_keyword(name: &str) -> bool {
+    RUST_KEYWORDS.contains(&name) || RUST_NON_RAW.contains(&name)
+}
+
 /// Keywords that cannot be raw identifiers either; they get a trailing `_`.
 const RUST_NON_RAW: &[&str] = &["crate", "self", "super", "Self", "_"];
 

@@ -9,7 +9,7 @@ use crate::suggest;
 use crate::yaml::{Kind, Node, Span};
 
 /// Keys of the top level.
-pub const PROJECT_KEYS: &[&str] = &["project", "entities"];
+pub const PROJECT_KEYS: &[&str] = &["project", "entities", "transforms"];
 /// Keys of an entity.
 pub const ENTITY_KEYS: &[&str] = &["doc", "table", "key", "version", "fields"];
 /// Keys of a field in its map form.
@@ -25,6 +25,8 @@ pub const FIELD_KEYS: &[&str] = &[
     "max",
     "pattern",
     "enum",
+    "store",
+    "compute",
 ];
 
 /// A `key: value` pair with the key's location.

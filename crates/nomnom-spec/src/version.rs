@@ -104,6 +104,15 @@ pub fn version_field(
         ));
         return None;
     }
+    if !field.stored {
+        diags.push(error(
+            format!("version field `{name}` has `store: false`"),
+            "not stored",
+            "the stored version is what a newer message is compared with: remove `store: false`"
+                .to_string(),
+        ));
+        return None;
+    }
     if key.contains(name) {
         diags.push(error(
             format!(

@@ -52,10 +52,21 @@ fn entity_item(
         let p = type_ident(&p.name);
         quote!(, parent = #p)
     });
+    let computed = entity.computed_in_order();
+    let compute = (!computed.is_empty()).then(|| {
+        let fields = computed.iter().map(|f| field_ident(&f.name));
+        quote!(, compute(#(#fields),*))
+    });
     let mut fields = Vec::new();
     for field in &entity.fields {
         let name = field_ident(&field.name);
-        let doc = doc_attr(field.doc.as_ref());
+        let doc = match (&field.doc, &field.source) {
+            (Some(d), FieldSource::Compute(c)) => {
+                doc_attr(Some(&format!("{d} Computed: `{}`.", c.text)))
+            }
+            (None, FieldSource::Compute(c)) => doc_attr(Some(&format!("Computed: `{}`.", c.text))),
+            (d, _) => doc_attr(d.as_ref()),
+        };
         let rust = field_type(project, entity, field, scope)?;
         let attrs = field_attrs(field)?;
         let attrs = (!attrs.is_empty()).then(|| quote!(#[field(#(#attrs),*)]));
@@ -69,7 +80,7 @@ fn entity_item(
     Ok(quote! {
         #doc
         #[derive(Debug, Clone, PartialEq, #derive)]
-        #[entity(table = #table #key #version #parent)]
+        #[entity(table = #table #key #version #parent #compute)]
         pub struct #ty {
             #(#fields)*
         }
@@ -136,6 +147,10 @@ fn field_attrs(field: &Field) -> Result<Vec<TokenStream>, GenerateError> {
             let from = field_ident(from);
             attrs.push(quote!(from_parent = #from));
         }
+        FieldSource::Compute(_) => attrs.push(quote!(computed)),
+    }
+    if !field.stored {
+        attrs.push(quote!(store = false));
     }
     if let FieldType::List(_) = field.ty {
         attrs.push(quote!(children));

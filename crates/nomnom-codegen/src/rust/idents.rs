@@ -61,7 +61,8 @@ mod tests {
         assert_eq!(
             model_type(&Project {
                 name: "web-analytics".into(),
-                entities: vec![]
+                entities: vec![],
+                transforms: vec![],
             })
             .to_string(),
             "WebAnalyticsModel"

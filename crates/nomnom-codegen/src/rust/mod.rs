@@ -4,10 +4,13 @@
 //! checking constraints, columnar rows, SQL) is the runtime's and its derive's. Built with
 //! `quote!`, checked by `syn`, printed by `prettyplease`.
 
+mod computed;
 mod entities;
+mod expr;
 mod idents;
 mod model;
 mod scope;
+mod transforms;
 
 use nomnom_spec::model::Project;
 use proc_macro2::TokenStream;
@@ -24,6 +27,15 @@ pub fn files(project: &Project, tree: &mut FileTree) -> Result<(), GenerateError
     tree.insert("src/lib.rs", rust_file(lib(project))?);
     tree.insert("src/entities.rs", rust_file(entities::file(project)?)?);
     tree.insert("src/model.rs", rust_file(model::file(project))?);
+    if computed::any(project) {
+        tree.insert("src/computed.rs", rust_file(computed::file(project)?)?);
+    }
+    if !project.transforms.is_empty() {
+        tree.insert(
+            "src/transforms.rs",
+            transforms::file(project, nomnom_spec::MODEL_FILE)?,
+        );
+    }
     let model = model_type(project);
     let lib = ident_plain(&cargo::lib_name(project));
     for (bin, module, what) in [
@@ -53,10 +65,22 @@ fn lib(project: &Project) -> TokenStream {
         project.name
     );
     let model = model_type(project);
+    let computed = computed::any(project).then(|| {
+        quote!(
+            mod computed;
+        )
+    });
+    let transforms = (!project.transforms.is_empty()).then(|| {
+        quote!(
+            pub mod transforms;
+        )
+    });
     quote! {
         #![doc = #doc]
+        #computed
         pub mod entities;
         pub mod model;
+        #transforms
         pub use model::{#model, Record};
     }
 }

@@ -91,6 +91,7 @@ mod tests {
                 fields: vec![],
                 parent: None,
             }],
+            transforms: vec![],
         }
     }
 

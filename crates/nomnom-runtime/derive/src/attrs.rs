@@ -4,6 +4,7 @@ use syn::ext::IdentExt;
 use syn::meta::ParseNestedMeta;
 use syn::parse::ParseStream;
 use syn::punctuated::Punctuated;
+use syn::spanned::Spanned;
 use syn::{Attribute, Field, Ident, LitStr, Path, Token};
 
 /// A constant of the model (`default`, `min`, `max`, `one_of`), with its exact text.
@@ -40,13 +41,16 @@ impl syn::parse::Parse for Literal {
     }
 }
 
-/// `#[entity(table = "...", key(a, b), version = updated_at, parent = Parent)]`.
+/// `#[entity(table = "...", key(a, b), version = updated_at, parent = Parent,
+/// compute(c, d))]`.
 pub struct EntityAttrs {
     pub table: LitStr,
     pub key: Vec<Ident>,
     /// The field whose value orders the versions of a keyed row.
     pub version: Option<Ident>,
     pub parent: Option<Path>,
+    /// The computed fields, in the order they are computed (each after those it reads).
+    pub compute: Vec<Ident>,
 }
 
 impl EntityAttrs {
@@ -55,6 +59,7 @@ impl EntityAttrs {
         let mut key = Vec::new();
         let mut parent = None;
         let mut version = None;
+        let mut compute = Vec::new();
         for attr in attrs.iter().filter(|a| a.path().is_ident("entity")) {
             attr.parse_nested_meta(|meta| {
                 if meta.path.is_ident("table") {
@@ -68,8 +73,20 @@ impl EntityAttrs {
                     version = Some(meta.value()?.call(Ident::parse_any)?);
                 } else if meta.path.is_ident("parent") {
                     parent = Some(meta.value()?.parse::<Path>()?);
+                } else if meta.path.is_ident("compute") {
+                    meta.parse_nested_meta(|part| {
+                        compute.push(
+                            part.path
+                                .get_ident()
+                                .cloned()
+                                .ok_or_else(|| part.error("expected a field name"))?,
+                        );
+                        Ok(())
+                    })?;
                 } else {
-                    return Err(meta.error("expected `table`, `key`, `version` or `parent`"));
+                    return Err(
+                        meta.error("expected `table`, `key`, `version`, `parent` or `compute`")
+                    );
                 }
                 Ok(())
             })?;
@@ -81,6 +98,7 @@ impl EntityAttrs {
             key,
             version,
             parent,
+            compute,
         })
     }
 }
@@ -93,6 +111,8 @@ pub enum Source {
     Pointer(Vec<String>, String),
     /// A field of the parent record.
     Parent(Ident),
+    /// Computed from the record's other fields by the method `compute_<field>`.
+    Computed,
 }
 
 /// `#[field(...)]` of one struct field.
@@ -109,6 +129,8 @@ pub struct FieldAttrs {
     pub one_of: Option<Vec<Literal>>,
     pub children: bool,
     pub nullable: bool,
+    /// `false` for `store = false`: read and checked, no column.
+    pub stored: bool,
 }
 
 impl FieldAttrs {
@@ -129,11 +151,29 @@ impl FieldAttrs {
             one_of: None,
             children: false,
             nullable: false,
+            stored: true,
         };
         let mut json = None;
         let mut from_parent = None;
+        let mut computed = None;
         for attr in field.attrs.iter().filter(|a| a.path().is_ident("field")) {
-            attr.parse_nested_meta(|meta| out.set(&meta, &mut json, &mut from_parent))?;
+            attr.parse_nested_meta(|meta| {
+                if meta.path.is_ident("computed") {
+                    computed = Some(meta.path.span());
+                    return Ok(());
+                }
+                out.set(&meta, &mut json, &mut from_parent)
+            })?;
+        }
+        if let Some(span) = computed {
+            if json.is_some() || from_parent.is_some() || out.default.is_some() {
+                return Err(syn::Error::new(
+                    span,
+                    "a computed field has no `json`, `from_parent` or `default`",
+                ));
+            }
+            out.source = Source::Computed;
+            return Ok(out);
         }
         out.source = match (from_parent, json) {
             (Some(parent), None) => Source::Parent(parent),
@@ -189,10 +229,13 @@ impl FieldAttrs {
             self.children = true;
         } else if path.is_ident("nullable") {
             self.nullable = true;
+        } else if path.is_ident("store") {
+            self.stored = meta.value()?.parse::<syn::LitBool>()?.value;
         } else {
             return Err(meta.error(
-                "expected one of `name`, `json`, `from_parent`, `default`, `default_json`, \
-                 `max_length`, `pattern`, `min`, `max`, `one_of`, `children`, `nullable`",
+                "expected one of `name`, `json`, `from_parent`, `computed`, `store`, `default`, \
+                 `default_json`, `max_length`, `pattern`, `min`, `max`, `one_of`, `children`, \
+                 `nullable`",
             ));
         }
         Ok(())

@@ -1,6 +1,6 @@
 //! `#[derive(Entity)]`: `Entity::read` (every field read and checked, every error recorded),
-//! the table descriptor, the key identity and version, and `Child::inherit` for
-//! `from_parent` fields.
+//! `Entity::finish` (computed fields, then values handed down to the children), the table
+//! descriptor, the key identity and version, and `Child::inherit` for `from_parent` fields.
 
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote};
@@ -58,7 +58,7 @@ pub fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     let read = read_fn(&entity, &members)?;
     let key_id = key_id_fn(&entity, &members)?;
     let version = version_fn(&entity, &members)?;
-    let hand_down = hand_down_fn(&members);
+    let finish = finish_fn(&entity, &members)?;
     let table = table_fn(&entity, &members);
     let child = child_impl(ty, &entity, &members);
     let rows = crate::rows::expand(ty, &members);
@@ -72,7 +72,7 @@ pub fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                 #read
                 #key_id
                 #version
-                #hand_down
+                #finish
             }
 
             #child
@@ -87,6 +87,7 @@ fn table_fn(entity: &EntityAttrs, members: &[Member<'_>]) -> TokenStream {
     let mut has_children = false;
     for m in members {
         match &m.shape {
+            Shape::Column { .. } if !m.attrs.stored => {}
             Shape::Column { kind, .. } => {
                 let column = &m.attrs.name;
                 let kind = kind.column_kind();
@@ -143,10 +144,20 @@ fn read_fn(entity: &EntityAttrs, members: &[Member<'_>]) -> syn::Result<TokenStr
         inits.push(quote!(#ident: #local?));
         reads.push(read_member(m)?);
     }
-    let hand_down = entity
-        .parent
-        .is_none()
-        .then(|| quote!(::nomnom_runtime::model::Entity::hand_down(&mut record);));
+    // The root finishes the whole tree once every record of it was read.
+    let finish = entity.parent.is_none().then(|| {
+        quote! {
+            let __read = __errors.len();
+            ::nomnom_runtime::model::Entity::finish(
+                &mut record,
+                &::nomnom_runtime::model::RecordAt::body(__path),
+                __errors,
+            );
+            if __errors.len() > __read {
+                return ::std::option::Option::None;
+            }
+        }
+    });
     Ok(quote! {
         fn read(
             __object: &::nomnom_runtime::json::Object<'_>,
@@ -157,7 +168,7 @@ fn read_fn(entity: &EntityAttrs, members: &[Member<'_>]) -> syn::Result<TokenStr
             #(#reads)*
             #[allow(unused_mut)]
             let mut record = Self { #(#inits),* };
-            #hand_down
+            #finish
             ::std::option::Option::Some(record)
         }
     })
@@ -168,8 +179,8 @@ fn read_member(m: &Member<'_>) -> syn::Result<TokenStream> {
     let local = m.local();
     let field = quote!(::nomnom_runtime::json::field);
     let (slot, rel) = match &m.attrs.source {
-        Source::Parent(_) => {
-            // Filled by the parent's `hand_down` once the whole record is read.
+        Source::Parent(_) | Source::Computed => {
+            // Filled by `finish` once the whole record is read.
             return Ok(
                 quote!(let #local = ::std::option::Option::Some(::std::default::Default::default());),
             );
@@ -251,8 +262,30 @@ fn default_slot(m: &Member<'_>, slot: TokenStream) -> syn::Result<(TokenStream, 
 /// The converter for a column: the runtime's reader, then the field's checks.
 fn reader(m: &Member<'_>, kind: Kind) -> syn::Result<(TokenStream, TokenStream)> {
     let field = quote!(::nomnom_runtime::json::field);
-    let span = m.ident.span();
     let base = Ident::new(kind.reader(), Span::call_site());
+    let (items, checks) = checks(m, kind)?;
+    if checks.is_empty() {
+        return Ok((items, quote!(#field::#base)));
+    }
+    Ok((
+        items,
+        quote! {
+            |value: &::nomnom_runtime::json::Value<'_>,
+             loc: &#field::Loc<'_>,
+             errors: &mut ::std::vec::Vec<::nomnom_runtime::model::FieldError>| {
+                let value = #field::#base(value, loc, errors)?;
+                let ok = #(#checks)&*;
+                ok.then_some(value)
+            }
+        },
+    ))
+}
+
+/// The field's constraint checks on its converted `value` (each a `bool` expression using
+/// `value`, `loc` and `errors`), with the items they need.
+fn checks(m: &Member<'_>, kind: Kind) -> syn::Result<(TokenStream, Vec<TokenStream>)> {
+    let field = quote!(::nomnom_runtime::json::field);
+    let span = m.ident.span();
     let mut items = Vec::new();
     let mut checks = Vec::new();
     if let Some(n) = m.attrs.max_length {
@@ -287,22 +320,7 @@ fn reader(m: &Member<'_>, kind: Kind) -> syn::Result<(TokenStream, TokenStream)>
     if let Some(values) = &m.attrs.one_of {
         checks.push(kind.one_of(values, span)?);
     }
-    let items = quote!(#(#items)*);
-    if checks.is_empty() {
-        return Ok((items, quote!(#field::#base)));
-    }
-    Ok((
-        items,
-        quote! {
-            |value: &::nomnom_runtime::json::Value<'_>,
-             loc: &#field::Loc<'_>,
-             errors: &mut ::std::vec::Vec<::nomnom_runtime::model::FieldError>| {
-                let value = #field::#base(value, loc, errors)?;
-                let ok = #(#checks)&*;
-                ok.then_some(value)
-            }
-        },
-    ))
+    Ok((quote!(#(#items)*), checks))
 }
 
 fn key_id_fn(entity: &EntityAttrs, members: &[Member<'_>]) -> syn::Result<TokenStream> {
@@ -380,29 +398,100 @@ fn version_fn(entity: &EntityAttrs, members: &[Member<'_>]) -> syn::Result<Token
     })
 }
 
-/// `hand_down`: every list of children takes this record's values.
-fn hand_down_fn(members: &[Member<'_>]) -> TokenStream {
+/// `finish`: the computed fields in their order, each checked like a field read from the
+/// message; then every child takes this record's values and is finished in turn.
+fn finish_fn(entity: &EntityAttrs, members: &[Member<'_>]) -> syn::Result<TokenStream> {
+    for m in members {
+        if matches!(m.attrs.source, Source::Computed) && !entity.compute.contains(m.ident) {
+            return Err(syn::Error::new(
+                m.ident.span(),
+                "a computed field is listed in the entity's `compute(...)`",
+            ));
+        }
+    }
+    let mut steps = Vec::new();
+    for ident in &entity.compute {
+        let m = members
+            .iter()
+            .find(|m| m.ident == ident && matches!(m.attrs.source, Source::Computed))
+            .ok_or_else(|| {
+                syn::Error::new(
+                    ident.span(),
+                    "`compute(...)` names a `#[field(computed)]` field",
+                )
+            })?;
+        let Shape::Column { kind, nullable } = m.shape else {
+            return Err(syn::Error::new(ident.span(), "a list cannot be computed"));
+        };
+        let method = format_ident!("compute_{}", ident.unraw());
+        let rel = m.attrs.name.replace('~', "~0").replace('/', "~1");
+        let (items, checks) = checks(m, kind)?;
+        let check = if checks.is_empty() {
+            quote!(::nomnom_runtime::model::computed::unchecked)
+        } else {
+            quote! {
+                |value, loc: &::nomnom_runtime::json::field::Loc<'_>,
+                 errors: &mut ::std::vec::Vec<::nomnom_runtime::model::FieldError>| {
+                    let ok = #(#checks)&*;
+                    ok.then_some(value)
+                }
+            }
+        };
+        let how = if nullable {
+            quote!(nullable)
+        } else {
+            quote!(required)
+        };
+        steps.push(quote! {
+            {
+                #items
+                let computed = Self::#method(self);
+                if let ::std::option::Option::Some(value) =
+                    ::nomnom_runtime::model::computed::#how(at, #rel, computed, errors, #check)
+                {
+                    self.#ident = value;
+                }
+            }
+        });
+    }
     let lists: Vec<TokenStream> = members
         .iter()
         .filter_map(|m| match &m.shape {
-            Shape::Children { child } => Some((m.ident, *child)),
+            Shape::Children { child } => Some((m, *child)),
             Shape::Column { .. } => None,
         })
-        .map(|(ident, child): (&Ident, &Type)| {
+        .map(|(m, child): (&Member<'_>, &Type)| {
+            let ident = m.ident;
+            let rel = match &m.attrs.source {
+                Source::Pointer(_, text) => text.trim_start_matches('/').to_string(),
+                Source::Key(key) => key.replace('~', "~0").replace('/', "~1"),
+                Source::Parent(_) | Source::Computed => m.attrs.name.clone(),
+            };
             quote! {
                 let mut items = ::std::mem::take(&mut self.#ident);
-                for item in &mut items {
+                for (i, item) in items.iter_mut().enumerate() {
                     <#child as ::nomnom_runtime::model::Child<Self>>::inherit(item, self);
+                    ::nomnom_runtime::model::Entity::finish(item, &at.item(#rel, i), errors);
                 }
                 self.#ident = items;
             }
         })
         .collect();
-    quote! {
-        fn hand_down(&mut self) {
+    let (at, errors) = if steps.is_empty() && lists.is_empty() {
+        (quote!(_at), quote!(_errors))
+    } else {
+        (quote!(at), quote!(errors))
+    };
+    Ok(quote! {
+        fn finish(
+            &mut self,
+            #at: &::nomnom_runtime::model::RecordAt<'_>,
+            #errors: &mut ::std::vec::Vec<::nomnom_runtime::model::FieldError>,
+        ) {
+            #(#steps)*
             #(#lists)*
         }
-    }
+    })
 }
 
 /// `impl Child<Parent>` for an entity contained in another.
@@ -433,7 +522,6 @@ fn child_impl(ty: &Ident, entity: &EntityAttrs, members: &[Member<'_>]) -> Token
         impl ::nomnom_runtime::model::Child<#parent> for #ty {
             fn inherit(&mut self, #parent_name: &#parent) {
                 #(#copies)*
-                ::nomnom_runtime::model::Entity::hand_down(self);
             }
         }
     }

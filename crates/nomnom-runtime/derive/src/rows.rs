@@ -22,6 +22,7 @@ pub fn expand(ty: &Ident, members: &[Member<'_>]) -> TokenStream {
     for m in members {
         let ident = m.ident;
         match &m.shape {
+            Shape::Column { .. } if !m.attrs.stored => {}
             Shape::Column { kind, .. } => {
                 let field_ty = m.ty;
                 fields.push(quote!(#ident: #rows::Column<#field_ty>,));
@@ -38,7 +39,7 @@ pub fn expand(ty: &Ident, members: &[Member<'_>]) -> TokenStream {
                 let list = match &m.attrs.source {
                     Source::Key(key) => key.clone(),
                     Source::Pointer(_, text) => text.clone(),
-                    Source::Parent(_) => m.attrs.name.clone(),
+                    Source::Parent(_) | Source::Computed => m.attrs.name.clone(),
                 };
                 fields.push(quote!(#ident: <#child as ::nomnom_runtime::model::Entity>::Rows,));
                 child_pushes.push(quote! {

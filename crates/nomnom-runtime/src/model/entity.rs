@@ -6,7 +6,7 @@ use crate::db::rows::Rows;
 use crate::db::table::Table;
 use crate::db::version::FieldVersion;
 use crate::json::Object;
-use crate::model::FieldError;
+use crate::model::{FieldError, RecordAt};
 
 /// An entity of the model: a struct whose fields are its columns and its lists of children.
 pub trait Entity: Sized + Send + Sync + 'static {
@@ -28,12 +28,15 @@ pub trait Entity: Sized + Send + Sync + 'static {
     /// the order in which messages were accepted; `None` when it names none.
     fn version(&self) -> Option<FieldVersion>;
 
-    /// Gives every child (at every depth) the values it takes from its parent.
-    fn hand_down(&mut self);
+    /// Completes a record once all of it was read: computes its computed fields (each after
+    /// those it reads, each checked like a field read from the message), then gives every
+    /// child the values it takes from this record and finishes it. `at` is where the record
+    /// sits in the body; every failure is recorded in `errors`.
+    fn finish(&mut self, at: &RecordAt<'_>, errors: &mut Vec<FieldError>);
 }
 
 /// An entity contained in `P`: it takes its `from: parent.x` fields from its parent.
 pub trait Child<P>: Entity {
-    /// Copies the parent's values into this record, then hands its own down.
+    /// Copies the parent's values into this record (its computed values included).
     fn inherit(&mut self, parent: &P);
 }

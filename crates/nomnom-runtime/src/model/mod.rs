@@ -12,7 +12,9 @@ use std::future::Future;
 use serde::Serialize;
 use uuid::Uuid;
 
+pub mod computed;
 pub mod entity;
+pub use computed::RecordAt;
 pub use entity::{Child, Entity};
 
 /// A generated model: validation of incoming messages and their persistence.
@@ -95,7 +97,7 @@ pub struct FieldError {
     /// JSON pointer to the offending value in the posted body (`/line_items/2/quantity`).
     pub path: String,
     /// The rule broken: `required`, `type`, `null`, `min`, `max`, `max_length`, `pattern`,
-    /// `enum` or `format`.
+    /// `enum`, `format`, or `compute` (a computed field's function failed).
     pub rule: &'static str,
     /// A sentence a client can act on.
     pub message: String,
