@@ -18,6 +18,7 @@ pub mod envelope;
 pub mod json;
 pub mod model;
 pub mod nats;
+pub mod preview;
 pub mod status;
 pub mod time_text;
 pub mod worker;

@@ -42,6 +42,10 @@ impl Model for TestModelV2 {
     fn add_to_batch(batch: &mut OrderBatch, message_id: Uuid, version: Uuid, record: &Order) {
         TestModel::add_to_batch(batch, message_id, version, record)
     }
+
+    fn preview(record: &Order) -> nomnom_runtime::preview::Tables {
+        TestModel::preview(record)
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

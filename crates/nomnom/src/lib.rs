@@ -1,5 +1,7 @@
-//! The nomnom command line's library half: writing generated trees ([`writer`]) and the
-//! starter model ([`starter`]). `main.rs` parses arguments and prints.
+//! The nomnom command line's library half: writing generated trees ([`writer`]), the
+//! starter model ([`starter`]) and `nomnom test` ([`model_test`]). `main.rs` parses
+//! arguments and prints.
 
+pub mod model_test;
 pub mod starter;
 pub mod writer;

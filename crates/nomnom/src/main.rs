@@ -1,4 +1,4 @@
-//! The nomnom command line: `check`, `generate`, `init`.
+//! The nomnom command line: `check`, `generate`, `test`, `init`.
 //!
 //! Exit status: 0 success, 1 invalid model or refused operation, 2 usage error (bad
 //! arguments, unreadable input).
@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use nomnom::{starter, writer};
+use nomnom::{model_test, starter, writer};
 use nomnom_spec::{Diagnostics, LoadError, Loaded};
 
 /// Generate a NATS JetStream → PostgreSQL ingestion pipeline from a YAML model.
@@ -34,6 +34,13 @@ enum Command {
         #[arg(short, long)]
         output: PathBuf,
     },
+    /// Compile the model's user transforms and run their tests, then run every example
+    /// beside the model (`examples/<name>.json`) through validation and derivation, without
+    /// NATS or PostgreSQL, and compare the rows with `examples/<name>.rows.json`.
+    Test {
+        /// A `nomnom.yaml`, or a folder holding one.
+        path: PathBuf,
+    },
     /// Write a starter `nomnom.yaml` into a folder, its project named after the folder (never
     /// overwrites one).
     Init {
@@ -58,6 +65,7 @@ fn main() -> ExitCode {
     ExitCode::from(match cli.command {
         Command::Check { path } => check(&path),
         Command::Generate { path, output } => generate(&path, &output),
+        Command::Test { path } => test(&path),
         Command::Init { dir } => init(&dir),
     })
 }
@@ -212,6 +220,49 @@ fn existing_migrations(output: &Path) -> Result<Vec<(String, String)>, String> {
         }
     }
     Ok(migrations)
+}
+
+fn test(path: &Path) -> u8 {
+    let loaded = match load(path) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    let model = nomnom_spec::model_path(path);
+    match model_test::run(&loaded.project, &model) {
+        Ok(summary) => {
+            println!(
+                "\n{}: {} transform test{} ({} failed), {} example{} ({} failed)",
+                model.display(),
+                summary.transform_tests,
+                if summary.transform_tests == 1 {
+                    ""
+                } else {
+                    "s"
+                },
+                summary.transform_failures,
+                summary.examples,
+                if summary.examples == 1 { "" } else { "s" },
+                summary.example_failures,
+            );
+            if summary.passed() {
+                OK
+            } else {
+                FAILED
+            }
+        }
+        Err(model_test::RunError::Build(output)) => {
+            eprintln!("{output}");
+            eprintln!(
+                "nomnom: the generated project does not compile; the compiler's messages are above \
+                 (a transform's body is in src/transforms.rs of the generated project)"
+            );
+            FAILED
+        }
+        Err(model_test::RunError::Other(e)) => {
+            eprintln!("nomnom: {e}");
+            FAILED
+        }
+    }
 }
 
 fn init(dir: &Path) -> u8 {

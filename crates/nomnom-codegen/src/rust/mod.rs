@@ -55,6 +55,19 @@ pub fn files(project: &Project, tree: &mut FileTree) -> Result<(), GenerateError
         };
         tree.insert(format!("src/bin/{bin}.rs"), rust_file(tokens)?);
     }
+    let doc = format!(
+        " The rows each message becomes, without NATS or PostgreSQL: \
+         `cargo run --example preview -- <RootEntity> <message.json> ...` prints one JSON line \
+         per file, its rows table by table or why the `{}` API would refuse it.",
+        project.name
+    );
+    let tokens = quote! {
+        #![doc = #doc]
+        fn main() -> ::std::process::ExitCode {
+            ::nomnom_runtime::preview::run::<#lib::#model>()
+        }
+    };
+    tree.insert("examples/preview.rs", rust_file(tokens)?);
     Ok(())
 }
 

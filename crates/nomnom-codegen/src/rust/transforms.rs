@@ -162,12 +162,8 @@ fn unit_test(
 /// expected result.
 fn value(lit: &Literal, ty: ValueType, borrowed: bool) -> Result<TokenStream, GenerateError> {
     let base = match lit {
-        Literal::Null if ty.nullable || ty.ty == ScalarType::Json && !ty.nullable => {
-            if ty.nullable {
-                return Ok(quote!(None));
-            }
-            quote!(Json::null())
-        }
+        Literal::Null if ty.nullable => return Ok(quote!(None)),
+        Literal::Null if ty.ty == ScalarType::Json => quote!(Json::null()),
         Literal::Null => return Err(inconsistent("a null test value of a required type".into())),
         Literal::Bool(b) => quote!(#b),
         Literal::String(s) | Literal::Number(s) => match ty.ty {

@@ -106,6 +106,7 @@ pub fn tpch() -> Project {
             max: None,
             pattern: None,
             enum_values: None,
+            stored: true,
         }
     }
     use ScalarType::*;
@@ -180,6 +181,7 @@ pub fn tpch() -> Project {
     Project {
         name: "tpch".into(),
         entities: vec![order, line_item],
+        transforms: vec![],
     }
 }
 

@@ -59,6 +59,7 @@ pub fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     let key_id = key_id_fn(&entity, &members)?;
     let version = version_fn(&entity, &members)?;
     let finish = finish_fn(&entity, &members)?;
+    let preview = preview_fn(&entity, &members);
     let table = table_fn(&entity, &members);
     let child = child_impl(ty, &entity, &members);
     let rows = crate::rows::expand(ty, &members);
@@ -73,6 +74,7 @@ pub fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                 #key_id
                 #version
                 #finish
+                #preview
             }
 
             #child
@@ -492,6 +494,41 @@ fn finish_fn(entity: &EntityAttrs, members: &[Member<'_>]) -> syn::Result<TokenS
             #(#lists)*
         }
     })
+}
+
+/// `preview`: the record's row of stored columns, then its children's.
+fn preview_fn(entity: &EntityAttrs, members: &[Member<'_>]) -> TokenStream {
+    let table = &entity.table;
+    let mut columns = Vec::new();
+    let mut lists = Vec::new();
+    for m in members {
+        let ident = m.ident;
+        match &m.shape {
+            Shape::Column { .. } if !m.attrs.stored => {}
+            Shape::Column { .. } => {
+                let name = &m.attrs.name;
+                columns.push(quote! {
+                    row.insert(
+                        ::std::string::String::from(#name),
+                        ::nomnom_runtime::preview::PreviewValue::preview(&self.#ident),
+                    );
+                });
+            }
+            Shape::Children { .. } => lists.push(quote! {
+                for item in &self.#ident {
+                    ::nomnom_runtime::model::Entity::preview(item, tables);
+                }
+            }),
+        }
+    }
+    quote! {
+        fn preview(&self, tables: &mut ::nomnom_runtime::preview::Tables) {
+            let mut row = ::nomnom_runtime::preview::Row::new();
+            #(#columns)*
+            tables.push(#table, row);
+            #(#lists)*
+        }
+    }
 }
 
 /// `impl Child<Parent>` for an entity contained in another.

@@ -164,6 +164,10 @@ pub fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             }
         }
     });
+    let previews = roots.iter().map(|r| {
+        let variant = r.variant;
+        quote!(#record::#variant(record) => #entity::preview(record, &mut tables),)
+    });
     let fields = roots.iter().zip(&slots).map(|(r, slot)| {
         let ty = r.entity;
         quote!(#slot: <#ty as #entity>::Rows,)
@@ -230,6 +234,14 @@ pub fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                     match record {
                         #(#adds)*
                     }
+                }
+
+                fn preview(record: &#record) -> ::nomnom_runtime::preview::Tables {
+                    let mut tables = ::nomnom_runtime::preview::Tables::default();
+                    match record {
+                        #(#previews)*
+                    }
+                    tables
                 }
             }
         };

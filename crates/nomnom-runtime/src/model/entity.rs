@@ -33,6 +33,9 @@ pub trait Entity: Sized + Send + Sync + 'static {
     /// child the values it takes from this record and finishes it. `at` is where the record
     /// sits in the body; every failure is recorded in `errors`.
     fn finish(&mut self, at: &RecordAt<'_>, errors: &mut Vec<FieldError>);
+
+    /// Adds this record's row (its stored columns), then its children's, to `tables`.
+    fn preview(&self, tables: &mut crate::preview::Tables);
 }
 
 /// An entity contained in `P`: it takes its `from: parent.x` fields from its parent.

@@ -51,6 +51,10 @@ pub trait Model: Send + Sync + 'static {
         version: Uuid,
         record: &Self::Record,
     );
+
+    /// The rows `record` becomes, table by table, without a database (see
+    /// [`crate::preview`]).
+    fn preview(record: &Self::Record) -> crate::preview::Tables;
 }
 
 /// The rows of one batch, ready to be written in one transaction.

@@ -92,6 +92,11 @@ impl Model for ShopModel {
     }
 
     fn add_to_batch(_batch: &mut NoRows, _message_id: Uuid, _version: Uuid, _record: &Value) {}
+
+    /// Like its batches, it has no rows.
+    fn preview(_record: &Value) -> nomnom_runtime::preview::Tables {
+        nomnom_runtime::preview::Tables::default()
+    }
 }
 
 impl Model for EventModel {
@@ -117,6 +122,11 @@ impl Model for EventModel {
     }
 
     fn add_to_batch(_batch: &mut NoRows, _message_id: Uuid, _version: Uuid, _record: &Value) {}
+
+    /// Like its batches, it has no rows.
+    fn preview(_record: &Value) -> nomnom_runtime::preview::Tables {
+        nomnom_runtime::preview::Tables::default()
+    }
 }
 
 fn parse(body: &[u8]) -> Result<Value, Rejection> {

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use nomnom_runtime::db::write::BatchWrite;
 use nomnom_runtime::json::SyntaxError;
 use nomnom_runtime::model::{FieldError, Migration, Model, Rejection, RowBatch};
+use nomnom_runtime::preview::{PreviewValue, Row, Tables};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -263,5 +264,22 @@ impl Model for TestModel {
                 batch.orders.push((message_id, record.clone()));
             }
         }
+    }
+
+    fn preview(record: &Order) -> Tables {
+        let mut tables = Tables::default();
+        let mut row = Row::new();
+        row.insert("order_key".into(), record.order_key.preview());
+        row.insert("total".into(), record.total.preview());
+        row.insert("note".into(), record.note.preview());
+        tables.push("orders", row);
+        for item in &record.items {
+            let mut row = Row::new();
+            row.insert("order_key".into(), record.order_key.preview());
+            row.insert("line".into(), item.line.preview());
+            row.insert("qty".into(), item.qty.preview());
+            tables.push("order_items", row);
+        }
+        tables
     }
 }
