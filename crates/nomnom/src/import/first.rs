@@ -78,6 +78,10 @@ pub struct FirstEntity {
     pub overrides: Vec<Override>,
     /// Keys whose meaning the model cannot carry, each with a warning already worded.
     pub not_carried: Vec<Warning>,
+    /// `conformant_id_column`, where it is written.
+    id_column: Option<(String, At)>,
+    /// Whether `primary_key` was warned about.
+    primary_key_seen: bool,
 }
 
 /// `repeated_for: {entity, field, each_known_as}`, or the older `repeated_for: <field>` beside
@@ -376,6 +380,8 @@ pub fn read_entity(doc: &Doc) -> Result<FirstEntity, String> {
         persisted: false,
         overrides: Vec::new(),
         not_carried: Vec::new(),
+        id_column: None,
+        primary_key_seen: false,
     };
     for (key, value) in keys {
         let at = doc.at(key);
@@ -419,6 +425,13 @@ pub fn read_entity(doc: &Doc) -> Result<FirstEntity, String> {
                 "`{other}` is not carried: the model language has no equivalent"
             ))),
         }
+    }
+    if let (Some((column, at)), false) = (&e.id_column, e.primary_key_seen) {
+        let w = at.warning(format!(
+            "id column `{column}` is not carried: every table's primary key is nomnom's hidden \
+             `_id`, a UUID it generates; queries naming `{column}` need `_id`"
+        ));
+        e.not_carried.push(w);
     }
     Ok(e)
 }
@@ -539,12 +552,13 @@ fn read_persistence(doc: &Doc, node: &Node, e: &mut FirstEntity) {
         match key_name(key).unwrap_or_default().as_str() {
             "database" => read_database(doc, value, e),
             "primary_key" => {
+                e.primary_key_seen = true;
                 let name = get(value, "name")
                     .and_then(|(_, v)| doc.scalar(v))
                     .unwrap_or_else(|| "id".into());
                 e.not_carried.push(at.warning(format!(
                     "primary key column `{name}` is not carried: every table's primary key is \
-                     nomnom's hidden `_id` (BIGINT, generated); queries naming `{name}` need `_id`"
+                     nomnom's hidden `_id`, a UUID it generates; queries naming `{name}` need `_id`"
                 )));
             }
             "field_overrides" => {
@@ -577,8 +591,9 @@ fn read_database(doc: &Doc, node: &Node, e: &mut FirstEntity) {
                     .filter_map(|n| doc.scalar(n).map(|s| (s, doc.at(n))))
                     .collect();
             }
-            // The id column is reported with `primary_key`, or here when that is absent.
-            "conformant_id_column" | "autogenerate_conformant_id" => {}
+            // Reported with `primary_key`, or on its own when that is absent (`read_entity`).
+            "conformant_id_column" => e.id_column = doc.scalar(value).map(|c| (c, at)),
+            "autogenerate_conformant_id" => {}
             "foreign_keys" => e.not_carried.push(at.warning(
                 "`foreign_keys` are not carried: nomnom links a child's rows to its parent's \
                  by `_parent_id`; other references are not enforced",

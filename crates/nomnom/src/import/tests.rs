@@ -672,3 +672,22 @@ fn warnings_are_comments_in_the_model_too() {
         "comments are wrapped"
     );
 }
+
+#[test]
+fn an_id_column_without_a_primary_key_is_warned_about() {
+    // The line-item fixture has `conformant_id_column`-less persistence; the order has one.
+    let m = shop();
+    assert_warned(
+        &m,
+        "entities/order.yaml",
+        line_of(ORDER, "conformant_id_column", 0),
+        "id column `id` is not carried",
+    );
+    assert!(
+        !warnings(&m)
+            .iter()
+            .any(|w| w.starts_with("entities/orderlineitem.yaml") && w.contains("id column")),
+        "{:?}",
+        warnings(&m)
+    );
+}
