@@ -200,6 +200,16 @@ fn json_location(path: &str) -> String {
     }
 }
 
+/// A JSON key read as one key: as it is, or as a JSON pointer when `json:` would otherwise take
+/// it for one (a key starting with `/`).
+fn json_key(key: &str) -> String {
+    if key.starts_with('/') {
+        format!("/{}", key.replace('~', "~0").replace('/', "~1"))
+    } else {
+        key.to_string()
+    }
+}
+
 /// A constant of `computed_from.args` as an expression literal.
 fn literal(value: &ArgValue) -> Result<String, &'static str> {
     match value {
@@ -217,7 +227,7 @@ fn literal(value: &ArgValue) -> Result<String, &'static str> {
                 Err("a number the expression language cannot write")
             }
         }
-        ArgValue::Bool(b) => Ok(format!("'{b}'")),
+        ArgValue::Bool(_) => Err("a boolean, which the expression language cannot write"),
         ArgValue::Null => Err("null, which the expression language cannot write"),
         ArgValue::Collection => Err("a list or mapping, which an expression cannot pass"),
     }
@@ -813,14 +823,31 @@ impl Mapper<'_> {
     }
 
     fn json_read(&mut self, i: usize, first: &FirstField, c: &Computed, out: &mut Field) {
+        // `field_path` is a path (`a.b` → `/a/b`); `field` a key, read as it is.
         let key = c.args.iter().find_map(|a| match (&a.name[..], &a.value) {
-            ("field" | "field_path" | "path" | "key" | "field_name", ArgValue::Str(s)) => {
-                Some(s.clone())
-            }
+            ("field_path" | "path", ArgValue::Str(s)) => Some((json_location(s), a.at.clone())),
+            ("field" | "key" | "field_name", ArgValue::Str(s)) => Some((json_key(s), a.at.clone())),
             _ => None,
         });
-        let key = match key {
-            Some(k) => k,
+        let location = match key {
+            Some((location, at)) => {
+                let literal = c.args.iter().any(|a| {
+                    matches!(&a.name[..], "field" | "key" | "field_name")
+                        && matches!(&a.value, ArgValue::Str(k) if k.contains(['.', '/']))
+                });
+                if literal {
+                    self.warn(
+                        &at,
+                        format!(
+                            "`{}` reads the key `{location}` as one key, as `args.field` names \
+                             one; if it is a path, write `json: /a/b` instead",
+                            first.name
+                        ),
+                        &mut out.comments,
+                    );
+                }
+                location
+            }
             None => {
                 self.warn(
                     &c.at,
@@ -889,7 +916,6 @@ impl Mapper<'_> {
                 );
             }
         }
-        let location = json_location(&key);
         out.json = (location != out.name).then_some(location);
     }
 
@@ -903,6 +929,19 @@ impl Mapper<'_> {
         entity: &mut Entity,
     ) -> Vec<String> {
         let mut args = Vec::new();
+        if let Some(p) = params.filter(|p| p.len() < c.sources.len()) {
+            self.warn(
+                &c.at,
+                format!(
+                    "`{}` takes {} argument{} but is given {} sources: all are passed",
+                    c.transform,
+                    p.len(),
+                    if p.len() == 1 { "" } else { "s" },
+                    c.sources.len()
+                ),
+                &mut out.comments,
+            );
+        }
         for (n, source) in c.sources.iter().enumerate() {
             let param_type = params.and_then(|p| p.get(n)).map(|(_, t)| t.as_str());
             let arg = self.source_arg(i, c, source, param_type, out, entity);

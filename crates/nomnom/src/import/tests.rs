@@ -691,3 +691,60 @@ fn an_id_column_without_a_primary_key_is_warned_about() {
         warnings(&m)
     );
 }
+
+#[test]
+fn a_key_with_a_dot_is_one_key_and_a_path_is_a_pointer() {
+    let entity = "\
+entity:
+  name: Event
+  source_type: root
+  fields:
+    - name: version
+      type: String
+      computed_from:
+        transform: json_get_string
+        sources: [event]
+        args:
+          field: app.version
+    - name: city
+      type: String
+      computed_from:
+        transform: extract_field
+        sources: [event]
+        args:
+          field_path: address/city
+    - name: odd
+      type: String
+      computed_from:
+        transform: json_get_string
+        sources: [event]
+        args:
+          field: /odd~key
+";
+    let m = import_texts(
+        "project:\n  name: p\n",
+        &files(&[("entities/event.yaml", entity)]),
+        "x",
+    )
+    .expect("imports");
+    assert_eq!(
+        field(&m, "Event", "version").json.as_deref(),
+        Some("app.version")
+    );
+    assert_warned(
+        &m,
+        "entities/event.yaml",
+        line_of(entity, "field: app.version", 0),
+        "reads the key `app.version` as one key",
+    );
+    assert_eq!(
+        field(&m, "Event", "city").json.as_deref(),
+        Some("/address/city")
+    );
+    assert_eq!(
+        field(&m, "Event", "odd").json.as_deref(),
+        Some("/~1odd~0key")
+    );
+    nomnom_spec::load_str(&m.yaml, "nomnom.yaml")
+        .unwrap_or_else(|d| panic!("{}\n{}", m.yaml, d.render(false, 100)));
+}
