@@ -88,6 +88,17 @@ pub fn nomnom_cli(release: bool) -> PathBuf {
 /// Generates `examples/<example>` and builds it (debug, or release for benchmarks), once per
 /// process; across processes a file lock keeps builds and binary copies from interleaving.
 pub fn build_example(example: &str, release: bool) -> GeneratedProject {
+    build_model(
+        example,
+        &workspace_root().join("examples").join(example),
+        release,
+    )
+}
+
+/// Generates the model at `model` (a `nomnom.yaml` or a folder holding one) under the name
+/// `example` (which names its folders in the shared target directory: one name, one model)
+/// and builds it like [`build_example`], once per process.
+pub fn build_model(example: &str, model: &Path, release: bool) -> GeneratedProject {
     static CACHE: OnceLock<Mutex<BTreeMap<(String, bool), GeneratedProject>>> = OnceLock::new();
     let cache = CACHE.get_or_init(|| Mutex::new(BTreeMap::new()));
     let mut cache = cache.lock().unwrap_or_else(|p| p.into_inner());
@@ -113,10 +124,10 @@ pub fn build_example(example: &str, release: bool) -> GeneratedProject {
     run(
         Command::new(&cli)
             .arg("generate")
-            .arg(workspace_root().join("examples").join(example))
+            .arg(model)
             .arg("--output")
             .arg(&dir),
-        &format!("nomnom generate examples/{example}"),
+        &format!("nomnom generate {}", model.display()),
     );
     // The workspace's lockfile pins the same dependency versions the workspace and the
     // codegen compile test build, and `-D warnings` is the compile test's flag too: with
@@ -133,10 +144,7 @@ pub fn build_example(example: &str, release: bool) -> GeneratedProject {
     if release {
         build.arg("--release");
     }
-    run(
-        &mut build,
-        &format!("cargo build of generated examples/{example}"),
-    );
+    run(&mut build, &format!("cargo build of generated {example}"));
 
     let bin_dir = target.join("nomnom-bins").join(example).join(profile);
     std::fs::create_dir_all(&bin_dir).expect("creating the binaries folder");

@@ -1,7 +1,8 @@
-//! The nomnom command line's library half: writing generated trees ([`writer`]), the
-//! starter model ([`starter`]) and `nomnom test` ([`model_test`]). `main.rs` parses
-//! arguments and prints.
+//! The nomnom command line's library half: writing generated trees ([`writer`]), the starter
+//! model ([`starter`]), `nomnom test` ([`model_test`]) and importing projects of the first
+//! nomnom ([`import`]). `main.rs` parses arguments and prints.
 
+pub mod import;
 pub mod model_test;
 pub mod starter;
 pub mod writer;

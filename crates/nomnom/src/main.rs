@@ -1,4 +1,4 @@
-//! The nomnom command line: `check`, `generate`, `test`, `init`.
+//! The nomnom command line: `check`, `generate`, `test`, `init`, `import`.
 //!
 //! Exit status: 0 success, 1 invalid model or refused operation, 2 usage error (bad
 //! arguments, unreadable input).
@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use nomnom::{model_test, starter, writer};
+use nomnom::{import, model_test, starter, writer};
 use nomnom_spec::{Diagnostics, LoadError, Loaded};
 
 /// Generate a NATS JetStream → PostgreSQL ingestion pipeline from a YAML model.
@@ -48,6 +48,24 @@ enum Command {
         #[arg(default_value = ".")]
         dir: PathBuf,
     },
+    /// Import a project of the first nomnom (scie-nz/nomnom) as a model.
+    ///
+    /// Reads DIR/nomnom.yaml (its `transforms.rust`) and the entity files (entities/*.yaml, or
+    /// the folder `paths.config_dir` names), and writes OUTPUT/nomnom.yaml: roots and
+    /// reference entities become roots, `repeated_for` a `list<...>` field of the parent,
+    /// `copy_field` from the parent `from: parent.<field>`, `json_get_*` / `extract_field` a
+    /// read of that JSON key, `conformant_table` the table and `unicity_fields` the key; other
+    /// transforms are carried over as user transforms. Whatever cannot be carried exactly is a
+    /// warning printed as `file:line: message` and written as a comment in the model; no field
+    /// is left out. An existing OUTPUT/nomnom.yaml is never overwritten.
+    #[command(verbatim_doc_comment)]
+    Import {
+        /// The first nomnom's project folder (holding its nomnom.yaml).
+        dir: PathBuf,
+        /// The folder to write the imported nomnom.yaml into (created if missing).
+        #[arg(short, long)]
+        output: PathBuf,
+    },
 }
 
 const OK: u8 = 0;
@@ -67,6 +85,7 @@ fn main() -> ExitCode {
         Command::Generate { path, output } => generate(&path, &output),
         Command::Test { path } => test(&path),
         Command::Init { dir } => init(&dir),
+        Command::Import { dir, output } => import_project(&dir, &output),
     })
 }
 
@@ -280,4 +299,61 @@ fn init(dir: &Path) -> u8 {
             FAILED
         }
     }
+}
+
+fn import_project(dir: &Path, output: &Path) -> u8 {
+    let imported = match import::import_dir(dir) {
+        Ok(imported) => imported,
+        Err(import::ImportError::Unreadable(errors)) => {
+            for e in errors {
+                eprintln!("nomnom: {}", dir.join(e).display());
+            }
+            return USAGE;
+        }
+        Err(e) => {
+            eprintln!("nomnom: {e}");
+            return USAGE;
+        }
+    };
+    let path = match import::write_model(output, &imported.yaml) {
+        Ok(path) => path,
+        Err(e) => {
+            eprintln!("nomnom: {e}");
+            return FAILED;
+        }
+    };
+    for w in &imported.warnings {
+        eprintln!("warning: {}", dir.join(w.to_string()).display());
+    }
+    let model = &imported.model;
+    println!(
+        "wrote {}: project `{}`, {} entit{}, {} transform{} carried over, {} warning{}",
+        path.display(),
+        model.project,
+        model.entities.len(),
+        if model.entities.len() == 1 {
+            "y"
+        } else {
+            "ies"
+        },
+        model.transforms.len(),
+        if model.transforms.len() == 1 { "" } else { "s" },
+        imported.warnings.len(),
+        if imported.warnings.len() == 1 {
+            ""
+        } else {
+            "s"
+        },
+    );
+    match nomnom_spec::load(&path) {
+        Ok(_) => println!("it passes `nomnom check`"),
+        Err(LoadError::Invalid(d)) => println!(
+            "it does not pass `nomnom check` yet ({} error{}): see `nomnom check {}`",
+            d.error_count(),
+            if d.error_count() == 1 { "" } else { "s" },
+            output.display()
+        ),
+        Err(e) => println!("it could not be checked: {e}"),
+    }
+    OK
 }
