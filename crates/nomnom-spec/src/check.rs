@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::computed;
 use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::expr::Env;
+use crate::expr::{Env, ParentScope};
 use crate::field::{self, FieldInfo};
 use crate::model::{Entity, FieldSource, FieldType, ParentLink, Project};
 use crate::names;
@@ -67,20 +67,23 @@ pub fn check(raw: &RawProject, source: &str, diags: &mut Diagnostics) -> Option<
         }
     }
 
-    let transforms = transforms::check(
+    let transforms::Checked {
+        transforms,
+        env: signatures,
+    } = transforms::check(
         raw.entries.get("transforms").map(|e| &e.value),
         source,
         diags,
     );
-    let signatures = transforms::env(&transforms);
     let entity_names: Vec<&str> = raw.entities.iter().map(|e| e.name.as_str()).collect();
-    let infos: Vec<EntityInfo> = raw
+    let mut infos: Vec<EntityInfo> = raw
         .entities
         .iter()
-        .map(|e| check_entity(e, &entity_names, &signatures, source, diags))
+        .map(|e| check_entity(e, &entity_names, source, diags))
         .collect();
     entity_collisions(&infos, diags);
     let parents = containment(&infos, entities_span, diags);
+    computed_fields(&mut infos, &parents, &signatures, diags);
     for info in &infos {
         parent_sources(info, parents.get(info.raw.name.as_str()), &infos, diags);
         source_warnings(info, parents.contains_key(info.raw.name.as_str()), diags);
@@ -169,10 +172,42 @@ fn project_name(raw: &RawProject, diags: &mut Diagnostics) -> Option<String> {
     Some(name.clone())
 }
 
+/// The computed fields of every entity, checked once containment is known (an expression
+/// naming a field of the parent gets a hint to copy it).
+fn computed_fields(
+    infos: &mut [EntityInfo],
+    parents: &BTreeMap<String, Vec<Containment>>,
+    transforms: &Env,
+    diags: &mut Diagnostics,
+) {
+    let scopes: Vec<Option<ParentScope>> = infos
+        .iter()
+        .map(|info| {
+            let link = parents.get(info.raw.name.as_str())?.first()?;
+            let parent = infos.iter().find(|i| i.raw.name == link.parent)?;
+            Some(ParentScope {
+                entity: link.parent.clone(),
+                fields: parent
+                    .fields
+                    .iter()
+                    .map(|f| (f.field.name.clone(), computed::binding(&f.field)))
+                    .collect(),
+            })
+        })
+        .collect();
+    for (info, scope) in infos.iter_mut().zip(scopes) {
+        if !info.fields.iter().any(|f| f.compute.is_some()) {
+            continue;
+        }
+        let written: Vec<&str> = info.raw.fields.iter().map(|f| f.name.as_str()).collect();
+        let env = computed::env(&info.fields, &written, transforms, scope);
+        computed::check(&mut info.fields, &env, diags);
+    }
+}
+
 fn check_entity<'r>(
     raw: &'r RawEntity,
     entity_names: &[&str],
-    transforms: &Env,
     source: &str,
     diags: &mut Diagnostics,
 ) -> EntityInfo<'r> {
@@ -251,7 +286,6 @@ fn check_entity<'r>(
             fields.push(info);
         }
     }
-    computed::check(&mut fields, transforms, diags);
     let key = key_fields(raw, &fields, diags);
     let version = version::version_field(raw, &fields, &key, diags);
     EntityInfo {
@@ -711,6 +745,9 @@ fn parent_sources(
 fn source_warnings(info: &EntityInfo, has_parent: bool, diags: &mut Diagnostics) {
     let mut seen: HashMap<Vec<String>, &str> = HashMap::new();
     for f in &info.fields {
+        if f.compute.is_some() {
+            continue; // not read from the message (even when its expression is in error)
+        }
         let path = match &f.field.source {
             FieldSource::Key(k) => vec![k.clone()],
             FieldSource::Pointer(p) => p.clone(),
@@ -734,11 +771,10 @@ fn source_warnings(info: &EntityInfo, has_parent: bool, diags: &mut Diagnostics)
         }
     }
     if has_parent && !info.key.is_empty() {
-        let from_parent = info.key.iter().any(|k| {
-            info.fields
-                .iter()
-                .any(|f| &f.field.name == k && matches!(f.field.source, FieldSource::Parent(_)))
-        });
+        let from_parent = info
+            .key
+            .iter()
+            .any(|k| reads_parent(info, k, &mut Vec::new()));
         if !from_parent {
             if let Some(e) = info.raw.entries.get("key") {
                 diags.push(
@@ -752,5 +788,26 @@ fn source_warnings(info: &EntityInfo, has_parent: bool, diags: &mut Diagnostics)
                 );
             }
         }
+    }
+}
+
+/// `true` when the field `name` of `info` is copied from the parent, or computed from a field
+/// that is (directly or through other computed fields).
+fn reads_parent<'a>(info: &'a EntityInfo, name: &'a str, seen: &mut Vec<&'a str>) -> bool {
+    if seen.contains(&name) {
+        return false;
+    }
+    seen.push(name);
+    let Some(f) = info.fields.iter().find(|f| f.field.name == name) else {
+        return false;
+    };
+    match &f.field.source {
+        FieldSource::Parent(_) => true,
+        FieldSource::Compute(c) => c
+            .computed
+            .references
+            .iter()
+            .any(|r| reads_parent(info, &r.name, seen)),
+        FieldSource::Key(_) | FieldSource::Pointer(_) => false,
     }
 }

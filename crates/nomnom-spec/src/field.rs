@@ -55,6 +55,14 @@ const TYPE_ALIASES: &[(&str, &str)] = &[
     ("object", "json"),
 ];
 
+/// Our name of a type another language calls `name` (`int` → `integer`).
+pub fn type_alias(name: &str) -> Option<&'static str> {
+    TYPE_ALIASES
+        .iter()
+        .find(|(alias, _)| alias.eq_ignore_ascii_case(name))
+        .map(|(_, ours)| *ours)
+}
+
 /// `true` for a legal field name: ASCII letters, digits, `_` and `-`, not starting with `_` or `-`.
 fn legal_field_name(name: &str) -> bool {
     name.starts_with(|c: char| c.is_ascii_alphanumeric())
@@ -164,7 +172,7 @@ pub fn check(
     let compute = compute_entry(raw, source, diags);
 
     match &ty {
-        FieldType::List(_) => {
+        FieldType::List(child) => {
             for key in [
                 "compute",
                 "store",
@@ -177,6 +185,22 @@ pub fn check(
                 "enum",
             ] {
                 if let Some(e) = raw.entries.get(key) {
+                    let help = match key {
+                        "compute" => format!(
+                            "a list is read from an array of the message, one row of `{child}` \
+                             per item; compute the fields of `{child}` instead"
+                        ),
+                        "store" => format!(
+                            "a list never has a column: its items are stored as rows of \
+                             `{child}`; remove `store`"
+                        ),
+                        "from" => format!(
+                            "a list is read from an array of the message; `from: parent.<field>` \
+                             copies a single value into a field of `{child}`"
+                        ),
+                        "default" => "an absent list has no items; remove `default`".to_string(),
+                        _ => format!("constraints belong on the fields of `{child}`"),
+                    };
                     diags.push(
                         Diagnostic::error(
                             "nomnom::not_applicable",
@@ -184,7 +208,7 @@ pub fn check(
                             format!("`{key}` does not apply to the list field `{name}`"),
                         )
                         .label(format!("`{key}` on a list"))
-                        .help("constraints belong on the fields of the contained entity"),
+                        .help(help),
                     );
                 }
             }
@@ -248,8 +272,40 @@ fn compute_entry(
     diags: &mut Diagnostics,
 ) -> Option<(String, Origin)> {
     let entry = raw.entries.get("compute")?;
-    let text = text_entry(Some(entry), "compute", diags)?;
     let name = &raw.name;
+    let text = match &entry.value.kind {
+        Kind::Str(text) => text.clone(),
+        Kind::Null => {
+            diags.push(
+                Diagnostic::error(
+                    "nomnom::expression_syntax",
+                    entry.key,
+                    format!("`compute` of field `{name}` has no expression"),
+                )
+                .label("empty")
+                .help("write a function call, a field name or a literal, such as `compute: \"upper(trim(code))\"`"),
+            );
+            return None;
+        }
+        _ => {
+            let written = literal::number_text(&entry.value, source);
+            let help = if written.is_empty() {
+                "write the expression as text, such as `compute: \"upper(trim(code))\"`".to_string()
+            } else {
+                format!("quote it to make it an expression: `compute: \"{written}\"`")
+            };
+            diags.push(
+                Diagnostic::error(
+                    "nomnom::invalid_value",
+                    entry.value.span,
+                    format!("`compute` of field `{name}` must be text"),
+                )
+                .label(format!("found {}", literal::describe(&entry.value, source)))
+                .help(help),
+            );
+            return None;
+        }
+    };
     for key in ["json", "from", "default"] {
         if let Some(e) = raw.entries.get(key) {
             diags.push(
@@ -258,18 +314,21 @@ fn compute_entry(
                     e.key,
                     format!("field `{name}` is computed; `{key}` does not apply"),
                 )
-                .label("a computed field is not read from the message")
+                .label(match key {
+                    "json" => "reads the value from the message",
+                    "from" => "copies the value from the parent",
+                    _ => "used when the value is absent from the message",
+                })
                 .help(match key {
-                    "default" => "remove `default`; give the expression a fallback with `coalesce(…, <value>)`",
-                    _ => "remove it, and name the field it reads inside the expression (a field with `store: false` reads a value without storing it)",
+                    "json" => "remove `json`; read the key into a field of its own (`store: false` if it needs no column) and name that field in the expression",
+                    "from" => "remove `from`; copy the parent's value into a field of its own (`store: false` if it needs no column) and name that field in the expression",
+                    _ => "a computed value is never absent: remove `default`, and give the expression a fallback with `coalesce(…, <value>)`",
                 }),
             );
         }
     }
-    Some((
-        text.clone(),
-        Origin::of_scalar(source, entry.value.span, &text),
-    ))
+    let origin = Origin::of_scalar(source, entry.value.span, &text);
+    Some((text, origin))
 }
 
 fn check_name(raw: &RawField, diags: &mut Diagnostics) {
@@ -357,10 +416,7 @@ fn resolve_type(
     let scalar_names: Vec<&str> = ScalarType::ALL.iter().map(|(_, n)| *n).collect();
     let hint = if entity_names.contains(&base) {
         format!("an entity is contained through a list: `list<{base}>`")
-    } else if let Some((_, ours)) = TYPE_ALIASES
-        .iter()
-        .find(|(alias, _)| alias.eq_ignore_ascii_case(base))
-    {
+    } else if let Some(ours) = type_alias(base) {
         format!("did you mean `{ours}`?")
     } else if let Some(near) = suggest::nearest(base, scalar_names.iter().copied()) {
         format!("did you mean `{near}`?")

@@ -343,10 +343,23 @@ pub fn literal_for(node: &Node, ty: ScalarType, source: &str) -> Result<Literal,
             format!("expected true or false, found {found}"),
             "boolean values are written true or false",
         )),
-        (ScalarType::Integer | ScalarType::Float | ScalarType::Decimal, _) => Err(misfit(
-            format!("expected a number for this {name} field, found {found}"),
-            "write the number without quotes",
-        )),
+        (ScalarType::Integer | ScalarType::Float | ScalarType::Decimal, _) => {
+            let example = match ty {
+                ScalarType::Integer => "42",
+                ScalarType::Float => "0.5",
+                _ => "19.99",
+            };
+            let article = crate::expr::types::article(ty);
+            Err(misfit(
+                format!("expected {article}, found {found}"),
+                match &node.kind {
+                    Kind::Str(s) if is_json_number(s.trim()) => {
+                        "write the number without quotes".to_string()
+                    }
+                    _ => format!("write {article} such as `{example}`"),
+                },
+            ))
+        }
         _ => Err(misfit(
             format!("expected a {name} value, found {found}"),
             format!("{name} values are written as quoted strings"),

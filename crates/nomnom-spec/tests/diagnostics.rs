@@ -85,6 +85,26 @@ fn invalid_models_match_their_snapshots() {
         "nomnom::name_too_long",
         "nomnom::reserved_name",
         "nomnom::duplicate_enum_value",
+        // Computed fields and user transforms.
+        "nomnom::expression_syntax",
+        "nomnom::unknown_function",
+        "nomnom::unknown_field",
+        "nomnom::list_in_expression",
+        "nomnom::wrong_arity",
+        "nomnom::argument_type",
+        "nomnom::invalid_argument",
+        "nomnom::literal_required",
+        "nomnom::invalid_regex",
+        "nomnom::invalid_format",
+        "nomnom::compute_type_mismatch",
+        "nomnom::compute_cycle",
+        "nomnom::conflict",
+        "nomnom::invalid_key",
+        "nomnom::invalid_version",
+        "nomnom::invalid_value",
+        "nomnom::invalid_name",
+        "nomnom::invalid_shape",
+        "nomnom::missing_key",
     ] {
         assert!(codes.contains(code), "no invalid case exercises {code}");
     }

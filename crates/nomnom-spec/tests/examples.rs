@@ -132,3 +132,50 @@ fn web_analytics_loads() {
         assert!(types.contains(&t), "{t:?} not used");
     }
 }
+
+#[test]
+fn lab_results_loads() {
+    let loaded = load("lab-results");
+    assert!(
+        loaded.warnings.items.is_empty(),
+        "{}",
+        loaded.warnings.render_plain()
+    );
+    let p = loaded.project;
+    let names: Vec<&str> = p.transforms.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names, ["normalize_mrn", "flag_abnormal"]);
+    let result = p.entity("LabResult").unwrap();
+    let columns: Vec<&str> = result.columns().map(|f| f.name.as_str()).collect();
+    assert_eq!(
+        columns,
+        [
+            "report_id",
+            "code",
+            "test_name",
+            "value",
+            "unit",
+            "low",
+            "high",
+            "abnormal",
+            "label"
+        ]
+    );
+    let computed: Vec<&str> = result
+        .computed_in_order()
+        .iter()
+        .map(|f| f.name.as_str())
+        .collect();
+    assert_eq!(
+        computed,
+        [
+            "code",
+            "test_name",
+            "value",
+            "low",
+            "high",
+            "abnormal",
+            "label"
+        ]
+    );
+    assert_eq!(result.key, ["report_id", "code"]);
+}

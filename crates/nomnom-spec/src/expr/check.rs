@@ -62,6 +62,8 @@ impl Checker<'_> {
                     self.push("nomnom::list_in_expression", expr.range.clone(), text);
                     return None;
                 }
+                // Its own definition is in error, and reported there.
+                None if self.env.broken_fields.contains(name) => return None,
                 None => {
                     let text = report::unknown_field(name, self.env);
                     self.push("nomnom::unknown_field", expr.range.clone(), text);
@@ -97,6 +99,9 @@ impl Checker<'_> {
         let env = self.env;
         if let Some(t) = env.transforms.get(&call.name) {
             return self.transform(t, call, range, args);
+        }
+        if env.broken_transforms.contains(&call.name) {
+            return None; // its signature is in error, and reported there
         }
         let text = report::unknown_function(&call.name, self.env);
         self.push("nomnom::unknown_function", call.name_range.clone(), text);

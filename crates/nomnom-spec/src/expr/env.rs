@@ -1,7 +1,7 @@
 //! What an expression can name: the fields of its entity and the user transforms. The model
 //! fills an [`Env`] per entity; tests build one by hand.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::types::ValueType;
 use crate::model::ScalarType;
@@ -42,6 +42,23 @@ pub struct Env {
     /// The user transforms by name (a built-in function of the same name wins; the model
     /// should refuse such a transform).
     pub transforms: BTreeMap<String, Transform>,
+    /// Fields of the entity whose own definition is in error (an unknown type, say): naming
+    /// one is not reported again.
+    pub broken_fields: BTreeSet<String>,
+    /// User transforms whose signature is in error: calling one is not reported again.
+    pub broken_transforms: BTreeSet<String>,
+    /// The entity containing this one, for hints about its fields.
+    pub parent: Option<ParentScope>,
+}
+
+/// The fields of the entity containing the one an expression belongs to. An expression
+/// cannot read them (a `from: parent.<field>` field copies one); diagnostics say so.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ParentScope {
+    /// The parent entity's name.
+    pub entity: String,
+    /// Its fields by name.
+    pub fields: BTreeMap<String, Binding>,
 }
 
 impl Env {

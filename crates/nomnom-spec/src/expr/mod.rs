@@ -39,7 +39,7 @@ use crate::yaml::Span;
 
 pub use check::check;
 pub use cycles::{cycle_diagnostic, find_cycles, references, Reference};
-pub use env::{Binding, Env, Transform, TransformParam};
+pub use env::{Binding, Env, ParentScope, Transform, TransformParam};
 pub use report::is_identifier;
 pub use typed::{Typed, TypedArg, TypedKind};
 pub use types::{Coercion, ValueType};
@@ -70,7 +70,16 @@ impl Origin {
                 .get(span.offset..span.offset + span.len)
                 .unwrap_or("")
         };
-        if raw.starts_with(value) && (span.len == 0 || raw.len() == value.len()) {
+        // A block scalar (`|`, `>`) of one line holds its text verbatim too; its span runs on
+        // over the line break and the next line's indentation.
+        if raw
+            .strip_prefix(value.trim_end_matches('\n'))
+            .is_some_and(|rest| span.len == 0 || rest.trim().is_empty())
+            && !value.is_empty()
+        {
+            return Origin::At(span.offset);
+        }
+        if value.is_empty() && (span.len == 0 || raw.is_empty()) {
             return Origin::At(span.offset);
         }
         for quote in ['"', '\''] {
@@ -79,7 +88,14 @@ impl Origin {
                 return Origin::At(span.offset + 1);
             }
         }
-        Origin::Scalar(span)
+        Origin::Scalar(Span {
+            offset: span.offset,
+            len: if span.len == 0 {
+                0
+            } else {
+                raw.trim_end().len()
+            },
+        })
     }
 
     /// The file span of `range`, a byte range within the expression.

@@ -46,7 +46,18 @@ pub fn unknown_field(name: &str, env: &Env) -> Text {
         .filter(|(n, b)| matches!(b, Binding::Value(_)) && is_identifier(n))
         .map(|(n, _)| n.as_str())
         .collect();
-    let help = if let Some(near) = suggest::nearest(name, fields.iter().copied()) {
+    let in_parent = env.parent.as_ref().and_then(|p| match p.fields.get(name) {
+        Some(Binding::Value(ty)) => Some((p.entity.as_str(), *ty)),
+        _ => None,
+    });
+    let help = if let Some((parent, ty)) = in_parent {
+        format!(
+            "`{name}` is a field of the parent `{parent}`: copy it into this entity with \
+             `{name}: {{type: {}{}, from: parent.{name}, store: false}}`, then name it here",
+            ty.ty.name(),
+            if ty.nullable { "?" } else { "" }
+        )
+    } else if let Some(near) = suggest::nearest(name, fields.iter().copied()) {
         format!("did you mean `{near}`?")
     } else if is_function(name, env) {
         format!("`{name}` is a function: call it, as in `{name}(…)`")
@@ -93,8 +104,14 @@ pub fn unknown_function(name: &str, env: &Env) -> Text {
         format!("`{name}` is a field: name it without `(…)`")
     } else {
         let builtins: Vec<&str> = FUNCTIONS.iter().map(|f| f.name).collect();
+        let own = if env.transforms.is_empty() {
+            String::new()
+        } else {
+            let names: Vec<&str> = env.transforms.keys().map(String::as_str).collect();
+            format!("; the model's transforms are {}", names.join(", "))
+        };
         format!(
-            "the built-in functions are {}; declare others under `transforms:`",
+            "the built-in functions are {}{own}; declare others under `transforms:`",
             builtins.join(", ")
         )
     };

@@ -127,13 +127,23 @@ pub fn conversion_hint(from: ScalarType, to: ScalarType) -> String {
                 .to_string()
         }
         (_, String) => "any value becomes text where text is expected".to_string(),
-        (_, Integer | Decimal | Float) => {
-            format!(
-                "{} is expected; convert text with `to_{name}(…)`",
-                article(to)
-            )
-        }
-        _ => format!("{} is expected", article(to)),
+        (Date, Timestamp) => "a date is not a timestamp: read text that holds a time of day \
+                              with `parse_timestamp(…, '%Y-%m-%d %H:%M:%S')`"
+            .to_string(),
+        (Timestamp, Date) => "a timestamp is not a date: read the text of the day with \
+                              `parse_date(…, '%Y-%m-%d')`"
+            .to_string(),
+        (_, Integer | Decimal | Float) => format!(
+            "{} never becomes a number: use {} (a field, a literal, or `to_{name}(…)` of text)",
+            article(from),
+            article(to)
+        ),
+        _ => format!(
+            "{} never becomes {}: use {} value",
+            article(from),
+            article(to),
+            article(to)
+        ),
     }
 }
 
@@ -210,7 +220,12 @@ mod tests {
         assert!(conversion_hint(String, Date).contains("parse_date"));
         assert!(conversion_hint(Decimal, Float).contains("to_float"));
         assert!(conversion_hint(Float, Integer).contains("never rounded"));
-        assert_eq!(conversion_hint(Boolean, Uuid), "a uuid is expected");
+        assert_eq!(
+            conversion_hint(Boolean, Uuid),
+            "a boolean never becomes a uuid: use a uuid value"
+        );
+        assert!(conversion_hint(Date, Decimal).starts_with("a date never becomes a number"));
+        assert!(conversion_hint(Date, Timestamp).contains("parse_timestamp"));
         assert_eq!(article(Integer), "an integer");
     }
 }
