@@ -1,5 +1,6 @@
 //! Compiles each generated example as its own Cargo project, with warnings denied and
-//! clippy clean, then runs a test file written into it (`tests/generated/<example>.rs`):
+//! clippy clean, then runs a test file written into it (`tests/generated/<example>.rs`, with
+//! what they share in `tests/generated/support.rs`):
 //! the generated validation on valid and invalid messages, and the generated SQL against
 //! the local PostgreSQL (its own database per test).
 //!
@@ -40,8 +41,13 @@ fn write_project(project: &Project, checks: &str) -> PathBuf {
         std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
         std::fs::write(&p, contents).expect("write");
     }
-    std::fs::create_dir_all(dir.join("tests")).expect("mkdir tests");
+    std::fs::create_dir_all(dir.join("tests/support")).expect("mkdir tests");
     std::fs::write(dir.join("tests/checks.rs"), checks).expect("write checks");
+    std::fs::write(
+        dir.join("tests/support/mod.rs"),
+        include_str!("generated/support.rs"),
+    )
+    .expect("write the checks' support");
     let lock = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../Cargo.lock");
     std::fs::copy(lock, dir.join("Cargo.lock")).expect("copy lockfile");
     dir

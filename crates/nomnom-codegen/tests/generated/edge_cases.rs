@@ -1,10 +1,12 @@
 //! Checks of the generated `edge_cases` project (adversarial names), written into it as
 //! `tests/checks.rs` by nomnom-codegen's compile test.
 
-use nomnom_runtime::export::tokio_postgres::{self, Client, NoTls};
 use nomnom_runtime::export::{tokio, uuid::Uuid};
-use nomnom_runtime::model::{Model, Rejection, RowBatch};
+use nomnom_runtime::model::{Model, Rejection};
 use edge_cases::{EdgeCasesModel, Record};
+
+mod support;
+use support::{count, fresh_database, write};
 
 /// The generated model's batch of rows.
 type Batch = <EdgeCasesModel as Model>::Batch;
@@ -42,62 +44,6 @@ fn odd_names_validate() {
     assert_eq!(errors[0].path, "/kids/0/marks");
 }
 
-/// A database of its own on the local PostgreSQL, dropped when the guard goes.
-struct TestDatabase {
-    name: String,
-}
-
-fn admin_url(db: &str) -> String {
-    let base = std::env::var("NOMNOM_TEST_PG").unwrap_or_else(|_| "host=127.0.0.1 port=5432 user=postgres".into());
-    format!("{base} dbname={db}")
-}
-
-async fn connect(db: &str) -> Client {
-    let (client, connection) = tokio_postgres::connect(&admin_url(db), NoTls).await.expect("connect to PostgreSQL");
-    tokio::spawn(async move {
-        let _ = connection.await;
-    });
-    client
-}
-
-impl Drop for TestDatabase {
-    fn drop(&mut self) {
-        let name = self.name.clone();
-        let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-            rt.block_on(async {
-                let admin = connect("postgres").await;
-                let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
-            });
-        })
-        .join();
-    }
-}
-
-async fn fresh_database(tag: &str) -> (TestDatabase, Client) {
-    let name = format!("nomnom_codegen_{tag}_{}", std::process::id());
-    let admin = connect("postgres").await;
-    admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await.expect("drop");
-    admin.batch_execute(&format!("CREATE DATABASE {name}")).await.expect("create database");
-    let guard = TestDatabase { name: name.clone() };
-    let client = connect(&name).await;
-    for migration in EdgeCasesModel::MIGRATIONS {
-        client.batch_execute(migration.sql).await.expect("migration applies");
-    }
-    (guard, client)
-}
-
-async fn write(client: &mut Client, batch: &Batch) -> u64 {
-    let tx = client.transaction().await.expect("begin");
-    let rows = batch.write(&tx).await.expect("write batch").rows;
-    tx.commit().await.expect("commit");
-    rows
-}
-
-async fn count(client: &Client, sql: &str) -> i64 {
-    client.query_one(sql, &[]).await.expect(sql).get(0)
-}
-
 #[test]
 fn entities_named_like_generated_types() {
     let body = br#"{"model": "m", "errors": [{"message": "x", "batch": 1}]}"#;
@@ -116,7 +62,7 @@ fn entities_named_like_generated_types() {
 fn odd_names_write() {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
     rt.block_on(async {
-        let (_db, mut client) = fresh_database("edge").await;
+        let (_db, mut client) = fresh_database::<EdgeCasesModel>("edge").await;
         let record = EdgeCasesModel::validate("Roots", BODY.as_bytes()).expect("valid");
         let mut batch = Batch::default();
         let message = Uuid::now_v7();
@@ -143,7 +89,7 @@ fn odd_names_write() {
 fn a_keyed_child_replaced_in_its_batch_takes_its_own_children_with_it() {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
     rt.block_on(async {
-        let (_db, mut client) = fresh_database("edge_replaced").await;
+        let (_db, mut client) = fresh_database::<EdgeCasesModel>("edge_replaced").await;
         // Two keyless roots, in two messages of one batch, hold the keyed kid "k": the newer
         // message's kid (one mark) is written; the older one's (three marks) and its marks are not.
         let body = |owner: &str, marks: usize| {
@@ -163,7 +109,7 @@ fn a_keyed_child_replaced_in_its_batch_takes_its_own_children_with_it() {
         assert_eq!(count(&client, "SELECT count(*) FROM mark").await, 1, "only the newer kid's mark");
 
         // The same two in the other order: the older kid, coming second, adds nothing.
-        let (_db, mut client) = fresh_database("edge_replaced_reversed").await;
+        let (_db, mut client) = fresh_database::<EdgeCasesModel>("edge_replaced_reversed").await;
         let mut batch = Batch::default();
         for (message, owner, marks) in [(newer, "new", 1), (older, "old", 3)] {
             let record = EdgeCasesModel::validate("Roots", body(owner, marks).as_bytes()).expect("valid");

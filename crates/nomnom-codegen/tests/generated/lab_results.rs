@@ -1,11 +1,13 @@
 //! Checks of the generated `lab_results` project (computed fields, `store: false` inputs and
 //! user transforms), written into it as `tests/checks.rs` by nomnom-codegen's compile test.
 
-use nomnom_runtime::export::tokio_postgres::{self, Client, NoTls};
 use nomnom_runtime::export::{tokio, uuid::Uuid};
 use nomnom_runtime::model::{Model, Rejection, RowBatch};
 use nomnom_runtime::types::Decimal;
 use lab_results::{LabResultsModel, Record};
+
+mod support;
+use support::{fresh_database};
 
 /// The generated model's batch of rows.
 type Batch = <LabResultsModel as Model>::Batch;
@@ -83,51 +85,11 @@ fn inputs_are_validated_before_anything_is_computed() {
     assert_eq!(found, [("/reportId", "required")]);
 }
 
-/// A database of its own on the local PostgreSQL, dropped when the guard goes.
-struct TestDatabase {
-    name: String,
-}
-
-fn admin_url(db: &str) -> String {
-    let base = std::env::var("NOMNOM_TEST_PG").unwrap_or_else(|_| "host=127.0.0.1 port=5432 user=postgres".into());
-    format!("{base} dbname={db}")
-}
-
-async fn connect(db: &str) -> Client {
-    let (client, connection) = tokio_postgres::connect(&admin_url(db), NoTls).await.expect("connect to PostgreSQL");
-    tokio::spawn(async move {
-        let _ = connection.await;
-    });
-    client
-}
-
-impl Drop for TestDatabase {
-    fn drop(&mut self) {
-        let name = self.name.clone();
-        let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-            rt.block_on(async {
-                let admin = connect("postgres").await;
-                let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
-            });
-        })
-        .join();
-    }
-}
-
 #[test]
 fn computed_values_are_stored_and_inputs_are_not() {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
     rt.block_on(async {
-        let name = format!("nomnom_codegen_lab_{}", std::process::id());
-        let admin = connect("postgres").await;
-        admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await.expect("drop");
-        admin.batch_execute(&format!("CREATE DATABASE {name}")).await.expect("create database");
-        let _guard = TestDatabase { name: name.clone() };
-        let mut client = connect(&name).await;
-        for migration in LabResultsModel::MIGRATIONS {
-            client.batch_execute(migration.sql).await.expect("migration applies");
-        }
+        let (_db, mut client) = fresh_database::<LabResultsModel>("lab").await;
         let columns: Vec<String> = client
             .query(
                 "SELECT column_name::text FROM information_schema.columns \

@@ -2,10 +2,13 @@
 //! nomnom-codegen's compile test: the generated validation on valid and invalid messages,
 //! and the generated SQL against the local PostgreSQL (a database of its own, dropped after).
 
-use nomnom_runtime::export::tokio_postgres::{self, Client, NoTls};
+use nomnom_runtime::export::tokio_postgres;
 use nomnom_runtime::export::{tokio, uuid::{self, Uuid}};
 use nomnom_runtime::model::{Model, Rejection, RowBatch};
 use tpch::{Record, TpchModel};
+
+mod support;
+use support::{connect, count, fresh_database, write};
 
 /// The generated model's batch of rows.
 type Batch = <TpchModel as Model>::Batch;
@@ -116,62 +119,6 @@ fn malformed_bodies_and_unknown_entities_are_refused() {
     );
 }
 
-/// A database of its own on the local PostgreSQL, dropped when the guard goes.
-struct TestDatabase {
-    name: String,
-}
-
-fn admin_url(db: &str) -> String {
-    let base = std::env::var("NOMNOM_TEST_PG").unwrap_or_else(|_| "host=127.0.0.1 port=5432 user=postgres".into());
-    format!("{base} dbname={db}")
-}
-
-async fn connect(db: &str) -> Client {
-    let (client, connection) = tokio_postgres::connect(&admin_url(db), NoTls).await.expect("connect to PostgreSQL");
-    tokio::spawn(async move {
-        let _ = connection.await;
-    });
-    client
-}
-
-impl Drop for TestDatabase {
-    fn drop(&mut self) {
-        let name = self.name.clone();
-        let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-            rt.block_on(async {
-                let admin = connect("postgres").await;
-                let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
-            });
-        })
-        .join();
-    }
-}
-
-async fn fresh_database(tag: &str) -> (TestDatabase, Client) {
-    let name = format!("nomnom_codegen_{tag}_{}", std::process::id());
-    let admin = connect("postgres").await;
-    admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await.expect("drop");
-    admin.batch_execute(&format!("CREATE DATABASE {name}")).await.expect("create database");
-    let guard = TestDatabase { name: name.clone() };
-    let client = connect(&name).await;
-    for migration in TpchModel::MIGRATIONS {
-        client.batch_execute(migration.sql).await.expect("migration applies");
-    }
-    (guard, client)
-}
-
-async fn write(client: &mut Client, batch: &Batch) -> u64 {
-    let tx = client.transaction().await.expect("begin");
-    let rows = batch.write(&tx).await.expect("write batch").rows;
-    tx.commit().await.expect("commit");
-    rows
-}
-
-async fn count(client: &Client, sql: &str) -> i64 {
-    client.query_one(sql, &[]).await.expect(sql).get(0)
-}
-
 fn add(batch: &mut Batch, message_id: Uuid, body: &str) {
     let record = TpchModel::validate("Order", body.as_bytes()).expect("valid");
     TpchModel::add_to_batch(batch, message_id, message_id, &record);
@@ -181,7 +128,7 @@ fn add(batch: &mut Batch, message_id: Uuid, body: &str) {
 fn batches_upsert_dedupe_and_replace_children() {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
     rt.block_on(async {
-        let (_db, mut client) = fresh_database("tpch").await;
+        let (_db, mut client) = fresh_database::<TpchModel>("tpch").await;
 
         assert_eq!(write(&mut client, &Batch::default()).await, 0, "an empty batch writes nothing");
 
@@ -267,7 +214,7 @@ async fn child_table_scans(tx: &tokio_postgres::Transaction<'_>) -> (i64, i64) {
 fn replacing_children_uses_the_parent_index_before_statistics_exist() {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
     rt.block_on(async {
-        let (_db, mut client) = fresh_database("tpch_plan").await;
+        let (_db, mut client) = fresh_database::<TpchModel>("tpch_plan").await;
         // A large table that was never analysed (as during a first bulk load, or with
         // autovacuum off): 25,000 orders with four lines each. Autovacuum is off for these
         // tables so that no automatic ANALYZE gives the planner statistics meanwhile.
@@ -310,7 +257,7 @@ fn replacing_children_uses_the_parent_index_before_statistics_exist() {
 fn rows_take_time_ordered_ids_from_their_message() {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
     rt.block_on(async {
-        let (_db, mut client) = fresh_database("tpch_ids").await;
+        let (_db, mut client) = fresh_database::<TpchModel>("tpch_ids").await;
         // Message ids as the API makes them (UUIDv7), a millisecond apart, posted in order.
         let messages: Vec<Uuid> = (0..20u64)
             .map(|ms| Uuid::new_v7(uuid::Timestamp::from_unix(uuid::NoContext, 1_700_000_000 + ms / 1000, (ms % 1000) as u32 * 1_000_000)))
@@ -351,7 +298,7 @@ fn rows_take_time_ordered_ids_from_their_message() {
 fn rows_stored_by_earlier_versions_keep_their_ids_and_children() {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
     rt.block_on(async {
-        let (_db, mut client) = fresh_database("tpch_upgrade").await;
+        let (_db, mut client) = fresh_database::<TpchModel>("tpch_upgrade").await;
         // An order written with an id of another scheme (earlier nomnom versions hashed the key).
         let old_id = Uuid::new_v5(&Uuid::NAMESPACE_OID, b"orders\0OLD");
         client
@@ -386,8 +333,8 @@ fn race_on_one_new_key(second_is_newer: bool) {
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
     rt.block_on(async {
         let tag = if second_is_newer { "tpch_race_newer" } else { "tpch_race_older" };
-        let (db, mut first) = fresh_database(tag).await;
-        let mut second = connect(&db.name).await;
+        let (db, mut first) = fresh_database::<TpchModel>(tag).await;
+        let mut second = connect(db.name()).await;
         let (early, late) = (Uuid::now_v7(), Uuid::now_v7());
         let (first_message, second_message) = if second_is_newer { (early, late) } else { (late, early) };
         let tx = first.transaction().await.expect("begin");
@@ -403,7 +350,7 @@ fn race_on_one_new_key(second_is_newer: bool) {
             written
         });
         // The second writer waits on the first's row lock (seen from a third connection).
-        let observer = connect(&db.name).await;
+        let observer = connect(db.name()).await;
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
         loop {
             let waiting: i64 = observer
@@ -455,7 +402,7 @@ fn an_older_writer_waiting_on_a_newer_one_changes_nothing() {
 fn an_older_message_never_overwrites_a_newer_order_nor_its_lines() {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
     rt.block_on(async {
-        let (_db, mut client) = fresh_database("tpch_newest").await;
+        let (_db, mut client) = fresh_database::<TpchModel>("tpch_newest").await;
         let messages: Vec<Uuid> = (0..6).map(|_| Uuid::now_v7()).collect();
         // The newest version of A is stored first (the batch holding the older one was
         // redelivered after it, as when its worker was killed).

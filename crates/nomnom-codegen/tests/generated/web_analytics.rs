@@ -2,10 +2,13 @@
 //! nomnom-codegen's compile test: renamed keys, JSON pointers, defaults, keyword field names,
 //! a grandchild, keyless entities; then the generated SQL against the local PostgreSQL.
 
-use nomnom_runtime::export::tokio_postgres::{self, Client, NoTls};
+use nomnom_runtime::export::tokio_postgres::Client;
 use nomnom_runtime::export::{tokio, uuid::{self, Uuid}};
 use nomnom_runtime::model::{Model, Rejection, RowBatch};
 use web_analytics::{Record, WebAnalyticsModel};
+
+mod support;
+use support::{count, fresh_database, write};
 
 /// The generated model's batch of rows.
 type Batch = <WebAnalyticsModel as Model>::Batch;
@@ -112,62 +115,6 @@ fn every_field_error_is_reported_at_every_depth() {
     assert_eq!(got, [("/country", "format"), ("/attributes/n", "format")]);
 }
 
-/// A database of its own on the local PostgreSQL, dropped when the guard goes.
-struct TestDatabase {
-    name: String,
-}
-
-fn admin_url(db: &str) -> String {
-    let base = std::env::var("NOMNOM_TEST_PG").unwrap_or_else(|_| "host=127.0.0.1 port=5432 user=postgres".into());
-    format!("{base} dbname={db}")
-}
-
-async fn connect(db: &str) -> Client {
-    let (client, connection) = tokio_postgres::connect(&admin_url(db), NoTls).await.expect("connect to PostgreSQL");
-    tokio::spawn(async move {
-        let _ = connection.await;
-    });
-    client
-}
-
-impl Drop for TestDatabase {
-    fn drop(&mut self) {
-        let name = self.name.clone();
-        let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-            rt.block_on(async {
-                let admin = connect("postgres").await;
-                let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
-            });
-        })
-        .join();
-    }
-}
-
-async fn fresh_database(tag: &str) -> (TestDatabase, Client) {
-    let name = format!("nomnom_codegen_{tag}_{}", std::process::id());
-    let admin = connect("postgres").await;
-    admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await.expect("drop");
-    admin.batch_execute(&format!("CREATE DATABASE {name}")).await.expect("create database");
-    let guard = TestDatabase { name: name.clone() };
-    let client = connect(&name).await;
-    for migration in WebAnalyticsModel::MIGRATIONS {
-        client.batch_execute(migration.sql).await.expect("migration applies");
-    }
-    (guard, client)
-}
-
-async fn write(client: &mut Client, batch: &Batch) -> u64 {
-    let tx = client.transaction().await.expect("begin");
-    let rows = batch.write(&tx).await.expect("write batch").rows;
-    tx.commit().await.expect("commit");
-    rows
-}
-
-async fn count(client: &Client, sql: &str) -> i64 {
-    client.query_one(sql, &[]).await.expect(sql).get(0)
-}
-
 fn add(batch: &mut Batch, entity: &str, message_id: Uuid, body: &str) {
     let record = WebAnalyticsModel::validate(entity, body.as_bytes()).expect("valid");
     WebAnalyticsModel::add_to_batch(batch, message_id, message_id, &record);
@@ -177,7 +124,7 @@ fn add(batch: &mut Batch, entity: &str, message_id: Uuid, body: &str) {
 fn keyless_rows_never_duplicate_and_keyed_parents_replace_grandchildren() {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
     rt.block_on(async {
-        let (_db, mut client) = fresh_database("web").await;
+        let (_db, mut client) = fresh_database::<WebAnalyticsModel>("web").await;
 
         // A keyless root written twice for the same message: one row.
         let error = r#"{"message": "TypeError: x is undefined", "occurred_at": "2024-05-01T12:00:00Z"}"#;
@@ -258,7 +205,7 @@ async fn superseded(client: &mut Client, batch: &Batch) -> Vec<Uuid> {
 fn an_older_page_view_leaves_the_newer_one_and_all_below_it() {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
     rt.block_on(async {
-        let (_db, mut client) = fresh_database("web_newest").await;
+        let (_db, mut client) = fresh_database::<WebAnalyticsModel>("web_newest").await;
         let (older, newer) = (Uuid::now_v7(), Uuid::now_v7());
         let mut batch = Batch::default();
         add(&mut batch, "PageView", newer, &page_view(1, 3));
@@ -287,7 +234,7 @@ async fn stored_session(client: &Client) -> (i64, String) {
 fn a_session_keeps_its_highest_revision_whatever_order_they_come_in() {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
     rt.block_on(async {
-        let (_db, mut client) = fresh_database("web_revision").await;
+        let (_db, mut client) = fresh_database::<WebAnalyticsModel>("web_revision").await;
         let session = |revision: Option<i64>, country: &str| {
             let revision = revision.map(|r| format!(r#", "revision": {r}"#)).unwrap_or_default();
             format!(r#"{{"id": "{SESSION}", "started_at": "2024-05-01T12:00:00Z", "bounced": false, "country": "{country}"{revision}}}"#)
