@@ -16,6 +16,8 @@ pub mod config;
 pub mod db;
 pub mod envelope;
 pub mod json;
+/// HL7 v2 messages over MLLP: framing and the TCP listener.
+pub mod mllp;
 pub mod model;
 pub mod nats;
 pub mod preview;

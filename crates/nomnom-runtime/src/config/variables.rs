@@ -63,6 +63,11 @@ pub const ENV_VARS: &[EnvVar] = &[
     EnvVar { name: "API_MAX_BATCH_LINES", default: "10000", read_by: ReadBy::Api, secret: false, doc: "Most lines in one POST /ingest/batch (413 above)." },
     EnvVar { name: "API_THREADS", default: "1", read_by: ReadBy::Api, secret: false, doc: "Threads serving requests. One is fastest on small machines shared with NATS (no cross-thread wake-ups); scale out with replicas, or raise it on a dedicated multi-core host." },
     EnvVar { name: "API_MAX_IN_FLIGHT", default: "4096", read_by: ReadBy::Api, secret: false, doc: "Messages being published at once; past it clients get 503 with Retry-After instead of queueing." },
+    // --- MLLP listener (HL7 v2) ---
+    EnvVar { name: "MLLP_PORT", default: "", read_by: ReadBy::Api, secret: false, doc: "Port on which the API also takes HL7 v2 messages over MLLP (0x0B, message, 0x1C 0x0D), answering each with an HL7 ACK before reading the next. Unset: no MLLP listener." },
+    EnvVar { name: "MLLP_MAX_FRAME_BYTES", default: "", read_by: ReadBy::Api, secret: false, doc: "Largest message in one MLLP frame (B, KB, MB, KiB, MiB); a longer frame closes its connection without an answer. Unset: API_MAX_BODY_BYTES." },
+    EnvVar { name: "MLLP_IDLE_TIMEOUT", default: "5m", read_by: ReadBy::Api, secret: false, doc: "How long an MLLP connection may send nothing (or leave an answer unread) before it is closed." },
+    EnvVar { name: "MLLP_MAX_CONNECTIONS", default: "1024", read_by: ReadBy::Api, secret: false, doc: "MLLP connections served at once; a connection over the limit is closed at once." },
     // --- Worker ---
     EnvVar { name: "WORKER_BATCH_SIZE", default: "500", read_by: ReadBy::Worker, secret: false, doc: "Most messages fetched and written in one transaction." },
     EnvVar { name: "WORKER_BATCH_WAIT", default: "100ms", read_by: ReadBy::Worker, secret: false, doc: "Longest wait for a batch to fill before writing what arrived." },
