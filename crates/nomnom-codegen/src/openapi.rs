@@ -89,7 +89,11 @@ fn entity_schema(entity: &Entity) -> Value {
         let tokens = match &field.source {
             FieldSource::Key(k) => vec![k.clone()],
             FieldSource::Pointer(t) => t.clone(),
-            FieldSource::Parent(_) | FieldSource::Compute(_) => continue,
+            // Not a key of a JSON body.
+            FieldSource::Parent(_)
+            | FieldSource::Compute(_)
+            | FieldSource::Hl7(_)
+            | FieldSource::Hl7Segment(_) => continue,
         };
         let required = !field.nullable && field.default.is_none();
         insert_at(&mut obj, &tokens, field_schema(field), required);

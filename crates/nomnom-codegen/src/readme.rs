@@ -92,6 +92,8 @@ pub fn readme(project: &Project) -> String {
                 FieldSource::Pointer(t) => format!("`/{}`", t.join("/")),
                 FieldSource::Parent(p) => format!("parent's `{p}`"),
                 FieldSource::Compute(c) => format!("computed: `{}`", c.text.replace('|', "\\|")),
+                FieldSource::Hl7(p) => format!("HL7 `{}`", p.text),
+                FieldSource::Hl7Segment(s) => format!("HL7 `{s}` segments"),
             };
             let column = if field.stored {
                 column

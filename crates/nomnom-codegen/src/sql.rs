@@ -226,6 +226,8 @@ mod tests {
                         ..field("qty", ScalarType::Integer)
                     },
                 ],
+                format: nomnom_spec::model::Format::Json,
+                segment: None,
                 parent: None,
             }],
             transforms: vec![],

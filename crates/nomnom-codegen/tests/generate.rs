@@ -274,3 +274,12 @@ fn fixtures_match_the_examples_as_loaded() {
     assert_eq!(load_example("tpch"), fixtures::tpch());
     assert_eq!(load_example("web-analytics"), fixtures::web_analytics());
 }
+
+#[test]
+fn hl7_models_are_refused_until_generated() {
+    let err = generate(&load_example("hl7-lab")).expect_err("HL7 is not generated yet");
+    assert_eq!(
+        err.to_string(),
+        "entity `LabReport` reads HL7 v2 messages (`format: hl7v2`): HL7 entities are not generated yet"
+    );
+}

@@ -1,6 +1,7 @@
 //! The rules across fields and entities: project and entity names, tables, keys, versions,
-//! identifier collisions, containment (one parent, no cycles, at least one root) and
-//! `from: parent.<field>`. Builds the model when nothing is wrong.
+//! identifier collisions, containment (one parent, no cycles, at least one root),
+//! `from: parent.<field>`, and each root's `format` with the rules of `hl7:` that depend on
+//! where an entity stands in its message. Builds the model when nothing is wrong.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -8,7 +9,8 @@ use crate::computed;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::expr::{Env, ParentScope};
 use crate::field::{self, FieldInfo};
-use crate::model::{Entity, FieldSource, FieldType, ParentLink, Project};
+use crate::hl7::rules as hl7_rules;
+use crate::model::{Entity, FieldSource, FieldType, Format, ParentLink, Project};
 use crate::names;
 use crate::raw::{RawEntity, RawProject};
 use crate::suggest;
@@ -27,6 +29,9 @@ struct EntityInfo<'r> {
     fields: Vec<FieldInfo>,
     key: Vec<String>,
     version: Option<String>,
+    /// `format:` as declared, with where its key was written (`None` when not written or
+    /// not a format).
+    format: Option<(Format, Span)>,
 }
 
 /// Runs every rule; returns the model when no error was found.
@@ -84,17 +89,31 @@ pub fn check(raw: &RawProject, source: &str, diags: &mut Diagnostics) -> Option<
     entity_collisions(&infos, diags);
     let parents = containment(&infos, entities_span, diags);
     computed_fields(&mut infos, &parents, &signatures, diags);
+    let messages = Messages::new(&infos, &parents);
     for info in &infos {
         parent_sources(info, parents.get(info.raw.name.as_str()), &infos, diags);
+        formats(info, &parents, &messages, diags);
+        hl7_rules::check(&info.fields, &messages.scope(&info.raw.name, &infos), diags);
         source_warnings(info, parents.contains_key(info.raw.name.as_str()), diags);
     }
 
     if diags.has_errors() {
         return None;
     }
+    let placement: Vec<(Format, Option<String>)> = infos
+        .iter()
+        .map(|i| {
+            let name = i.raw.name.as_str();
+            (
+                messages.format(name),
+                messages.segment(name).map(str::to_string),
+            )
+        })
+        .collect();
     let entities = infos
         .into_iter()
-        .map(|info| {
+        .zip(placement)
+        .map(|(info, (format, segment))| {
             let parent = parents
                 .get(info.raw.name.as_str())
                 .and_then(|p| p.first())
@@ -110,6 +129,8 @@ pub fn check(raw: &RawProject, source: &str, diags: &mut Diagnostics) -> Option<
                 version: info.version,
                 fields: info.fields.into_iter().map(|f| f.field).collect(),
                 parent,
+                format,
+                segment,
             }
         })
         .collect();
@@ -295,7 +316,211 @@ fn check_entity<'r>(
         fields,
         key,
         version,
+        format: format_entry(raw, diags),
     }
+}
+
+/// `format: json | hl7v2`.
+fn format_entry(raw: &RawEntity, diags: &mut Diagnostics) -> Option<(Format, Span)> {
+    let e = raw.entries.get("format")?;
+    let written = match &e.value.kind {
+        Kind::Str(s) => s.as_str(),
+        _ => "",
+    };
+    if let Some(format) = Format::from_name(written) {
+        return Some((format, e.key));
+    }
+    let lower = written.to_ascii_lowercase();
+    let names = Format::ALL.map(|(_, n)| n);
+    let help = if lower.contains("hl7") || lower == "er7" {
+        "did you mean `hl7v2`? (HL7 v2 messages in their pipe-delimited encoding, any version)"
+            .to_string()
+    } else if let Some(near) = suggest::nearest(written, names) {
+        format!("did you mean `{near}`?")
+    } else {
+        "write `format: hl7v2` for HL7 v2 messages, or `format: json` (the default)".to_string()
+    };
+    let (message, at) = if written.is_empty() {
+        (
+            "`format` must be `json` or `hl7v2`".to_string(),
+            if e.value.span.len == 0 {
+                e.key
+            } else {
+                e.value.span
+            },
+        )
+    } else {
+        (format!("unknown format `{written}`"), e.value.span)
+    };
+    diags.push(
+        Diagnostic::error("nomnom::unknown_format", at, message)
+            .label("not a format")
+            .help(help),
+    );
+    None
+}
+
+/// What each entity's messages are written in, and which segment each row of a segment
+/// entity is: a root's `format` holds for everything it contains; a child reached through a
+/// list with `hl7: SEG` of an HL7 entity is a row per `SEG`.
+struct Messages<'a> {
+    /// Entity → its root.
+    roots: HashMap<&'a str, &'a str>,
+    /// Root → its declared format (`Err` when written wrongly).
+    declared: HashMap<&'a str, Result<Format, ()>>,
+    /// Entity → its parent (the first, when the model wrongly gives it several).
+    parents: HashMap<&'a str, &'a str>,
+    /// Entity → its segment.
+    segments: HashMap<&'a str, &'a str>,
+}
+
+impl<'a> Messages<'a> {
+    fn new(infos: &'a [EntityInfo], parents: &'a BTreeMap<String, Vec<Containment>>) -> Self {
+        let mut m = Messages {
+            roots: HashMap::new(),
+            declared: HashMap::new(),
+            parents: HashMap::new(),
+            segments: HashMap::new(),
+        };
+        for info in infos {
+            let name = info.raw.name.as_str();
+            if let Some(link) = parents.get(name).and_then(|p| p.first()) {
+                m.parents.insert(name, link.parent.as_str());
+            }
+            match info.format {
+                Some((format, _)) => {
+                    m.declared.insert(name, Ok(format));
+                }
+                None if info.raw.entries.contains_key("format") => {
+                    m.declared.insert(name, Err(()));
+                }
+                None => {}
+            }
+        }
+        for info in infos {
+            let name = info.raw.name.as_str();
+            m.roots.insert(name, m.root_of(name));
+        }
+        for info in infos {
+            let name = info.raw.name.as_str();
+            let Some(link) = parents.get(name).and_then(|p| p.first()) else {
+                continue;
+            };
+            if m.format(&link.parent) != Format::Hl7v2 {
+                continue;
+            }
+            let list = infos
+                .iter()
+                .find(|i| i.raw.name == link.parent)
+                .and_then(|p| p.fields.iter().find(|f| f.field.name == link.field));
+            if let Some(FieldSource::Hl7Segment(seg)) = list.map(|f| &f.field.source) {
+                m.segments.insert(name, seg.as_str());
+            }
+        }
+        m
+    }
+
+    /// The entity's root: its topmost ancestor (or where a containment cycle closes).
+    fn root_of(&self, name: &'a str) -> &'a str {
+        let mut at = name;
+        let mut seen = vec![name];
+        while let Some(&parent) = self.parents.get(at) {
+            if seen.contains(&parent) {
+                break;
+            }
+            seen.push(parent);
+            at = parent;
+        }
+        at
+    }
+
+    fn format(&self, name: &str) -> Format {
+        self.declared_for(name)
+            .and_then(Result::ok)
+            .unwrap_or_default()
+    }
+
+    /// The format `name`'s root declares.
+    fn declared_for(&self, name: &str) -> Option<Result<Format, ()>> {
+        let root = self.roots.get(name).copied().unwrap_or(name);
+        self.declared.get(root).copied()
+    }
+
+    fn segment(&self, name: &str) -> Option<&'a str> {
+        self.segments.get(name).copied()
+    }
+
+    /// Where `name` stands in its message, for the rules of `hl7:`.
+    fn scope(&self, name: &'a str, infos: &'a [EntityInfo]) -> hl7_rules::Scope<'a> {
+        let mut ancestors = Vec::new();
+        let mut seen = vec![name];
+        let mut at = name;
+        while let Some(&parent) = self.parents.get(at) {
+            if seen.contains(&parent) {
+                break;
+            }
+            seen.push(parent);
+            if let Some(seg) = self.segment(parent) {
+                ancestors.push((parent, seg));
+            }
+            at = parent;
+        }
+        let mut descendants = Vec::new();
+        let mut stack = vec![name];
+        let mut visited = vec![name];
+        while let Some(at) = stack.pop() {
+            for info in infos {
+                let child = info.raw.name.as_str();
+                if self.parents.get(child) == Some(&at) && !visited.contains(&child) {
+                    visited.push(child);
+                    stack.push(child);
+                    if let Some(seg) = self.segment(child) {
+                        descendants.push((child, seg));
+                    }
+                }
+            }
+        }
+        hl7_rules::Scope {
+            entity: name,
+            root: self.roots.get(name).copied().unwrap_or(name),
+            hl7: self.format(name) == Format::Hl7v2,
+            declared: self.declared_for(name),
+            segment: self.segment(name),
+            ancestors,
+            descendants,
+        }
+    }
+}
+
+/// `format` is a root's: on a child it is an error.
+fn formats(
+    info: &EntityInfo,
+    parents: &BTreeMap<String, Vec<Containment>>,
+    messages: &Messages,
+    diags: &mut Diagnostics,
+) {
+    let (Some((_, key)), Some(link)) = (
+        info.format,
+        parents.get(info.raw.name.as_str()).and_then(|p| p.first()),
+    ) else {
+        return;
+    };
+    let name = &info.raw.name;
+    let root = messages.roots.get(name.as_str()).copied().unwrap_or(name);
+    diags.push(
+        Diagnostic::error(
+            "nomnom::format_on_child",
+            key,
+            format!(
+                "`format` applies to roots, and `{name}` is contained by `{}.{}`",
+                link.parent, link.field
+            ),
+        )
+        .label("on a child")
+        .help(format!(
+            "`{name}` is read from the messages of its root `{root}`: remove `format` here, and set it on `{root}`"
+        )),
+    );
 }
 
 fn table_name(raw: &RawEntity, diags: &mut Diagnostics) -> Option<String> {
@@ -743,23 +968,30 @@ fn parent_sources(
 /// Valid but suspicious: two fields reading one JSON value; a child key that does not
 /// include anything from its parent.
 fn source_warnings(info: &EntityInfo, has_parent: bool, diags: &mut Diagnostics) {
-    let mut seen: HashMap<Vec<String>, &str> = HashMap::new();
+    let mut seen: HashMap<(&str, Vec<String>), &str> = HashMap::new();
     for f in &info.fields {
         if f.compute.is_some() {
             continue; // not read from the message (even when its expression is in error)
         }
-        let path = match &f.field.source {
-            FieldSource::Key(k) => vec![k.clone()],
-            FieldSource::Pointer(p) => p.clone(),
+        let (what, path) = match &f.field.source {
+            FieldSource::Key(k) => ("JSON value", vec![k.clone()]),
+            FieldSource::Pointer(p) => ("JSON value", p.clone()),
+            FieldSource::Hl7(p) => ("HL7 value", vec![p.canonical()]),
+            FieldSource::Hl7Segment(s) => ("HL7 segments", vec![s.clone()]),
             FieldSource::Parent(_) | FieldSource::Compute(_) => continue,
         };
-        if let Some(first) = seen.get(&path) {
+        let at = match (&f.hl7, &f.field.source) {
+            (Some(h), FieldSource::Hl7(p)) => h.origin.span(0..p.text.len()),
+            (Some(h), FieldSource::Hl7Segment(s)) => h.origin.span(0..s.len()),
+            _ => f.json_span.unwrap_or(f.name_span),
+        };
+        if let Some(first) = seen.get(&(what, path.clone())) {
             diags.push(
                 Diagnostic::warning(
                     "nomnom::shared_source",
-                    f.json_span.unwrap_or(f.name_span),
+                    at,
                     format!(
-                        "fields `{first}` and `{}` read the same JSON value",
+                        "fields `{first}` and `{}` read the same {what}",
                         f.field.name
                     ),
                 )
@@ -767,7 +999,7 @@ fn source_warnings(info: &EntityInfo, has_parent: bool, diags: &mut Diagnostics)
                 .help("this is legal, but usually a copy-paste slip"),
             );
         } else {
-            seen.insert(path, &f.field.name);
+            seen.insert((what, path), &f.field.name);
         }
     }
     if has_parent && !info.key.is_empty() {
@@ -808,6 +1040,9 @@ fn reads_parent<'a>(info: &'a EntityInfo, name: &'a str, seen: &mut Vec<&'a str>
             .references
             .iter()
             .any(|r| reads_parent(info, &r.name, seen)),
-        FieldSource::Key(_) | FieldSource::Pointer(_) => false,
+        FieldSource::Key(_)
+        | FieldSource::Pointer(_)
+        | FieldSource::Hl7(_)
+        | FieldSource::Hl7Segment(_) => false,
     }
 }

@@ -6,6 +6,7 @@ use regex::Regex;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::expr::Origin;
+use crate::hl7::{self, ParsedPath};
 use crate::literal::{self, compare_numbers, literal_for, show};
 use crate::model::{Field, FieldSource, FieldType, Literal, ScalarType};
 use crate::names;
@@ -30,8 +31,24 @@ pub struct FieldInfo {
     pub from_span: Option<Span>,
     /// Where its `json:` value was written.
     pub json_span: Option<Span>,
+    /// Where its `json` key was written.
+    pub json_key: Option<Span>,
+    /// `hl7:`, when written (even when its value is in error).
+    pub hl7: Option<Hl7Entry>,
     /// `compute:`: the expression and where its text lies; checked with the whole entity.
     pub compute: Option<(String, Origin)>,
+}
+
+/// A field's `hl7:` entry.
+#[derive(Debug, Clone)]
+pub struct Hl7Entry {
+    /// Where the key `hl7` was written.
+    pub key: Span,
+    /// Where its text lies in the file.
+    pub origin: Origin,
+    /// The path with where its parts lie, when it is a valid path of a scalar field and the
+    /// field's source (no `json`, `from` or `compute` contradicts it).
+    pub path: Option<ParsedPath>,
 }
 
 /// Common type names from other languages, mapped to ours.
@@ -170,6 +187,7 @@ pub fn check(
     }
 
     let compute = compute_entry(raw, source, diags);
+    let hl7 = hl7_entry(raw, &ty, source, &mut field, diags);
 
     match &ty {
         FieldType::List(child) => {
@@ -234,8 +252,94 @@ pub fn check(
         type_span,
         from_span,
         json_span,
+        json_key: raw.entries.get("json").map(|e| e.key),
+        hl7,
         compute,
     })
+}
+
+/// `hl7:`: a path on a scalar field (`PID-3.1`), a segment id on a list (`OBR`). Sets the
+/// field's source when nothing contradicts it; reports the keys it excludes (`compute` is
+/// reported with `compute`). Whether the entity reads HL7 at all is checked with its root.
+fn hl7_entry(
+    raw: &RawField,
+    ty: &FieldType,
+    source: &str,
+    field: &mut Field,
+    diags: &mut Diagnostics,
+) -> Option<Hl7Entry> {
+    let entry = raw.entries.get("hl7")?;
+    let name = &raw.name;
+    let mut out = Hl7Entry {
+        key: entry.key,
+        origin: Origin::Scalar(entry.value.span),
+        path: None,
+    };
+    let Some(text) = text_entry(Some(entry), "hl7", diags) else {
+        return Some(out);
+    };
+    out.origin = Origin::of_scalar(source, entry.value.span, &text);
+    let mut clear = !raw.entries.contains_key("compute");
+    for (key, label) in [
+        (
+            "json",
+            "`json` reads a JSON object, `hl7` an HL7 v2 message",
+        ),
+        (
+            "from",
+            "`from` copies the parent's value, `hl7` reads the message",
+        ),
+    ] {
+        if raw.entries.contains_key(key) {
+            clear = false;
+            diags.push(
+                Diagnostic::error(
+                    "nomnom::conflict",
+                    entry.key,
+                    format!("field `{name}` has both `hl7` and `{key}`"),
+                )
+                .label(label)
+                .help(format!("keep one of them: `{key}` or `hl7`")),
+            );
+        }
+    }
+    match ty {
+        FieldType::List(_) => match hl7::parse_segment_id(&text) {
+            Ok(segment) if clear => field.source = FieldSource::Hl7Segment(segment),
+            Ok(_) => {}
+            Err(e) => diags.push(path_error(out.origin, e)),
+        },
+        FieldType::Scalar(ScalarType::Json) => diags.push(
+            Diagnostic::error(
+                "nomnom::not_applicable",
+                entry.key,
+                format!("`hl7` does not apply to the json field `{name}`"),
+            )
+            .label("an HL7 value is text, not JSON")
+            .help("declare the field `string`, or a number, date or timestamp type the text converts to"),
+        ),
+        FieldType::Scalar(_) => match hl7::parse_path(&text) {
+            Ok(parsed) if clear => {
+                field.source = FieldSource::Hl7(parsed.path.clone());
+                out.path = Some(parsed);
+            }
+            Ok(_) => {}
+            Err(e) => diags.push(path_error(out.origin, e)),
+        },
+    }
+    Some(out)
+}
+
+/// A path or segment id error at its place inside the text (or at the whole value when the
+/// file writes the text in another form).
+fn path_error(origin: Origin, e: hl7::PathError) -> Diagnostic {
+    let label = match origin {
+        Origin::At(_) => e.label,
+        Origin::Scalar(_) => format!("{}, somewhere in this path", e.label),
+    };
+    Diagnostic::error("nomnom::invalid_hl7_path", origin.span(e.range), e.message)
+        .label(label)
+        .help(e.help)
 }
 
 /// `store: true | false`.
@@ -306,7 +410,7 @@ fn compute_entry(
             return None;
         }
     };
-    for key in ["json", "from", "default"] {
+    for key in ["json", "hl7", "from", "default"] {
         if let Some(e) = raw.entries.get(key) {
             diags.push(
                 Diagnostic::error(
@@ -315,12 +419,13 @@ fn compute_entry(
                     format!("field `{name}` is computed; `{key}` does not apply"),
                 )
                 .label(match key {
-                    "json" => "reads the value from the message",
+                    "json" | "hl7" => "reads the value from the message",
                     "from" => "copies the value from the parent",
                     _ => "used when the value is absent from the message",
                 })
                 .help(match key {
                     "json" => "remove `json`; read the key into a field of its own (`store: false` if it needs no column) and name that field in the expression",
+                    "hl7" => "remove `hl7`; read the path into a field of its own (`store: false` if it needs no column) and name that field in the expression",
                     "from" => "remove `from`; copy the parent's value into a field of its own (`store: false` if it needs no column) and name that field in the expression",
                     _ => "a computed value is never absent: remove `default`, and give the expression a fallback with `coalesce(…, <value>)`",
                 }),

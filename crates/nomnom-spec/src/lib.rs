@@ -18,6 +18,7 @@ mod computed;
 pub mod diagnostic;
 pub mod expr;
 mod field;
+pub mod hl7;
 pub mod literal;
 mod load;
 pub mod model;

@@ -72,6 +72,42 @@ pub struct Entity {
     pub fields: Vec<Field>,
     /// The entity containing this one through a `list<...>` field; `None` for roots.
     pub parent: Option<ParentLink>,
+    /// What the messages this entity's rows come from are written in: declared by a root's
+    /// `format:` (JSON when not written), and the root's for every entity it contains.
+    pub format: Format,
+    /// For an entity of an HL7 v2 message contained through a list with `hl7: <segment id>`:
+    /// that segment id (`OBR`). Each row is one such segment, and the entity's paths of that
+    /// segment (`OBR-4.1`) read this row's segment. `None` for roots and JSON entities.
+    pub segment: Option<String>,
+}
+
+/// What a root's messages are written in (`format:`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum Format {
+    /// A JSON object (or an NDJSON batch of them): fields read keys and JSON pointers.
+    #[default]
+    Json,
+    /// An HL7 v2 message in its pipe-delimited (ER7) encoding: fields read HL7 paths
+    /// ([`Hl7Path`]) and lists read repeated segments.
+    Hl7v2,
+}
+
+impl Format {
+    /// Every format with its name in the model language.
+    pub const ALL: [(Format, &'static str); 2] = [(Format::Json, "json"), (Format::Hl7v2, "hl7v2")];
+
+    /// The format's name in the model language.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Json => "json",
+            Format::Hl7v2 => "hl7v2",
+        }
+    }
+
+    /// Looks a format up by its name in the model language.
+    pub fn from_name(name: &str) -> Option<Format> {
+        Self::ALL.iter().find(|(_, n)| *n == name).map(|(f, _)| *f)
+    }
 }
 
 /// How a child entity is contained by its parent.
@@ -92,7 +128,8 @@ pub struct Field {
     pub ty: FieldType,
     /// `true` when the value may be absent or `null`.
     pub nullable: bool,
-    /// Where the value comes from in the incoming JSON object.
+    /// Where the value comes from: the incoming JSON object, the HL7 message, the parent
+    /// record, or an expression.
     pub source: FieldSource,
     /// Used when the value is absent (never when it is an explicit `null` on a nullable field).
     pub default: Option<Literal>,
@@ -181,6 +218,74 @@ pub enum FieldSource {
     Parent(String),
     /// `compute: "<expression>"`: computed from other fields of the record.
     Compute(Box<ComputeSource>),
+    /// `hl7: PID-3.1` on a scalar field of an HL7 v2 entity: the value at that path.
+    Hl7(Hl7Path),
+    /// `hl7: OBR` on a `list<X>` field of an HL7 v2 entity: the segment id whose segments
+    /// become the rows of `X`. On a root, every such segment of the message; in an entity
+    /// that is itself a segment row (see [`Entity::segment`]), the group of such segments
+    /// after its own segment, up to the next segment of its own type or of any enclosing
+    /// entity's (the OBX segments after an OBR, up to the next OBR).
+    Hl7Segment(String),
+}
+
+/// A path to one value of an HL7 v2 message, as `hl7:` writes it:
+/// `SEG[occurrence]-field[repetition].component.subcomponent`, every number 1-based as HL7
+/// numbers them (`MSH-10`, `PID-3.1`, `PID-3[2].1`, `OBX[2]-5`, `PID-3.4.1`). The numbers
+/// not written are 1: a path without a component reads the first component, as HAPI's
+/// terser does.
+///
+/// MSH counts its field separator as MSH-1 and its encoding characters as MSH-2 (so MSH-3
+/// is the sending application and MSH-10 the message control id); those two have no
+/// components or repetitions: their component and repetition are 1 and stand for the whole
+/// value.
+///
+/// Which segment a path reads: in an entity whose rows are segments ([`Entity::segment`]),
+/// a path of that segment reads the row's own segment (no `[occurrence]` is allowed there);
+/// every other path reads the message's `occurrence`-th segment of its id.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Hl7Path {
+    /// The path as written in the model (`PID-3[2].1`), for messages that name it.
+    pub text: String,
+    /// The segment id: an upper-case letter, then two upper-case letters or digits (`PID`,
+    /// `OBX`, `ZP1`).
+    pub segment: String,
+    /// Which occurrence of the segment in the message (`OBX[2]-5` → 2); 1 when not written.
+    pub occurrence: u32,
+    /// The field number (`PID-3` → 3).
+    pub field: u32,
+    /// Which repetition of the field (`PID-3[2]` → 2); 1 when not written.
+    pub repetition: u32,
+    /// The component (`PID-5.2` → 2); 1 when not written.
+    pub component: u32,
+    /// The subcomponent (`PID-3.4.1` → 1); 1 when not written.
+    pub subcomponent: u32,
+}
+
+impl Hl7Path {
+    /// The path with every number written out (`PID-3` → `PID[1]-3[1].1.1`): two paths
+    /// read the same value exactly when their canonical forms are equal.
+    pub fn canonical(&self) -> String {
+        format!(
+            "{}[{}]-{}[{}].{}.{}",
+            self.segment,
+            self.occurrence,
+            self.field,
+            self.repetition,
+            self.component,
+            self.subcomponent
+        )
+    }
+
+    /// `true` for MSH-1 and MSH-2, which hold the encoding characters themselves.
+    pub fn is_encoding_field(&self) -> bool {
+        self.segment == "MSH" && self.field <= 2
+    }
+}
+
+impl std::fmt::Display for Hl7Path {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
 }
 
 /// A computed field's expression, as written and as checked.
@@ -327,5 +432,10 @@ impl Entity {
     /// `true` when the entity has a natural key.
     pub fn is_keyed(&self) -> bool {
         !self.key.is_empty()
+    }
+
+    /// `true` when the entity's rows come from HL7 v2 messages.
+    pub fn is_hl7(&self) -> bool {
+        self.format == Format::Hl7v2
     }
 }

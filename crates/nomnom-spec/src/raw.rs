@@ -11,7 +11,7 @@ use crate::yaml::{Kind, Node, Span};
 /// Keys of the top level.
 pub const PROJECT_KEYS: &[&str] = &["project", "entities", "transforms"];
 /// Keys of an entity.
-pub const ENTITY_KEYS: &[&str] = &["doc", "table", "key", "version", "fields"];
+pub const ENTITY_KEYS: &[&str] = &["doc", "format", "table", "key", "version", "fields"];
 /// Keys of a field in its map form.
 pub const FIELD_KEYS: &[&str] = &[
     "type",
@@ -27,6 +27,7 @@ pub const FIELD_KEYS: &[&str] = &[
     "enum",
     "store",
     "compute",
+    "hl7",
 ];
 
 /// A `key: value` pair with the key's location.
@@ -65,7 +66,7 @@ pub struct RawEntity {
     pub name: String,
     /// Where the name was written.
     pub name_span: Span,
-    /// The entity's keys (`doc`, `table`, `key`, `fields`).
+    /// The entity's keys (`doc`, `format`, `table`, `key`, `version`, `fields`).
     pub entries: Entries,
     /// Entity keys written with a typo.
     pub misspelt: Misspelt,

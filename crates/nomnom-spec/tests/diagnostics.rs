@@ -105,6 +105,13 @@ fn invalid_models_match_their_snapshots() {
         "nomnom::invalid_name",
         "nomnom::invalid_shape",
         "nomnom::missing_key",
+        // HL7 v2.
+        "nomnom::unknown_format",
+        "nomnom::format_on_child",
+        "nomnom::invalid_hl7_path",
+        "nomnom::hl7_in_json_entity",
+        "nomnom::hl7_missing_source",
+        "nomnom::hl7_segment_scope",
     ] {
         assert!(codes.contains(code), "no invalid case exercises {code}");
     }

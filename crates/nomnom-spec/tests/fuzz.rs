@@ -21,6 +21,7 @@ impl Rng {
 const SEEDS: &[&str] = &[
     include_str!("../../../examples/tpch/nomnom.yaml"),
     include_str!("../../../examples/web-analytics/nomnom.yaml"),
+    include_str!("../../../examples/hl7-lab/nomnom.yaml"),
     "project: p\nentities:\n  A:\n    key: [k]\n    fields:\n      k: {type: string, pattern: \"[a-z]+\", default: ab, enum: [ab, cd], max_length: 4}\n      n: {type: decimal, min: -1.5, max: 1e3, default: \"2\"}\n      j: {type: json, default: {a: [1, 2.5, null]}}\n      bs: list<B>\n  B:\n    fields:\n      k: {type: string, from: parent.k}\n      p: {type: integer, json: /x/~0y/~1z}\n",
 ];
 
@@ -72,6 +73,14 @@ const TOKENS: &[&str] = &[
     "pattern: \"(\"",
     "key: []",
     "from: parent.k",
+    "format: hl7v2",
+    "hl7: ",
+    "hl7: OBR",
+    "PID-3[2].1",
+    "MSH-",
+    "[0]",
+    ".1",
+    "-",
 ];
 
 fn mutate(rng: &mut Rng, input: &[u8]) -> Vec<u8> {

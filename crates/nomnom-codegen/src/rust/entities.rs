@@ -148,6 +148,12 @@ fn field_attrs(field: &Field) -> Result<Vec<TokenStream>, GenerateError> {
             attrs.push(quote!(from_parent = #from));
         }
         FieldSource::Compute(_) => attrs.push(quote!(computed)),
+        FieldSource::Hl7(_) | FieldSource::Hl7Segment(_) => {
+            return Err(GenerateError(format!(
+                "field `{}` reads an HL7 v2 message: HL7 entities are not generated yet",
+                field.name
+            )))
+        }
     }
     if !field.stored {
         attrs.push(quote!(store = false));

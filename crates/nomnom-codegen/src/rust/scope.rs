@@ -89,6 +89,8 @@ mod tests {
                 key: vec![],
                 version: None,
                 fields: vec![],
+                format: nomnom_spec::model::Format::Json,
+                segment: None,
                 parent: None,
             }],
             transforms: vec![],

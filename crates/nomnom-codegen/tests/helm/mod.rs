@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use nomnom_spec::model::{
-    Entity, Field, FieldSource, FieldType, Literal, ParentLink, Project, ScalarType,
+    Entity, Field, FieldSource, FieldType, Format, Literal, ParentLink, Project, ScalarType,
 };
 use serde_json::Value;
 
@@ -141,6 +141,8 @@ pub fn tpch() -> Project {
             comment,
             line_items,
         ],
+        format: Format::Json,
+        segment: None,
         parent: None,
     };
     let mut parent_key = field("order_key", String, false);
@@ -173,6 +175,8 @@ pub fn tpch() -> Project {
             field("commit_date", Date, true),
             field("receipt_date", Date, true),
         ],
+        format: Format::Json,
+        segment: None,
         parent: Some(ParentLink {
             entity: "Order".into(),
             field: "line_items".into(),
