@@ -15,6 +15,7 @@ pub mod compute;
 pub mod config;
 pub mod db;
 pub mod envelope;
+pub mod hl7;
 pub mod json;
 pub mod model;
 pub mod nats;
