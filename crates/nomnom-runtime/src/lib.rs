@@ -15,6 +15,7 @@ pub mod compute;
 pub mod config;
 pub mod db;
 pub mod envelope;
+pub mod hl7;
 pub mod json;
 /// HL7 v2 messages over MLLP: framing and the TCP listener.
 pub mod mllp;
