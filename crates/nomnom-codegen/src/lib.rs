@@ -36,7 +36,6 @@ use nomnom_spec::model::Project;
 
 /// Generates the whole project for `project`.
 pub fn generate(project: &Project) -> Result<FileTree, GenerateError> {
-    check_formats(project)?;
     check_type_names(project)?;
     let mut tree = FileTree::default();
     cargo::files(project, &mut tree);
@@ -80,17 +79,6 @@ pub fn check_migrations<'a>(
 const PRELUDE_NAMES: &[&str] = &[
     "String", "Option", "Some", "None", "Vec", "Result", "Ok", "Err", "Box",
 ];
-
-/// Refuses models with HL7 v2 entities, which the generator does not write yet.
-fn check_formats(project: &Project) -> Result<(), GenerateError> {
-    match project.roots().find(|e| e.is_hl7()) {
-        Some(root) => Err(GenerateError(format!(
-            "entity `{}` reads HL7 v2 messages (`format: hl7v2`): HL7 entities are not generated yet",
-            root.name
-        ))),
-        None => Ok(()),
-    }
-}
 
 fn check_type_names(project: &Project) -> Result<(), GenerateError> {
     for entity in &project.entities {

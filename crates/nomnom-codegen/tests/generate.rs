@@ -276,10 +276,7 @@ fn fixtures_match_the_examples_as_loaded() {
 }
 
 #[test]
-fn hl7_models_are_refused_until_generated() {
-    let err = generate(&load_example("hl7-lab")).expect_err("HL7 is not generated yet");
-    assert_eq!(
-        err.to_string(),
-        "entity `LabReport` reads HL7 v2 messages (`format: hl7v2`): HL7 entities are not generated yet"
-    );
+fn hl7_lab_matches_its_golden_snapshot() {
+    let tree = generate(&load_example("hl7-lab")).expect("generate hl7-lab");
+    check_golden("hl7-lab", &tree);
 }

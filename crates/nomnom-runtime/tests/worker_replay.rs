@@ -29,6 +29,10 @@ impl Model for TestModelV2 {
     type Record = Order;
     type Batch = OrderBatch;
 
+    fn is_hl7(_entity: &str) -> bool {
+        false
+    }
+
     fn validate(entity: &str, body: &[u8]) -> Result<Order, Rejection> {
         match serde_json::from_slice::<serde_json::Value>(body) {
             Ok(mut value) if value.get("total").is_none() && value.is_object() => {

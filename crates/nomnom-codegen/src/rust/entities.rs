@@ -40,6 +40,21 @@ fn entity_item(
     let ty = type_ident(&entity.name);
     let derive = scope.name("", "Entity");
     let table = &entity.table;
+    let hl7 = match &entity.segment {
+        Some(segment) => Some(quote!(, segment = #segment)),
+        None if entity.is_hl7() => Some(quote!(, hl7)),
+        None => None,
+    };
+    // A segment row's lists end at the next segment of its own type or of any enclosing
+    // segment row's.
+    let mut group_ends = Vec::new();
+    let mut at = Some(entity);
+    while let Some(e) = at {
+        if let Some(segment) = &e.segment {
+            group_ends.push(segment.clone());
+        }
+        at = project.parent_of(e);
+    }
     let key = (!entity.key.is_empty()).then(|| {
         let key = entity.key.iter().map(|k| field_ident(k));
         quote!(, key(#(#key),*))
@@ -68,7 +83,7 @@ fn entity_item(
             (d, _) => doc_attr(d.as_ref()),
         };
         let rust = field_type(project, entity, field, scope)?;
-        let attrs = field_attrs(field)?;
+        let attrs = field_attrs(field, &group_ends)?;
         let attrs = (!attrs.is_empty()).then(|| quote!(#[field(#(#attrs),*)]));
         fields.push(quote! {
             #doc
@@ -80,7 +95,7 @@ fn entity_item(
     Ok(quote! {
         #doc
         #[derive(Debug, Clone, PartialEq, #derive)]
-        #[entity(table = #table #key #version #parent #compute)]
+        #[entity(table = #table #key #version #parent #compute #hl7)]
         pub struct #ty {
             #(#fields)*
         }
@@ -125,7 +140,8 @@ fn field_type(
 }
 
 /// The `#[field(...)]` arguments of a field; empty when the Rust field says it all.
-fn field_attrs(field: &Field) -> Result<Vec<TokenStream>, GenerateError> {
+/// `group_ends` are the segment types that end the groups of the entity's HL7 lists.
+fn field_attrs(field: &Field, group_ends: &[String]) -> Result<Vec<TokenStream>, GenerateError> {
     let mut attrs = Vec::new();
     let ident = field_ident(&field.name).to_string();
     if ident.trim_start_matches("r#") != field.name {
@@ -148,11 +164,15 @@ fn field_attrs(field: &Field) -> Result<Vec<TokenStream>, GenerateError> {
             attrs.push(quote!(from_parent = #from));
         }
         FieldSource::Compute(_) => attrs.push(quote!(computed)),
-        FieldSource::Hl7(_) | FieldSource::Hl7Segment(_) => {
-            return Err(GenerateError(format!(
-                "field `{}` reads an HL7 v2 message: HL7 entities are not generated yet",
-                field.name
-            )))
+        FieldSource::Hl7(path) => {
+            let text = &path.text;
+            attrs.push(quote!(hl7 = #text));
+        }
+        FieldSource::Hl7Segment(segment) => {
+            attrs.push(quote!(hl7 = #segment));
+            if !group_ends.is_empty() {
+                attrs.push(quote!(group_ends(#(#group_ends),*)));
+            }
         }
     }
     if !field.stored {

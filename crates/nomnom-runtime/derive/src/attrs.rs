@@ -51,6 +51,17 @@ pub struct EntityAttrs {
     pub parent: Option<Path>,
     /// The computed fields, in the order they are computed (each after those it reads).
     pub compute: Vec<Ident>,
+    /// `hl7`: a root read from HL7 v2 messages.
+    pub hl7: bool,
+    /// `segment = "OBR"`: each record is one segment of an HL7 v2 message.
+    pub segment: Option<LitStr>,
+}
+
+impl EntityAttrs {
+    /// `true` when records are read from HL7 v2 messages.
+    pub fn is_hl7(&self) -> bool {
+        self.hl7 || self.segment.is_some()
+    }
 }
 
 impl EntityAttrs {
@@ -60,6 +71,8 @@ impl EntityAttrs {
         let mut parent = None;
         let mut version = None;
         let mut compute = Vec::new();
+        let mut hl7 = false;
+        let mut segment = None;
         for attr in attrs.iter().filter(|a| a.path().is_ident("entity")) {
             attr.parse_nested_meta(|meta| {
                 if meta.path.is_ident("table") {
@@ -73,6 +86,10 @@ impl EntityAttrs {
                     version = Some(meta.value()?.call(Ident::parse_any)?);
                 } else if meta.path.is_ident("parent") {
                     parent = Some(meta.value()?.parse::<Path>()?);
+                } else if meta.path.is_ident("hl7") {
+                    hl7 = true;
+                } else if meta.path.is_ident("segment") {
+                    segment = Some(meta.value()?.parse::<LitStr>()?);
                 } else if meta.path.is_ident("compute") {
                     meta.parse_nested_meta(|part| {
                         compute.push(
@@ -99,6 +116,8 @@ impl EntityAttrs {
             version,
             parent,
             compute,
+            hl7,
+            segment,
         })
     }
 }
@@ -113,6 +132,8 @@ pub enum Source {
     Parent(Ident),
     /// Computed from the record's other fields by the method `compute_<field>`.
     Computed,
+    /// An HL7 v2 path (`PID-3.1`) for a column, a segment id (`OBR`) for a list.
+    Hl7(String),
 }
 
 /// `#[field(...)]` of one struct field.
@@ -131,6 +152,9 @@ pub struct FieldAttrs {
     pub nullable: bool,
     /// `false` for `store = false`: read and checked, no column.
     pub stored: bool,
+    /// For a list of HL7 segments inside a segment row: the segment types that end its group
+    /// (`group_ends("OBR")`: the OBX after this OBR up to the next OBR).
+    pub group_ends: Vec<String>,
 }
 
 impl FieldAttrs {
@@ -152,18 +176,41 @@ impl FieldAttrs {
             children: false,
             nullable: false,
             stored: true,
+            group_ends: Vec::new(),
         };
         let mut json = None;
         let mut from_parent = None;
         let mut computed = None;
+        let mut hl7 = None;
         for attr in field.attrs.iter().filter(|a| a.path().is_ident("field")) {
             attr.parse_nested_meta(|meta| {
                 if meta.path.is_ident("computed") {
                     computed = Some(meta.path.span());
                     return Ok(());
                 }
+                if meta.path.is_ident("hl7") {
+                    hl7 = Some(meta.value()?.parse::<LitStr>()?);
+                    return Ok(());
+                }
+                if meta.path.is_ident("group_ends") {
+                    let content;
+                    syn::parenthesized!(content in meta.input);
+                    let ends = Punctuated::<LitStr, Token![,]>::parse_terminated(&content)?;
+                    out.group_ends = ends.iter().map(LitStr::value).collect();
+                    return Ok(());
+                }
                 out.set(&meta, &mut json, &mut from_parent)
             })?;
+        }
+        if let Some(path) = hl7 {
+            if json.is_some() || from_parent.is_some() || computed.is_some() {
+                return Err(syn::Error::new(
+                    path.span(),
+                    "an HL7 field has no `json`, `from_parent` or `computed`",
+                ));
+            }
+            out.source = Source::Hl7(path.value());
+            return Ok(out);
         }
         if let Some(span) = computed {
             if json.is_some() || from_parent.is_some() || out.default.is_some() {

@@ -55,7 +55,11 @@ pub fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     let ty = &input.ident;
     let entity = EntityAttrs::parse(&input.attrs, ty.span())?;
     let members = members(input)?;
-    let read = read_fn(&entity, &members)?;
+    let read = if entity.is_hl7() {
+        crate::hl7::read_fns(&entity, &members)?
+    } else {
+        read_fn(&entity, &members)?
+    };
     let key_id = key_id_fn(&entity, &members)?;
     let version = version_fn(&entity, &members)?;
     let finish = finish_fn(&entity, &members)?;
@@ -181,6 +185,12 @@ fn read_member(m: &Member<'_>) -> syn::Result<TokenStream> {
     let local = m.local();
     let field = quote!(::nomnom_runtime::json::field);
     let (slot, rel) = match &m.attrs.source {
+        Source::Hl7(_) => {
+            return Err(syn::Error::new(
+                m.ident.span(),
+                "`hl7` reads a field of an entity marked `#[entity(hl7)]` or `#[entity(segment = \"...\")]`",
+            ))
+        }
         Source::Parent(_) | Source::Computed => {
             // Filled by `finish` once the whole record is read.
             return Ok(
@@ -285,7 +295,7 @@ fn reader(m: &Member<'_>, kind: Kind) -> syn::Result<(TokenStream, TokenStream)>
 
 /// The field's constraint checks on its converted `value` (each a `bool` expression using
 /// `value`, `loc` and `errors`), with the items they need.
-fn checks(m: &Member<'_>, kind: Kind) -> syn::Result<(TokenStream, Vec<TokenStream>)> {
+pub(crate) fn checks(m: &Member<'_>, kind: Kind) -> syn::Result<(TokenStream, Vec<TokenStream>)> {
     let field = quote!(::nomnom_runtime::json::field);
     let span = m.ident.span();
     let mut items = Vec::new();
@@ -467,7 +477,7 @@ fn finish_fn(entity: &EntityAttrs, members: &[Member<'_>]) -> syn::Result<TokenS
             let rel = match &m.attrs.source {
                 Source::Pointer(_, text) => text.trim_start_matches('/').to_string(),
                 Source::Key(key) => key.replace('~', "~0").replace('/', "~1"),
-                Source::Parent(_) | Source::Computed => m.attrs.name.clone(),
+                Source::Parent(_) | Source::Computed | Source::Hl7(_) => m.attrs.name.clone(),
             };
             quote! {
                 let mut items = ::std::mem::take(&mut self.#ident);

@@ -13,6 +13,7 @@
 
 mod attrs;
 mod entity;
+mod hl7;
 mod kind;
 mod model;
 mod rows;

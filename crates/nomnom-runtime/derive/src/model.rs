@@ -138,10 +138,7 @@ pub fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     let validations = roots.iter().map(|r| {
         let (name, variant, ty) = (&r.name, r.variant, r.entity);
         quote! {
-            #name => ::nomnom_runtime::json::field::read_root(body, |object, errors| {
-                <#ty as #entity>::read(object, "", errors)
-            })
-            .map(#record::#variant),
+            #name => ::nomnom_runtime::model::read_root::<#ty>(body).map(#record::#variant),
         }
     });
     let adds = roots.iter().zip(&slots).map(|(r, slot)| {
@@ -163,6 +160,10 @@ pub fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                 }
             }
         }
+    });
+    let formats = roots.iter().map(|r| {
+        let (name, ty) = (&r.name, r.entity);
+        quote!(#name => <#ty as #entity>::HL7,)
     });
     let previews = roots.iter().map(|r| {
         let variant = r.variant;
@@ -214,6 +215,13 @@ pub fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                 const MIGRATIONS: &'static [::nomnom_runtime::model::Migration] = &[#(#migrations),*];
                 type Record = #record;
                 type Batch = Batch;
+
+                fn is_hl7(entity: &str) -> bool {
+                    match entity {
+                        #(#formats)*
+                        _ => false,
+                    }
+                }
 
                 fn validate(
                     entity: &str,

@@ -39,7 +39,7 @@ pub fn expand(ty: &Ident, members: &[Member<'_>]) -> TokenStream {
                 let list = match &m.attrs.source {
                     Source::Key(key) => key.clone(),
                     Source::Pointer(_, text) => text.clone(),
-                    Source::Parent(_) | Source::Computed => m.attrs.name.clone(),
+                    Source::Parent(_) | Source::Computed | Source::Hl7(_) => m.attrs.name.clone(),
                 };
                 fields.push(quote!(#ident: <#child as ::nomnom_runtime::model::Entity>::Rows,));
                 child_pushes.push(quote! {

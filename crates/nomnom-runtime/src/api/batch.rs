@@ -1,4 +1,5 @@
-//! `POST /ingest/batch`: newline-delimited JSON, one message per line. Each line is validated
+//! `POST /ingest/batch`: newline-delimited JSON, one message per line, or an HL7 v2 batch
+//! (FHS/BHS … BTS/FTS, or consecutive messages), one message per "line". Each line is validated
 //! and published on its own, all publishes in flight together; the answer lists each line's
 //! message id or errors (lines are 1-based; blank lines are skipped).
 //!
@@ -41,12 +42,17 @@ pub(super) async fn ingest_batch<M: Model>(
 ) -> Result<Response, Problem> {
     let Ingest {
         entity,
+        hl7,
         idempotency_key,
         source,
         body,
         ..
     } = request;
-    let lines = split_lines(&body);
+    let lines = if hl7 {
+        split_hl7(&body)?
+    } else {
+        split_lines(&body)
+    };
     if lines.len() > state.config.max_batch_lines {
         return Err(Problem::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -225,12 +231,29 @@ fn split_lines(body: &Bytes) -> Vec<(usize, Bytes)> {
     lines
 }
 
+/// The messages of an HL7 batch (FHS/BHS … BTS/FTS, or consecutive messages), numbered from 1
+/// like lines; a body that is not one is a 400.
+fn split_hl7(body: &Bytes) -> Result<Vec<(usize, Bytes)>, Problem> {
+    let messages =
+        crate::hl7::split_batch_bytes(body).map_err(|e| Problem::not_hl7(&e.to_string()))?;
+    Ok(messages
+        .into_iter()
+        .enumerate()
+        .map(|(i, m)| (i + 1, body.slice(m.range)))
+        .collect())
+}
+
 fn line_errors(rejection: Rejection) -> Value {
     let errors = match rejection {
         Rejection::Malformed(e) => vec![FieldError {
             path: String::new(),
             rule: "json",
             message: format!("not valid JSON at column {}: {}", e.column, e.message),
+        }],
+        Rejection::NotHl7(message) => vec![FieldError {
+            path: String::new(),
+            rule: "hl7",
+            message: format!("not an HL7 v2 message: {message}"),
         }],
         Rejection::Invalid(errors) => errors,
         Rejection::UnknownEntity => vec![FieldError {

@@ -1,14 +1,16 @@
-//! `POST /ingest/message`: one JSON object → validated → published → 202 once the stream
-//! holds it.
+//! `POST /ingest/message`: one JSON object or HL7 v2 message → validated → published → 202
+//! once the stream holds it (with an HL7 ACK as the body when the client asks for one).
 
 use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
+use super::hl7_ack::{ack_response, ack_text};
 use super::problem::Problem;
 use super::request::{Ingest, MessageRoute};
 use super::state::ApiState;
 use crate::envelope::{IngestionResponse, IngestionStatus, MessageEnvelope};
+use crate::hl7::AckCode;
 use crate::model::{Model, Rejection};
 use crate::status::AcceptedMessage;
 
@@ -16,6 +18,7 @@ use crate::status::AcceptedMessage;
 pub fn rejection_problem(rejection: Rejection, roots: &[&str]) -> Problem {
     match rejection {
         Rejection::Malformed(e) => Problem::malformed_json(e.line, e.column, &e.message),
+        Rejection::NotHl7(message) => Problem::not_hl7(&message),
         Rejection::Invalid(errors) => Problem::validation_failed(&errors),
         Rejection::UnknownEntity => Problem::new(
             StatusCode::BAD_REQUEST,
@@ -33,13 +36,21 @@ pub(super) async fn ingest_message<M: Model>(
 ) -> Result<Response, Problem> {
     let Ingest {
         entity,
+        ack,
         idempotency_key,
         source,
         permit: _permit,
         body,
         ..
     } = request;
-    M::validate(&entity, &body).map_err(|r| rejection_problem(r, M::ROOT_ENTITIES))?;
+    if let Err(rejection) = M::validate(&entity, &body) {
+        if let (true, Rejection::Invalid(errors)) = (ack, &rejection) {
+            if let Some(text) = ack_text(&body, AckCode::Error, errors) {
+                return Ok(ack_response(StatusCode::UNPROCESSABLE_ENTITY, text));
+            }
+        }
+        return Err(rejection_problem(rejection, M::ROOT_ENTITIES));
+    }
 
     let mut envelope = MessageEnvelope::new(entity, body, source);
     if let Some(key) = &idempotency_key {
@@ -52,7 +63,18 @@ pub(super) async fn ingest_message<M: Model>(
         .map_err(|failure| {
             tracing::warn!(error = %failure, entity = %envelope.entity_type, "publish failed");
             Problem::from_publish(&failure)
-        })?;
+        });
+    let published = match published {
+        Ok(published) => published,
+        Err(problem) if ack => {
+            let text = ack_text(&envelope.body, AckCode::Error, &[]);
+            return match text {
+                Some(text) => Ok(ack_response(problem.status(), text)),
+                None => Err(problem),
+            };
+        }
+        Err(problem) => return Err(problem),
+    };
     if published.duplicate {
         tracing::debug!(message_id = %published.message_id, "idempotent retry: answered with the original message");
     } else {
@@ -61,6 +83,11 @@ pub(super) async fn ingest_message<M: Model>(
             entity_type: envelope.entity_type.clone(),
             received_at: published.received_at,
         });
+    }
+    if ack {
+        if let Some(text) = ack_text(&envelope.body, AckCode::Accept, &[]) {
+            return Ok(ack_response(StatusCode::ACCEPTED, text));
+        }
     }
     let answer = IngestionResponse {
         message_id: published.message_id,

@@ -39,7 +39,9 @@
 
 mod batch;
 mod health;
+pub mod hl7_ack;
 mod message;
+pub mod mllp_ingest;
 pub mod problem;
 pub mod request;
 mod server;

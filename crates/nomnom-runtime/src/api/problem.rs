@@ -82,6 +82,16 @@ impl Problem {
         .with("column", column)
     }
 
+    /// The body of an HL7 v2 entity is not an HL7 v2 message.
+    pub fn not_hl7(message: &str) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "not-hl7",
+            "Not an HL7 v2 message",
+            format!("the body is not an HL7 v2 message: {message}"),
+        )
+    }
+
     /// The body breaks the model: every failing field.
     pub fn validation_failed(errors: &[FieldError]) -> Self {
         Self::new(

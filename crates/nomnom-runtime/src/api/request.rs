@@ -24,6 +24,10 @@ use crate::model::Model;
 /// Longest accepted `Idempotency-Key` and `X-Source`.
 const MAX_HEADER_TEXT: usize = 256;
 
+/// The content types of HL7 v2 messages in their ER7 encoding (the first is the one HL7's
+/// own documents name; the second is common in interface engines).
+pub const HL7_CONTENT_TYPES: &[&str] = &["x-application/hl7-v2+er7", "application/hl7-v2"];
+
 /// What one ingestion route accepts.
 pub trait IngestRoute: Send + Sync + 'static {
     /// The content types accepted (parameters such as `charset` ignored).
@@ -89,6 +93,11 @@ pub struct EntityQuery {
 pub struct Ingest<M, R> {
     /// The root entity posted.
     pub entity: String,
+    /// `true` when the body is HL7 v2 (the entity's `format: hl7v2`).
+    pub hl7: bool,
+    /// `true` when the client asked for an HL7 ACK as the answer (`Accept:
+    /// x-application/hl7-v2+er7` on an HL7 body).
+    pub ack: bool,
     /// `Idempotency-Key`.
     pub idempotency_key: Option<String>,
     /// `X-Source`.
@@ -107,11 +116,33 @@ impl<M: Model, R: IngestRoute> FromRequest<ApiState> for Ingest<M, R> {
     async fn from_request(request: Request, state: &ApiState) -> Result<Self, Problem> {
         // Headers are read in place: the `HeaderMap` extractor would copy every header.
         let headers = request.headers();
-        require_content_type(headers, R::CONTENT_TYPES, R::ANY_JSON_SUFFIX)?;
+        let hl7 = is_hl7_content(headers);
+        let ack = hl7 && super::hl7_ack::wants_ack(headers);
+        if !hl7 {
+            require_content_type(headers, R::CONTENT_TYPES, R::ANY_JSON_SUFFIX)?;
+        }
         let named = Query::<EntityQuery>::try_from_uri(request.uri())
             .ok()
             .and_then(|q| q.0.entity);
-        let entity = resolve_entity(named.as_deref(), headers, M::ROOT_ENTITIES)?;
+        // An HL7 body names its entity like a JSON one, or goes to the only HL7 root.
+        let hl7_roots: Vec<&str> = M::ROOT_ENTITIES
+            .iter()
+            .copied()
+            .filter(|e| M::is_hl7(e))
+            .collect();
+        let roots = if hl7 && named.is_none() && headers.get("x-entity-type").is_none() {
+            &hl7_roots[..]
+        } else {
+            M::ROOT_ENTITIES
+        };
+        let entity = resolve_entity(named.as_deref(), headers, roots)?;
+        if M::is_hl7(&entity) != hl7 {
+            return Err(format_mismatch(
+                &entity,
+                M::is_hl7(&entity),
+                R::CONTENT_TYPES,
+            ));
+        }
         let idempotency_key = text_header(headers, "idempotency-key")?;
         let source = text_header(headers, "x-source")?;
         let permit = if R::PERMIT_BEFORE_BODY {
@@ -127,6 +158,8 @@ impl<M: Model, R: IngestRoute> FromRequest<ApiState> for Ingest<M, R> {
         let body = read_body(request, R::body_limit(&state.config)).await?;
         Ok(Ingest {
             entity,
+            hl7,
+            ack,
             idempotency_key,
             source,
             permit,
@@ -134,6 +167,40 @@ impl<M: Model, R: IngestRoute> FromRequest<ApiState> for Ingest<M, R> {
             route: PhantomData,
         })
     }
+}
+
+/// `true` when the request's content type is an HL7 v2 one.
+pub fn is_hl7_content(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
+        .is_some_and(|essence| HL7_CONTENT_TYPES.contains(&essence.as_str()))
+}
+
+/// The 415 for a body in the other format than the entity's.
+fn format_mismatch(entity: &str, entity_is_hl7: bool, json_types: &[&str]) -> Problem {
+    let (takes, accepted): (&str, &[&str]) = if entity_is_hl7 {
+        ("HL7 v2 messages", HL7_CONTENT_TYPES)
+    } else {
+        ("JSON", json_types)
+    };
+    Problem::new(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported-media-type",
+        "Unsupported media type",
+        format!(
+            "entity {entity} takes {takes}: Content-Type must be {}",
+            accepted.join(" or ")
+        ),
+    )
+    .with("accepted", accepted.to_vec())
 }
 
 /// Whether the request's content type is one of `accepted` (parameters such as `charset`

@@ -7,8 +7,9 @@ use std::time::Duration;
 use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 
-use super::{router, ApiState};
+use super::{mllp_ingest, router, ApiState};
 use crate::config::{logging, ApiConfig, ConfigError, DatabaseConfig, Env, NatsConfig};
+use crate::mllp::MllpConfig;
 use crate::model::Model;
 use crate::nats::{NatsClient, NatsError};
 use crate::status::StatusRecorder;
@@ -40,6 +41,9 @@ pub enum StartError {
     /// Serving failed.
     #[error("server error: {0}")]
     Serve(std::io::Error),
+    /// `HL7_TIMEZONE` is not a time zone.
+    #[error("{0}")]
+    Hl7Timezone(String),
     /// The async runtime could not be built.
     #[error("cannot start the async runtime: {0}")]
     Runtime(std::io::Error),
@@ -90,13 +94,45 @@ pub async fn serve<M: Model>(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), StartError> {
     let api = ApiConfig::from(env)?;
+    let mllp = MllpConfig::from(env)?;
+    crate::hl7::field::check_timezone().map_err(StartError::Hl7Timezone)?;
     let nats_config = NatsConfig::from(env)?;
     let database = DatabaseConfig::from(env)?;
     let address = format!("{}:{}", api.host, api.port);
     let nats = NatsClient::connect(nats_config).await?;
     let pool = database.pool(DATABASE_TIMEOUT);
     let (recorder, recorder_task) = StatusRecorder::spawn(pool.clone(), STATUS_BUFFER);
+    let host = api.host.clone();
     let state = ApiState::new(nats.clone(), recorder, pool, api);
+    // One stop signal for both listeners.
+    let (stop, stopping) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        shutdown.await;
+        let _ = stop.send(true);
+    });
+    let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|stop| *stop).await;
+    };
+    let mllp_task = match mllp {
+        Some(config) => {
+            let mllp_address = format!("{host}:{}", config.port);
+            let listener =
+                TcpListener::bind(&mllp_address)
+                    .await
+                    .map_err(|source| StartError::Bind {
+                        address: mllp_address.clone(),
+                        source,
+                    })?;
+            let handler = mllp_ingest::ingest_handler::<M>(state.clone());
+            Some(tokio::spawn(crate::mllp::serve(
+                listener,
+                config,
+                handler,
+                stopped(stopping.clone()),
+            )))
+        }
+        None => None,
+    };
     let listener = TcpListener::bind(&address)
         .await
         .map_err(|source| StartError::Bind {
@@ -112,9 +148,14 @@ pub async fn serve<M: Model>(
     });
     tracing::info!(%address, project = M::PROJECT, stream = %nats.config().stream, "ingestion-api listening");
     axum::serve(listener, router::<M>(state))
-        .with_graceful_shutdown(shutdown)
+        .with_graceful_shutdown(stopped(stopping))
         .await
         .map_err(StartError::Serve)?;
+    if let Some(task) = mllp_task {
+        if let Err(err) = task.await {
+            tracing::warn!(error = %err, "the MLLP listener ended abnormally");
+        }
+    }
     tracing::info!("stopped accepting; writing buffered statuses");
     recorder_task.finish(STATUS_FLUSH_DEADLINE).await;
     if let Err(err) = nats.flush().await {

@@ -57,6 +57,7 @@ mod batch;
 mod convert;
 mod encoding;
 pub mod escape;
+pub mod field;
 mod group;
 mod message;
 mod path;

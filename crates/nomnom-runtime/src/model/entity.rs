@@ -5,6 +5,7 @@
 use crate::db::rows::Rows;
 use crate::db::table::Table;
 use crate::db::version::FieldVersion;
+use crate::hl7::{Message, Segment};
 use crate::json::Object;
 use crate::model::{FieldError, RecordAt};
 
@@ -15,9 +16,29 @@ pub trait Entity: Sized + Send + Sync + 'static {
     /// Its rows (and those of every entity below it) for one batch.
     type Rows: Rows<Entity = Self>;
 
+    /// `true` when the entity's records are read from HL7 v2 messages (`format: hl7v2`).
+    const HL7: bool = false;
+
     /// Reads one record from the JSON object at `path` (a JSON pointer, `""` for the body),
     /// recording every field error; `None` when any field failed.
     fn read(object: &Object<'_>, path: &str, errors: &mut Vec<FieldError>) -> Option<Self>;
+
+    /// Reads one record from an HL7 v2 message: the whole message for a root (`row` is
+    /// `None`), or one segment row of it, recording every field error; `None` when any field
+    /// failed. Entities read from JSON refuse.
+    fn read_hl7(
+        message: &Message<'_>,
+        row: Option<&Segment<'_>>,
+        errors: &mut Vec<FieldError>,
+    ) -> Option<Self> {
+        let _ = (message, row);
+        errors.push(FieldError {
+            path: String::new(),
+            rule: "format",
+            message: "this entity is read from JSON, not HL7 v2".to_string(),
+        });
+        None
+    }
 
     /// The identity of this record's row within a batch: a hash of its table and key
     /// (the newer of two rows with the same key replaces the other); `None` for an entity

@@ -14,8 +14,10 @@ use uuid::Uuid;
 
 pub mod computed;
 pub mod entity;
+mod root;
 pub use computed::RecordAt;
 pub use entity::{Child, Entity};
+pub use root::read_root;
 
 /// A generated model: validation of incoming messages and their persistence.
 pub trait Model: Send + Sync + 'static {
@@ -28,6 +30,9 @@ pub trait Model: Send + Sync + 'static {
     const OPENAPI_JSON: &'static str;
     /// The PostgreSQL migrations, in version order.
     const MIGRATIONS: &'static [Migration];
+
+    /// `true` when root `entity` is posted as HL7 v2 messages (`format: hl7v2`).
+    fn is_hl7(entity: &str) -> bool;
 
     /// A validated root record with all its children.
     type Record: Send + Sync + 'static;
@@ -91,6 +96,8 @@ pub enum Rejection {
     Malformed(crate::json::SyntaxError),
     /// The entity named is not a root entity of the model.
     UnknownEntity,
+    /// The entity reads HL7 v2 messages and the body is not one (the parser's sentence).
+    NotHl7(String),
     /// The body is JSON but breaks the model; every failing field is listed.
     Invalid(Vec<FieldError>),
 }

@@ -48,6 +48,9 @@ pub fn preview<M: Model>(entity: &str, file: &str) -> Value {
         Err(Rejection::Malformed(e)) => {
             json!({"file": file, "entity": entity, "error": format!("not a JSON object: {e}")})
         }
+        Err(Rejection::NotHl7(e)) => {
+            json!({"file": file, "entity": entity, "error": format!("not an HL7 v2 message: {e}")})
+        }
         Err(Rejection::UnknownEntity) => json!({
             "file": file,
             "entity": entity,

@@ -81,6 +81,10 @@ pub(crate) fn describe_rejection(rejection: &Rejection) -> (ErrorKind, String) {
                 e.line, e.column, e.message
             ),
         ),
+        Rejection::NotHl7(message) => (
+            ErrorKind::Malformed,
+            format!("not an HL7 v2 message: {message}"),
+        ),
         Rejection::Invalid(errors) => (
             ErrorKind::Invalid,
             errors

@@ -46,6 +46,9 @@ pub enum WorkerError {
     /// The migrations could not be applied: start-up stops.
     #[error(transparent)]
     Migration(#[from] crate::db::MigrationError),
+    /// `HL7_TIMEZONE` is not a time zone.
+    #[error("{0}")]
+    Hl7Timezone(String),
     /// The health endpoint's port could not be bound.
     #[error("cannot listen on WORKER_HEALTH_PORT {0}: {1}")]
     Health(u16, #[source] std::io::Error),
@@ -156,6 +159,7 @@ pub fn run_with_args<M: Model>(args: &[String]) -> ExitCode {
 
 async fn execute<M: Model>(command: Command) -> Result<(), WorkerError> {
     let config = WorkerConfig::from_env()?;
+    crate::hl7::field::check_timezone().map_err(WorkerError::Hl7Timezone)?;
     match command {
         Command::Run => serve::<M>(config, shutdown_on_signals()).await,
         Command::Migrate => {

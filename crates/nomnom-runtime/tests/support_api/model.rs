@@ -46,6 +46,10 @@ impl Model for ShopModel {
     type Record = Value;
     type Batch = NoRows;
 
+    fn is_hl7(_entity: &str) -> bool {
+        false
+    }
+
     fn validate(entity: &str, body: &[u8]) -> Result<Value, Rejection> {
         let value = parse(body)?;
         let mut errors = Vec::new();
@@ -106,6 +110,10 @@ impl Model for EventModel {
     const MIGRATIONS: &'static [Migration] = &[];
     type Record = Value;
     type Batch = NoRows;
+
+    fn is_hl7(_entity: &str) -> bool {
+        false
+    }
 
     fn validate(entity: &str, body: &[u8]) -> Result<Value, Rejection> {
         if entity != "Event" {

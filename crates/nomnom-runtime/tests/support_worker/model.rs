@@ -240,6 +240,10 @@ impl Model for TestModel {
     type Record = Order;
     type Batch = OrderBatch;
 
+    fn is_hl7(_entity: &str) -> bool {
+        false
+    }
+
     fn validate(entity: &str, body: &[u8]) -> Result<Order, Rejection> {
         if entity != "Order" {
             return Err(Rejection::UnknownEntity);

@@ -17,20 +17,40 @@ pub use rules::*;
 /// Where a value sits: the pointer of its enclosing object (`""` for the body, `/items/0`)
 /// and its already-escaped relative pointer there (`price`, `customer/id`). The full path
 /// is only built when an error is recorded.
+///
+/// A value of an HL7 message is located by its HL7 path instead ([`Loc::hl7`]).
 #[derive(Debug, Clone, Copy)]
 pub struct Loc<'a> {
     base: &'a str,
     rel: &'a str,
+    /// `rel` is an HL7 path, the whole location.
+    hl7: bool,
 }
 
 impl<'a> Loc<'a> {
     /// A location `rel` inside the object at `base`.
     pub const fn new(base: &'a str, rel: &'a str) -> Self {
-        Loc { base, rel }
+        Loc {
+            base,
+            rel,
+            hl7: false,
+        }
     }
 
-    /// The JSON pointer (`/items/0/price`).
+    /// The value at the HL7 path `path` (`PID-3.1`).
+    pub const fn hl7(path: &'a str) -> Self {
+        Loc {
+            base: "",
+            rel: path,
+            hl7: true,
+        }
+    }
+
+    /// The JSON pointer (`/items/0/price`), or the HL7 path.
     pub fn path(&self) -> String {
+        if self.hl7 {
+            return self.rel.to_string();
+        }
         format!("{}/{}", self.base, self.rel)
     }
 
