@@ -1,5 +1,6 @@
 //! nomnom's benchmark program: the generated `examples/tpch` pipeline measured in one run
-//! against the limits of the NATS and PostgreSQL it runs on (issue 6).
+//! against the limits of the NATS and PostgreSQL it runs on (issue 6), and against the same
+//! model with computed fields ([`variant`], issue 16).
 //!
 //! Every stage records its figures and their ratio to the matching limit from the same run;
 //! [`report`] prints them as Markdown, JSON and SVG charts. Benchmarks are never pass/fail:
@@ -7,6 +8,8 @@
 
 pub mod api_load;
 pub mod backlog;
+pub mod computed_cost;
+pub mod computed_stage;
 pub mod copy;
 pub mod cpu;
 pub mod end_to_end;
@@ -20,13 +23,16 @@ pub mod pg_writes;
 pub mod posting;
 pub mod project;
 pub mod publish;
+pub mod raw_orders;
 pub mod report;
 pub mod results;
+pub mod rows_digest;
 pub mod run;
 pub mod schedule;
 pub mod services;
 pub mod stats;
 pub mod status_size;
+pub mod variant;
 pub mod witness;
 pub mod worker_bench;
 

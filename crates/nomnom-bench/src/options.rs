@@ -19,17 +19,23 @@ pub enum StageName {
     Copy,
     /// The worker drains (1 and 2 processes, the first nomnom's loop).
     Worker,
+    /// The API with the plain model and with the computed one, back to back.
+    ApiComputed,
+    /// One worker with the plain model and with the computed one, back to back.
+    WorkerComputed,
     /// API and worker together.
     EndToEnd,
 }
 
 impl StageName {
     /// Every stage, in running order, with its name on the command line.
-    pub const ALL: [(StageName, &'static str); 5] = [
+    pub const ALL: [(StageName, &'static str); 7] = [
         (StageName::Publish, "publish"),
         (StageName::Api, "api"),
         (StageName::Copy, "copy"),
         (StageName::Worker, "worker"),
+        (StageName::ApiComputed, "api-computed"),
+        (StageName::WorkerComputed, "worker-computed"),
         (StageName::EndToEnd, "e2e"),
     ];
 
@@ -68,16 +74,25 @@ usage: nomnom-bench [--smoke] [--out DIR] [--pin] [--sustain SECONDS] [--only ST
                      (default: target/nomnom-bench)
   --pin              also run the API stages pinned (API on CPU 0, load generator on CPU 1)
   --sustain SECONDS  length of the sustained end-to-end run (default 600; smoke 2)
-  --only STAGES      comma-separated subset of publish,api,copy,worker,e2e (ratios to limits
-                     not measured in the run are left out)
+  --only STAGES      comma-separated subset of publish,api,copy,worker,api-computed,
+                     worker-computed,e2e, in that running order (ratios to limits not
+                     measured in the run are left out)
   --e2e-posting WAYS comma-separated subset of single,batch: how the end-to-end stage posts
                      (default both: single messages, then 1,000-line NDJSON batches)
   -h, --help         print this help and exit
 
+api-computed, worker-computed: what computed fields cost per message. The API (single
+messages at c=64, then 1,000-line batches) and one worker draining a stream, each run with
+examples/tpch and with crates/nomnom-bench/models/tpch-computed (the same columns and rows,
+twelve columns computed from the sender's formats), back to back on the same orders, in 3
+rounds (smoke: 1). Goal: at most 10% more CPU per message in the API and in the worker.
+
 environment: NOMNOM_TEST_NATS_URL, NOMNOM_TEST_DATABASE_URL (the services measured),
 NOMNOM_TARGET_DIR (shared target directory of generated projects),
 NOMNOM_BENCH_BIN_DIR (use the ingestion-api, worker and first-nomnom-loop binaries in this
-folder; without first-nomnom-loop the first nomnom's loop is skipped)";
+folder; without first-nomnom-loop the first nomnom's loop is skipped; nothing is built),
+NOMNOM_BENCH_COMPUTED_BIN_DIR (the computed model's ingestion-api and worker; required by
+the computed stages when NOMNOM_BENCH_BIN_DIR is set)";
 
 impl Options {
     /// Whether the arguments ask for the usage text (`-h` or `--help` anywhere).
@@ -217,6 +232,10 @@ pub struct Sizes {
     pub sustain: Duration,
     /// Lines per body when the end-to-end stage posts batches.
     pub e2e_batch_lines: usize,
+    /// Rounds of the computed-fields stages (each runs both models).
+    pub computed_rounds: usize,
+    /// Orders in each drain of the computed-fields stage.
+    pub computed_drain_messages: u64,
 }
 
 impl Sizes {
@@ -243,6 +262,9 @@ impl Sizes {
         e2e_latency_run: Duration::from_secs(20),
         sustain: Duration::from_secs(600),
         e2e_batch_lines: BATCH_LINES,
+        computed_rounds: 3,
+        // About 8 s at the worker's rate on two cores: long enough for its CPU per message.
+        computed_drain_messages: 100_000,
     };
 
     /// A smoke run: every stage once, tiny.
@@ -266,6 +288,8 @@ impl Sizes {
         e2e_latency_run: Duration::from_millis(700),
         sustain: Duration::from_secs(2),
         e2e_batch_lines: 100,
+        computed_rounds: 1,
+        computed_drain_messages: 500,
     };
 
     /// Orders for the worker's stream: enough for `worker_target` at half the COPY limit
@@ -315,6 +339,12 @@ mod tests {
         assert_eq!(only.stages, vec![StageName::Publish, StageName::EndToEnd]);
         assert!(!only.runs(StageName::Api));
         assert!(Options::parse(&args(&["--only", "publish,fast"])).is_err());
+        let computed = Options::parse(&args(&["--only", "api-computed,worker-computed"])).unwrap();
+        assert_eq!(
+            computed.stages,
+            vec![StageName::ApiComputed, StageName::WorkerComputed]
+        );
+        assert!(d.runs(StageName::ApiComputed) && d.runs(StageName::WorkerComputed));
     }
 
     #[test]

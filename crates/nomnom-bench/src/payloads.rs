@@ -13,16 +13,24 @@ pub const ENTITY: &str = "Order";
 /// from its own seed, so any chunk can be made without the ones before it.
 pub const CHUNK: u64 = 1_000;
 
+/// Orders `first_chunk*CHUNK+1 ..` (`chunks` chunks), drawn from `seed`.
+pub fn order_values(
+    seed: u64,
+    first_chunk: u64,
+    chunks: u64,
+) -> impl Iterator<Item = serde_json::Value> {
+    (first_chunk..first_chunk + chunks).flat_map(move |k| {
+        orders::orders(
+            seed.wrapping_mul(1_000_003).wrapping_add(k),
+            k * CHUNK + 1,
+            CHUNK,
+        )
+    })
+}
+
 /// The JSON of orders `first_chunk*CHUNK+1 ..` (`chunks` chunks), drawn from `seed`.
 pub fn order_chunks(seed: u64, first_chunk: u64, chunks: u64) -> Vec<Bytes> {
-    (first_chunk..first_chunk + chunks)
-        .flat_map(|k| {
-            orders::orders(
-                seed.wrapping_mul(1_000_003).wrapping_add(k),
-                k * CHUNK + 1,
-                CHUNK,
-            )
-        })
+    order_values(seed, first_chunk, chunks)
         .map(|order| Bytes::from(order.to_string()))
         .collect()
 }

@@ -1,10 +1,12 @@
-//! The generated `examples/tpch` project: generated with the `nomnom` CLI and built in release
-//! mode in the shared target directory by the testkit (the same build, lock and cache every
-//! end-to-end test uses), its two binaries copied aside; beside them the first nomnom's loop
-//! built against the same model ([`crate::first_loop`]).
+//! The generated project of a form of the TPC-H model ([`Variant`]): generated with the
+//! `nomnom` CLI and built in release mode in the shared target directory by the testkit (the
+//! same build, lock and cache every end-to-end test uses), its two binaries copied aside;
+//! beside the plain model's, the first nomnom's loop built against the same model
+//! ([`crate::first_loop`]).
 
 use std::path::{Path, PathBuf};
 
+use crate::variant::Variant;
 use crate::{first_loop, BenchError};
 
 /// The binaries of the generated project.
@@ -48,26 +50,41 @@ impl Project {
         Ok(project)
     }
 
-    /// Generates `examples/tpch` and builds it in release mode (unless `NOMNOM_BENCH_BIN_DIR`
-    /// names a folder holding the binaries already).
-    pub fn generate_and_build() -> Result<Project, BenchError> {
-        if let Ok(dir) = std::env::var("NOMNOM_BENCH_BIN_DIR") {
+    /// Generates the model of `variant` and builds it in release mode, unless the variable
+    /// [`Variant::bin_dir_variable`] names a folder holding its binaries already. With
+    /// `NOMNOM_BENCH_BIN_DIR` set (nothing is to be built), the computed model's binaries
+    /// must be named too.
+    pub fn generate_and_build(variant: Variant) -> Result<Project, BenchError> {
+        let variable = variant.bin_dir_variable();
+        if let Ok(dir) = std::env::var(variable) {
             return Project::prebuilt(Path::new(&dir));
+        }
+        if variant != Variant::Plain && std::env::var_os("NOMNOM_BENCH_BIN_DIR").is_some() {
+            return Err(BenchError::Project(format!(
+                "NOMNOM_BENCH_BIN_DIR is set, so nothing is built: set {variable} to the folder \
+                 of the {} model's binaries",
+                variant.label()
+            )));
         }
         // The testkit's builder panics with the build's output on failure: run it on a
         // thread of its own and turn a panic into this stage's error.
-        let built = std::thread::spawn(|| nomnom_testkit::project::build_example("tpch", true))
-            .join()
-            .map_err(|panic| {
-                let message = panic
-                    .downcast_ref::<String>()
-                    .cloned()
-                    .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                    .unwrap_or_else(|| "the build panicked".into());
-                BenchError::Project(message)
-            })?;
-        let first_loop =
-            first_loop::binary::build(&built.dir, true, &built.bin_dir).map_err(|e| e.to_string());
+        let built = std::thread::spawn(move || {
+            nomnom_testkit::project::build_model(variant.project_name(), &variant.model_dir(), true)
+        })
+        .join()
+        .map_err(|panic| {
+            let message = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "the build panicked".into());
+            BenchError::Project(message)
+        })?;
+        let first_loop = match variant {
+            Variant::Plain => first_loop::binary::build(&built.dir, true, &built.bin_dir)
+                .map_err(|e| e.to_string()),
+            Variant::Computed => Err("the first nomnom's loop runs only the plain model".into()),
+        };
         Ok(Project {
             dir: built.dir.clone(),
             api: built.api_binary(),

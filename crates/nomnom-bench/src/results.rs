@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::computed_cost::ComputedCost;
 use crate::copy::CopyRun;
 use crate::cpu::ServicesCpu;
 use crate::machine::{Durability, Machine};
@@ -142,6 +143,9 @@ pub struct WorkerRun {
     pub postgres_writes: Option<PgWrites>,
     /// `true` when the tables and `message_status` held exactly what was sent.
     pub verified: bool,
+    /// The stored rows' digest, when asked for ([`crate::rows_digest`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rows_digest: Option<String>,
     /// `msgs_per_sec` over the COPY limit's messages per second.
     pub ratio_to_copy: Option<f64>,
 }
@@ -330,6 +334,8 @@ pub struct Results {
     pub workers: Vec<WorkerRun>,
     /// API and worker together: posting single messages, then batches.
     pub end_to_end: Vec<EndToEnd>,
+    /// What computed fields cost per message: both models back to back (issue 16).
+    pub computed: Option<ComputedCost>,
     /// Peak memory.
     pub memory: Memory,
     /// The goals of issue 6, checked.
@@ -409,6 +415,9 @@ impl Results {
                 .filter(|w| w.mode == "batched")
                 .filter_map(|w| w.peak_rss_kib)
                 .max();
+        }
+        if let Some(computed) = &mut self.computed {
+            computed.compare();
         }
         self.goals = self.goals_checked();
     }
@@ -630,6 +639,7 @@ pub(crate) mod tests {
             services_cpu: ServicesCpu::default(),
             postgres_writes: None,
             verified: true,
+            rows_digest: None,
             ratio_to_copy: None,
         });
         r.fill_ratios();

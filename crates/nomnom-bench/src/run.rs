@@ -7,6 +7,8 @@ use std::sync::Arc;
 use nomnom_testkit::{TestDatabase, TestStream};
 
 use crate::api_load::{self, Api, Payloads, OPEN_LOOP_CONNECTIONS};
+use crate::computed_cost::{ComputedCost, Load};
+use crate::computed_stage::CostStage;
 use crate::machine::{postgres_settings, Durability, Machine};
 use crate::options::{Options, Sizes, StageName};
 use crate::payloads;
@@ -16,6 +18,7 @@ use crate::publish::MsgIds;
 use crate::report::CONCURRENCY;
 use crate::results::{Results, GOAL_OPEN_LOOP_SHARE};
 use crate::services::{self, Target};
+use crate::variant::Variant;
 use crate::witness::{Witnessed, Witnesses};
 use crate::worker_bench::{self, Drain, Loop};
 use crate::{copy, end_to_end, minimal_api, publish, BenchError};
@@ -61,14 +64,27 @@ pub async fn run(options: &Options) -> Results {
     progress(format!("machine: {:?}", r.machine));
 
     progress("generating and building examples/tpch (release)");
-    let project = match Project::generate_and_build() {
+    let project = match Project::generate_and_build(Variant::Plain) {
         Ok(p) => Some(p),
         Err(e) => {
             r.skipped.push(format!(
-                "API, COPY, worker and end-to-end stages (they need the generated binaries): {e}"
+                "API, COPY, worker, computed-fields and end-to-end stages (they need the generated \
+                 binaries): {e}"
             ));
             None
         }
+    };
+
+    let computed_stages =
+        options.runs(StageName::ApiComputed) || options.runs(StageName::WorkerComputed);
+    let computed = match &project {
+        Some(_) if computed_stages => {
+            progress("generating and building the computed model (release)");
+            Project::generate_and_build(Variant::Computed)
+                .map_err(|e| r.skipped.push(format!("computed-fields stages: {e}")))
+                .ok()
+        }
+        _ => None,
     };
 
     let ctx = Stage {
@@ -104,6 +120,12 @@ pub async fn run(options: &Options) -> Results {
         }
         if options.runs(StageName::Worker) {
             ctx.workers(&mut r, project).await;
+        }
+        if let Some(computed) = &computed {
+            let cost = ctx
+                .computed_fields(&mut r, options, project, computed)
+                .await;
+            r.computed = Some(cost);
         }
         if options.runs(StageName::EndToEnd) {
             for &posting in &options.e2e_postings {
@@ -378,18 +400,24 @@ impl Stage {
                 messages: n,
                 looping: Loop::Worker,
                 seed: SEED,
+                variant: Variant::Plain,
+                digest_rows: false,
             },
             Drain {
                 processes: 2,
                 messages: n,
                 looping: Loop::Worker,
                 seed: SEED + 1,
+                variant: Variant::Plain,
+                digest_rows: false,
             },
             Drain {
                 processes: 1,
                 messages: self.sizes.legacy_messages,
                 looping: Loop::FirstNomnom,
                 seed: SEED + 2,
+                variant: Variant::Plain,
+                digest_rows: false,
             },
         ];
         for drain in &drains {
@@ -412,6 +440,41 @@ impl Stage {
                 Err(e) => r.skipped.push(format!("{what}: {e}")),
             }
         }
+    }
+
+    /// The computed-fields stages: both models back to back (API, then worker); a stage that
+    /// fails keeps the runs it made and records why it stopped.
+    async fn computed_fields(
+        &self,
+        r: &mut Results,
+        options: &Options,
+        plain: &Project,
+        computed: &Project,
+    ) -> ComputedCost {
+        let stage = CostStage {
+            plain,
+            computed,
+            nats_url: &self.nats_url,
+            admin_db: &self.admin_db,
+            sizes: self.sizes,
+            seed: SEED,
+            logs: &self.logs,
+        };
+        let mut cost = ComputedCost {
+            rounds: self.sizes.computed_rounds,
+            ..ComputedCost::default()
+        };
+        if options.runs(StageName::ApiComputed) {
+            if let Err(e) = stage.api(&mut cost).await {
+                r.skipped.push(format!("computed fields, API: {e}"));
+            }
+        }
+        if options.runs(StageName::WorkerComputed) {
+            if let Err(e) = stage.workers(&mut cost).await {
+                r.skipped.push(format!("computed fields, worker: {e}"));
+            }
+        }
+        cost
     }
 
     async fn end_to_end(&self, r: &mut Results, project: &Project, posting: Posting) {
@@ -497,6 +560,7 @@ pub fn smoke_is_complete(r: &Results, options: &Options) -> Result<(), String> {
     if options.runs(StageName::EndToEnd) && r.end_to_end.len() < options.e2e_postings.len() {
         missing.push("end to end");
     }
+    missing.extend(computed_missing(r.computed.as_ref(), options));
     if missing.is_empty() {
         Ok(())
     } else {
@@ -506,4 +570,38 @@ pub fn smoke_is_complete(r: &Results, options: &Options) -> Result<(), String> {
             r.skipped.join(" | ")
         ))
     }
+}
+
+/// What the computed-fields stages of `options` left out: for the API, both models under
+/// both loads, each with messages accepted; for the worker, every drain verified and each
+/// round's two drains storing the same rows.
+fn computed_missing(cost: Option<&ComputedCost>, options: &Options) -> Vec<&'static str> {
+    let mut missing = Vec::new();
+    let compared = |load: Load| {
+        cost.is_some_and(|c| {
+            c.comparisons
+                .iter()
+                .any(|x| x.load == load && x.plain.messages > 0 && x.computed.messages > 0)
+        })
+    };
+    let api_loads = [
+        Load::Single {
+            concurrency: crate::computed_stage::CONCURRENCY,
+        },
+        Load::Batch { lines: BATCH_LINES },
+    ];
+    if options.runs(StageName::ApiComputed) && !api_loads.into_iter().all(compared) {
+        missing.push("computed fields, API (both models)");
+    }
+    let drains_agree = cost.is_some_and(|c| {
+        c.runs.iter().all(|r| r.verified != Some(false))
+            && !c.same_rows_by_round.is_empty()
+            && c.same_rows_by_round.iter().all(|&same| same)
+    });
+    if options.runs(StageName::WorkerComputed)
+        && !(compared(Load::Drain { processes: 1 }) && drains_agree)
+    {
+        missing.push("computed fields, worker (both models verified, the same rows)");
+    }
+    missing
 }

@@ -1,6 +1,7 @@
 //! The worker alone: a stream pre-filled with N orders drained into PostgreSQL by 1 or 2
 //! worker processes (or by the first nomnom's loop, [`crate::first_loop`]), then the tables
-//! and `message_status` checked against what was sent.
+//! and `message_status` checked against what was sent. The orders are in the form of the
+//! model the project was generated from ([`Variant`]).
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -14,8 +15,10 @@ use crate::pg_writes::{between, PgWrites};
 use crate::project::Project;
 use crate::publish;
 use crate::results::WorkerRun;
+use crate::rows_digest;
 use crate::services::{self, consumer_state, Target};
 use crate::stats::rate;
+use crate::variant::Variant;
 use crate::BenchError;
 
 /// Which loop drains the stream.
@@ -69,6 +72,10 @@ pub struct Drain {
     pub looping: Loop,
     /// Seed of the orders.
     pub seed: u64,
+    /// The form of the orders: the model the project was generated from.
+    pub variant: Variant,
+    /// Also read the [`rows_digest`] of what was stored (one more pass over the tables).
+    pub digest_rows: bool,
 }
 
 /// The default `WORKER_BATCH_SIZE` (see the runtime's variable list).
@@ -105,9 +112,14 @@ pub async fn drain(
     services::migrate(project, &target, logs).await?;
     let client = db.client().await;
     let pg_before = PgWrites::read(&client).await;
+    let model = match drain.variant {
+        Variant::Plain => String::new(),
+        other => format!("-{}", other.label()),
+    };
     let mut workers: Vec<_> = (0..drain.processes.max(1))
         .map(|i| {
-            services::spawn_worker(program, &target, &[], logs, &format!("worker-{label}-{i}"))
+            let name = format!("worker-{label}{model}-{i}");
+            services::spawn_worker(program, &target, &[], logs, &name)
         })
         .collect();
     let spawned = Instant::now();
@@ -136,6 +148,11 @@ pub async fn drain(
 
     // 3. Verify what landed.
     let (orders, items, persisted) = landed(&client).await?;
+    let rows_digest = if drain.digest_rows {
+        Some(rows_digest::digest(&client, &rows_digest::TABLES).await?)
+    } else {
+        None
+    };
     let verified = orders == sent && items == line_items && persisted == sent;
     if !verified {
         eprintln!(
@@ -159,6 +176,7 @@ pub async fn drain(
         services_cpu,
         postgres_writes,
         verified,
+        rows_digest,
         ratio_to_copy: None,
     })
 }
@@ -169,7 +187,7 @@ async fn prefill(nats: &NatsClient, drain: &Drain) -> Result<(u64, u64), BenchEr
     let chunks = drain.messages.div_ceil(CHUNK).max(1);
     let (mut sent, mut line_items) = (0u64, 0u64);
     for k in 0..chunks {
-        let mut orders = payloads::order_chunks(drain.seed, k, 1);
+        let mut orders = drain.variant.order_chunks(drain.seed, k, 1);
         orders.truncate((drain.messages - k * CHUNK) as usize);
         line_items += payloads::line_item_count(&orders);
         let run = publish::pipelined(

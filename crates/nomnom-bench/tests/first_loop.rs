@@ -4,6 +4,7 @@
 
 use nomnom_bench::first_loop::binary;
 use nomnom_bench::project::Project;
+use nomnom_bench::variant::Variant;
 use nomnom_bench::worker_bench::{self, Drain, Loop};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -18,6 +19,8 @@ async fn the_first_nomnoms_loop_persists_everything_ten_messages_per_pause() {
         messages: 60,
         looping: Loop::FirstNomnom,
         seed: 15,
+        variant: Variant::Plain,
+        digest_rows: false,
     };
     let run = worker_bench::drain(
         &project,

@@ -3,11 +3,20 @@
 use std::path::Path;
 use std::process::Command;
 
-fn run_smoke(out: &Path, bin_dir: Option<&Path>) -> (std::process::ExitStatus, String) {
+use nomnom_bench::variant::Variant;
+
+fn run_smoke(
+    out: &Path,
+    bin_dir: Option<&Path>,
+    computed_bin_dir: Option<&Path>,
+) -> (std::process::ExitStatus, String) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_nomnom-bench"));
     cmd.arg("--smoke").arg("--out").arg(out);
     if let Some(dir) = bin_dir {
         cmd.env("NOMNOM_BENCH_BIN_DIR", dir);
+    }
+    if let Some(dir) = computed_bin_dir {
+        cmd.env("NOMNOM_BENCH_COMPUTED_BIN_DIR", dir);
     }
     let output = cmd.output().expect("running nomnom-bench");
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
@@ -38,7 +47,7 @@ fn assert_report_files(out: &Path) {
 fn smoke_without_generated_binaries_measures_the_publish_limit_and_says_what_it_skipped() {
     let out = tempfile::tempdir().expect("temp dir");
     let empty = tempfile::tempdir().expect("temp dir");
-    let (status, stderr) = run_smoke(out.path(), Some(empty.path()));
+    let (status, stderr) = run_smoke(out.path(), Some(empty.path()), None);
     assert_eq!(status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("smoke run incomplete"), "{stderr}");
     let r = results(out.path());
@@ -82,7 +91,10 @@ fn smoke_run_of_the_whole_pipeline_completes_every_stage() {
     let project = nomnom_testkit::project::build_example("tpch", false);
     nomnom_bench::first_loop::binary::build(&project.dir, false, &project.bin_dir)
         .expect("building the first nomnom's loop");
-    let (status, stderr) = run_smoke(out.path(), Some(&project.bin_dir));
+    let computed = Variant::Computed;
+    let computed =
+        nomnom_testkit::project::build_model(computed.project_name(), &computed.model_dir(), false);
+    let (status, stderr) = run_smoke(out.path(), Some(&project.bin_dir), Some(&computed.bin_dir));
     assert!(status.success(), "{stderr}");
     let r = results(out.path());
     assert_eq!(r["api"].as_array().unwrap().len(), 4);
@@ -118,6 +130,30 @@ fn smoke_run_of_the_whole_pipeline_completes_every_stage() {
         assert_eq!(run["persisted"], run["accepted"], "{run}");
     }
     assert!(r["memory"]["api_peak_kib"].as_u64().unwrap() > 0);
+    // Both models under each load of the computed-fields stages, the drains' rows alike.
+    let computed = &r["computed"];
+    let loads: Vec<&serde_json::Value> = computed["comparisons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| &c["load"])
+        .collect();
+    assert_eq!(
+        loads,
+        [
+            &serde_json::json!({"single": {"concurrency": 64}}),
+            &serde_json::json!({"batch": {"lines": 1000}}),
+            &serde_json::json!({"drain": {"processes": 1}}),
+        ],
+        "{computed}"
+    );
+    for c in computed["comparisons"].as_array().unwrap() {
+        assert!(c["computed"]["messages"].as_u64().unwrap() > 0, "{c}");
+        assert_eq!(c["computed"]["errors"], 0, "{c}");
+    }
+    assert_eq!(computed["same_rows_by_round"], serde_json::json!([true]));
+    let md = std::fs::read_to_string(out.path().join("results.md")).expect("results.md");
+    assert!(md.contains("## Computed fields: cost per message"), "{md}");
     assert_report_files(out.path());
 }
 

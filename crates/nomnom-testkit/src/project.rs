@@ -1,7 +1,7 @@
-//! Generated projects built once: `nomnom generate` an example into a fixed folder of the
-//! shared build cache, `cargo build` it there (one target directory for every generated
-//! project, so dependencies compile once and reruns are warm), and copy its two binaries
-//! aside, since every generated project names them `ingestion-api` and `worker`.
+//! Generated projects built once: `nomnom generate` an example (or another model) into a
+//! fixed folder of the shared build cache, `cargo build` it there (one target directory for
+//! every generated project, so dependencies compile once and reruns are warm), and copy its
+//! two binaries aside, since every generated project names them `ingestion-api` and `worker`.
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -95,14 +95,14 @@ pub fn build_example(example: &str, release: bool) -> GeneratedProject {
     )
 }
 
-/// Generates the model at `model` (a `nomnom.yaml` or a folder holding one) under the name
-/// `example` (which names its folders in the shared target directory: one name, one model)
-/// and builds it like [`build_example`], once per process.
-pub fn build_model(example: &str, model: &Path, release: bool) -> GeneratedProject {
+/// Generates the model in `model_dir` (a folder holding `nomnom.yaml`) and builds it as
+/// [`build_example`] does, under `name`: the folder of its project and of its binaries in
+/// the shared target directory, so `name` must be unique among the models built there.
+pub fn build_model(name: &str, model_dir: &Path, release: bool) -> GeneratedProject {
     static CACHE: OnceLock<Mutex<BTreeMap<(String, bool), GeneratedProject>>> = OnceLock::new();
     let cache = CACHE.get_or_init(|| Mutex::new(BTreeMap::new()));
     let mut cache = cache.lock().unwrap_or_else(|p| p.into_inner());
-    if let Some(project) = cache.get(&(example.to_string(), release)) {
+    if let Some(project) = cache.get(&(name.to_string(), release)) {
         return project.clone();
     }
 
@@ -112,23 +112,27 @@ pub fn build_model(example: &str, model: &Path, release: bool) -> GeneratedProje
     lock.lock().expect("taking the build lock");
 
     let profile = if release { "release" } else { "debug" };
-    let dir = target.join("nomnom-projects").join(example);
+    let dir = target.join("nomnom-projects").join(name);
     let cli = nomnom_cli(release);
+    let generate = || {
+        let mut cmd = Command::new(&cli);
+        cmd.arg("generate").arg(model_dir).arg("--output").arg(&dir);
+        cmd
+    };
     // Every test creates a database of its own, so the folder's migrations are never applied
-    // anywhere that lasts: when the example's schema changes, they are generated anew instead
-    // of being refused as a changed migration.
-    let migrations = dir.join("migrations");
-    if migrations.exists() {
-        std::fs::remove_dir_all(&migrations).expect("removing the test folder's migrations");
+    // anywhere that lasts: when the model's schema changed (the CLI refuses to change an
+    // emitted migration), they are generated anew. Unchanged, they are kept as they are: the
+    // model's derive reads them, so rewriting them would rebuild the project every time.
+    if !generate().output().is_ok_and(|o| o.status.success()) {
+        let migrations = dir.join("migrations");
+        if migrations.exists() {
+            std::fs::remove_dir_all(&migrations).expect("removing the test folder's migrations");
+        }
+        run(
+            &mut generate(),
+            &format!("nomnom generate {}", model_dir.display()),
+        );
     }
-    run(
-        Command::new(&cli)
-            .arg("generate")
-            .arg(model)
-            .arg("--output")
-            .arg(&dir),
-        &format!("nomnom generate {}", model.display()),
-    );
     // The workspace's lockfile pins the same dependency versions the workspace and the
     // codegen compile test build, and `-D warnings` is the compile test's flag too: with
     // both equal, every generated project reuses the dependencies already in the cache.
@@ -144,22 +148,22 @@ pub fn build_model(example: &str, model: &Path, release: bool) -> GeneratedProje
     if release {
         build.arg("--release");
     }
-    run(&mut build, &format!("cargo build of generated {example}"));
+    run(&mut build, &format!("cargo build of generated {name}"));
 
-    let bin_dir = target.join("nomnom-bins").join(example).join(profile);
+    let bin_dir = target.join("nomnom-bins").join(name).join(profile);
     std::fs::create_dir_all(&bin_dir).expect("creating the binaries folder");
     for bin in ["ingestion-api", "worker"] {
         // Copy then rename: a copy of an earlier build may still be running elsewhere, and a
         // running executable cannot be overwritten in place.
         let staged = bin_dir.join(format!(".{bin}.{}", std::process::id()));
         std::fs::copy(target.join(profile).join(bin), &staged)
-            .unwrap_or_else(|e| panic!("copying {bin} of {example}: {e}"));
+            .unwrap_or_else(|e| panic!("copying {bin} of {name}: {e}"));
         std::fs::rename(&staged, bin_dir.join(bin))
-            .unwrap_or_else(|e| panic!("installing {bin} of {example}: {e}"));
+            .unwrap_or_else(|e| panic!("installing {bin} of {name}: {e}"));
     }
     let _ = lock.unlock();
 
     let project = GeneratedProject { dir, bin_dir };
-    cache.insert((example.to_string(), release), project.clone());
+    cache.insert((name.to_string(), release), project.clone());
     project
 }

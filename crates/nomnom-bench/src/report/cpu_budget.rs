@@ -53,6 +53,7 @@ impl Budget {
 pub fn budgets(r: &Results) -> Vec<Budget> {
     let mut out = ingest(r);
     out.extend(drains(r));
+    out.extend(computed(r));
     out.extend(end_to_end(r));
     out
 }
@@ -129,6 +130,27 @@ fn drains(r: &Results) -> Vec<Budget> {
             loadgen: None,
             binary: w.worker_cpu_seconds,
             services: w.services_cpu,
+        })
+        .collect()
+}
+
+/// The computed-fields stages' runs, both models.
+fn computed(r: &Results) -> Vec<Budget> {
+    r.computed
+        .iter()
+        .flat_map(|c| &c.runs)
+        .map(|run| Budget {
+            run: format!(
+                "computed fields: {}, {}, round {}",
+                run.load.label(),
+                run.variant.label(),
+                run.round + 1
+            ),
+            msgs_per_sec: run.msgs_per_sec,
+            seconds: run.seconds,
+            loadgen: run.loadgen_cpu_seconds,
+            binary: run.binary_cpu_seconds,
+            services: run.services_cpu,
         })
         .collect()
 }

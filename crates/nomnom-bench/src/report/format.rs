@@ -35,6 +35,11 @@ pub fn percent(v: Option<f64>) -> String {
     v.map_or_else(|| "–".into(), |v| format!("{:.1}%", v * 100.0))
 }
 
+/// `0.048` → `+4.8%`, `-0.02` → `-2.0%`; missing → `–`.
+pub fn signed_percent(v: Option<f64>) -> String {
+    v.map_or_else(|| "–".into(), |v| format!("{:+.1}%", v * 100.0))
+}
+
 /// `f(v)`, or `–` when missing.
 pub fn opt<T>(v: Option<T>, f: impl Fn(T) -> String) -> String {
     v.map_or_else(|| "–".into(), f)
@@ -126,6 +131,9 @@ mod tests {
         assert_eq!(rate(1_234_567.0), "1,234,567");
         assert_eq!(percent(Some(0.4834)), "48.3%");
         assert_eq!(percent(None), "–");
+        assert_eq!(signed_percent(Some(0.048)), "+4.8%");
+        assert_eq!(signed_percent(Some(-0.02)), "-2.0%");
+        assert_eq!(signed_percent(None), "–");
         assert_eq!(ms(1.0 / 3.0), "0.33");
     }
 }
