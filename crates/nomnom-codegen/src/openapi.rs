@@ -277,6 +277,27 @@ pub fn document(project: &Project) -> String {
         "202".into(),
         json!({"description": "Per-line results: accepted lines were stored durably.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/BatchAccepted"}}}}),
     );
+    // HL7 roots take their messages as ER7 text, one message or a batch.
+    let hl7_roots: Vec<&str> = project
+        .roots()
+        .filter(|e| e.is_hl7())
+        .map(|e| e.name.as_str())
+        .collect();
+    let mut message_body = serde_json::Map::new();
+    let mut batch_body = serde_json::Map::new();
+    if project.roots().any(|e| !e.is_hl7()) {
+        message_body.insert("application/json".into(), json!({"schema": {"oneOf": body_refs}}));
+        batch_body.insert("application/x-ndjson".into(), json!({"schema": {"type": "string"}}));
+    }
+    if !hl7_roots.is_empty() {
+        let roots = hl7_roots.join(", ");
+        for media in ["x-application/hl7-v2+er7", "application/hl7-v2"] {
+            message_body.insert(media.into(), json!({"schema": {"type": "string",
+                "description": format!("One HL7 v2 message (ER7: segments ended by \\r) of {roots}; with `Accept: x-application/hl7-v2+er7` the answer is its HL7 ACK.")}}));
+            batch_body.insert(media.into(), json!({"schema": {"type": "string",
+                "description": format!("An HL7 v2 batch (FHS/BHS … BTS/FTS, or consecutive messages) of {roots}: a result per message.")}}));
+        }
+    }
     let doc = json!({
         "openapi": "3.1.0",
         "x-generated-by": format!("nomnom ({}), do not edit", crate::emit::HEADER),
@@ -290,14 +311,14 @@ pub fn document(project: &Project) -> String {
                 "operationId": "ingestMessage",
                 "summary": "Ingest one message",
                 "parameters": message_params,
-                "requestBody": {"required": true, "content": {"application/json": {"schema": {"oneOf": body_refs}}}},
+                "requestBody": {"required": true, "content": message_body},
                 "responses": message_responses
             }},
             "/ingest/batch": {"post": {
                 "operationId": "ingestBatch",
                 "summary": "Ingest newline-delimited messages, one per line",
                 "parameters": batch_params,
-                "requestBody": {"required": true, "content": {"application/x-ndjson": {"schema": {"type": "string"}}}},
+                "requestBody": {"required": true, "content": batch_body},
                 "responses": batch_responses
             }},
             "/ingest/status/{message_id}": {"get": {

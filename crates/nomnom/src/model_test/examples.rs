@@ -1,5 +1,5 @@
-//! A model's examples: `examples/<name>.json` beside the model, each with the rows it must
-//! become in `examples/<name>.rows.json` (or the errors it must be refused with), and the root
+//! A model's examples: `examples/<name>.json` (or `<name>.hl7`, an HL7 v2 message) beside the
+//! model, each with the rows it must become in `examples/<name>.rows.json` (or the errors it must be refused with), and the root
 //! entity it is a message of.
 
 use std::path::{Path, PathBuf};
@@ -37,7 +37,11 @@ pub fn find(dir: &Path, project: &Project) -> Result<Vec<Example>, String> {
         let Some(file) = path.file_name().and_then(|f| f.to_str()) else {
             continue;
         };
-        let Some(name) = file.strip_suffix(".json") else {
+        // A JSON message, or an HL7 v2 one for a model of HL7 roots.
+        let Some(name) = file
+            .strip_suffix(".json")
+            .or_else(|| file.strip_suffix(".hl7"))
+        else {
             continue;
         };
         if name.ends_with(".rows") {

@@ -158,7 +158,8 @@ fn run_examples(
             }
             Err(why) => {
                 summary.example_failures += 1;
-                println!("examples/{}.json: FAILED: {why}", example.name);
+                let file = example.message.file_name().map(|f| f.to_string_lossy().into_owned());
+                println!("examples/{}: FAILED: {why}", file.unwrap_or_default());
             }
         }
     }
@@ -176,7 +177,10 @@ fn run_examples(
         .filter_map(|l| serde_json::from_str(l).ok())
         .collect();
     for (example, actual) in ran.iter().zip(&lines) {
-        let shown = format!("examples/{}.json", example.name);
+        let shown = format!(
+            "examples/{}",
+            example.message.file_name().map_or_else(String::new, |f| f.to_string_lossy().into_owned())
+        );
         let Some(expected_path) = &example.expected else {
             summary.example_failures += 1;
             println!(
