@@ -286,8 +286,14 @@ pub fn document(project: &Project) -> String {
     let mut message_body = serde_json::Map::new();
     let mut batch_body = serde_json::Map::new();
     if project.roots().any(|e| !e.is_hl7()) {
-        message_body.insert("application/json".into(), json!({"schema": {"oneOf": body_refs}}));
-        batch_body.insert("application/x-ndjson".into(), json!({"schema": {"type": "string"}}));
+        message_body.insert(
+            "application/json".into(),
+            json!({"schema": {"oneOf": body_refs}}),
+        );
+        batch_body.insert(
+            "application/x-ndjson".into(),
+            json!({"schema": {"type": "string"}}),
+        );
     }
     if !hl7_roots.is_empty() {
         let roots = hl7_roots.join(", ");

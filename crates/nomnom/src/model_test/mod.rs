@@ -158,7 +158,10 @@ fn run_examples(
             }
             Err(why) => {
                 summary.example_failures += 1;
-                let file = example.message.file_name().map(|f| f.to_string_lossy().into_owned());
+                let file = example
+                    .message
+                    .file_name()
+                    .map(|f| f.to_string_lossy().into_owned());
                 println!("examples/{}: FAILED: {why}", file.unwrap_or_default());
             }
         }
@@ -179,7 +182,10 @@ fn run_examples(
     for (example, actual) in ran.iter().zip(&lines) {
         let shown = format!(
             "examples/{}",
-            example.message.file_name().map_or_else(String::new, |f| f.to_string_lossy().into_owned())
+            example
+                .message
+                .file_name()
+                .map_or_else(String::new, |f| f.to_string_lossy().into_owned())
         );
         let Some(expected_path) = &example.expected else {
             summary.example_failures += 1;
