@@ -228,6 +228,40 @@ fn ports_and_probes_match_the_binaries() {
 }
 
 #[test]
+fn an_mllp_port_is_exposed_by_the_container_and_the_service_only_when_set() {
+    let r = default_render("mllp-unset");
+    let named = |ports: &Value, name: &str| {
+        ports
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|p| p["name"] == name)
+    };
+    let api = r.get("Deployment", "-api");
+    assert!(!named(&container(api)["ports"], "mllp"));
+    assert!(!named(&r.get("Service", "-api")["spec"]["ports"], "mllp"));
+
+    let r = render(
+        "mllp-set",
+        &[],
+        json!({"config": {"api": {"MLLP_PORT": "2575"}}}),
+    );
+    let api = r.get("Deployment", "-api");
+    assert_eq!(port(container(api), "mllp"), 2575);
+    assert_eq!(env_value(&container_env(api), "MLLP_PORT"), Some("2575"));
+    let service = r.get("Service", "-api");
+    let mllp = service["spec"]["ports"]
+        .as_array()
+        .and_then(|ports| ports.iter().find(|p| p["name"] == "mllp"))
+        .expect("an mllp port on the API Service");
+    assert_eq!(mllp["port"], 2575);
+    assert_eq!(mllp["targetPort"], "mllp");
+    assert_eq!(mllp["protocol"], "TCP");
+    // The HTTP port is unchanged beside it.
+    assert_eq!(port(container(api), "http"), 8080);
+}
+
+#[test]
 fn api_scales_on_cpu_with_an_hpa() {
     let r = default_render("hpa");
     let hpa = r.get("HorizontalPodAutoscaler", "-api");
