@@ -20,12 +20,9 @@ use crate::posting::Posting;
 use crate::results::{ApiRun, BatchRun, OpenLoopRun};
 use crate::schedule::{corrected_latency, Schedule};
 use crate::stats::{rate, sum_tallies, Latencies};
+use crate::variant::Variant;
 use crate::BenchError;
 
-/// The single-message route for the TPC-H root entity.
-pub const MESSAGE_PATH: &str = "/ingest/message?entity=Order";
-/// The batch route for the TPC-H root entity.
-pub const BATCH_PATH: &str = "/ingest/batch?entity=Order";
 /// Connections of every open-loop run: the largest closed-loop concurrency, so the API's
 /// memory in an open-loop run is bounded as in the closed loop at 256.
 pub const OPEN_LOOP_CONNECTIONS: usize = 256;
@@ -109,7 +106,8 @@ impl Posting {
     }
 }
 
-/// The API under load: its address, its process (for CPU time) and whether it is pinned.
+/// The API under load: its address, its process (for CPU time), whether it is pinned, and
+/// the model it was generated from (which says what it is sent).
 #[derive(Debug, Clone)]
 pub struct Api {
     /// Where it listens.
@@ -118,15 +116,17 @@ pub struct Api {
     pub pid: Option<u32>,
     /// API pinned to one CPU and the load generator to the other.
     pub pinned: bool,
+    /// The model: the root entity posted to, and the form of its messages.
+    pub variant: Variant,
 }
 
 impl Api {
     fn message_head(&self) -> RequestHead {
         RequestHead::new(
             "POST",
-            MESSAGE_PATH,
+            &format!("/ingest/message?entity={}", self.variant.entity()),
             &self.addr.to_string(),
-            "application/json",
+            self.variant.content_type(),
             &[],
         )
     }
@@ -134,9 +134,9 @@ impl Api {
     fn batch_head(&self) -> RequestHead {
         RequestHead::new(
             "POST",
-            BATCH_PATH,
+            &format!("/ingest/batch?entity={}", self.variant.entity()),
             &self.addr.to_string(),
-            "application/x-ndjson",
+            self.variant.batch_content_type(),
             &[],
         )
     }
@@ -145,7 +145,7 @@ impl Api {
 /// Runs `load` to completion on a thread of its own with a one-thread runtime, so the load
 /// generator uses at most one core (as `wrk -t1` would) and never shares a scheduler with
 /// this program's other work.
-async fn on_load_thread<F, Fut, T>(load: F) -> Result<T, BenchError>
+pub(crate) async fn on_load_thread<F, Fut, T>(load: F) -> Result<T, BenchError>
 where
     F: FnOnce() -> Fut + Send + 'static,
     Fut: Future<Output = T>,
@@ -439,8 +439,9 @@ pub async fn open_loop(
     })
 }
 
-/// `concurrency` clients posting NDJSON `bodies` (of `lines_per_body` lines) in turn for
-/// `duration`; messages counted from each answer's `accepted`.
+/// `concurrency` clients posting batch `bodies` (of `lines_per_body` messages, made by
+/// [`Variant::batch_bodies`]) in turn for `duration`; messages counted from each answer's
+/// `accepted`.
 pub async fn batch(
     api: &Api,
     bodies: Arc<Vec<Bytes>>,
@@ -453,10 +454,7 @@ pub async fn batch(
     let requests: Arc<Vec<(Bytes, u64)>> = Arc::new(
         bodies
             .iter()
-            .map(|b| {
-                let lines = b.iter().filter(|&&c| c == b'\n').count() as u64;
-                (head.with_body(b), lines)
-            })
+            .map(|b| (head.with_body(b), api.variant.messages_in_body(b)))
             .collect(),
     );
     let (cpu0, api0, services) = (

@@ -28,6 +28,7 @@ use crate::results::{EndToEnd, PipelineCpu, RateStep, Sustain};
 use crate::services::{self, Target};
 use crate::stats::Latencies;
 use crate::status_size::{self, StatusSampler};
+use crate::variant::Variant;
 use crate::BenchError;
 
 /// Sizes of the end-to-end stage.
@@ -177,8 +178,8 @@ pub async fn run(
         database_url: db.url(),
         // Shorter than the sustained run: the status table's size levels off within it.
         extra: vec![
-            ("STATUS_RETENTION", status_size::RETENTION),
-            ("STATUS_PARTITION_INTERVAL", status_size::INTERVAL),
+            ("STATUS_RETENTION", status_size::RETENTION.into()),
+            ("STATUS_PARTITION_INTERVAL", status_size::INTERVAL.into()),
         ],
     };
     let nats = services::connect_nats(nats_url, stream.name(), "4GB").await?;
@@ -197,6 +198,7 @@ pub async fn run(
             addr,
             pid: api_service.pid(),
             pinned: false,
+            variant: Variant::Plain,
         },
         api_service: &api_service,
         worker: &worker,

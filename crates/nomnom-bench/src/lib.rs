@@ -1,6 +1,7 @@
 //! nomnom's benchmark program: the generated `examples/tpch` pipeline measured in one run
-//! against the limits of the NATS and PostgreSQL it runs on (issue 6), and against the same
-//! model with computed fields ([`variant`], issue 16).
+//! against the limits of the NATS and PostgreSQL it runs on (issue 6), against the same
+//! model with computed fields (issue 16), and HL7 v2 messages against JSON documents
+//! carrying the same lab reports (issue 17); the pairs of models are in [`variant`].
 //!
 //! Every stage records its figures and their ratio to the matching limit from the same run;
 //! [`report`] prints them as Markdown, JSON and SVG charts. Benchmarks are never pass/fail:
@@ -8,8 +9,6 @@
 
 pub mod api_load;
 pub mod backlog;
-pub mod computed_cost;
-pub mod computed_stage;
 pub mod copy;
 pub mod cpu;
 pub mod end_to_end;
@@ -17,7 +16,10 @@ pub mod first_loop;
 pub mod http1;
 pub mod machine;
 pub mod minimal_api;
+pub mod mllp_load;
 pub mod options;
+pub mod pair_cost;
+pub mod pair_stage;
 pub mod payloads;
 pub mod pg_writes;
 pub mod posting;

@@ -3,7 +3,9 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::pair_stage::PairStages;
 use crate::posting::{Posting, BATCH_LINES};
+use crate::variant::Pair;
 
 /// The end-to-end stage's batches, before the run's sizes set their lines.
 const BATCH_POSTING: Posting = Posting::Batch { lines: BATCH_LINES };
@@ -23,19 +25,25 @@ pub enum StageName {
     ApiComputed,
     /// One worker with the plain model and with the computed one, back to back.
     WorkerComputed,
+    /// The API with the lab model as JSON and as HL7 v2 (single, batches, MLLP), back to back.
+    ApiHl7,
+    /// One worker with the lab model as JSON and as HL7 v2, back to back.
+    WorkerHl7,
     /// API and worker together.
     EndToEnd,
 }
 
 impl StageName {
     /// Every stage, in running order, with its name on the command line.
-    pub const ALL: [(StageName, &'static str); 7] = [
+    pub const ALL: [(StageName, &'static str); 9] = [
         (StageName::Publish, "publish"),
         (StageName::Api, "api"),
         (StageName::Copy, "copy"),
         (StageName::Worker, "worker"),
         (StageName::ApiComputed, "api-computed"),
         (StageName::WorkerComputed, "worker-computed"),
+        (StageName::ApiHl7, "api-hl7"),
+        (StageName::WorkerHl7, "worker-hl7"),
         (StageName::EndToEnd, "e2e"),
     ];
 
@@ -75,8 +83,8 @@ usage: nomnom-bench [--smoke] [--out DIR] [--pin] [--sustain SECONDS] [--only ST
   --pin              also run the API stages pinned (API on CPU 0, load generator on CPU 1)
   --sustain SECONDS  length of the sustained end-to-end run (default 600; smoke 2)
   --only STAGES      comma-separated subset of publish,api,copy,worker,api-computed,
-                     worker-computed,e2e, in that running order (ratios to limits not
-                     measured in the run are left out)
+                     worker-computed,api-hl7,worker-hl7,e2e, in that running order (ratios
+                     to limits not measured in the run are left out)
   --e2e-posting WAYS comma-separated subset of single,batch: how the end-to-end stage posts
                      (default both: single messages, then 1,000-line NDJSON batches)
   -h, --help         print this help and exit
@@ -87,12 +95,20 @@ examples/tpch and with crates/nomnom-bench/models/tpch-computed (the same column
 twelve columns computed from the sender's formats), back to back on the same orders, in 3
 rounds (smoke: 1). Goal: at most 10% more CPU per message in the API and in the worker.
 
+api-hl7, worker-hl7: what HL7 v2 costs against JSON. The same generated ORU^R01 lab
+reports as HL7 v2 messages (examples/hl7-lab) and as JSON documents
+(crates/nomnom-bench/models/lab-json, the same tables and columns), the API posting single
+messages at c=64 and 1,000-message batches (and, for HL7, MLLP with 64 connections), and one
+worker draining each, back to back in 3 rounds (smoke: 1). Goal: HL7 at least 80% of JSON's
+rate, MLLP at least 80% of JSON single messages.
+
 environment: NOMNOM_TEST_NATS_URL, NOMNOM_TEST_DATABASE_URL (the services measured),
 NOMNOM_TARGET_DIR (shared target directory of generated projects),
 NOMNOM_BENCH_BIN_DIR (use the ingestion-api, worker and first-nomnom-loop binaries in this
 folder; without first-nomnom-loop the first nomnom's loop is skipped; nothing is built),
 NOMNOM_BENCH_COMPUTED_BIN_DIR (the computed model's ingestion-api and worker; required by
-the computed stages when NOMNOM_BENCH_BIN_DIR is set)";
+the computed stages when NOMNOM_BENCH_BIN_DIR is set), NOMNOM_BENCH_LAB_JSON_BIN_DIR and
+NOMNOM_BENCH_HL7_BIN_DIR (the same for the lab models and the HL7 stages)";
 
 impl Options {
     /// Whether the arguments ask for the usage text (`-h` or `--help` anywhere).
@@ -175,6 +191,19 @@ impl Options {
     /// Whether `stage` runs.
     pub fn runs(&self, stage: StageName) -> bool {
         self.stages.contains(&stage)
+    }
+
+    /// Which of `pair`'s stages run.
+    pub fn pair_stages(&self, pair: Pair) -> PairStages {
+        let (api, worker) = if pair == Pair::HL7 {
+            (StageName::ApiHl7, StageName::WorkerHl7)
+        } else {
+            (StageName::ApiComputed, StageName::WorkerComputed)
+        };
+        PairStages {
+            api: self.runs(api),
+            worker: self.runs(worker),
+        }
     }
 
     /// The sizes for this run.

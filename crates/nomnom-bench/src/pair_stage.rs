@@ -1,7 +1,8 @@
-//! The computed-fields stages: `api-computed` (the API posting single messages at c=64 and
-//! 1,000-line batches) and `worker-computed` (one worker draining a pre-filled stream), each
-//! with the plain model and the computed one back to back, round after round, on the same
-//! orders. What they add up to is in [`crate::computed_cost`].
+//! The stages comparing two forms of a model ([`Pair`]): `api-computed` and `api-hl7` (the
+//! API posting single messages at c=64 and 1,000-message batches; for HL7, also MLLP with 64
+//! connections), `worker-computed` and `worker-hl7` (one worker draining a pre-filled
+//! stream), each with both forms back to back, round after round, on the same messages. What
+//! they add up to is in [`crate::pair_cost`].
 
 use std::path::Path;
 use std::sync::Arc;
@@ -11,47 +12,48 @@ use nomnom_runtime::nats::NatsClient;
 use nomnom_testkit::{Service, TestDatabase, TestStream};
 
 use crate::api_load::{self, Api, Payloads};
-use crate::computed_cost::{ComputedCost, CostRun, Load};
+use crate::mllp_load::{self, MllpEndpoint};
 use crate::options::Sizes;
-use crate::payloads;
+use crate::pair_cost::{CostRun, Load, PairCost};
 use crate::posting::BATCH_LINES;
 use crate::project::Project;
 use crate::publish;
 use crate::results::{ApiRun, BatchRun, WorkerRun};
 use crate::services::{self, Target};
-use crate::variant::Variant;
+use crate::variant::{Pair, Variant};
 use crate::worker_bench::{self, Drain, Loop};
 use crate::BenchError;
 
-/// Requests in flight when posting single messages: the API goal's concurrency.
+/// Requests in flight when posting single messages (and MLLP connections): the API goal's
+/// concurrency.
 pub const CONCURRENCY: usize = 64;
 
 /// Where and how much the stages run.
-pub struct CostStage<'a> {
-    /// The plain model's binaries.
-    pub plain: &'a Project,
-    /// The computed model's binaries.
-    pub computed: &'a Project,
+pub struct PairStage<'a> {
+    /// The two forms.
+    pub pair: Pair,
+    /// The baseline's binaries.
+    pub baseline: &'a Project,
+    /// The candidate's binaries.
+    pub candidate: &'a Project,
     /// The NATS server measured.
     pub nats_url: &'a str,
     /// The PostgreSQL server measured (a database is created for every run).
     pub admin_db: &'a str,
     /// The run's sizes.
     pub sizes: Sizes,
-    /// Seed of the orders, the same for both models.
+    /// Seed of the messages, the same for both forms.
     pub seed: u64,
     /// Where the processes' logs go.
     pub logs: &'a Path,
 }
 
-fn progress(text: impl AsRef<str>) {
-    eprintln!("[nomnom-bench] computed fields: {}", text.as_ref());
-}
-
-/// One model's API under load, with what it needs.
+/// One form's API under load, with what it needs.
 struct ModelApi {
     variant: Variant,
     api: Api,
+    /// Its MLLP listener, for the HL7 form.
+    mllp: Option<MllpEndpoint>,
     nats: NatsClient,
     pool: Arc<Vec<Bytes>>,
     bodies: Arc<Vec<Bytes>>,
@@ -61,26 +63,36 @@ struct ModelApi {
     _db: TestDatabase,
 }
 
-impl CostStage<'_> {
+impl PairStage<'_> {
     fn project(&self, variant: Variant) -> &Project {
-        match variant {
-            Variant::Plain => self.plain,
-            Variant::Computed => self.computed,
+        if variant == self.pair.baseline {
+            self.baseline
+        } else {
+            self.candidate
         }
     }
 
+    fn progress(&self, text: impl AsRef<str>) {
+        eprintln!(
+            "[nomnom-bench] {} against {}: {}",
+            self.pair.candidate.label(),
+            self.pair.baseline.label(),
+            text.as_ref()
+        );
+    }
+
     /// Both APIs, each on a stream and a database of its own, loaded in turn.
-    pub async fn api(&self, cost: &mut ComputedCost) -> Result<(), BenchError> {
+    pub async fn api(&self, cost: &mut PairCost) -> Result<(), BenchError> {
         let mut apis = Vec::with_capacity(2);
-        for variant in Variant::BOTH {
+        for variant in self.pair.both() {
             apis.push(self.start_api(variant).await?);
         }
         let mean_bytes = |m: &ModelApi| {
             let bytes: usize = m.pool.iter().map(Bytes::len).sum();
             Some(bytes as f64 / m.pool.len().max(1) as f64)
         };
-        cost.plain_bytes_per_message = mean_bytes(&apis[0]);
-        cost.computed_bytes_per_message = mean_bytes(&apis[1]);
+        cost.baseline_bytes_per_message = mean_bytes(&apis[0]);
+        cost.candidate_bytes_per_message = mean_bytes(&apis[1]);
         // Unrecorded, so the first measured run of each API does not pay for what a fresh
         // process does once (its connections to PostgreSQL, its allocator's first pages).
         for m in &apis {
@@ -95,7 +107,7 @@ impl CostStage<'_> {
                 .expect("both APIs started")
         };
         for round in 0..cost.rounds {
-            for variant in ComputedCost::order(round) {
+            for variant in self.pair.order(round) {
                 let m = model(variant);
                 let payloads = Payloads::Pool(m.pool.clone());
                 let run = api_load::closed_loop(&m.api, &payloads, CONCURRENCY, self.sizes.api_run)
@@ -103,7 +115,7 @@ impl CostStage<'_> {
                 publish::purge(&m.nats).await?;
                 self.record(cost, from_api(variant, round, &run));
             }
-            for variant in ComputedCost::order(round) {
+            for variant in self.pair.order(round) {
                 let m = model(variant);
                 let run = api_load::batch(
                     &m.api,
@@ -116,6 +128,15 @@ impl CostStage<'_> {
                 publish::purge(&m.nats).await?;
                 self.record(cost, from_batch(variant, round, &run));
             }
+            // MLLP, which only the HL7 form speaks, once per round after its HTTP runs.
+            for m in apis.iter() {
+                let Some(endpoint) = m.mllp else { continue };
+                let run =
+                    mllp_load::closed_loop(endpoint, &m.pool, CONCURRENCY, self.sizes.api_run)
+                        .await?;
+                publish::purge(&m.nats).await?;
+                self.record(cost, from_mllp(m.variant, round, &run));
+            }
         }
         Ok(())
     }
@@ -123,25 +144,42 @@ impl CostStage<'_> {
     async fn start_api(&self, variant: Variant) -> Result<ModelApi, BenchError> {
         let stream = TestStream::new(self.nats_url);
         let db = TestDatabase::create(self.admin_db).await;
+        let mllp_port = variant.is_hl7().then(nomnom_testkit::free_port);
         let target = Target {
             nats_url: self.nats_url.to_string(),
             stream: stream.name().to_string(),
             database_url: db.url(),
-            extra: Vec::new(),
+            extra: mllp_port
+                .map(|port| ("MLLP_PORT", port.to_string()))
+                .into_iter()
+                .collect(),
         };
         let project = self.project(variant);
         services::migrate(project, &target, self.logs).await?;
         let (service, addr) = services::start_api(project, &target, self.logs).await?;
+        let mllp = match mllp_port {
+            Some(port) => {
+                let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+                services::accepts_connections(addr, "the API's MLLP port").await?;
+                Some(MllpEndpoint {
+                    addr,
+                    pid: service.pid(),
+                })
+            }
+            None => None,
+        };
         let nats = services::connect_nats(self.nats_url, stream.name(), "4GB").await?;
-        let pool = Arc::new(variant.orders_json(self.seed, self.sizes.pool));
-        let bodies = Arc::new(payloads::ndjson_bodies(&pool, BATCH_LINES));
+        let pool = Arc::new(variant.messages(self.seed, self.sizes.pool));
+        let bodies = Arc::new(variant.batch_bodies(&pool, BATCH_LINES));
         Ok(ModelApi {
             variant,
             api: Api {
                 addr,
                 pid: service.pid(),
                 pinned: false,
+                variant,
             },
+            mllp,
             nats,
             pool,
             bodies,
@@ -151,12 +189,12 @@ impl CostStage<'_> {
         })
     }
 
-    /// One worker draining the same orders into each model's tables, round after round; the
-    /// rows both models stored are compared each round.
-    pub async fn workers(&self, cost: &mut ComputedCost) -> Result<(), BenchError> {
+    /// One worker draining the same messages into each form's tables, round after round;
+    /// the rows both forms stored are compared each round.
+    pub async fn workers(&self, cost: &mut PairCost) -> Result<(), BenchError> {
         for round in 0..cost.rounds {
             let mut digests = Vec::with_capacity(2);
-            for variant in ComputedCost::order(round) {
+            for variant in self.pair.order(round) {
                 let drain = Drain {
                     processes: 1,
                     messages: self.sizes.computed_drain_messages,
@@ -179,7 +217,9 @@ impl CostStage<'_> {
             let same = digests[0].is_some() && digests[0] == digests[1];
             if !same {
                 eprintln!(
-                    "warning: computed fields, round {}: the models stored different rows: {:?}",
+                    "warning: {} against {}, round {}: the forms stored different rows: {:?}",
+                    self.pair.candidate.label(),
+                    self.pair.baseline.label(),
                     round + 1,
                     digests
                 );
@@ -189,8 +229,8 @@ impl CostStage<'_> {
         Ok(())
     }
 
-    fn record(&self, cost: &mut ComputedCost, run: CostRun) {
-        progress(format!(
+    fn record(&self, cost: &mut PairCost, run: CostRun) {
+        self.progress(format!(
             "{}, {}, round {}/{}: {:.0} msgs/s, {} errors, {} µs of {} CPU per message",
             run.load.label(),
             run.variant.label(),
@@ -213,6 +253,81 @@ impl CostStage<'_> {
     }
 }
 
+/// Which of a pair's stages run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PairStages {
+    /// Both APIs under each load.
+    pub api: bool,
+    /// One worker of each draining the same messages.
+    pub worker: bool,
+}
+
+impl PairStages {
+    /// Whether either runs.
+    pub fn any(self) -> bool {
+        self.api || self.worker
+    }
+}
+
+impl PairStage<'_> {
+    /// The pair's stages that `stages` names, API then worker; a stage that fails keeps the
+    /// runs it made and records why it stopped in `skipped`.
+    pub async fn measure(&self, stages: PairStages, skipped: &mut Vec<String>) -> PairCost {
+        let mut cost = PairCost::new(self.pair, self.sizes.computed_rounds);
+        if stages.api {
+            if let Err(e) = self.api(&mut cost).await {
+                skipped.push(format!("{}, API: {e}", self.pair.title()));
+            }
+        }
+        if stages.worker {
+            if let Err(e) = self.workers(&mut cost).await {
+                skipped.push(format!("{}, worker: {e}", self.pair.title()));
+            }
+        }
+        cost
+    }
+}
+
+/// What a pair's `stages` left out: for the API, both forms under every load (MLLP too for
+/// HL7), each with messages accepted; for the worker, every drain verified and each round's
+/// two drains storing the same rows.
+pub fn missing(pair: Pair, cost: Option<&PairCost>, stages: PairStages) -> Vec<String> {
+    let mut missing = Vec::new();
+    let compared = |load: Load| {
+        cost.is_some_and(|c| {
+            c.comparisons
+                .iter()
+                .any(|x| x.load == load && x.baseline.messages > 0 && x.candidate.messages > 0)
+        })
+    };
+    let mut api_loads = vec![
+        Load::Single {
+            concurrency: CONCURRENCY,
+        },
+        Load::Batch { lines: BATCH_LINES },
+    ];
+    if pair.candidate.is_hl7() {
+        api_loads.push(Load::Mllp {
+            connections: CONCURRENCY,
+        });
+    }
+    if stages.api && !api_loads.into_iter().all(compared) {
+        missing.push(format!("{}, API (both forms)", pair.title()));
+    }
+    let drains_agree = cost.is_some_and(|c| {
+        c.runs.iter().all(|r| r.verified != Some(false))
+            && !c.same_rows_by_round.is_empty()
+            && c.same_rows_by_round.iter().all(|&same| same)
+    });
+    if stages.worker && !(compared(Load::Drain { processes: 1 }) && drains_agree) {
+        missing.push(format!(
+            "{}, worker (both forms verified, the same rows)",
+            pair.title()
+        ));
+    }
+    missing
+}
+
 fn from_api(variant: Variant, round: usize, run: &ApiRun) -> CostRun {
     CostRun {
         variant,
@@ -228,6 +343,15 @@ fn from_api(variant: Variant, round: usize, run: &ApiRun) -> CostRun {
         loadgen_cpu_seconds: run.loadgen_cpu_seconds,
         services_cpu: run.services_cpu,
         verified: None,
+    }
+}
+
+fn from_mllp(variant: Variant, round: usize, run: &ApiRun) -> CostRun {
+    CostRun {
+        load: Load::Mllp {
+            connections: run.concurrency,
+        },
+        ..from_api(variant, round, run)
     }
 }
 

@@ -52,7 +52,7 @@ impl Project {
 
     /// Generates the model of `variant` and builds it in release mode, unless the variable
     /// [`Variant::bin_dir_variable`] names a folder holding its binaries already. With
-    /// `NOMNOM_BENCH_BIN_DIR` set (nothing is to be built), the computed model's binaries
+    /// `NOMNOM_BENCH_BIN_DIR` set (nothing is to be built), every other model's binaries
     /// must be named too.
     pub fn generate_and_build(variant: Variant) -> Result<Project, BenchError> {
         let variable = variant.bin_dir_variable();
@@ -83,7 +83,7 @@ impl Project {
         let first_loop = match variant {
             Variant::Plain => first_loop::binary::build(&built.dir, true, &built.bin_dir)
                 .map_err(|e| e.to_string()),
-            Variant::Computed => Err("the first nomnom's loop runs only the plain model".into()),
+            _ => Err("the first nomnom's loop runs only the plain model".into()),
         };
         Ok(Project {
             dir: built.dir.clone(),

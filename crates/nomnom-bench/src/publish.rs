@@ -68,8 +68,8 @@ pub enum MsgIds {
     OnEach,
 }
 
-async fn publish_one(nats: &NatsClient, payload: Bytes, ids: MsgIds) -> bool {
-    let envelope = MessageEnvelope::new(ENTITY, payload, None);
+async fn publish_one(nats: &NatsClient, entity: &str, payload: Bytes, ids: MsgIds) -> bool {
+    let envelope = MessageEnvelope::new(entity, payload, None);
     let mut id_text = [0u8; uuid::fmt::Hyphenated::LENGTH];
     let dedup_id = match ids {
         MsgIds::Without => None,
@@ -101,7 +101,7 @@ pub async fn closed_loop(
                 let i = next.fetch_add(1, Ordering::Relaxed) as usize;
                 let payload = payloads[i % payloads.len()].clone();
                 let sent = Instant::now();
-                if publish_one(&nats, payload, MsgIds::Without).await {
+                if publish_one(&nats, ENTITY, payload, MsgIds::Without).await {
                     ok += 1;
                     latencies.record(sent.elapsed());
                 } else {
@@ -127,11 +127,13 @@ pub async fn closed_loop(
     }
 }
 
-/// Publishes `count` messages with up to `window` in flight at once: each finished publish
-/// is replaced by the next, and every acknowledgement is awaited as it arrives. `window`
-/// stays below async-nats's bound of pending acknowledgements (5,000 by default).
+/// Publishes `count` messages for `entity` with up to `window` in flight at once: each
+/// finished publish is replaced by the next, and every acknowledgement is awaited as it
+/// arrives. `window` stays below async-nats's bound of pending acknowledgements (5,000 by
+/// default).
 pub async fn pipelined(
     nats: &NatsClient,
+    entity: &str,
     payloads: &[Bytes],
     count: u64,
     window: usize,
@@ -145,7 +147,7 @@ pub async fn pipelined(
     while sent < count || !in_flight.is_empty() {
         while sent < count && in_flight.len() < window.max(1) {
             let payload = payloads[sent as usize % payloads.len()].clone();
-            in_flight.push(publish_one(nats, payload, ids));
+            in_flight.push(publish_one(nats, entity, payload, ids));
             sent += 1;
         }
         match in_flight.next().await {
@@ -225,7 +227,7 @@ pub async fn open_loop(
                 while sent < due_now {
                     let due = schedule.due_at(sent);
                     let payload = payloads[sent as usize % payloads.len()].clone();
-                    in_flight.push(async move { (due, publish_one(nats, payload, MsgIds::Without).await) });
+                    in_flight.push(async move { (due, publish_one(nats, ENTITY, payload, MsgIds::Without).await) });
                     sent += 1;
                 }
             }

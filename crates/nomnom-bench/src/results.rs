@@ -4,10 +4,10 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::computed_cost::ComputedCost;
 use crate::copy::CopyRun;
 use crate::cpu::ServicesCpu;
 use crate::machine::{Durability, Machine};
+use crate::pair_cost::{Load, PairCost};
 use crate::pg_writes::PgWrites;
 use crate::posting::{Posting, BATCH_LINES};
 use crate::publish::{PublishOpenLoopRun, PublishRun};
@@ -335,7 +335,9 @@ pub struct Results {
     /// API and worker together: posting single messages, then batches.
     pub end_to_end: Vec<EndToEnd>,
     /// What computed fields cost per message: both models back to back (issue 16).
-    pub computed: Option<ComputedCost>,
+    pub computed: Option<PairCost>,
+    /// What HL7 v2 costs against JSON: the lab model in both forms back to back (issue 17).
+    pub hl7: Option<PairCost>,
     /// Peak memory.
     pub memory: Memory,
     /// The goals of issue 6, checked.
@@ -360,6 +362,18 @@ impl Results {
             .filter(|p| p.pipelined && !p.keyed)
             .map(|p| p.msgs_per_sec)
             .reduce(f64::max)
+    }
+
+    /// The publish limit a load of the API is measured against: publishing at as many acks
+    /// in flight as it has requests (single messages, MLLP), or pipelined (batches);
+    /// `None` for drains or when the publish stage did not run.
+    pub fn publish_limit_for(&self, load: Load) -> Option<f64> {
+        match load {
+            Load::Single { concurrency } => self.publish_rate(concurrency),
+            Load::Mllp { connections } => self.publish_rate(connections),
+            Load::Batch { .. } => self.pipelined_rate(),
+            Load::Drain { .. } => None,
+        }
     }
 
     /// The unpinned closed-loop API run at `concurrency`.
@@ -416,8 +430,8 @@ impl Results {
                 .filter_map(|w| w.peak_rss_kib)
                 .max();
         }
-        if let Some(computed) = &mut self.computed {
-            computed.compare();
+        for pair in [&mut self.computed, &mut self.hl7].into_iter().flatten() {
+            pair.compare();
         }
         self.goals = self.goals_checked();
     }

@@ -1,13 +1,10 @@
 //! A digest of what a drain stored: for each table, its row count and the sum of a 64-bit
 //! hash of every row's model columns (those not starting with `_`: the hidden ids, versions
 //! and times differ from run to run). Order does not matter, and nothing is sorted, so it
-//! costs one pass over each table. Two drains of the same orders, one through the plain
-//! model and one through the computed model, must store the same digest.
+//! costs one pass over each table. Two drains of the same messages through two forms of
+//! a model (a [`crate::variant::Pair`]) must store the same digest.
 
 use crate::BenchError;
-
-/// The tables a drain of TPC-H orders writes.
-pub const TABLES: [&str; 2] = ["orders", "order_line_items"];
 
 /// `orders 1000 rows Σ… / order_line_items 4012 rows Σ…`: the digest of `tables`.
 pub async fn digest(

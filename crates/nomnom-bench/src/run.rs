@@ -7,10 +7,10 @@ use std::sync::Arc;
 use nomnom_testkit::{TestDatabase, TestStream};
 
 use crate::api_load::{self, Api, Payloads, OPEN_LOOP_CONNECTIONS};
-use crate::computed_cost::{ComputedCost, Load};
-use crate::computed_stage::CostStage;
 use crate::machine::{postgres_settings, Durability, Machine};
 use crate::options::{Options, Sizes, StageName};
+use crate::pair_cost::PairCost;
+use crate::pair_stage::{self, PairStage, PairStages};
 use crate::payloads;
 use crate::posting::{Posting, BATCH_LINES};
 use crate::project::Project;
@@ -18,7 +18,7 @@ use crate::publish::MsgIds;
 use crate::report::CONCURRENCY;
 use crate::results::{Results, GOAL_OPEN_LOOP_SHARE};
 use crate::services::{self, Target};
-use crate::variant::Variant;
+use crate::variant::{Pair, Variant};
 use crate::witness::{Witnessed, Witnesses};
 use crate::worker_bench::{self, Drain, Loop};
 use crate::{copy, end_to_end, minimal_api, publish, BenchError};
@@ -75,16 +75,24 @@ pub async fn run(options: &Options) -> Results {
         }
     };
 
-    let computed_stages =
-        options.runs(StageName::ApiComputed) || options.runs(StageName::WorkerComputed);
     let computed = match &project {
-        Some(_) if computed_stages => {
+        Some(plain) if options.pair_stages(Pair::COMPUTED).any() => {
             progress("generating and building the computed model (release)");
             Project::generate_and_build(Variant::Computed)
                 .map_err(|e| r.skipped.push(format!("computed-fields stages: {e}")))
                 .ok()
+                .map(|computed| (plain.clone(), computed))
         }
         _ => None,
+    };
+    let lab = if options.pair_stages(Pair::HL7).any() {
+        progress("generating and building the lab models, JSON and HL7 v2 (release)");
+        Project::generate_and_build(Variant::LabJson)
+            .and_then(|json| Ok((json, Project::generate_and_build(Variant::LabHl7)?)))
+            .map_err(|e| r.skipped.push(format!("HL7 v2 stages: {e}")))
+            .ok()
+    } else {
+        None
     };
 
     let ctx = Stage {
@@ -121,16 +129,21 @@ pub async fn run(options: &Options) -> Results {
         if options.runs(StageName::Worker) {
             ctx.workers(&mut r, project).await;
         }
-        if let Some(computed) = &computed {
-            let cost = ctx
-                .computed_fields(&mut r, options, project, computed)
-                .await;
-            r.computed = Some(cost);
+        if let Some(projects) = &computed {
+            let stages = options.pair_stages(Pair::COMPUTED);
+            r.computed = Some(ctx.pair(&mut r, Pair::COMPUTED, projects, stages).await);
         }
-        if options.runs(StageName::EndToEnd) {
-            for &posting in &options.e2e_postings {
-                ctx.end_to_end(&mut r, project, posting).await;
-            }
+    }
+    if let Some(projects) = &lab {
+        let stages = options.pair_stages(Pair::HL7);
+        r.hl7 = Some(ctx.pair(&mut r, Pair::HL7, projects, stages).await);
+    }
+    if let Some(project) = project
+        .as_ref()
+        .filter(|_| options.runs(StageName::EndToEnd))
+    {
+        for &posting in &options.e2e_postings {
+            ctx.end_to_end(&mut r, project, posting).await;
         }
     }
     r.fill_ratios();
@@ -215,7 +228,8 @@ impl Stage {
                 .map(|&w| (w, MsgIds::OnEach));
             for (window, ids) in windows.chain(keyed) {
                 let count = self.sizes.pipelined_messages;
-                let run = publish::pipelined(&nats, &pool, count, window, ids).await;
+                let run =
+                    publish::pipelined(&nats, payloads::ENTITY, &pool, count, window, ids).await;
                 progress(format!(
                     "publish pipelined, window {window}{}: {:.0} msgs/s",
                     run.ids_note(),
@@ -233,6 +247,7 @@ impl Stage {
             addr,
             pid: service.pid(),
             pinned: false,
+            variant: Variant::Plain,
         };
         self.api_runs(r, &api, &service, &nats, &pool).await?;
         r.memory.api_peak_all_runs_kib = service.peak_rss_kib();
@@ -358,6 +373,7 @@ impl Stage {
             addr,
             pid: service.pid(),
             pinned: false,
+            variant: Variant::Plain,
         };
         let run = api_load::closed_loop(
             &endpoint,
@@ -442,39 +458,25 @@ impl Stage {
         }
     }
 
-    /// The computed-fields stages: both models back to back (API, then worker); a stage that
-    /// fails keeps the runs it made and records why it stopped.
-    async fn computed_fields(
+    /// A pair's stages (API, then worker), both forms back to back.
+    async fn pair(
         &self,
         r: &mut Results,
-        options: &Options,
-        plain: &Project,
-        computed: &Project,
-    ) -> ComputedCost {
-        let stage = CostStage {
-            plain,
-            computed,
+        pair: Pair,
+        projects: &(Project, Project),
+        stages: PairStages,
+    ) -> PairCost {
+        let stage = PairStage {
+            pair,
+            baseline: &projects.0,
+            candidate: &projects.1,
             nats_url: &self.nats_url,
             admin_db: &self.admin_db,
             sizes: self.sizes,
             seed: SEED,
             logs: &self.logs,
         };
-        let mut cost = ComputedCost {
-            rounds: self.sizes.computed_rounds,
-            ..ComputedCost::default()
-        };
-        if options.runs(StageName::ApiComputed) {
-            if let Err(e) = stage.api(&mut cost).await {
-                r.skipped.push(format!("computed fields, API: {e}"));
-            }
-        }
-        if options.runs(StageName::WorkerComputed) {
-            if let Err(e) = stage.workers(&mut cost).await {
-                r.skipped.push(format!("computed fields, worker: {e}"));
-            }
-        }
-        cost
+        stage.measure(stages, &mut r.skipped).await
     }
 
     async fn end_to_end(&self, r: &mut Results, project: &Project, posting: Posting) {
@@ -533,12 +535,12 @@ pub fn resolve_out(out: &Path) -> PathBuf {
 
 /// Checks that every stage of `options` produced its figures (a smoke run's verdict).
 pub fn smoke_is_complete(r: &Results, options: &Options) -> Result<(), String> {
-    let mut missing = Vec::new();
+    let mut missing: Vec<String> = Vec::new();
     if options.runs(StageName::Publish)
         && (r.publish.iter().filter(|p| !p.pipelined).count() != CONCURRENCY.len()
             || !r.publish.iter().any(|p| p.pipelined))
     {
-        missing.push("publish limit");
+        missing.push("publish limit".into());
     }
     if options.runs(StageName::Api)
         && (r.api.len() < CONCURRENCY.len()
@@ -547,20 +549,29 @@ pub fn smoke_is_complete(r: &Results, options: &Options) -> Result<(), String> {
             || r.api_batch.is_empty()
             || r.minimal_handler.is_none())
     {
-        missing.push("API");
+        missing.push("API".into());
     }
     if options.runs(StageName::Copy) && r.copy.is_none() {
-        missing.push("COPY limit");
+        missing.push("COPY limit".into());
     }
     if options.runs(StageName::Worker)
         && (r.workers.len() < 3 || r.workers.iter().any(|w| !w.verified))
     {
-        missing.push("worker drains (all verified)");
+        missing.push("worker drains (all verified)".into());
     }
     if options.runs(StageName::EndToEnd) && r.end_to_end.len() < options.e2e_postings.len() {
-        missing.push("end to end");
+        missing.push("end to end".into());
     }
-    missing.extend(computed_missing(r.computed.as_ref(), options));
+    missing.extend(pair_stage::missing(
+        Pair::COMPUTED,
+        r.computed.as_ref(),
+        options.pair_stages(Pair::COMPUTED),
+    ));
+    missing.extend(pair_stage::missing(
+        Pair::HL7,
+        r.hl7.as_ref(),
+        options.pair_stages(Pair::HL7),
+    ));
     if missing.is_empty() {
         Ok(())
     } else {
@@ -570,38 +581,4 @@ pub fn smoke_is_complete(r: &Results, options: &Options) -> Result<(), String> {
             r.skipped.join(" | ")
         ))
     }
-}
-
-/// What the computed-fields stages of `options` left out: for the API, both models under
-/// both loads, each with messages accepted; for the worker, every drain verified and each
-/// round's two drains storing the same rows.
-fn computed_missing(cost: Option<&ComputedCost>, options: &Options) -> Vec<&'static str> {
-    let mut missing = Vec::new();
-    let compared = |load: Load| {
-        cost.is_some_and(|c| {
-            c.comparisons
-                .iter()
-                .any(|x| x.load == load && x.plain.messages > 0 && x.computed.messages > 0)
-        })
-    };
-    let api_loads = [
-        Load::Single {
-            concurrency: crate::computed_stage::CONCURRENCY,
-        },
-        Load::Batch { lines: BATCH_LINES },
-    ];
-    if options.runs(StageName::ApiComputed) && !api_loads.into_iter().all(compared) {
-        missing.push("computed fields, API (both models)");
-    }
-    let drains_agree = cost.is_some_and(|c| {
-        c.runs.iter().all(|r| r.verified != Some(false))
-            && !c.same_rows_by_round.is_empty()
-            && c.same_rows_by_round.iter().all(|&same| same)
-    });
-    if options.runs(StageName::WorkerComputed)
-        && !(compared(Load::Drain { processes: 1 }) && drains_agree)
-    {
-        missing.push("computed fields, worker (both models verified, the same rows)");
-    }
-    missing
 }

@@ -46,8 +46,9 @@ pub struct Target {
     pub stream: String,
     /// `DATABASE_URL`.
     pub database_url: String,
-    /// Further variables of this stage (the end-to-end stage's status retention).
-    pub extra: Vec<(&'static str, &'static str)>,
+    /// Further variables of this stage (the end-to-end stage's status retention, the HL7
+    /// stage's MLLP port).
+    pub extra: Vec<(&'static str, String)>,
 }
 
 impl Target {
@@ -63,7 +64,7 @@ impl Target {
             ("RUST_LOG", "warn"),
         ]
         .into_iter()
-        .chain(self.extra.iter().copied())
+        .chain(self.extra.iter().map(|(k, v)| (*k, v.as_str())))
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect()
     }
@@ -131,6 +132,14 @@ pub async fn answers_200(
     })
     .await
     .map_err(|e| BenchError::Project(format!("{e}; log:\n{}", service.log())))
+}
+
+/// Waits until `addr` (`who`, for the error) accepts TCP connections, at most 30 s.
+pub async fn accepts_connections(addr: SocketAddr, who: &str) -> Result<(), BenchError> {
+    wait_for(who, Duration::from_secs(30), || async move {
+        tokio::net::TcpStream::connect(addr).await.is_ok()
+    })
+    .await
 }
 
 /// Starts one worker process (`program`: the generated `worker`, or the first nomnom's

@@ -1,35 +1,88 @@
-//! The two forms of the TPC-H model the benchmark runs: `examples/tpch`, every column read
-//! from the message, and `models/tpch-computed`, the same tables and columns with twelve
-//! of them computed from inputs in the sender's formats ([`crate::raw_orders`]). The same
-//! seed gives the same orders in both forms, which become the same rows.
+//! The models the benchmark runs, each with its payloads: the TPC-H model as
+//! `examples/tpch` (every column read from the message) and as `models/tpch-computed` (the
+//! same tables and columns, twelve of them computed from inputs in the sender's formats,
+//! [`crate::raw_orders`]); the laboratory model as `examples/hl7-lab` (HL7 v2 ORU^R01
+//! messages) and as `models/lab-json` (the same tables and columns from JSON documents). The
+//! same seed gives the same orders (or reports) in both forms of a model, which become the
+//! same rows; [`Pair`] names the two forms a stage compares.
 
 use std::path::PathBuf;
 
 use bytes::Bytes;
+use nomnom_testkit::lab_reports;
 use serde::Serialize;
 
 use crate::payloads::{self, CHUNK};
 use crate::raw_orders::raw_order;
 
-/// A form of the model, with its payloads.
+/// A model, with its payloads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "kebab-case")]
 pub enum Variant {
     /// `examples/tpch`: every column read from the message.
     Plain,
     /// `crates/nomnom-bench/models/tpch-computed`: twelve columns computed.
     Computed,
+    /// `crates/nomnom-bench/models/lab-json`: lab reports as JSON documents.
+    LabJson,
+    /// `examples/hl7-lab`: lab reports as HL7 v2 ORU^R01 messages.
+    LabHl7,
+}
+
+/// Two forms of one model that store the same rows, compared back to back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Pair {
+    /// The form the other is measured against.
+    pub baseline: Variant,
+    /// The form measured.
+    pub candidate: Variant,
+}
+
+impl Pair {
+    /// Computed fields against the same model without them (issue 16).
+    pub const COMPUTED: Pair = Pair {
+        baseline: Variant::Plain,
+        candidate: Variant::Computed,
+    };
+    /// HL7 v2 messages against JSON documents carrying the same reports (issue 17).
+    pub const HL7: Pair = Pair {
+        baseline: Variant::LabJson,
+        candidate: Variant::LabHl7,
+    };
+
+    /// What the pair measures, in the results.
+    pub fn title(self) -> &'static str {
+        if self == Pair::HL7 {
+            "HL7 v2"
+        } else {
+            "computed fields"
+        }
+    }
+
+    /// Both, the baseline first.
+    pub fn both(self) -> [Variant; 2] {
+        [self.baseline, self.candidate]
+    }
+
+    /// The order the two run in, in round `round`: the baseline first in even rounds, the
+    /// candidate first in odd ones, so a machine that drifts weighs on both alike.
+    pub fn order(self, round: usize) -> [Variant; 2] {
+        if round.is_multiple_of(2) {
+            [self.baseline, self.candidate]
+        } else {
+            [self.candidate, self.baseline]
+        }
+    }
 }
 
 impl Variant {
-    /// Both, the plain model first.
-    pub const BOTH: [Variant; 2] = [Variant::Plain, Variant::Computed];
-
     /// Its name in the results.
     pub fn label(self) -> &'static str {
         match self {
             Variant::Plain => "plain",
             Variant::Computed => "computed",
+            Variant::LabJson => "json",
+            Variant::LabHl7 => "hl7",
         }
     }
 
@@ -38,6 +91,8 @@ impl Variant {
         match self {
             Variant::Plain => "tpch",
             Variant::Computed => "tpch-computed",
+            Variant::LabJson => "lab-json",
+            Variant::LabHl7 => "hl7-lab",
         }
     }
 
@@ -47,6 +102,8 @@ impl Variant {
         match self {
             Variant::Plain => root.join("examples/tpch"),
             Variant::Computed => root.join("crates/nomnom-bench/models/tpch-computed"),
+            Variant::LabJson => root.join("crates/nomnom-bench/models/lab-json"),
+            Variant::LabHl7 => root.join("examples/hl7-lab"),
         }
     }
 
@@ -56,26 +113,121 @@ impl Variant {
         match self {
             Variant::Plain => "NOMNOM_BENCH_BIN_DIR",
             Variant::Computed => "NOMNOM_BENCH_COMPUTED_BIN_DIR",
+            Variant::LabJson => "NOMNOM_BENCH_LAB_JSON_BIN_DIR",
+            Variant::LabHl7 => "NOMNOM_BENCH_HL7_BIN_DIR",
         }
     }
 
-    /// The JSON of orders `first_chunk*CHUNK+1 ..` (`chunks` chunks) from `seed`, in this
-    /// form ([`payloads::order_chunks`] for the plain model).
-    pub fn order_chunks(self, seed: u64, first_chunk: u64, chunks: u64) -> Vec<Bytes> {
+    /// The root entity its messages are for.
+    pub fn entity(self) -> &'static str {
+        match self {
+            Variant::Plain | Variant::Computed => payloads::ENTITY,
+            Variant::LabJson | Variant::LabHl7 => "LabReport",
+        }
+    }
+
+    /// Whether its messages are HL7 v2.
+    pub fn is_hl7(self) -> bool {
+        self == Variant::LabHl7
+    }
+
+    /// The tables a drain of its messages writes, the root's first.
+    pub fn tables(self) -> &'static [&'static str] {
+        match self {
+            Variant::Plain | Variant::Computed => &["orders", "order_line_items"],
+            Variant::LabJson | Variant::LabHl7 => &["lab_reports", "lab_orders", "lab_results"],
+        }
+    }
+
+    /// `Content-Type` of a single message.
+    pub fn content_type(self) -> &'static str {
+        if self.is_hl7() {
+            "x-application/hl7-v2+er7"
+        } else {
+            "application/json"
+        }
+    }
+
+    /// `Content-Type` of a batch.
+    pub fn batch_content_type(self) -> &'static str {
+        if self.is_hl7() {
+            "x-application/hl7-v2+er7"
+        } else {
+            "application/x-ndjson"
+        }
+    }
+
+    /// Messages `first_chunk*CHUNK+1 ..` (`chunks` chunks) from `seed`, in this form
+    /// ([`payloads::order_chunks`] for the plain model). A chunk is drawn from its own seed,
+    /// so any chunk can be made without the ones before it.
+    pub fn message_chunks(self, seed: u64, first_chunk: u64, chunks: u64) -> Vec<Bytes> {
         match self {
             Variant::Plain => payloads::order_chunks(seed, first_chunk, chunks),
             Variant::Computed => payloads::order_values(seed, first_chunk, chunks)
                 .map(|order| Bytes::from(raw_order(&order).to_string()))
                 .collect(),
+            Variant::LabJson | Variant::LabHl7 => (first_chunk..first_chunk + chunks)
+                .flat_map(|k| {
+                    let chunk_seed = seed.wrapping_mul(1_000_003).wrapping_add(k);
+                    lab_reports::reports(chunk_seed, k * CHUNK + 1, CHUNK)
+                })
+                .map(|report| match self {
+                    Variant::LabHl7 => Bytes::from(report.to_hl7()),
+                    _ => Bytes::from(report.to_json().to_string()),
+                })
+                .collect(),
         }
     }
 
-    /// The first `count` orders from `seed`, in this form ([`payloads::orders_json`] for the
-    /// plain model).
-    pub fn orders_json(self, seed: u64, count: u64) -> Vec<Bytes> {
-        let mut orders = self.order_chunks(seed, 0, count.div_ceil(CHUNK));
-        orders.truncate(count as usize);
-        orders
+    /// The first `count` messages from `seed`, in this form ([`payloads::orders_json`] for
+    /// the plain model).
+    pub fn messages(self, seed: u64, count: u64) -> Vec<Bytes> {
+        let mut messages = self.message_chunks(seed, 0, count.div_ceil(CHUNK));
+        messages.truncate(count as usize);
+        messages
+    }
+
+    /// Rows below the root that `messages` become (line items, or orders and results).
+    pub fn child_rows(self, messages: &[Bytes]) -> u64 {
+        match self {
+            Variant::Plain | Variant::Computed => payloads::line_item_count(messages),
+            Variant::LabHl7 => messages
+                .iter()
+                .flat_map(|m| m.split(|&c| c == b'\r'))
+                .filter(|s| s.starts_with(b"OBR|") || s.starts_with(b"OBX|"))
+                .count() as u64,
+            Variant::LabJson => messages
+                .iter()
+                .filter_map(|m| serde_json::from_slice::<serde_json::Value>(m).ok())
+                .flat_map(|r| r["orders"].as_array().cloned().unwrap_or_default())
+                .map(|o| 1 + o["results"].as_array().map_or(0, Vec::len) as u64)
+                .sum(),
+        }
+    }
+
+    /// Batch bodies of `per_body` messages each, cut from `messages` (the last may be
+    /// shorter): NDJSON lines, or HL7 messages one after the other (a batch without
+    /// BHS/BTS, which the API splits at each MSH).
+    pub fn batch_bodies(self, messages: &[Bytes], per_body: usize) -> Vec<Bytes> {
+        if !self.is_hl7() {
+            return payloads::ndjson_bodies(messages, per_body);
+        }
+        messages
+            .chunks(per_body.max(1))
+            .map(|chunk| Bytes::from(chunk.concat()))
+            .collect()
+    }
+
+    /// Messages in a batch body made by [`Variant::batch_bodies`].
+    pub fn messages_in_body(self, body: &[u8]) -> u64 {
+        if self.is_hl7() {
+            let starts = body
+                .split(|&c| c == b'\r')
+                .filter(|s| s.starts_with(b"MSH|"));
+            starts.count() as u64
+        } else {
+            body.iter().filter(|&&c| c == b'\n').count() as u64
+        }
     }
 }
 
@@ -85,8 +237,8 @@ mod tests {
 
     #[test]
     fn both_forms_carry_the_same_orders() {
-        let plain = Variant::Plain.orders_json(4, 1_500);
-        let computed = Variant::Computed.orders_json(4, 1_500);
+        let plain = Variant::Plain.messages(4, 1_500);
+        let computed = Variant::Computed.messages(4, 1_500);
         assert_eq!(plain, payloads::orders_json(4, 1_500));
         assert_eq!(computed.len(), 1_500);
         for (p, c) in plain.iter().zip(&computed) {
@@ -100,5 +252,28 @@ mod tests {
         );
         assert!(Variant::Computed.model_dir().join("nomnom.yaml").is_file());
         assert!(Variant::Plain.model_dir().join("nomnom.yaml").is_file());
+    }
+
+    #[test]
+    fn both_lab_forms_carry_the_same_reports_and_batch_alike() {
+        let json = Variant::LabJson.messages(6, 1_200);
+        let hl7 = Variant::LabHl7.messages(6, 1_200);
+        assert_eq!((json.len(), hl7.len()), (1_200, 1_200));
+        let reports = nomnom_testkit::lab_reports::reports(6_u64.wrapping_mul(1_000_003), 1, 3);
+        assert_eq!(hl7[0], Bytes::from(reports[0].to_hl7()));
+        assert_eq!(json[2], Bytes::from(reports[2].to_json().to_string()));
+        assert!(hl7[1_000].starts_with(b"MSH|^~\\&|LAB|"));
+        let children = Variant::LabHl7.child_rows(&hl7);
+        assert_eq!(Variant::LabJson.child_rows(&json), children);
+        assert!(children > 1_200 * 3, "1-3 orders of 1-6 results each");
+        for variant in Pair::HL7.both() {
+            let messages = variant.messages(6, 250);
+            let bodies = variant.batch_bodies(&messages, 100);
+            let counts: Vec<u64> = bodies.iter().map(|b| variant.messages_in_body(b)).collect();
+            assert_eq!(counts, [100, 100, 50], "{variant:?}");
+        }
+        assert_eq!(Pair::HL7.order(1), [Variant::LabHl7, Variant::LabJson]);
+        assert!(Variant::LabJson.model_dir().join("nomnom.yaml").is_file());
+        assert!(Variant::LabHl7.model_dir().join("nomnom.yaml").is_file());
     }
 }

@@ -1,7 +1,7 @@
-//! The worker alone: a stream pre-filled with N orders drained into PostgreSQL by 1 or 2
+//! The worker alone: a stream pre-filled with N messages drained into PostgreSQL by 1 or 2
 //! worker processes (or by the first nomnom's loop, [`crate::first_loop`]), then the tables
-//! and `message_status` checked against what was sent. The orders are in the form of the
-//! model the project was generated from ([`Variant`]).
+//! and `message_status` checked against what was sent. The messages are those of the model
+//! the project was generated from ([`Variant`]).
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -10,7 +10,7 @@ use nomnom_runtime::nats::NatsClient;
 use nomnom_testkit::{TestDatabase, TestStream};
 
 use crate::cpu::{process_cpu, ServicesSample};
-use crate::payloads::{self, CHUNK};
+use crate::payloads::CHUNK;
 use crate::pg_writes::{between, PgWrites};
 use crate::project::Project;
 use crate::publish;
@@ -66,13 +66,13 @@ impl Loop {
 pub struct Drain {
     /// Worker processes sharing the consumer.
     pub processes: usize,
-    /// Orders in the stream.
+    /// Messages in the stream.
     pub messages: u64,
     /// The loop draining.
     pub looping: Loop,
-    /// Seed of the orders.
+    /// Seed of the messages.
     pub seed: u64,
-    /// The form of the orders: the model the project was generated from.
+    /// The model the project was generated from, and so the form of the messages.
     pub variant: Variant,
     /// Also read the [`rows_digest`] of what was stored (one more pass over the tables).
     pub digest_rows: bool,
@@ -105,7 +105,7 @@ pub async fn drain(
     let label = drain.looping.label();
 
     // 1. Pre-fill, pipelined, as the API publishes.
-    let (sent, line_items) = prefill(&nats, drain).await?;
+    let (sent, child_rows) = prefill(&nats, drain).await?;
 
     // 2. Migrations first (two workers starting on an empty database would race for them),
     //    then drain with `processes` workers.
@@ -116,6 +116,7 @@ pub async fn drain(
         Variant::Plain => String::new(),
         other => format!("-{}", other.label()),
     };
+    let tables = drain.variant.tables();
     let mut workers: Vec<_> = (0..drain.processes.max(1))
         .map(|i| {
             let name = format!("worker-{label}{model}-{i}");
@@ -147,21 +148,23 @@ pub async fn drain(
     let elapsed = finished.duration_since(first_taken.unwrap_or(spawned));
 
     // 3. Verify what landed.
-    let (orders, items, persisted) = landed(&client).await?;
+    let (roots, children, persisted) = landed(&client, tables).await?;
     let rows_digest = if drain.digest_rows {
-        Some(rows_digest::digest(&client, &rows_digest::TABLES).await?)
+        Some(rows_digest::digest(&client, tables).await?)
     } else {
         None
     };
-    let verified = orders == sent && items == line_items && persisted == sent;
+    let verified = roots == sent && children == child_rows && persisted == sent;
     if !verified {
         eprintln!(
-            "warning: {label} x{}: expected {sent} orders / {line_items} line items / {sent} \
-             persisted, found {orders} / {items} / {persisted}",
-            drain.processes
+            "warning: {label} x{}: expected {sent} {} / {child_rows} rows in {} / {sent} \
+             persisted, found {roots} / {children} / {persisted}",
+            drain.processes,
+            tables[0],
+            tables[1..].join(" and ")
         );
     }
-    let rows = orders + items;
+    let rows = roots + children;
     Ok(WorkerRun {
         mode: label.to_string(),
         processes: drain.processes,
@@ -181,19 +184,20 @@ pub async fn drain(
     })
 }
 
-/// Publishes the drain's orders, pipelined as the API publishes; returns the messages sent
-/// and the line items they hold.
+/// Publishes the drain's messages, pipelined as the API publishes; returns the messages sent
+/// and the rows below the root they hold.
 async fn prefill(nats: &NatsClient, drain: &Drain) -> Result<(u64, u64), BenchError> {
     let chunks = drain.messages.div_ceil(CHUNK).max(1);
-    let (mut sent, mut line_items) = (0u64, 0u64);
+    let (mut sent, mut child_rows) = (0u64, 0u64);
     for k in 0..chunks {
-        let mut orders = drain.variant.order_chunks(drain.seed, k, 1);
-        orders.truncate((drain.messages - k * CHUNK) as usize);
-        line_items += payloads::line_item_count(&orders);
+        let mut messages = drain.variant.message_chunks(drain.seed, k, 1);
+        messages.truncate((drain.messages - k * CHUNK) as usize);
+        child_rows += drain.variant.child_rows(&messages);
         let run = publish::pipelined(
             nats,
-            &orders,
-            orders.len() as u64,
+            drain.variant.entity(),
+            &messages,
+            messages.len() as u64,
             4096,
             publish::MsgIds::Without,
         )
@@ -206,7 +210,7 @@ async fn prefill(nats: &NatsClient, drain: &Drain) -> Result<(u64, u64), BenchEr
         }
         sent += run.messages;
     }
-    Ok((sent, line_items))
+    Ok((sent, child_rows))
 }
 
 /// Polls the consumer every 20 ms until all `sent` messages are delivered and acknowledged
@@ -235,21 +239,27 @@ async fn wait_drained(
     }
 }
 
-/// Orders, line items and `persisted` statuses in the database.
-async fn landed(client: &tokio_postgres::Client) -> Result<(u64, u64, u64), BenchError> {
-    let mut counts = [0u64; 3];
-    for (count, sql) in counts.iter_mut().zip([
-        "SELECT count(*) FROM orders",
-        "SELECT count(*) FROM order_line_items",
-        "SELECT count(*) FROM message_status WHERE status = 'persisted'",
-    ]) {
-        *count = client
-            .query_one(sql, &[])
+/// Rows of the root table, rows of the other tables, and `persisted` statuses in the
+/// database.
+async fn landed(
+    client: &tokio_postgres::Client,
+    tables: &[&str],
+) -> Result<(u64, u64, u64), BenchError> {
+    let count = |sql: String| async move {
+        client
+            .query_one(&sql, &[])
             .await
             .map(|r| r.get::<_, i64>(0) as u64)
-            .map_err(|e| BenchError::Postgres(format!("{sql}: {e}")))?;
+            .map_err(|e| BenchError::Postgres(format!("{sql}: {e}")))
+    };
+    let root = count(format!("SELECT count(*) FROM {}", tables[0])).await?;
+    let mut children = 0;
+    for table in &tables[1..] {
+        children += count(format!("SELECT count(*) FROM {table}")).await?;
     }
-    Ok((counts[0], counts[1], counts[2]))
+    let persisted =
+        count("SELECT count(*) FROM message_status WHERE status = 'persisted'".into()).await?;
+    Ok((root, children, persisted))
 }
 
 /// The last `lines` lines of `text`.

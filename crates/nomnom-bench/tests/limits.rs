@@ -28,7 +28,15 @@ async fn publish_limit_closed_loop_and_pipelined_store_every_acknowledged_messag
         assert!(latency.p50_ms > 0.0 && latency.p50_ms <= latency.p99_ms);
         assert!(run.msgs_per_sec > 0.0);
     }
-    let piped = publish::pipelined(&nats, &orders, 3_000, 512, publish::MsgIds::Without).await;
+    let piped = publish::pipelined(
+        &nats,
+        payloads::ENTITY,
+        &orders,
+        3_000,
+        512,
+        publish::MsgIds::Without,
+    )
+    .await;
     assert_eq!(piped.messages, 3_000, "{piped:?}");
     assert_eq!(piped.errors, 0);
     assert!(piped.pipelined && piped.latency.is_none());

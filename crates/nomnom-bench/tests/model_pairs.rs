@@ -1,10 +1,9 @@
-//! The computed-fields stages compare like with like: `models/tpch-computed` declares the
-//! same tables and columns as `examples/tpch`, and the same orders, posted in the computed
-//! model's raw form, become the same rows.
+//! The stages that compare two forms of a model compare like with like: `models/tpch-computed`
+//! declares the same tables and columns as `examples/tpch`, `models/lab-json` the same as
+//! `examples/hl7-lab`, and the same messages, posted in each form, become the same rows.
 
 use nomnom_bench::project::Project;
-use nomnom_bench::rows_digest;
-use nomnom_bench::variant::Variant;
+use nomnom_bench::variant::{Pair, Variant};
 use nomnom_bench::worker_bench::{self, Drain, Loop};
 
 /// The schema `nomnom generate` writes for `variant`, without its comment lines (the first
@@ -28,19 +27,25 @@ fn schema(variant: Variant) -> String {
 }
 
 #[test]
-fn the_computed_model_declares_the_same_tables_and_columns_as_examples_tpch() {
-    let plain = schema(Variant::Plain);
-    assert!(plain.contains("CREATE TABLE order_line_items"), "{plain}");
-    assert_eq!(schema(Variant::Computed), plain);
+fn both_forms_of_each_model_declare_the_same_tables_and_columns() {
+    for pair in [Pair::COMPUTED, Pair::HL7] {
+        let baseline = schema(pair.baseline);
+        for table in pair.baseline.tables() {
+            assert!(
+                baseline.contains(&format!("CREATE TABLE {table} (")),
+                "{pair:?}: {baseline}"
+            );
+        }
+        assert_eq!(schema(pair.candidate), baseline, "{pair:?}");
+    }
 }
 
-/// Both models built in debug (the build the end-to-end tests share), each draining the
-/// same orders in its own form into a fresh database.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_same_orders_become_the_same_rows_through_either_model() {
+/// Both forms built in debug (the build the end-to-end tests share), each draining the same
+/// messages in its own form into a fresh database.
+async fn same_rows(pair: Pair, seed: u64) {
     let logs = tempfile::tempdir().expect("temp dir");
     let mut digests = Vec::new();
-    for variant in Variant::BOTH {
+    for variant in pair.both() {
         let built = nomnom_testkit::project::build_model(
             variant.project_name(),
             &variant.model_dir(),
@@ -51,7 +56,7 @@ async fn the_same_orders_become_the_same_rows_through_either_model() {
             processes: 1,
             messages: 300,
             looping: Loop::Worker,
-            seed: 23,
+            seed,
             variant,
             digest_rows: true,
         };
@@ -66,16 +71,30 @@ async fn the_same_orders_become_the_same_rows_through_either_model() {
         .expect("the drain");
         assert!(
             run.verified,
-            "{variant:?}: every order, item and status: {run:?}"
+            "{variant:?}: every message, row and status: {run:?}"
         );
         assert!(run.rows > 300, "{run:?}");
         digests.push(run.rows_digest.expect("a digest"));
     }
-    assert!(digests[0].starts_with("orders 300 rows Σ"), "{digests:?}");
+    let root = pair.baseline.tables()[0];
+    assert!(
+        digests[0].starts_with(&format!("{root} 300 rows Σ")),
+        "{digests:?}"
+    );
     assert_eq!(
         digests[0],
         digests[1],
         "the same rows in {:?}",
-        rows_digest::TABLES
+        pair.baseline.tables()
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_orders_become_the_same_rows_with_or_without_computed_fields() {
+    same_rows(Pair::COMPUTED, 23).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_lab_reports_become_the_same_rows_from_hl7_or_json() {
+    same_rows(Pair::HL7, 29).await;
 }

@@ -5,18 +5,13 @@ use std::process::Command;
 
 use nomnom_bench::variant::Variant;
 
-fn run_smoke(
-    out: &Path,
-    bin_dir: Option<&Path>,
-    computed_bin_dir: Option<&Path>,
-) -> (std::process::ExitStatus, String) {
+/// Runs the program in smoke mode, with the binaries of each model given in `bin_dirs`
+/// (nothing is built then).
+fn run_smoke(out: &Path, bin_dirs: &[(Variant, &Path)]) -> (std::process::ExitStatus, String) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_nomnom-bench"));
     cmd.arg("--smoke").arg("--out").arg(out);
-    if let Some(dir) = bin_dir {
-        cmd.env("NOMNOM_BENCH_BIN_DIR", dir);
-    }
-    if let Some(dir) = computed_bin_dir {
-        cmd.env("NOMNOM_BENCH_COMPUTED_BIN_DIR", dir);
+    for (variant, dir) in bin_dirs {
+        cmd.env(variant.bin_dir_variable(), dir);
     }
     let output = cmd.output().expect("running nomnom-bench");
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
@@ -47,7 +42,7 @@ fn assert_report_files(out: &Path) {
 fn smoke_without_generated_binaries_measures_the_publish_limit_and_says_what_it_skipped() {
     let out = tempfile::tempdir().expect("temp dir");
     let empty = tempfile::tempdir().expect("temp dir");
-    let (status, stderr) = run_smoke(out.path(), Some(empty.path()), None);
+    let (status, stderr) = run_smoke(out.path(), &[(Variant::Plain, empty.path())]);
     assert_eq!(status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("smoke run incomplete"), "{stderr}");
     let r = results(out.path());
@@ -91,10 +86,18 @@ fn smoke_run_of_the_whole_pipeline_completes_every_stage() {
     let project = nomnom_testkit::project::build_example("tpch", false);
     nomnom_bench::first_loop::binary::build(&project.dir, false, &project.bin_dir)
         .expect("building the first nomnom's loop");
-    let computed = Variant::Computed;
-    let computed =
-        nomnom_testkit::project::build_model(computed.project_name(), &computed.model_dir(), false);
-    let (status, stderr) = run_smoke(out.path(), Some(&project.bin_dir), Some(&computed.bin_dir));
+    let debug_build = |variant: Variant| {
+        nomnom_testkit::project::build_model(variant.project_name(), &variant.model_dir(), false)
+    };
+    let others = [Variant::Computed, Variant::LabJson, Variant::LabHl7].map(debug_build);
+    let mut bin_dirs = vec![(Variant::Plain, project.bin_dir.as_path())];
+    for (variant, built) in [Variant::Computed, Variant::LabJson, Variant::LabHl7]
+        .into_iter()
+        .zip(&others)
+    {
+        bin_dirs.push((variant, built.bin_dir.as_path()));
+    }
+    let (status, stderr) = run_smoke(out.path(), &bin_dirs);
     assert!(status.success(), "{stderr}");
     let r = results(out.path());
     assert_eq!(r["api"].as_array().unwrap().len(), 4);
@@ -130,30 +133,34 @@ fn smoke_run_of_the_whole_pipeline_completes_every_stage() {
         assert_eq!(run["persisted"], run["accepted"], "{run}");
     }
     assert!(r["memory"]["api_peak_kib"].as_u64().unwrap() > 0);
-    // Both models under each load of the computed-fields stages, the drains' rows alike.
-    let computed = &r["computed"];
-    let loads: Vec<&serde_json::Value> = computed["comparisons"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| &c["load"])
-        .collect();
-    assert_eq!(
-        loads,
-        [
-            &serde_json::json!({"single": {"concurrency": 64}}),
-            &serde_json::json!({"batch": {"lines": 1000}}),
-            &serde_json::json!({"drain": {"processes": 1}}),
-        ],
-        "{computed}"
-    );
-    for c in computed["comparisons"].as_array().unwrap() {
-        assert!(c["computed"]["messages"].as_u64().unwrap() > 0, "{c}");
-        assert_eq!(c["computed"]["errors"], 0, "{c}");
+    // Both forms of each pair under each of its loads, the drains' rows alike.
+    let single = serde_json::json!({"single": {"concurrency": 64}});
+    let batch = serde_json::json!({"batch": {"lines": 1000}});
+    let mllp = serde_json::json!({"mllp": {"connections": 64}});
+    let drain = serde_json::json!({"drain": {"processes": 1}});
+    for (pair, loads) in [
+        ("computed", vec![&single, &batch, &drain]),
+        ("hl7", vec![&single, &batch, &mllp, &drain]),
+    ] {
+        let cost = &r[pair];
+        let comparisons = cost["comparisons"].as_array().unwrap();
+        let ran: Vec<&serde_json::Value> = comparisons.iter().map(|c| &c["load"]).collect();
+        assert_eq!(ran, loads, "{pair}: {cost}");
+        for c in comparisons {
+            for form in ["baseline", "candidate"] {
+                assert!(c[form]["messages"].as_u64().unwrap() > 0, "{pair}: {c}");
+                assert_eq!(c[form]["errors"], 0, "{pair}: {c}");
+            }
+        }
+        assert_eq!(
+            cost["same_rows_by_round"],
+            serde_json::json!([true]),
+            "{pair}"
+        );
     }
-    assert_eq!(computed["same_rows_by_round"], serde_json::json!([true]));
     let md = std::fs::read_to_string(out.path().join("results.md")).expect("results.md");
     assert!(md.contains("## Computed fields: cost per message"), "{md}");
+    assert!(md.contains("## HL7 v2: rate and cost per message"), "{md}");
     assert_report_files(out.path());
 }
 

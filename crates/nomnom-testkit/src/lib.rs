@@ -6,6 +6,7 @@
 
 pub mod database;
 pub mod http;
+pub mod lab_reports;
 pub mod nats_server;
 pub mod orders;
 pub mod pg_server;

@@ -53,7 +53,7 @@ impl Budget {
 pub fn budgets(r: &Results) -> Vec<Budget> {
     let mut out = ingest(r);
     out.extend(drains(r));
-    out.extend(computed(r));
+    out.extend(pairs(r));
     out.extend(end_to_end(r));
     out
 }
@@ -134,14 +134,15 @@ fn drains(r: &Results) -> Vec<Budget> {
         .collect()
 }
 
-/// The computed-fields stages' runs, both models.
-fn computed(r: &Results) -> Vec<Budget> {
-    r.computed
-        .iter()
-        .flat_map(|c| &c.runs)
-        .map(|run| Budget {
+/// The runs of the stages comparing two forms of a model (computed fields, HL7 v2).
+fn pairs(r: &Results) -> Vec<Budget> {
+    [&r.computed, &r.hl7]
+        .into_iter()
+        .flatten()
+        .flat_map(|c| c.runs.iter().map(move |run| (c.pair.title(), run)))
+        .map(|(title, run)| Budget {
             run: format!(
-                "computed fields: {}, {}, round {}",
+                "{title}: {}, {}, round {}",
                 run.load.label(),
                 run.variant.label(),
                 run.round + 1

@@ -1,39 +1,46 @@
-//! What computed fields cost per message: the plain model against the computed one, under
-//! each load both ran, with the goal next to each figure.
+//! What one form of a model costs against another: for each pair that ran (computed fields
+//! against the plain model; HL7 v2 against JSON), a table of both forms under each load, with
+//! the goal next to each figure.
 
-use crate::computed_cost::{Comparison, ComputedCost, Totals, GOAL_EXTRA};
+use crate::pair_cost::{Comparison, PairCost, PairGoal, Totals};
 use crate::report::format::{opt, percent, rate, signed_percent, table};
 use crate::results::Results;
+use crate::variant::Pair;
 
-/// The comparison's table, when the computed-fields stages ran.
+/// A table for each pair that ran, computed fields first.
 pub(super) fn write(out: &mut String, r: &Results) {
-    let Some(cost) = &r.computed else {
-        return;
-    };
-    let rows: Vec<String> = cost.comparisons.iter().map(row).collect();
-    table(
-        out,
-        "Computed fields: cost per message against the same model without them",
-        &intro(cost),
-        &[
-            "load",
-            "plain msgs/s",
-            "computed msgs/s",
-            "rate, of plain",
-            "plain binary µs/msg",
-            "computed binary µs/msg",
-            "extra",
-            "extra by round",
-            "all processes µs/msg",
-            "errors",
-            "goal",
-            "result",
-        ],
-        &rows,
-    );
+    for cost in [&r.computed, &r.hl7].into_iter().flatten() {
+        let (baseline, candidate) = (cost.pair.baseline.label(), cost.pair.candidate.label());
+        let rows: Vec<String> = cost.comparisons.iter().map(|c| row(r, cost, c)).collect();
+        let headers = [
+            "load".to_string(),
+            format!("{baseline} msgs/s"),
+            format!("{candidate} msgs/s"),
+            format!("rate, of {baseline}"),
+            format!("{candidate}, of publish limit"),
+            format!("{baseline} binary µs/msg"),
+            format!("{candidate} binary µs/msg"),
+            "extra CPU".to_string(),
+            "goal figure by round".to_string(),
+            "all processes µs/msg".to_string(),
+            "errors".to_string(),
+            "goal".to_string(),
+            "result".to_string(),
+        ];
+        let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
+        table(out, title(cost.pair), &intro(cost), &headers, &rows);
+    }
 }
 
-fn intro(cost: &ComputedCost) -> String {
+fn title(pair: Pair) -> &'static str {
+    if pair == Pair::HL7 {
+        "HL7 v2: rate and cost per message against JSON carrying the same reports"
+    } else {
+        "Computed fields: cost per message against the same model without them"
+    }
+}
+
+fn intro(cost: &PairCost) -> String {
     let bytes = |b: Option<f64>| opt(b, |b| format!("{b:.0}"));
     let same_rows = if cost.same_rows_by_round.is_empty() {
         "not compared (no drains)".to_string()
@@ -42,54 +49,92 @@ fn intro(cost: &ComputedCost) -> String {
     } else {
         "**no**".to_string()
     };
+    let rounds = match cost.rounds {
+        1 => "1 round".to_string(),
+        n => format!("{n} rounds"),
+    };
+    let (baseline_bytes, candidate_bytes) = (
+        bytes(cost.baseline_bytes_per_message),
+        bytes(cost.candidate_bytes_per_message),
+    );
+    let goal = match cost.goal {
+        PairGoal::RateAtLeast(share) => percent(Some(share)),
+        PairGoal::ExtraCpuAtMost(bound) => percent(Some(bound)),
+    };
+    let forms = if cost.pair == Pair::HL7 {
+        format!(
+            "`crates/nomnom-bench/models/lab-json` (json) and `examples/hl7-lab` (hl7) declare \
+             the same tables, columns and computed fields, and are sent the same generated \
+             ORU^R01 lab reports (1–3 OBR groups of 1–6 OBX results, optional fields absent or \
+             null, escapes now and then) as JSON documents and as HL7 v2 messages, back to back \
+             in {rounds}, alternating which goes first. A message is {baseline_bytes} bytes on \
+             average as JSON, {candidate_bytes} as HL7. HTTP loads are compared load for load; \
+             MLLP (one message in flight on each connection, accepted on its `MSA|AA`) against \
+             JSON single messages at the same concurrency. Of publish limit: the HL7 rate over \
+             this run's publish limit (TPC-H orders, at as many acks in flight, or pipelined for \
+             batches). The goal: HL7 at least {goal} of JSON's rate."
+        )
+    } else {
+        format!(
+            "`examples/tpch` (plain) and `crates/nomnom-bench/models/tpch-computed` (the same \
+             tables, columns and rows; 12 of the 22 columns computed from the sender's formats \
+             with `upper(trim())`, `concat`, `concat_ws`, `lookup`, `to_decimal(replace())`, \
+             `parse_date`, `nullif(trim())` and `coalesce`) run back to back on the same orders, \
+             in {rounds}, alternating which model goes first. A message is {baseline_bytes} bytes \
+             on average in the plain form, {candidate_bytes} in the computed one. The goal: the \
+             computed model's binary (the API computes fields to validate, the worker to write) \
+             spends at most {goal} more CPU per message."
+        )
+    };
     format!(
-        "`examples/tpch` (plain) and `crates/nomnom-bench/models/tpch-computed` (the same \
-         tables, columns and rows; 12 of the 22 columns computed from the sender's formats with \
-         `upper(trim())`, `concat`, `concat_ws`, `lookup`, `to_decimal(replace())`, \
-         `parse_date`, `nullif(trim())` and `coalesce`) run back to back on the same orders, \
-         in {}, alternating which model goes first. A message is {} bytes on average in \
-         the plain form, {} in the computed one. Binary: the API's or the worker's own CPU per \
-         message, where computed fields run (the API computes them to validate, the worker to \
-         write); the goal is at most {} more. All processes: load generator, binary, NATS and \
-         PostgreSQL. Each round's drains stored the same rows (a digest of every model \
-         column): {same_rows}.",
-        match cost.rounds {
-            1 => "1 round".to_string(),
-            n => format!("{n} rounds"),
-        },
-        bytes(cost.plain_bytes_per_message),
-        bytes(cost.computed_bytes_per_message),
-        percent(Some(GOAL_EXTRA)),
+        "{forms} Binary: the API's or the worker's own CPU per message. All processes: load \
+         generator, binary, NATS and PostgreSQL. Each round's drains stored the same rows (a \
+         digest of every model column): {same_rows}."
     )
 }
 
-fn row(c: &Comparison) -> String {
+fn row(r: &Results, cost: &PairCost, c: &Comparison) -> String {
     let micros = |t: &Totals, f: fn(&Totals) -> Option<f64>| opt(f(t), |m| format!("{m:.1}"));
-    let by_round: Vec<String> = c
-        .extra_binary_cpu_by_round
-        .iter()
-        .map(|&e| signed_percent(Some(e)))
-        .collect();
+    let (by_round, goal): (Vec<String>, String) = match cost.goal {
+        PairGoal::ExtraCpuAtMost(bound) => (
+            c.extra_binary_cpu_by_round
+                .iter()
+                .map(|&e| signed_percent(Some(e)))
+                .collect(),
+            format!("CPU at most {}", signed_percent(Some(bound))),
+        ),
+        PairGoal::RateAtLeast(share) => (
+            c.rate_ratio_by_round
+                .iter()
+                .map(|&x| percent(Some(x)))
+                .collect(),
+            format!("rate at least {}", percent(Some(share))),
+        ),
+    };
+    let of_publish = r
+        .publish_limit_for(c.load)
+        .and_then(|limit| crate::stats::ratio(c.candidate.msgs_per_sec, Some(limit)));
     format!(
-        "{} | {} | {} | {} | {} | {} | {} | {} | {} → {} ({}) | {} / {} | at most {} | {}",
+        "{} | {} | {} | {} | {} | {} | {} | {} | {} | {} → {} ({}) | {} / {} | {} | {}",
         c.load.label(),
-        rate(c.plain.msgs_per_sec),
-        rate(c.computed.msgs_per_sec),
+        rate(c.baseline.msgs_per_sec),
+        rate(c.candidate.msgs_per_sec),
         percent(c.rate_ratio),
-        micros(&c.plain, |t| t.binary_micros),
-        micros(&c.computed, |t| t.binary_micros),
+        percent(of_publish),
+        micros(&c.baseline, |t| t.binary_micros),
+        micros(&c.candidate, |t| t.binary_micros),
         signed_percent(c.extra_binary_cpu),
         if by_round.is_empty() {
             "–".to_string()
         } else {
             by_round.join(", ")
         },
-        micros(&c.plain, |t| t.all_micros),
-        micros(&c.computed, |t| t.all_micros),
+        micros(&c.baseline, |t| t.all_micros),
+        micros(&c.candidate, |t| t.all_micros),
         signed_percent(c.extra_all_cpu),
-        c.plain.errors,
-        c.computed.errors,
-        signed_percent(Some(GOAL_EXTRA)),
+        c.baseline.errors,
+        c.candidate.errors,
+        goal,
         match c.met {
             Some(true) => "met",
             Some(false) => "**missed**",
