@@ -4,14 +4,27 @@
 # a terminal, the API and the worker then keep running, with commands to try against them,
 # until Ctrl-C; without one (stdin not a terminal, as in CI) or with `--exit-when-done`, they
 # stop once the report is printed. Ctrl-C at any point stops everything the demo started.
-# Options are passed to the driver (e.g. `scripts/demo.sh --orders 20000 --concurrency 64`).
+# `--model hl7-lab` runs examples/hl7-lab instead: generated ORU^R01 lab reports as HL7 v2,
+# half posted over HTTP and half sent over MLLP (port 2575, `--mllp-port` to change it).
+# Options are passed to the driver (e.g. `scripts/demo.sh --messages 20000 --concurrency 64`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/setup.sh
 # Warnings denied, as the tests build: the dependencies compile once in the shared cache.
 export RUSTFLAGS="-D warnings"
 
-out=demo-output/tpch
+model=tpch
+previous=
+for argument in "$@"; do
+  if [ "$previous" = --model ]; then model=$argument; fi
+  previous=$argument
+done
+case "$model" in
+  tpch) stream=NOMNOM_DEMO ;;
+  hl7-lab) stream=NOMNOM_DEMO_HL7 ;;
+  *) echo "scripts/demo.sh: unknown model $model (tpch or hl7-lab)" >&2; exit 2 ;;
+esac
+out=demo-output/$model
 if [ -x "$CARGO_TARGET_DIR/release/nomnom-demo" ] && [ -x "$CARGO_TARGET_DIR/release/worker" ]; then
   echo "== building (release, cached in $CARGO_TARGET_DIR: seconds unless the sources changed)"
 else
@@ -20,23 +33,23 @@ else
 fi
 echo "== cargo build --release -p nomnom -p nomnom-demo (the CLI and the demo driver)"
 cargo build --release -p nomnom -p nomnom-demo
-echo "== nomnom check examples/tpch"
-"$CARGO_TARGET_DIR/release/nomnom" check examples/tpch
+echo "== nomnom check examples/$model"
+"$CARGO_TARGET_DIR/release/nomnom" check "examples/$model"
 # The demo's database is created anew below on every run, so its folder's migrations are
 # regenerated too (generate refuses to change a migration a lasting database may have applied).
 rm -rf "$out/migrations"
-echo "== nomnom generate examples/tpch --output $out"
-"$CARGO_TARGET_DIR/release/nomnom" generate examples/tpch --output "$out"
+echo "== nomnom generate examples/$model --output $out"
+"$CARGO_TARGET_DIR/release/nomnom" generate "examples/$model" --output "$out"
 echo "== cargo build --release in $out (the generated ingestion-api and worker)"
 # The workspace's lockfile: the same dependency versions, reused from the shared cache.
 cp Cargo.lock "$out/Cargo.lock"
 (cd "$out" && cargo build --release)
-mkdir -p demo-output/bin
-cp "$CARGO_TARGET_DIR/release/ingestion-api" "$CARGO_TARGET_DIR/release/worker" demo-output/bin/
+mkdir -p "demo-output/bin/$model"
+cp "$CARGO_TARGET_DIR/release/ingestion-api" "$CARGO_TARGET_DIR/release/worker" "demo-output/bin/$model/"
 
-echo "== a fresh database nomnom_demo and stream NOMNOM_DEMO"
+echo "== a fresh database nomnom_demo and stream $stream"
 psql -h 127.0.0.1 -U postgres -d postgres -qc 'DROP DATABASE IF EXISTS nomnom_demo WITH (FORCE)' \
   -c 'CREATE DATABASE nomnom_demo' >/dev/null
 # exec: the driver receives Ctrl-C itself and stops the API and the worker it started.
-exec "$CARGO_TARGET_DIR/release/nomnom-demo" --bin-dir demo-output/bin --stream NOMNOM_DEMO \
+exec "$CARGO_TARGET_DIR/release/nomnom-demo" --bin-dir "demo-output/bin/$model" --stream "$stream" \
   --database-url postgres://postgres@127.0.0.1:5432/nomnom_demo "$@"

@@ -10,8 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use nomnom_testkit::mllp::{ack_code, frame, MllpConnection};
 
 use crate::api_load::on_load_thread;
 use crate::cpu::{own_cpu, process_cpu, spent, ServicesSample};
@@ -19,14 +18,8 @@ use crate::results::ApiRun;
 use crate::stats::{rate, sum_tallies, Latencies};
 use crate::BenchError;
 
-/// Start of an MLLP frame.
-const START: u8 = 0x0B;
-/// End of an MLLP frame: file separator, carriage return.
-const END: [u8; 2] = [0x1C, 0x0D];
 /// Longest wait for an ACK before the message counts as an error.
 const ACK_TIMEOUT: Duration = Duration::from_secs(30);
-/// Largest ACK read before the connection is given up.
-const MAX_ACK_BYTES: usize = 64 * 1024;
 
 /// An MLLP listener under load: where it listens and the API process serving it.
 #[derive(Debug, Clone, Copy)]
@@ -37,67 +30,32 @@ pub struct MllpEndpoint {
     pub pid: Option<u32>,
 }
 
-/// `message` framed for MLLP.
-pub fn frame(message: &[u8]) -> Bytes {
-    let mut framed = Vec::with_capacity(message.len() + 3);
-    framed.push(START);
-    framed.extend_from_slice(message);
-    framed.extend_from_slice(&END);
-    Bytes::from(framed)
-}
-
-/// Whether an ACK accepts its message: its MSA segment says `AA`.
-pub fn is_accept(ack: &[u8]) -> bool {
-    ack.split(|&c| c == b'\r' || c == b'\n')
-        .any(|segment| segment.starts_with(b"MSA|AA|") || segment == b"MSA|AA")
-}
-
-/// One sender's connection: a framed message out, the framed ACK back.
+/// One sender: its connection, opened on first use and again after a failure.
 struct Sender {
     addr: SocketAddr,
-    stream: Option<TcpStream>,
-    buffer: Vec<u8>,
+    connection: Option<MllpConnection>,
 }
 
 impl Sender {
-    /// Sends `framed` and returns the ACK's content; `None` on a transport failure, a
-    /// timeout or an oversized answer (the connection is then opened afresh next time).
+    /// Sends `framed` and returns the ACK; `None` on a transport failure or a timeout (the
+    /// connection is then opened afresh next time).
     async fn exchange(&mut self, framed: &[u8]) -> Option<Vec<u8>> {
-        let answer = tokio::time::timeout(ACK_TIMEOUT, self.try_exchange(framed)).await;
+        let addr = self.addr;
+        let connection = &mut self.connection;
+        let answer = tokio::time::timeout(ACK_TIMEOUT, async move {
+            if connection.is_none() {
+                *connection = Some(MllpConnection::connect(addr).await?);
+            }
+            let open = connection.as_mut().expect("connected above");
+            open.exchange_framed(framed).await
+        })
+        .await;
         match answer {
             Ok(Ok(ack)) => Some(ack),
             _ => {
-                self.stream = None;
+                self.connection = None;
                 None
             }
-        }
-    }
-
-    async fn try_exchange(&mut self, framed: &[u8]) -> std::io::Result<Vec<u8>> {
-        if self.stream.is_none() {
-            let stream = TcpStream::connect(self.addr).await?;
-            stream.set_nodelay(true)?;
-            self.stream = Some(stream);
-            self.buffer.clear();
-        }
-        let stream = self.stream.as_mut().expect("connected above");
-        stream.write_all(framed).await?;
-        loop {
-            if let Some(end) = self.buffer.windows(2).position(|w| w == END) {
-                let start = usize::from(self.buffer.first() == Some(&START));
-                let ack = self.buffer[start..end].to_vec();
-                self.buffer.drain(..end + 2);
-                return Ok(ack);
-            }
-            if self.buffer.len() > MAX_ACK_BYTES {
-                return Err(std::io::Error::other("an ACK larger than 64 KiB"));
-            }
-            let mut chunk = [0u8; 4096];
-            let read = stream.read(&mut chunk).await?;
-            if read == 0 {
-                return Err(std::io::ErrorKind::UnexpectedEof.into());
-            }
-            self.buffer.extend_from_slice(&chunk[..read]);
         }
     }
 }
@@ -110,7 +68,7 @@ pub async fn closed_loop(
     connections: usize,
     duration: Duration,
 ) -> Result<ApiRun, BenchError> {
-    let framed: Arc<Vec<Bytes>> = Arc::new(messages.iter().map(|m| frame(m)).collect());
+    let framed: Arc<Vec<Vec<u8>>> = Arc::new(messages.iter().map(|m| frame(m)).collect());
     if framed.is_empty() {
         return Err(BenchError::Io("no HL7 messages to send over MLLP".into()));
     }
@@ -130,8 +88,7 @@ pub async fn closed_loop(
             tasks.push(tokio::spawn(async move {
                 let mut sender = Sender {
                     addr,
-                    stream: None,
-                    buffer: Vec::new(),
+                    connection: None,
                 };
                 let mut latencies = Latencies::new();
                 let (mut ok, mut errors) = (0u64, 0u64);
@@ -139,7 +96,7 @@ pub async fn closed_loop(
                     let i = next.fetch_add(1, Ordering::Relaxed) as usize;
                     let sent = Instant::now();
                     match sender.exchange(&framed[i % framed.len()]).await {
-                        Some(ack) if is_accept(&ack) => {
+                        Some(ack) if ack_code(&ack) == Some("AA") => {
                             ok += 1;
                             latencies.record(sent.elapsed());
                         }
@@ -166,18 +123,4 @@ pub async fn closed_loop(
         services_cpu: services.spent(),
         ratio_to_publish: None,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn frames_wrap_the_message_and_acks_are_read_from_their_msa_segment() {
-        assert_eq!(&frame(b"MSH|x")[..], b"\x0bMSH|x\x1c\x0d");
-        assert!(is_accept(b"MSH|^~\\&|EHR|||\rMSA|AA|LAB-1\r"));
-        assert!(!is_accept(b"MSH|^~\\&|EHR|||\rMSA|AE|LAB-1\rERR|||\r"));
-        assert!(!is_accept(b"MSH|^~\\&|EHR|||\rMSA|AAX|LAB-1\r"));
-        assert!(!is_accept(b""));
-    }
 }

@@ -1,5 +1,6 @@
-//! The demo driver: starts a generated project's worker and API, posts generated TPC-H orders
-//! with a progress bar, waits until every one is persisted, and reports what landed. Then,
+//! The demo driver: starts a generated project's worker and API, posts generated messages
+//! with a progress bar (TPC-H orders as JSON, or ORU^R01 lab reports as HL7 v2 over HTTP and
+//! MLLP: [`workload`]), waits until every one is persisted, and reports what landed. Then,
 //! when run from a terminal, it keeps the API and the worker up and prints commands to try
 //! against them until Ctrl-C; otherwise (no terminal on stdin, as in CI, or
 //! `--exit-when-done`) it stops them and exits. Ctrl-C at any point stops both services.
@@ -9,20 +10,24 @@
 
 mod options;
 mod stop;
+mod workload;
 
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
+use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use nomnom_testkit::http::HttpClient;
+use nomnom_testkit::mllp::{ack_code, MllpConnection};
 use nomnom_testkit::wait::wait_for;
-use nomnom_testkit::{orders, Service};
+use nomnom_testkit::Service;
 
 use options::Options;
 use stop::StopSignals;
+use workload::{DemoModel, Route};
 
 fn progress(label: &str, done: u64, total: u64, started: Instant) {
     let width = 40;
@@ -73,11 +78,20 @@ async fn run(o: Options) -> Result<(), String> {
         nomnom_testkit::free_port().to_string(),
     );
     env.insert("RUST_LOG".to_string(), "info".to_string());
+    if o.model == DemoModel::Hl7Lab {
+        env.insert("MLLP_PORT".to_string(), o.mllp_port.to_string());
+    }
 
-    eprintln!(
-        "starting the worker (applies the migrations) and the API on port {}",
-        o.port
-    );
+    match o.model {
+        DemoModel::Tpch => eprintln!(
+            "starting the worker (applies the migrations) and the API on port {}",
+            o.port
+        ),
+        DemoModel::Hl7Lab => eprintln!(
+            "starting the worker (applies the migrations) and the API on port {}, MLLP on {}",
+            o.port, o.mllp_port
+        ),
+    }
     let mut worker = Service::spawn(
         "worker",
         &o.bin_dir.join("worker"),
@@ -141,8 +155,8 @@ async fn drive(o: &Options, client: &HttpClient) -> Result<Option<String>, Strin
     tokio::spawn(conn);
     let already = persisted_count(&db).await;
 
-    // Post the orders, `concurrency` requests at a time.
-    let bodies = Arc::new(orders::orders(2026, 1, o.orders));
+    // Post the messages, `concurrency` at a time (for HL7, every other one over MLLP).
+    let bodies = Arc::new(o.model.messages(1, o.messages));
     let next = Arc::new(AtomicU64::new(0));
     let posted = Arc::new(AtomicU64::new(0));
     let first_id = Arc::new(std::sync::Mutex::new(None::<String>));
@@ -156,25 +170,53 @@ async fn drive(o: &Options, client: &HttpClient) -> Result<Option<String>, Strin
             posted.clone(),
             first_id.clone(),
         );
+        let (model, mllp_addr) = (o.model, SocketAddr::from(([127, 0, 0, 1], o.mllp_port)));
         tasks.push(tokio::spawn(async move {
+            let mut mllp: Option<MllpConnection> = None;
             loop {
                 let i = next.fetch_add(1, Ordering::Relaxed) as usize;
-                let Some(order) = bodies.get(i) else {
+                let Some(body) = bodies.get(i) else {
                     return Ok::<(), String>(());
                 };
-                let response = client
-                    .post_json("/ingest/message?entity=Order", order.to_string())
-                    .await?;
-                if response.status != 202 {
-                    return Err(format!(
-                        "order {i}: HTTP {} {}",
-                        response.status,
-                        String::from_utf8_lossy(&response.body)
-                    ));
-                }
-                if i == 0 {
-                    if let Some(id) = response.json()["message_id"].as_str() {
-                        *first_id.lock().unwrap_or_else(|p| p.into_inner()) = Some(id.into());
+                match model.route(i) {
+                    Route::Http => {
+                        let path = format!("/ingest/message?entity={}", model.entity());
+                        let headers = [("content-type", model.content_type())];
+                        let response = client.send("POST", &path, &headers, body.clone()).await?;
+                        if response.status != 202 {
+                            return Err(format!(
+                                "message {}: HTTP {} {}",
+                                i + 1,
+                                response.status,
+                                String::from_utf8_lossy(&response.body)
+                            ));
+                        }
+                        if i == 0 {
+                            if let Some(id) = response.json()["message_id"].as_str() {
+                                *first_id.lock().unwrap_or_else(|p| p.into_inner()) =
+                                    Some(id.into());
+                            }
+                        }
+                    }
+                    Route::Mllp => {
+                        if mllp.is_none() {
+                            let connection = MllpConnection::connect(mllp_addr)
+                                .await
+                                .map_err(|e| format!("connecting to MLLP {mllp_addr}: {e}"))?;
+                            mllp = Some(connection);
+                        }
+                        let connection = mllp.as_mut().expect("connected above");
+                        let ack = connection
+                            .exchange(body.as_bytes())
+                            .await
+                            .map_err(|e| format!("message {} over MLLP: {e}", i + 1))?;
+                        if ack_code(&ack) != Some("AA") {
+                            return Err(format!(
+                                "message {} over MLLP: {}",
+                                i + 1,
+                                String::from_utf8_lossy(&ack).replace('\r', "\n")
+                            ));
+                        }
                     }
                 }
                 posted.fetch_add(1, Ordering::Relaxed);
@@ -183,7 +225,7 @@ async fn drive(o: &Options, client: &HttpClient) -> Result<Option<String>, Strin
     }
     let ticker = {
         let posted = posted.clone();
-        let total = o.orders;
+        let total = o.messages;
         tokio::spawn(async move {
             loop {
                 let done = posted.load(Ordering::Relaxed);
@@ -214,15 +256,16 @@ async fn drive(o: &Options, client: &HttpClient) -> Result<Option<String>, Strin
     let deadline = Instant::now() + Duration::from_secs(300);
     loop {
         let done = persisted_count(&db).await.saturating_sub(already);
-        progress("persisted", done, o.orders, started);
-        if done >= o.orders {
+        progress("persisted", done, o.messages, started);
+        if done >= o.messages {
             break;
         }
         if Instant::now() > deadline {
             eprintln!();
             return Err(format!(
-                "only {done} of {} orders persisted after 5 minutes; see {}",
-                o.orders,
+                "only {done} of {} {} persisted after 5 minutes; see {}",
+                o.messages,
+                o.model.noun(),
                 o.logs.display()
             ));
         }
@@ -241,24 +284,25 @@ async fn drive(o: &Options, client: &HttpClient) -> Result<Option<String>, Strin
         }
     };
     println!();
-    println!("rows in orders:            {}", count("orders").await);
+    for table in o.model.tables().iter().chain(&["message_status"]) {
+        println!("rows in {:<20} {}", format!("{table}:"), count(table).await);
+    }
+    let how = match o.model {
+        DemoModel::Tpch => format!("{} concurrent requests", o.concurrency),
+        DemoModel::Hl7Lab => format!(
+            "{} concurrent senders, half over HTTP and half over MLLP",
+            o.concurrency
+        ),
+    };
     println!(
-        "rows in order_line_items:  {}",
-        count("order_line_items").await
-    );
-    println!(
-        "rows in message_status:    {}",
-        count("message_status").await
-    );
-    println!(
-        "posted {} orders in {post_secs:.2} s ({:.0} msg/s, {} concurrent requests)",
-        o.orders,
-        o.orders as f64 / post_secs,
-        o.concurrency
+        "posted {} {} in {post_secs:.2} s ({:.0} msg/s, {how})",
+        o.messages,
+        o.model.noun(),
+        o.messages as f64 / post_secs,
     );
     println!(
         "all persisted after {total_secs:.2} s ({:.0} msg/s end to end)",
-        o.orders as f64 / total_secs
+        o.messages as f64 / total_secs
     );
     let first = first_id.lock().unwrap_or_else(|p| p.into_inner()).clone();
     if let Some(id) = &first {
@@ -277,32 +321,31 @@ async fn drive(o: &Options, client: &HttpClient) -> Result<Option<String>, Strin
     Ok(first)
 }
 
-/// Writes a sample order for the user to post and prints commands that work while the
+/// Writes a sample message for the user to post and prints commands that work while the
 /// services run.
 fn print_commands_to_try(o: &Options, first_id: Option<&str>) {
     let base = format!("http://127.0.0.1:{}", o.port);
-    let sample = orders::orders(2026, o.orders + 1, 1).pop();
-    let sample_written = sample.is_some_and(|order| {
-        let text = serde_json::to_string_pretty(&order).unwrap_or_default();
-        std::fs::write(&o.sample_order, text + "\n").is_ok()
+    let sample = o.sample.clone().unwrap_or_else(|| {
+        let folder = o.logs.parent().unwrap_or(std::path::Path::new("."));
+        folder.join(o.model.sample_file_name())
     });
+    let sample_written = o
+        .model
+        .sample(o.messages + 1)
+        .is_some_and(|text| std::fs::write(&sample, text).is_ok());
     println!();
     println!("The API ({base}) and the worker keep running. Try, in another terminal:");
     if sample_written {
-        println!(
-            "  curl -s -X POST '{base}/ingest/message?entity=Order' -H 'Content-Type: application/json' --data @{}",
-            o.sample_order.display()
-        );
+        for command in o.model.post_commands(&base, &sample, o.mllp_port) {
+            println!("  {command}");
+        }
         println!("  curl -s {base}/ingest/status/<the message_id it answered>");
     }
     if let Some(id) = first_id {
         println!("  curl -s {base}/ingest/status/{id}");
     }
     println!("  curl -s {base}/openapi.json");
-    println!(
-        "  psql '{}' -c 'SELECT order_key, total_price, order_date FROM orders ORDER BY _ingested_at DESC LIMIT 5'",
-        o.database_url
-    );
+    println!("  psql '{}' -c '{}'", o.database_url, o.model.query());
     println!(
         "  psql '{}' -c 'SELECT status, count(*) FROM message_status GROUP BY status'",
         o.database_url

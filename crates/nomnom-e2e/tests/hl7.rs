@@ -8,12 +8,11 @@ mod common;
 
 use std::time::Duration;
 
+use nomnom_testkit::mllp::MllpConnection;
 use nomnom_testkit::pipeline::{base_env, Pipeline};
 use nomnom_testkit::ports::free_port;
 use nomnom_testkit::project::{build_example, workspace_root};
 use nomnom_testkit::{wait_until, TestDatabase, TestStream};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 
 const HL7: &str = "x-application/hl7-v2+er7";
 
@@ -27,29 +26,18 @@ fn sample(control_id: &str) -> String {
 
 /// Sends `message` framed over MLLP and returns the ACK.
 async fn mllp(port: u16, message: &str) -> String {
-    let mut stream = TcpStream::connect(("127.0.0.1", port))
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let mut connection = MllpConnection::connect(addr)
         .await
         .expect("connect to MLLP");
-    let mut frame = vec![0x0B];
-    frame.extend_from_slice(message.as_bytes());
-    frame.extend_from_slice(&[0x1C, 0x0D]);
-    stream.write_all(&frame).await.expect("send");
-    let mut answer = Vec::new();
-    let mut chunk = [0u8; 4096];
-    while !answer.ends_with(&[0x1C, 0x0D]) {
-        let n = tokio::time::timeout(Duration::from_secs(30), stream.read(&mut chunk))
-            .await
-            .expect("an ACK within 30 s")
-            .expect("read");
-        assert!(
-            n > 0,
-            "the connection closed before the ACK: {:?}",
-            String::from_utf8_lossy(&answer)
-        );
-        answer.extend_from_slice(&chunk[..n]);
-    }
-    assert_eq!(answer[0], 0x0B, "a framed answer");
-    String::from_utf8_lossy(&answer[1..answer.len() - 2]).into_owned()
+    let ack = tokio::time::timeout(
+        Duration::from_secs(30),
+        connection.exchange(message.as_bytes()),
+    )
+    .await
+    .expect("an ACK within 30 s")
+    .expect("a framed ACK");
+    String::from_utf8_lossy(&ack).into_owned()
 }
 
 async fn count(db: &tokio_postgres::Client, sql: &str) -> i64 {

@@ -7,6 +7,7 @@
 pub mod database;
 pub mod http;
 pub mod lab_reports;
+pub mod mllp;
 pub mod nats_server;
 pub mod orders;
 pub mod pg_server;
@@ -19,7 +20,7 @@ pub mod wait;
 
 pub use database::TestDatabase;
 pub use nats_server::{NatsCluster, NatsServer, DEBIAN_NATS_SERVER};
-pub use pg_server::PgServer;
+pub use pg_server::{PgServer, ServerTls};
 pub use ports::{free_port, unique_name};
 pub use process::Service;
 pub use stream::TestStream;
