@@ -262,6 +262,36 @@ fn an_mllp_port_is_exposed_by_the_container_and_the_service_only_when_set() {
 }
 
 #[test]
+fn the_migration_job_mounts_the_workers_files_as_it_reads_the_workers_variables() {
+    let r = render(
+        "job-volumes",
+        &[],
+        json!({
+            "config": {"common": {"DATABASE_CA_FILE": "/etc/nomnom/pg/ca.crt"}},
+            "worker": {
+                "extraVolumes": [{"name": "pg-tls", "secret": {"secretName": "pg-ca"}}],
+                "extraVolumeMounts": [{"name": "pg-tls", "mountPath": "/etc/nomnom/pg", "readOnly": true}]
+            }
+        }),
+    );
+    for (kind, suffix) in [("Deployment", "-worker"), ("Job", "-migrate")] {
+        let workload = r.get(kind, suffix);
+        assert_eq!(
+            env_value(&container_env(workload), "DATABASE_CA_FILE"),
+            Some("/etc/nomnom/pg/ca.crt"),
+            "{kind}"
+        );
+        let pod = &workload["spec"]["template"]["spec"];
+        assert_eq!(pod["volumes"][0]["secret"]["secretName"], "pg-ca", "{kind}");
+        assert_eq!(
+            container(workload)["volumeMounts"][0]["mountPath"],
+            "/etc/nomnom/pg",
+            "{kind}"
+        );
+    }
+}
+
+#[test]
 fn api_scales_on_cpu_with_an_hpa() {
     let r = default_render("hpa");
     let hpa = r.get("HorizontalPodAutoscaler", "-api");

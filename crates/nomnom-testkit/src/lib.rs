@@ -4,6 +4,7 @@
 //! or private ones started on free loopback ports for outage and cluster tests. Each test gets
 //! its own stream names and its own database, removed when it ends.
 
+pub mod certs;
 pub mod database;
 pub mod http;
 pub mod lab_reports;

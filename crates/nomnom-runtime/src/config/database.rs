@@ -1,18 +1,27 @@
-//! `DatabaseConfig`: the PostgreSQL URL and pool size, and the pool built from them.
+//! `DatabaseConfig`: the PostgreSQL URL, its TLS settings and pool size, and the pool built
+//! from them.
 
 use std::time::Duration;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime, Timeouts};
 
+use tokio_postgres_rustls_improved::MakeRustlsConnect;
+
+use super::database_tls::{split_tls_params, DatabaseTls};
 use super::env::{ConfigError, Env};
 use super::status::StatusRetention;
 
-/// PostgreSQL settings (`DATABASE_URL`, `DATABASE_MAX_CONNECTIONS`, and how long statuses
-/// are kept there: `STATUS_RETENTION`, `STATUS_PARTITION_INTERVAL`).
+/// PostgreSQL settings (`DATABASE_URL`, its TLS files `DATABASE_CA_FILE`,
+/// `DATABASE_CERT_FILE`, `DATABASE_KEY_FILE`, `DATABASE_MAX_CONNECTIONS`, and how long
+/// statuses are kept there: `STATUS_RETENTION`, `STATUS_PARTITION_INTERVAL`).
 #[derive(Clone)]
 pub struct DatabaseConfig {
-    /// The parsed connection settings.
+    /// The parsed connection settings (TLS negotiation set from `sslmode`).
     pub pg: tokio_postgres::Config,
+    /// The TLS settings.
+    pub tls: DatabaseTls,
+    /// Their connector, built (and its files read) once at start-up.
+    connector: MakeRustlsConnect,
     /// Pool size.
     pub max_connections: usize,
     /// How long `message_status` keeps rows.
@@ -25,6 +34,7 @@ impl std::fmt::Debug for DatabaseConfig {
         f.debug_struct("DatabaseConfig")
             .field("hosts", &self.pg.get_hosts())
             .field("dbname", &self.pg.get_dbname())
+            .field("tls", &self.tls)
             .field("max_connections", &self.max_connections)
             .field("status", &self.status)
             .finish()
@@ -39,16 +49,25 @@ impl DatabaseConfig {
 
     /// Reads `env`.
     pub fn from(env: &Env) -> Result<Self, ConfigError> {
-        let pg = env.parse_with("DATABASE_URL", |url| {
+        let mut tls_params = Vec::new();
+        let mut pg = env.parse_with("DATABASE_URL", |url| {
+            let (url, params) = split_tls_params(url);
+            tls_params = params;
             url.parse::<tokio_postgres::Config>()
                 .map_err(|_| "expected postgres://user[:password]@host[:port]/database".to_owned())
         })?;
+        let tls = DatabaseTls::from(env, &tls_params)?;
+        pg.ssl_mode(tls.mode.negotiation());
+        let connector = crate::db::tls::connector(&tls)
+            .map_err(|e| ConfigError::new(e.variable, &env.get(e.variable), e.reason))?;
         let max_connections = env.parse_with("DATABASE_MAX_CONNECTIONS", |t| match t.parse() {
             Ok(n) if n > 0 => Ok(n),
             _ => Err("expected a whole number greater than zero".to_owned()),
         })?;
         Ok(Self {
             pg,
+            tls,
+            connector,
             max_connections,
             status: StatusRetention::from(env)?,
         })
@@ -61,7 +80,7 @@ impl DatabaseConfig {
         pg.connect_timeout(connect_timeout);
         let manager = Manager::from_config(
             pg,
-            tokio_postgres::NoTls,
+            self.connector.clone(),
             ManagerConfig {
                 recycling_method: RecyclingMethod::Fast,
             },

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod database;
+pub mod database_tls;
 pub mod env;
 pub mod logging;
 pub mod nats;

@@ -1,8 +1,8 @@
 //! PostgreSQL for the worker: the migration runner, the classification of database errors
 //! into "this record is refused" and "try again later", the hidden row ids, the limits of
 //! PostgreSQL's types the API checks before accepting a message, the columnar rows of a
-//! batch with the set-based statements that write them, and the versions that keep an older
-//! message from overwriting a newer row.
+//! batch with the set-based statements that write them, the versions that keep an older
+//! message from overwriting a newer row, and the TLS connector of every connection.
 
 pub mod classify;
 pub mod limits;
@@ -10,6 +10,7 @@ pub mod migrate;
 pub mod row_ids;
 pub mod rows;
 pub mod table;
+pub mod tls;
 pub mod version;
 pub mod write;
 
