@@ -7,10 +7,9 @@ use quote::quote;
 
 use super::idents::{model_type, type_ident};
 use super::scope::Scope;
-use crate::sql::INITIAL_MIGRATION;
 
-/// The file.
-pub fn file(project: &Project) -> TokenStream {
+/// The file; `migrations` are the migration files' names (`0001_initial.sql`), in order.
+pub fn file(project: &Project, migrations: &[String]) -> TokenStream {
     let scope = Scope::new(project);
     let derive = scope.name("", "Model");
     let model = model_type(project);
@@ -27,7 +26,6 @@ pub fn file(project: &Project) -> TokenStream {
             quote!(#[doc = #doc] #rename #t(entities::#t),)
         })
         .collect();
-    let migration = INITIAL_MIGRATION.trim_start_matches("migrations/");
     let uses = scope.uses();
     let doc = format!(" The `{name}` model: its root records, wired to the runtime.");
     let model_doc = format!(
@@ -45,7 +43,7 @@ pub fn file(project: &Project) -> TokenStream {
 
         /// A validated message of one of the root entities, with all its children.
         #[derive(Debug, Clone, PartialEq, #derive)]
-        #[model(project = #name, model_type = #model, migrations(#migration))]
+        #[model(project = #name, model_type = #model, migrations(#(#migrations),*))]
         pub enum Record {
             #(#variants)*
         }

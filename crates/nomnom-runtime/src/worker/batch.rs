@@ -144,7 +144,15 @@ pub async fn process_batch<M: Model>(
         match M::validate(&envelope.entity_type, &envelope.body) {
             Ok(record) => valid.push((delivered, envelope, record)),
             Err(rejection) => {
-                let (kind, error) = describe_rejection(&rejection);
+                let (kind, mut error) = describe_rejection(&rejection);
+                if let Some(accepted) = envelope.model_version.filter(|v| *v > M::MODEL_VERSION) {
+                    error.push_str(&format!(
+                        " (accepted under model version {accepted}; this worker runs model \
+                         version {}: upgrade the workers before the API, then replay the dead \
+                         letters)",
+                        M::MODEL_VERSION
+                    ));
+                }
                 let status = Some(status_of(
                     &envelope,
                     delivered.delivered,
