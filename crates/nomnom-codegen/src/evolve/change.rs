@@ -227,9 +227,9 @@ impl Change {
                 column.name, column.ty
             ),
             Change::Resize { table, column, .. } if self.is_destructive() => format!(
-                "the characters past the {}th of longer values of {table}.{}",
-                column.max_length.unwrap_or_default(),
-                column.name
+                "the characters of longer values of {table}.{} past the first {}",
+                column.name,
+                column.max_length.unwrap_or_default()
             ),
             Change::RequireValue { table, column, .. } if column.default.is_none() => format!(
                 "nothing; the migration fails (and is rolled back) if a row of {table} has no \
