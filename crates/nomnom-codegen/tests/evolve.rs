@@ -26,6 +26,7 @@ const DESTRUCTIVE: &[&str] = &[
 
 /// The cases after which messages queued under the old model may be refused.
 const BREAKS_QUEUED: &[&str] = &[
+    "add_required_child_list",
     "add_required_field",
     "change_type",
     "narrow_enum",

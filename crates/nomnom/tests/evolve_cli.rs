@@ -110,7 +110,11 @@ fn a_changed_model_gets_the_next_migration_and_no_emitted_one_changes() {
     // Unchanged: nothing new, nothing rewritten.
     let again = s.generate(&[]);
     assert_eq!(again.status.code(), Some(0), "{}", text(&again.stderr));
-    assert!(text(&again.stdout).contains("0 files written"), "{}", text(&again.stdout));
+    assert!(
+        text(&again.stdout).contains("0 files written"),
+        "{}",
+        text(&again.stdout)
+    );
 
     s.write_model(&s.changed(
         "      clerk: string?\n",
@@ -140,8 +144,8 @@ fn a_changed_model_gets_the_next_migration_and_no_emitted_one_changes() {
         initial,
         "the emitted migration is untouched"
     );
-    let sql = fs::read_to_string(s.dir.join("out/migrations/0002_add_orders_region.sql"))
-        .expect("0002");
+    let sql =
+        fs::read_to_string(s.dir.join("out/migrations/0002_add_orders_region.sql")).expect("0002");
     assert!(
         sql.contains("ALTER TABLE orders ADD COLUMN region TEXT DEFAULT 'EU' NOT NULL;"),
         "{sql}"
@@ -151,8 +155,8 @@ fn a_changed_model_gets_the_next_migration_and_no_emitted_one_changes() {
         model_rs.contains("migrations(\"0001_initial.sql\", \"0002_add_orders_region.sql\")"),
         "{model_rs}"
     );
-    let snapshot = fs::read_to_string(s.dir.join("out/migrations/model.snapshot.json"))
-        .expect("snapshot");
+    let snapshot =
+        fs::read_to_string(s.dir.join("out/migrations/model.snapshot.json")).expect("snapshot");
     assert!(snapshot.contains("\"model_version\": 2"), "{snapshot}");
 }
 
@@ -164,21 +168,28 @@ fn a_destructive_change_is_refused_with_its_place_and_the_output_is_untouched() 
     let before = s.files();
 
     // `clerk` removed and `comment` changed type: two destructive changes.
-    let changed = s
-        .changed("      clerk: string?\n", "")
-        .replace(
-            "      comment: {type: string, nullable: true, max_length: 200}\n",
-            "      comment: integer?\n",
-        );
-    assert!(changed.contains("comment: integer?"), "the order's comment changes type");
+    let changed = s.changed("      clerk: string?\n", "").replace(
+        "      comment: {type: string, nullable: true, max_length: 200}\n",
+        "      comment: integer?\n",
+    );
+    assert!(
+        changed.contains("comment: integer?"),
+        "the order's comment changes type"
+    );
     s.write_model(&changed);
     let refused = s.generate(&[]);
     assert_eq!(refused.status.code(), Some(1), "{}", text(&refused.stdout));
     let err = text(&refused.stderr);
     assert!(err.contains("nomnom::destructive_change"), "{err}");
     assert!(err.contains("field `Order.clerk` removed"), "{err}");
-    assert!(err.contains("discards every value of column orders.clerk"), "{err}");
-    assert!(err.contains("field `Order.comment` changed type: string → integer"), "{err}");
+    assert!(
+        err.contains("discards every value of column orders.clerk"),
+        "{err}"
+    );
+    assert!(
+        err.contains("field `Order.comment` changed type: string → integer"),
+        "{err}"
+    );
     let line = changed
         .lines()
         .position(|l| l.contains("comment: integer?"))
@@ -188,7 +199,10 @@ fn a_destructive_change_is_refused_with_its_place_and_the_output_is_untouched() 
         err.contains(&format!("nomnom.yaml:{line}:")),
         "located at line {line}: {err}"
     );
-    assert!(err.contains("2 destructive changes refused; nothing was written"), "{err}");
+    assert!(
+        err.contains("2 destructive changes refused; nothing was written"),
+        "{err}"
+    );
     assert_eq!(s.files(), before, "the output folder is exactly as it was");
 
     // With --allow-destructive the migration is written, spelled out.
@@ -200,7 +214,10 @@ fn a_destructive_change_is_refused_with_its_place_and_the_output_is_untouched() 
         .find(|m| m.starts_with("0002_"))
         .expect("0002 written");
     let sql = fs::read_to_string(s.dir.join("out/migrations").join(name)).expect("0002");
-    assert!(sql.contains("ALTER TABLE orders DROP COLUMN clerk;"), "{sql}");
+    assert!(
+        sql.contains("ALTER TABLE orders DROP COLUMN clerk;"),
+        "{sql}"
+    );
     assert!(
         sql.contains("-- DESTRUCTIVE: discards every value of column orders.clerk."),
         "{sql}"
@@ -221,7 +238,10 @@ fn diff_prints_the_plan_and_writes_nothing() {
     let out = nomnom(&["diff", &old.display().to_string(), &s.model_dir()]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
-    assert!(stdout.contains("1 change (0 additive, 1 destructive):"), "{stdout}");
+    assert!(
+        stdout.contains("1 change (0 additive, 1 destructive):"),
+        "{stdout}"
+    );
     assert!(
         stdout.contains("new required field `Order.channel` without a default"),
         "{stdout}"
@@ -242,7 +262,11 @@ fn diff_prints_the_plan_and_writes_nothing() {
         "nothing written"
     );
     // The same model: no change.
-    let same = nomnom(&["diff", &old.display().to_string(), &old.display().to_string()]);
+    let same = nomnom(&[
+        "diff",
+        &old.display().to_string(),
+        &old.display().to_string(),
+    ]);
     assert_eq!(same.status.code(), Some(0));
     assert!(text(&same.stdout).contains("no change to the database schema"));
 }
@@ -256,8 +280,17 @@ fn a_folder_without_a_snapshot_gets_one_only_when_its_migration_is_the_models() 
     // As generated before snapshots existed.
     fs::remove_file(&snapshot).expect("remove the snapshot");
     let baseline = s.generate(&[]);
-    assert_eq!(baseline.status.code(), Some(0), "{}", text(&baseline.stderr));
-    assert!(text(&baseline.stdout).contains("recorded this model"), "{}", text(&baseline.stdout));
+    assert_eq!(
+        baseline.status.code(),
+        Some(0),
+        "{}",
+        text(&baseline.stderr)
+    );
+    assert!(
+        text(&baseline.stdout).contains("recorded this model"),
+        "{}",
+        text(&baseline.stdout)
+    );
     assert!(snapshot.exists());
 
     // Without a snapshot and with a changed model, which schema the database holds is unknown.

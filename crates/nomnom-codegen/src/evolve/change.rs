@@ -19,8 +19,14 @@ pub struct Place {
 /// One change of the schema.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Change {
-    /// A new entity: its table is created.
-    AddTable { entity: String, table: String },
+    /// A new entity: its table is created. `required_in` names the required list field
+    /// (`Patient.allergies`) of a parent that existed before, which messages written for the
+    /// old model lack.
+    AddTable {
+        entity: String,
+        table: String,
+        required_in: Option<String>,
+    },
     /// An entity no longer in the model (or moved under another parent: recreated).
     DropTable {
         entity: String,
@@ -153,6 +159,15 @@ impl Change {
     /// worker running the new one, when they would.
     pub fn breaks_queued(&self) -> Option<String> {
         match self {
+            Change::AddTable {
+                entity,
+                required_in: Some(list),
+                ..
+            } => Some(format!(
+                "`{list}` is a new required list: messages written for the old model lack it and \
+                 will be refused (dead-lettered) by the new worker; write `list<{entity}>?` to \
+                 accept them"
+            )),
             Change::AddColumn { entity, column, .. }
                 if !column.nullable && column.default.is_none() =>
             {
@@ -258,7 +273,9 @@ impl Change {
     /// One line saying what changed.
     pub fn describe(&self) -> String {
         match self {
-            Change::AddTable { entity, table } => format!("new entity `{entity}` (table {table})"),
+            Change::AddTable { entity, table, .. } => {
+                format!("new entity `{entity}` (table {table})")
+            }
             Change::DropTable {
                 entity,
                 moved: true,
@@ -439,6 +456,15 @@ impl Change {
             in_new_model: new,
         };
         match self {
+            Change::AddTable {
+                required_in: Some(list),
+                ..
+            } => match list.split_once('.') {
+                Some((parent, field)) => {
+                    at(&parent.to_string(), Some(&field.to_string()), None, true)
+                }
+                None => at(list, None, None, true),
+            },
             Change::AddTable { entity, .. } => at(entity, None, None, true),
             Change::DropTable { entity, moved, .. } => at(entity, None, None, *moved),
             Change::RenameTable { entity, .. } => at(entity, None, None, true),

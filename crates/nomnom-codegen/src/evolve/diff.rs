@@ -78,9 +78,18 @@ pub fn diff(old: &Snapshot, new: &Snapshot) -> Vec<Change> {
             .get(e.entity.as_str())
             .filter(|_| !recreated.contains(e.entity.as_str()));
         let Some(o) = old_table else {
+            let parent_continues = e
+                .parent
+                .as_deref()
+                .is_some_and(|p| matched.contains_key(p) && !recreated.contains(p));
             creates.push(Change::AddTable {
                 entity: e.entity.clone(),
                 table: e.table.clone(),
+                required_in: e
+                    .required_list
+                    .as_ref()
+                    .filter(|_| parent_continues)
+                    .map(|list| format!("{}.{list}", e.parent.as_deref().unwrap_or_default())),
             });
             continue;
         };

@@ -48,6 +48,10 @@ pub struct TableSnapshot {
     /// The model's `renamed_from` (never written: it says how to get here, not what is).
     #[serde(skip)]
     pub renamed_from: Option<String>,
+    /// The parent's `list<...>` field holding these rows, when it is required (never
+    /// written: it decides which messages are valid, not the schema).
+    #[serde(skip)]
+    pub required_list: Option<String>,
 }
 
 /// One column: a stored scalar field, its type and nullability resolved (`from: parent.x`
@@ -213,6 +217,12 @@ fn table(project: &Project, entity: &Entity) -> TableSnapshot {
             .map(|f| column(project, entity, f))
             .collect(),
         renamed_from: entity.renamed_from.clone(),
+        required_list: entity
+            .parent
+            .as_ref()
+            .and_then(|p| project.entity(&p.entity)?.field(&p.field))
+            .filter(|f| !f.nullable)
+            .map(|f| f.name.clone()),
     }
 }
 
