@@ -5,7 +5,9 @@
 //! into the same folder (0001 untouched, 0002 written) and rebuilt; the migration runs first
 //! (as the Helm chart's job does), then the new worker, which stores the queued v1 messages,
 //! then the new API, whose v2 messages are stored too. Rows stored under v1 keep their values
-//! and get the default. Finally a destructive change is refused and leaves the folder as it was.
+//! and get the default. Upgraded in the wrong order (the new API while an old worker runs), the
+//! old worker leaves v2 messages to a new worker instead of storing them without what v2
+//! added. Finally a destructive change is refused and leaves the folder as it was.
 
 mod common;
 
@@ -17,6 +19,7 @@ use common::wait_persisted;
 use nomnom_testkit::http::HttpClient;
 use nomnom_testkit::pipeline::{base_env, Pipeline};
 use nomnom_testkit::project::{generate_and_build, target_dir};
+use nomnom_testkit::wait_until;
 use nomnom_testkit::{Service, TestDatabase, TestStream};
 use serde_json::{json, Value};
 
@@ -218,7 +221,7 @@ async fn a_model_changed_under_a_running_pipeline_loses_no_message() {
         .map(|r| r.get(0))
         .collect();
     assert_eq!(applied, [1, 2]);
-    let worker = Service::spawn(
+    let mut worker = Service::spawn(
         "worker",
         &v2.worker_binary(),
         &[],
@@ -226,15 +229,79 @@ async fn a_model_changed_under_a_running_pipeline_loses_no_message() {
         &logs.path().join("worker.log"),
     );
     wait_persisted(&pg, &queued, Duration::from_secs(60)).await;
-    drop(worker);
+    let code = worker.terminate(Duration::from_secs(30)).await;
+    assert_eq!(code, Some(0), "v2 worker: {}", worker.log());
     drop(pipeline);
 
-    // The new API (with a new worker): v2 messages.
-    let pipeline = Pipeline::start(&v2, env.clone()).await;
-    let client = pipeline.client.clone();
+    // The wrong order: the new API while only a worker of the old model runs. The old worker
+    // leaves the v2 message for a worker of the new model instead of storing it without
+    // what v2 added.
+    let api = Service::spawn(
+        "ingestion-api",
+        &v2.api_binary(),
+        &[],
+        &env,
+        &logs.path().join("api.log"),
+    );
+    let client = HttpClient::new(format!("http://127.0.0.1:{}", env["PORT"]));
+    wait_until("the v2 API to be ready", Duration::from_secs(30), || {
+        let client = client.clone();
+        async move { (client.get("/ready").await.ok()?.status == 200).then_some(()) }
+    })
+    .await;
+    let mut old_worker = Service::spawn(
+        "worker",
+        &v1.worker_binary(),
+        &[],
+        &env,
+        &logs.path().join("old-worker.log"),
+    );
+    let early = post(
+        &client,
+        "Patient",
+        &json!({"mrn": "M8", "name": "Hal", "email": "h@example.org", "visits": []}),
+    )
+    .await;
+    let deferred = wait_until(
+        "the old worker to leave the v2 message",
+        Duration::from_secs(60),
+        || {
+            let (pg, early) = (&pg, &early);
+            async move {
+                let row = pg
+                    .query_opt(
+                        "SELECT status, error_message FROM message_status \
+                         WHERE message_id::text = $1",
+                        &[early],
+                    )
+                    .await
+                    .ok()??;
+                (row.get::<_, String>(0) == "retrying")
+                    .then(|| row.get::<_, Option<String>>(1))
+                    .flatten()
+            }
+        },
+    )
+    .await;
+    assert!(
+        deferred.contains("accepted under model version 2; this worker runs model version 1"),
+        "{deferred}"
+    );
+    let code = old_worker.terminate(Duration::from_secs(30)).await;
+    assert_eq!(code, Some(0), "v1 worker: {}", old_worker.log());
+    let worker = Service::spawn(
+        "worker",
+        &v2.worker_binary(),
+        &[],
+        &env,
+        &logs.path().join("worker.log"),
+    );
+
+    // v2 messages, through the new API and the new worker.
     let long_name = "Bartholomew Fitzgerald-Longname";
     assert!(long_name.chars().count() > 10);
     let v2_ids = vec![
+        early,
         post(
             &client,
             "Patient",
@@ -251,7 +318,7 @@ async fn a_model_changed_under_a_running_pipeline_loses_no_message() {
         .await,
         post(&client, "Device", &json!({"serial": "D-1", "model": "X2"})).await,
     ];
-    wait_persisted(&pg, &v2_ids, Duration::from_secs(60)).await;
+    wait_persisted(&pg, &v2_ids, Duration::from_secs(90)).await;
 
     let rows = patients(&pg).await;
     let some = |s: &str| Some(s.to_string());
@@ -271,6 +338,15 @@ async fn a_model_changed_under_a_running_pipeline_loses_no_message() {
             (name.to_string(), some(phone), None, "NZ".to_string()),
         );
     }
+    want.insert(
+        "M8".to_string(),
+        (
+            "Hal".to_string(),
+            None,
+            some("h@example.org"),
+            "NZ".to_string(),
+        ),
+    );
     want.insert(
         "M7".to_string(),
         (
@@ -315,7 +391,8 @@ async fn a_model_changed_under_a_running_pipeline_loses_no_message() {
         .expect("status")
         .get(0);
     assert_eq!(failed, 0, "no message failed or is left behind");
-    drop(pipeline);
+    drop(worker);
+    drop(api);
 
     // A destructive change (a field removed) is refused, and the folder is left as it was.
     let before = files(&project_dir);

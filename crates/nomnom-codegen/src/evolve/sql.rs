@@ -209,8 +209,9 @@ fn sql_value(v: &Value, column: &ColumnSnapshot) -> String {
     }
 }
 
-/// `ADD COLUMN`: a default fills the rows already stored, then is dropped (the worker writes
-/// every value; the schema stays the one a new database gets).
+/// `ADD COLUMN`: a default fills the rows already stored and stays the column's default, so
+/// a worker of the previous model still running while the workers are upgraded (its rows
+/// lack the column) writes it too.
 fn add_column(table: &str, column: &ColumnSnapshot) -> Vec<String> {
     let t = sql_ident(table);
     let col = sql_ident(&column.name);
@@ -229,9 +230,6 @@ fn add_column(table: &str, column: &ColumnSnapshot) -> Vec<String> {
     }
     line.push(';');
     let mut out = vec![line];
-    if column.default.is_some() {
-        out.push(format!("ALTER TABLE {t} ALTER COLUMN {col} DROP DEFAULT;"));
-    }
     if let Some(doc) = &column.doc {
         out.push(format!(
             "COMMENT ON COLUMN {t}.{col} IS {};",

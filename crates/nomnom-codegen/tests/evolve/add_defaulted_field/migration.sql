@@ -10,8 +10,6 @@
 
 -- new field `Patient.country` with default "NZ" (existing rows get it)
 ALTER TABLE patient ADD COLUMN country VARCHAR(2) DEFAULT 'NZ' NOT NULL;
-ALTER TABLE patient ALTER COLUMN country DROP DEFAULT;
 
 -- new field `Patient.score` with default 1.5 (existing rows get it)
 ALTER TABLE patient ADD COLUMN score NUMERIC DEFAULT 1.5::NUMERIC NOT NULL;
-ALTER TABLE patient ALTER COLUMN score DROP DEFAULT;
