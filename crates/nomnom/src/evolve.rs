@@ -70,7 +70,7 @@ pub struct Prepared {
 #[derive(Debug)]
 pub enum Refused {
     /// Destructive changes without `--allow-destructive` (the plan lists them).
-    Destructive(Plan),
+    Destructive(Box<Plan>),
     /// The folder's migrations cannot be matched with a model.
     Error(String),
 }
@@ -138,7 +138,7 @@ pub fn prepare(
             baseline: false,
         }),
         Some(plan) if plan.destructive().next().is_some() && !allow_destructive => {
-            Err(Refused::Destructive(plan))
+            Err(Refused::Destructive(Box::new(plan)))
         }
         Some(plan) => {
             let mut migrations = existing.migrations;

@@ -89,8 +89,8 @@ pub enum Change {
     Checks {
         entity: String,
         table: String,
-        column: ColumnSnapshot,
-        old: ColumnSnapshot,
+        column: Box<ColumnSnapshot>,
+        old: Box<ColumnSnapshot>,
         narrower: bool,
     },
     /// A different `pattern` or `default` (validation only: no statement).

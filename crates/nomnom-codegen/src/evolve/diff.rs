@@ -274,8 +274,8 @@ fn column_changes(
         changes.push(Change::Checks {
             entity: entity.clone(),
             table: table.clone(),
-            column: c.clone(),
-            old: o.clone(),
+            column: Box::new(c.clone()),
+            old: Box::new(o.clone()),
             narrower: narrower_rules(o, c),
         });
     }
@@ -289,7 +289,9 @@ fn column_changes(
             to: c.pattern.clone(),
         });
     }
-    if o.default != c.default && !(o.nullable && !c.nullable) {
+    // A field made required reports its default with that change.
+    let made_required = o.nullable && !c.nullable;
+    if o.default != c.default && !made_required {
         changes.push(Change::Rule {
             entity: entity.clone(),
             table: table.clone(),
