@@ -1,13 +1,14 @@
 //! A model changed under a running pipeline, upgraded in the documented order, loses no
 //! message: a pipeline runs model v1 and stores some messages; its worker stops with more v1
 //! messages queued; the model changes (a wider column, a renamed field, a new nullable field,
-//! a new field with a default, a new child entity, a new root); the project is regenerated
-//! into the same folder (0001 untouched, 0002 written) and rebuilt; the migration runs first
-//! (as the Helm chart's job does), then the new worker, which stores the queued v1 messages,
-//! then the new API, whose v2 messages are stored too. Rows stored under v1 keep their values
-//! and get the default. Upgraded in the wrong order (the new API while an old worker runs), the
-//! old worker leaves v2 messages to a new worker instead of storing them without what v2
-//! added. Finally a destructive change is refused and leaves the folder as it was.
+//! a new field with a default, a new child entity, a new root, a renamed root); the project is
+//! regenerated into the same folder (0001 untouched, 0002 written) and rebuilt; the migration
+//! runs first (as the Helm chart's job does), then the new worker, which stores the queued v1
+//! messages, then the new API, whose v2 messages are stored too. Rows stored under v1 keep
+//! their values and get the default. Upgraded in the wrong order (the new API while an old
+//! worker runs), the old worker leaves v2 messages to a new worker instead of storing them
+//! without what v2 added. Finally a destructive change is refused and leaves the folder as it
+//! was.
 
 mod common;
 
@@ -37,6 +38,9 @@ entities:
       mrn: {type: string, from: parent.mrn}
       at: timestamp
       ward: string
+  Note:
+    fields:
+      text: string
 ";
 
 const V2: &str = "project: evolving
@@ -64,6 +68,10 @@ entities:
     fields:
       serial: string
       model: string?
+  Memo:
+    renamed_from: Note
+    fields:
+      text: string
 ";
 
 /// A v1 patient message.
@@ -166,6 +174,15 @@ async fn a_model_changed_under_a_running_pipeline_loses_no_message() {
     ] {
         queued.push(post(&client, "Patient", &v1_patient(mrn, name, phone)).await);
     }
+    // A message of a root that v2 renames.
+    queued.push(
+        post(
+            &client,
+            "Note",
+            &json!({"text": "queued under its old name"}),
+        )
+        .await,
+    );
     let code = pipeline.api.terminate(Duration::from_secs(30)).await;
     assert_eq!(code, Some(0), "v1 API: {}", pipeline.api.log());
     let accepted: i64 = pg
@@ -177,7 +194,7 @@ async fn a_model_changed_under_a_running_pipeline_loses_no_message() {
         .await
         .expect("status")
         .get(0);
-    assert_eq!(accepted, 3, "the v1 messages wait in the stream");
+    assert_eq!(accepted, 4, "the v1 messages wait in the stream");
 
     // The model changes; the project is regenerated into the same folder and rebuilt.
     std::fs::write(model.path().join("nomnom.yaml"), V2).expect("v2");
@@ -382,6 +399,18 @@ async fn a_model_changed_under_a_running_pipeline_loses_no_message() {
         .map(|r| (r.get(0), r.get(1)))
         .expect("the device");
     assert_eq!(device, ("D-1".to_string(), some("X2")));
+    let memos: Vec<String> = pg
+        .query("SELECT text FROM memo", &[])
+        .await
+        .expect("memos")
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(
+        memos,
+        ["queued under its old name"],
+        "the renamed root's table"
+    );
     let failed: i64 = pg
         .query_one(
             "SELECT count(*) FROM message_status WHERE status <> 'persisted'",

@@ -23,7 +23,12 @@ pub fn file(project: &Project, migrations: &[String]) -> TokenStream {
                 let n = &e.name;
                 quote!(#[model(name = #n)])
             });
-            quote!(#[doc = #doc] #rename #t(entities::#t),)
+            // Messages queued under the root's old name are still read.
+            let old = e
+                .renamed_from
+                .as_ref()
+                .map(|old| quote!(#[model(renamed_from = #old)]));
+            quote!(#[doc = #doc] #rename #old #t(entities::#t),)
         })
         .collect();
     let uses = scope.uses();
