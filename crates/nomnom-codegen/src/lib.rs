@@ -85,9 +85,9 @@ pub fn generate_with(
 /// Refuses to replace a migration that was already emitted with different bytes.
 ///
 /// `existing` yields the `(path, contents)` of the `migrations/` files already in the output
-/// folder. A migration, once applied somewhere, must never change: when the model changed in
-/// a way that changes the schema, the error says so and what to do (write the next migration
-/// by hand as `migrations/0002_<name>.sql`, or start over in an empty folder / database).
+/// folder. A migration, once applied somewhere, must never change; the CLI passes those files
+/// back to [`generate_with`] unchanged and adds the next one, so this is the last guard
+/// before anything is written.
 pub fn check_migrations<'a>(
     existing: impl IntoIterator<Item = (&'a str, &'a str)>,
     new: &FileTree,
@@ -96,9 +96,9 @@ pub fn check_migrations<'a>(
         if let Some(fresh) = new.get(path) {
             if fresh != old {
                 return Err(GenerateError(format!(
-                    "{path} was already generated and would change: the model changed the database \
-                     schema. Migrations never change once emitted; add the change as a new migration \
-                     (migrations/0002_<name>.sql) or generate into a new folder for a new database"
+                    "{path} was already generated and would change; migrations never change once \
+                     emitted (a model change is written as the next migration): nothing was \
+                     written"
                 )));
             }
         }
