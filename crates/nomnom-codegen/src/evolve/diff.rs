@@ -335,3 +335,117 @@ fn narrower_rules(o: &ColumnSnapshot, c: &ColumnSnapshot) -> bool {
     };
     enum_narrower || bound_narrower(&o.min, &c.min, true) || bound_narrower(&o.max, &c.max, false)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn column(name: &str) -> ColumnSnapshot {
+        ColumnSnapshot {
+            name: name.into(),
+            ty: "integer".into(),
+            nullable: false,
+            doc: None,
+            default: None,
+            max_length: None,
+            min: None,
+            max: None,
+            pattern: None,
+            enum_values: None,
+            renamed_from: None,
+        }
+    }
+
+    fn num(n: &str) -> Option<Value> {
+        Some(Value::Number(n.into()))
+    }
+
+    #[test]
+    fn bounds_and_enums_narrow_or_relax() {
+        let old = ColumnSnapshot {
+            min: num("0"),
+            max: num("10"),
+            enum_values: Some(vec![Value::Number("1".into()), Value::Number("2".into())]),
+            ..column("n")
+        };
+        let relaxed = ColumnSnapshot {
+            min: num("-5"),
+            max: None,
+            enum_values: Some(vec![
+                Value::Number("1".into()),
+                Value::Number("2".into()),
+                Value::Number("3".into()),
+            ]),
+            ..column("n")
+        };
+        assert!(!narrower_rules(&old, &relaxed));
+        assert!(narrower_rules(&relaxed, &old));
+        let higher_min = ColumnSnapshot {
+            min: num("1"),
+            ..old.clone()
+        };
+        assert!(narrower_rules(&old, &higher_min));
+        let lower_max = ColumnSnapshot {
+            max: num("9.5"),
+            ..old.clone()
+        };
+        assert!(narrower_rules(&old, &lower_max));
+        let fewer_values = ColumnSnapshot {
+            enum_values: Some(vec![Value::Number("1".into())]),
+            ..old.clone()
+        };
+        assert!(narrower_rules(&old, &fewer_values));
+    }
+
+    fn snapshot(columns: Vec<ColumnSnapshot>) -> Snapshot {
+        Snapshot {
+            generated_by: String::new(),
+            format: 1,
+            project: "p".into(),
+            model_version: 1,
+            entities: vec![TableSnapshot {
+                entity: "E".into(),
+                table: "e".into(),
+                doc: None,
+                parent: None,
+                key: vec!["a".into()],
+                version: None,
+                columns,
+                renamed_from: None,
+                required_list: None,
+            }],
+        }
+    }
+
+    #[test]
+    fn a_rename_continues_the_column_and_the_key_follows_it() {
+        let old = snapshot(vec![column("a"), column("b")]);
+        let mut new = snapshot(vec![
+            ColumnSnapshot {
+                renamed_from: Some("a".into()),
+                ..column("x")
+            },
+            column("b"),
+        ]);
+        new.entities[0].key = vec!["x".into()];
+        let changes = diff(&old, &new);
+        assert_eq!(
+            changes,
+            [Change::RenameColumn {
+                entity: "E".into(),
+                table: "e".into(),
+                from: "a".into(),
+                to: "x".into(),
+            }]
+        );
+        // Without `renamed_from`, the old column is dropped and a new one added.
+        new.entities[0].columns[0].renamed_from = None;
+        let changes = diff(&old, &new);
+        assert!(changes
+            .iter()
+            .any(|c| matches!(c, Change::DropColumn { column, .. } if column == "a")));
+        assert!(changes
+            .iter()
+            .any(|c| matches!(c, Change::ChangeKey { .. })));
+    }
+}
