@@ -177,11 +177,15 @@ pub fn diagnostics(plan: &Plan, file: &str, source: &str, allowed: bool) -> Diag
                 .discards()
                 .map(|d| format!("it discards {d}. "))
                 .unwrap_or_default();
+            let queued = change
+                .breaks_queued()
+                .map(|q| format!("{q}. "))
+                .unwrap_or_default();
             diags.push(
                 Diagnostic::error("nomnom::destructive_change", span, change.describe())
                     .label("destructive change")
                     .help(format!(
-                        "{discards}Undo the change, or run `nomnom generate --allow-destructive` \
+                        "{discards}{queued}Undo the change, or run `nomnom generate --allow-destructive` \
                          to write it (see `nomnom diff` for the statements)"
                     )),
             );
