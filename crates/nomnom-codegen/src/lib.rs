@@ -8,13 +8,16 @@
 //! - `migrations/` ([`sql`]); `openapi.json` ([`openapi`]);
 //! - `.env.example`, `Dockerfile`, `docker-compose.nats.yml` ([`deploy`]); `README.md` ([`readme`]).
 //!
-//! Migrations once emitted never change their bytes: [`check_migrations`] compares a new
-//! tree with what is already on disk and refuses a changed migration.
+//! Migrations once emitted never change their bytes: [`generate_with`] takes the migrations
+//! already written and adds the next one that [`evolve`] plans from the model's snapshot;
+//! [`check_migrations`] compares a new tree with what is already on disk and refuses a
+//! changed migration.
 
 mod cargo;
 mod deploy;
 mod emit;
 mod error;
+pub mod evolve;
 mod helm;
 mod literal;
 mod openapi;
@@ -34,14 +37,42 @@ pub use tree::FileTree;
 
 use nomnom_spec::model::Project;
 
-/// Generates the whole project for `project`.
+/// Generates the whole project for `project`, as a new project: its first migration
+/// creates every table, and its snapshot is model version 1.
 pub fn generate(project: &Project) -> Result<FileTree, GenerateError> {
+    let migrations = vec![(
+        INITIAL_MIGRATION.to_string(),
+        sql::initial_migration(project)?,
+    )];
+    generate_with(project, &migrations, &evolve::Snapshot::of(project, 1))
+}
+
+/// The first migration of `project` (`migrations/0001_initial.sql`'s text).
+pub fn initial_migration(project: &Project) -> Result<String, GenerateError> {
+    sql::initial_migration(project)
+}
+
+/// Generates the project for `project` with the given migrations (`(path, text)`, paths
+/// `migrations/NNNN_<name>.sql`, in version order: those already in the output folder,
+/// kept byte for byte, and the new one, if any) and the snapshot of the model they lead to.
+pub fn generate_with(
+    project: &Project,
+    migrations: &[(String, String)],
+    snapshot: &evolve::Snapshot,
+) -> Result<FileTree, GenerateError> {
     check_type_names(project)?;
     let mut tree = FileTree::default();
     cargo::files(project, &mut tree);
     runtime::files(&mut tree);
-    rust::files(project, &mut tree)?;
-    tree.insert(INITIAL_MIGRATION, sql::initial_migration(project)?);
+    let names: Vec<String> = migrations
+        .iter()
+        .map(|(path, _)| path.trim_start_matches("migrations/").to_string())
+        .collect();
+    rust::files(project, &names, &mut tree)?;
+    for (path, text) in migrations {
+        tree.insert(path.clone(), text.clone());
+    }
+    tree.insert(evolve::SNAPSHOT_PATH, snapshot.to_text());
     tree.insert("openapi.json", openapi::document(project));
     deploy::files(project, &mut tree);
     tree.insert("README.md", readme::readme(project));
@@ -54,9 +85,9 @@ pub fn generate(project: &Project) -> Result<FileTree, GenerateError> {
 /// Refuses to replace a migration that was already emitted with different bytes.
 ///
 /// `existing` yields the `(path, contents)` of the `migrations/` files already in the output
-/// folder. A migration, once applied somewhere, must never change: when the model changed in
-/// a way that changes the schema, the error says so and what to do (write the next migration
-/// by hand as `migrations/0002_<name>.sql`, or start over in an empty folder / database).
+/// folder. A migration, once applied somewhere, must never change; the CLI passes those files
+/// back to [`generate_with`] unchanged and adds the next one, so this is the last guard
+/// before anything is written.
 pub fn check_migrations<'a>(
     existing: impl IntoIterator<Item = (&'a str, &'a str)>,
     new: &FileTree,
@@ -65,9 +96,9 @@ pub fn check_migrations<'a>(
         if let Some(fresh) = new.get(path) {
             if fresh != old {
                 return Err(GenerateError(format!(
-                    "{path} was already generated and would change: the model changed the database \
-                     schema. Migrations never change once emitted; add the change as a new migration \
-                     (migrations/0002_<name>.sql) or generate into a new folder for a new database"
+                    "{path} was already generated and would change; migrations never change once \
+                     emitted (a model change is written as the next migration): nothing was \
+                     written"
                 )));
             }
         }

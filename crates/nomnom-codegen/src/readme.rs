@@ -120,9 +120,11 @@ pub fn readme(project: &Project) -> String {
          `_ingested_at`. The worker applies migrations at start-up (`worker migrate` applies them and \
          exits), then the runtime's own `message_status` table, partitioned by acceptance time and \
          kept for `STATUS_RETENTION`.\n\n\
-         Migrations never change once emitted: when the model changes the schema, `nomnom generate` \
-         refuses to rewrite `0001_initial.sql`; add the change as `migrations/0002_<name>.sql`, or generate \
-         into a new folder for a new database.\n",
+         Migrations never change once emitted. `migrations/model.snapshot.json` records the model they \
+         create: after a change to the model, `nomnom diff . <model>` prints the plan and `nomnom generate \
+         <model> --output .` writes the next migration, `migrations/NNNN_<what changed>.sql` (destructive \
+         changes only with `--allow-destructive`). Deploy it in this order: the migration, then the \
+         workers, then the API; messages queued under the old model are stored by the new workers.\n",
     );
     out
 }

@@ -14,12 +14,12 @@ use crate::types::{self, postgres_column_type};
 pub const INITIAL_MIGRATION: &str = "migrations/0001_initial.sql";
 
 /// A SQL string literal.
-fn quote_text(s: &str) -> String {
+pub(crate) fn quote_text(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
 
 /// An index or constraint name from parts, kept within PostgreSQL's 63 bytes.
-fn derived_name(parts: &[&str]) -> String {
+pub(crate) fn derived_name(parts: &[&str]) -> String {
     let mut name = parts.join("_");
     while names::exceeds_postgres_limit(&name) {
         name.pop();
@@ -29,8 +29,25 @@ fn derived_name(parts: &[&str]) -> String {
 
 /// `CHECK` constraints for a column: `enum` as `IN (…)`, `min`/`max` on numbers.
 fn checks(column: &str, ty: ScalarType, field: &nomnom_spec::model::Field) -> Vec<String> {
+    column_checks(
+        column,
+        ty,
+        field.enum_values.as_deref(),
+        field.min.as_ref(),
+        field.max.as_ref(),
+    )
+}
+
+/// `CHECK` constraints of a column from its rules.
+pub(crate) fn column_checks(
+    column: &str,
+    ty: ScalarType,
+    enum_values: Option<&[Literal]>,
+    min: Option<&Literal>,
+    max: Option<&Literal>,
+) -> Vec<String> {
     let mut out = Vec::new();
-    if let Some(values) = &field.enum_values {
+    if let Some(values) = enum_values {
         if matches!(
             ty,
             ScalarType::String | ScalarType::Integer | ScalarType::Decimal
@@ -40,17 +57,21 @@ fn checks(column: &str, ty: ScalarType, field: &nomnom_spec::model::Field) -> Ve
         }
     }
     if types::is_numeric(ty) {
-        if let Some(Literal::Number(min)) = &field.min {
+        if let Some(Literal::Number(min)) = min {
             out.push(format!("{column} >= {min}"));
         }
-        if let Some(Literal::Number(max)) = &field.max {
+        if let Some(Literal::Number(max)) = max {
             out.push(format!("{column} <= {max}"));
         }
     }
     out
 }
 
-fn table_ddl(project: &Project, entity: &Entity, out: &mut String) -> Result<(), GenerateError> {
+pub(crate) fn table_ddl(
+    project: &Project,
+    entity: &Entity,
+    out: &mut String,
+) -> Result<(), GenerateError> {
     let table = sql_ident(&entity.table);
     let mut lines = vec![
         "    _id UUID PRIMARY KEY".to_string(),
@@ -129,7 +150,7 @@ fn table_ddl(project: &Project, entity: &Entity, out: &mut String) -> Result<(),
 }
 
 /// What `_version` means for `entity`: newest wins, by its version field when it names one.
-fn version_comment(entity: &Entity) -> String {
+pub(crate) fn version_comment(entity: &Entity) -> String {
     let order = "the order in which the API accepted the message that last wrote this row \
                  (a UUIDv7; the nil UUID, older than every message, for rows written by other means)";
     match &entity.version {
@@ -144,7 +165,7 @@ fn version_comment(entity: &Entity) -> String {
 }
 
 /// The version of rows not written by a message: older than all.
-const NIL_VERSION: &str = "00000000-0000-0000-0000-000000000000";
+pub(crate) const NIL_VERSION: &str = "00000000-0000-0000-0000-000000000000";
 
 /// The first migration: every entity table, parents first.
 pub fn initial_migration(project: &Project) -> Result<String, GenerateError> {
@@ -202,6 +223,7 @@ mod tests {
             pattern: None,
             enum_values: None,
             stored: true,
+            renamed_from: None,
         }
     }
 
@@ -212,6 +234,7 @@ mod tests {
                 name: "Item".into(),
                 doc: Some("It's an item.".into()),
                 table: "items".into(),
+                renamed_from: None,
                 key,
                 version: None,
                 fields: vec![

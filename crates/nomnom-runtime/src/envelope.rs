@@ -2,8 +2,10 @@
 //!
 //! On NATS the payload is the body's bytes exactly as the client sent them; the metadata
 //! travels in headers (`Nomnom-Message-Id`, `Nomnom-Entity`, `Nomnom-Received-At` in RFC 3339,
-//! `Nomnom-Source` when known, `Nomnom-Retry-Count`, and `Nomnom-Version` when the message id
-//! is not the message's version: see [`MessageEnvelope::version`]). A message published under an
+//! `Nomnom-Source` when known, `Nomnom-Retry-Count`, `Nomnom-Version` when the message id
+//! is not the message's version: see [`MessageEnvelope::version`], and `Nomnom-Model-Version`,
+//! the version of the model the API accepted it under; messages queued by releases that did
+//! not send it are read without it). A message published under an
 //! idempotency key also carries `Nats-Msg-Id`, which JetStream uses to drop duplicates; one
 //! without a key carries none (see [`MessageEnvelope::to_nats`]). A message without the
 //! `Nomnom-*` headers is not an envelope.
@@ -31,6 +33,9 @@ pub const HEADER_RETRY_COUNT: &str = "Nomnom-Retry-Count";
 /// Header: the message's version, when it is not its id (a message id derived from an
 /// idempotency key carries no time).
 pub const HEADER_VERSION: &str = "Nomnom-Version";
+/// Header: the version of the model the API validated the message with (its newest
+/// migration's number, `Model::MODEL_VERSION`).
+pub const HEADER_MODEL_VERSION: &str = "Nomnom-Model-Version";
 
 /// One client message and its metadata.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,6 +58,10 @@ pub struct MessageEnvelope {
     pub retry_count: u32,
     /// Where it came from (the `X-Source` header), when given.
     pub source: Option<String>,
+    /// The version of the model the API accepted the message under (`None` for a message
+    /// queued by a release that did not record it). The worker validates every message with
+    /// its own model whatever this says; it names both versions when a message fails.
+    pub model_version: Option<i64>,
 }
 
 /// Why a NATS message is not an envelope (a poison message).
@@ -98,7 +107,14 @@ impl MessageEnvelope {
             received_at: Utc::now().trunc_subsecs(6),
             retry_count: 0,
             source,
+            model_version: None,
         }
+    }
+
+    /// Records the version of the model the message was accepted under.
+    pub fn with_model_version(mut self, model_version: i64) -> Self {
+        self.model_version = Some(model_version);
+        self
     }
 
     /// Gives the envelope the message id that `idempotency_key` always maps to on `stream`
@@ -130,6 +146,7 @@ impl MessageEnvelope {
         const RETRY_COUNT: HeaderName = HeaderName::from_static(HEADER_RETRY_COUNT);
         const SOURCE: HeaderName = HeaderName::from_static(HEADER_SOURCE);
         const VERSION: HeaderName = HeaderName::from_static(HEADER_VERSION);
+        const MODEL_VERSION: HeaderName = HeaderName::from_static(HEADER_MODEL_VERSION);
         let mut headers = HeaderMap::new();
         let mut id_text = [0u8; uuid::fmt::Hyphenated::LENGTH];
         let message_id = &*self.message_id.hyphenated().encode_lower(&mut id_text);
@@ -146,6 +163,9 @@ impl MessageEnvelope {
         if self.version != self.message_id {
             let mut text = [0u8; uuid::fmt::Hyphenated::LENGTH];
             headers.insert(VERSION, &*self.version.hyphenated().encode_lower(&mut text));
+        }
+        if let Some(model_version) = self.model_version {
+            headers.insert(MODEL_VERSION, model_version.to_string());
         }
         (headers, self.body.clone())
     }
@@ -192,6 +212,14 @@ impl MessageEnvelope {
                 .ok_or_else(|| invalid(HEADER_VERSION, v.as_str()))?,
             None => implied_version(message_id, &received_at),
         };
+        let model_version = match headers.get(HEADER_MODEL_VERSION) {
+            None => None,
+            Some(v) => Some(
+                v.as_str()
+                    .parse()
+                    .map_err(|_| invalid(HEADER_MODEL_VERSION, v.as_str()))?,
+            ),
+        };
         Ok(Self {
             message_id,
             version,
@@ -200,6 +228,7 @@ impl MessageEnvelope {
             received_at,
             retry_count,
             source,
+            model_version,
         })
     }
 }
@@ -313,6 +342,39 @@ mod tests {
             MessageEnvelope::from_nats(Some(&headers), payload),
             Ok(envelope)
         );
+    }
+
+    #[test]
+    fn the_model_version_travels_and_its_absence_is_read() {
+        let envelope =
+            MessageEnvelope::new("Order", Bytes::from_static(b"{}"), None).with_model_version(3);
+        let (headers, payload) = envelope.to_nats(None);
+        assert_eq!(
+            headers.get(HEADER_MODEL_VERSION).map(|v| v.as_str()),
+            Some("3")
+        );
+        let back = MessageEnvelope::from_nats(Some(&headers), payload.clone()).expect("envelope");
+        assert_eq!(back.model_version, Some(3));
+
+        // A message queued by a release that did not send the header.
+        let mut old = HeaderMap::new();
+        for name in [HEADER_MESSAGE_ID, HEADER_ENTITY, HEADER_RECEIVED_AT] {
+            if let Some(v) = headers.get(name) {
+                old.insert(name, v.as_str());
+            }
+        }
+        let back = MessageEnvelope::from_nats(Some(&old), payload.clone()).expect("envelope");
+        assert_eq!(back.model_version, None);
+        assert_eq!(back.message_id, envelope.message_id);
+
+        old.insert(HEADER_MODEL_VERSION, "two");
+        assert!(matches!(
+            MessageEnvelope::from_nats(Some(&old), payload),
+            Err(EnvelopeError::InvalidHeader {
+                name: HEADER_MODEL_VERSION,
+                ..
+            })
+        ));
     }
 
     #[test]

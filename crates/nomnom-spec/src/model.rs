@@ -60,6 +60,9 @@ pub struct Entity {
     pub doc: Option<String>,
     /// SQL table name (unquoted; at most 63 bytes). Defaults to the snake_case of `name`.
     pub table: String,
+    /// `renamed_from: OldName`: the entity's name in the model the project was last generated
+    /// from; the next migration renames that entity's table instead of dropping it.
+    pub renamed_from: Option<String>,
     /// Names of the fields forming the natural key, in order. Empty: the entity has no key
     /// and its rows are tied to the message that produced them.
     pub key: Vec<String>,
@@ -146,6 +149,11 @@ pub struct Field {
     /// `false` for `store: false`: read, validated and usable by computed fields, but not a
     /// column.
     pub stored: bool,
+    /// `renamed_from: old`: the field's name in the model the project was last generated
+    /// from. The next migration renames that column instead of dropping it, and a field read
+    /// from a JSON key by its own name also reads the old key when the new one is absent (so
+    /// messages written for the old model, queued or still being sent, are stored).
+    pub renamed_from: Option<String>,
 }
 
 /// The type of a field.

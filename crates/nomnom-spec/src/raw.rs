@@ -11,7 +11,15 @@ use crate::yaml::{Kind, Node, Span};
 /// Keys of the top level.
 pub const PROJECT_KEYS: &[&str] = &["project", "entities", "transforms"];
 /// Keys of an entity.
-pub const ENTITY_KEYS: &[&str] = &["doc", "format", "table", "key", "version", "fields"];
+pub const ENTITY_KEYS: &[&str] = &[
+    "doc",
+    "format",
+    "table",
+    "key",
+    "version",
+    "fields",
+    "renamed_from",
+];
 /// Keys of a field in its map form.
 pub const FIELD_KEYS: &[&str] = &[
     "type",
@@ -28,6 +36,7 @@ pub const FIELD_KEYS: &[&str] = &[
     "store",
     "compute",
     "hl7",
+    "renamed_from",
 ];
 
 /// A `key: value` pair with the key's location.

@@ -111,7 +111,6 @@ pub fn build_model(name: &str, model_dir: &Path, release: bool) -> GeneratedProj
     let lock = File::create(target.join(".nomnom-testkit.lock")).expect("creating the build lock");
     lock.lock().expect("taking the build lock");
 
-    let profile = if release { "release" } else { "debug" };
     let dir = target.join("nomnom-projects").join(name);
     let cli = nomnom_cli(release);
     let generate = || {
@@ -120,9 +119,10 @@ pub fn build_model(name: &str, model_dir: &Path, release: bool) -> GeneratedProj
         cmd
     };
     // Every test creates a database of its own, so the folder's migrations are never applied
-    // anywhere that lasts: when the model's schema changed (the CLI refuses to change an
-    // emitted migration), they are generated anew. Unchanged, they are kept as they are: the
-    // model's derive reads them, so rewriting them would rebuild the project every time.
+    // anywhere that lasts: when the model changed in a way the CLI refuses (a destructive
+    // change), they are generated anew; an additive change adds the next migration.
+    // Unchanged, they are kept as they are: the model's derive reads them, so rewriting them
+    // would rebuild the project every time.
     if !generate().output().is_ok_and(|o| o.status.success()) {
         let migrations = dir.join("migrations");
         if migrations.exists() {
@@ -133,6 +133,20 @@ pub fn build_model(name: &str, model_dir: &Path, release: bool) -> GeneratedProj
             &format!("nomnom generate {}", model_dir.display()),
         );
     }
+    let (dir, bin_dir) = build_project(dir, name, release);
+    let _ = lock.unlock();
+
+    let project = GeneratedProject { dir, bin_dir };
+    cache.insert((name.to_string(), release), project.clone());
+    project
+}
+
+/// Builds the generated project in `dir` in the shared target directory and copies its two
+/// binaries to `nomnom-bins/<bins>/<profile>`. The caller holds the build lock.
+fn build_project(dir: PathBuf, bins: &str, release: bool) -> (PathBuf, PathBuf) {
+    let target = target_dir();
+    let profile = if release { "release" } else { "debug" };
+    let name = bins;
     // The workspace's lockfile pins the same dependency versions the workspace and the
     // codegen compile test build, and `-D warnings` is the compile test's flag too: with
     // both equal, every generated project reuses the dependencies already in the cache.
@@ -161,9 +175,37 @@ pub fn build_model(name: &str, model_dir: &Path, release: bool) -> GeneratedProj
         std::fs::rename(&staged, bin_dir.join(bin))
             .unwrap_or_else(|e| panic!("installing {bin} of {name}: {e}"));
     }
-    let _ = lock.unlock();
 
-    let project = GeneratedProject { dir, bin_dir };
-    cache.insert((name.to_string(), release), project.clone());
-    project
+    (dir, bin_dir)
+}
+
+/// Generates the model in `model_dir` into the project folder `dir` with `extra` arguments
+/// for `nomnom generate` (the folder is kept: generating a changed model into it writes the
+/// next migration) and builds it, its binaries copied to `nomnom-bins/<bins>`. Returns the
+/// CLI's output when it refuses to generate.
+pub fn generate_and_build(
+    model_dir: &Path,
+    dir: &Path,
+    bins: &str,
+    extra: &[&str],
+) -> Result<GeneratedProject, std::process::Output> {
+    let target = target_dir();
+    std::fs::create_dir_all(&target).expect("creating the shared target directory");
+    let lock = File::create(target.join(".nomnom-testkit.lock")).expect("creating the build lock");
+    lock.lock().expect("taking the build lock");
+    let output = Command::new(nomnom_cli(false))
+        .arg("generate")
+        .arg(model_dir)
+        .arg("--output")
+        .arg(dir)
+        .args(extra)
+        .output()
+        .expect("running nomnom generate");
+    if !output.status.success() {
+        let _ = lock.unlock();
+        return Err(output);
+    }
+    let (dir, bin_dir) = build_project(dir.to_path_buf(), bins, false);
+    let _ = lock.unlock();
+    Ok(GeneratedProject { dir, bin_dir })
 }

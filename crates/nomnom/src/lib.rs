@@ -2,6 +2,7 @@
 //! model ([`starter`]), `nomnom test` ([`model_test`]) and importing projects of the first
 //! nomnom ([`import`]). `main.rs` parses arguments and prints.
 
+pub mod evolve;
 pub mod import;
 pub mod model_test;
 pub mod starter;

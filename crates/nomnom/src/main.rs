@@ -1,4 +1,4 @@
-//! The nomnom command line: `check`, `generate`, `test`, `init`, `import`.
+//! The nomnom command line: `check`, `generate`, `diff`, `test`, `init`, `import`.
 //!
 //! Exit status: 0 success, 1 invalid model or refused operation, 2 usage error (bad
 //! arguments, unreadable input).
@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use nomnom::evolve::{self as evolution, Refused};
 use nomnom::{import, model_test, starter, writer};
 use nomnom_spec::{Diagnostics, LoadError, Loaded};
 
@@ -27,12 +28,33 @@ enum Command {
         path: PathBuf,
     },
     /// Generate the ingestion service for a model.
+    ///
+    /// Into a folder generated before, from a changed model: the migrations already there
+    /// are kept as they are, and the next one (migrations/NNNN_<what changed>.sql) is
+    /// written from the difference between the model and the snapshot of the model last
+    /// generated (migrations/model.snapshot.json). Destructive changes (a field or entity
+    /// removed, a type changed, a narrower length or range, a changed key) are refused, and
+    /// nothing is written, unless --allow-destructive is given.
+    #[command(verbatim_doc_comment)]
     Generate {
         /// A `nomnom.yaml`, or a folder holding one.
         path: PathBuf,
         /// The folder to write the generated project into.
         #[arg(short, long)]
         output: PathBuf,
+        /// Write destructive changes too, each with its statements and a comment on the data
+        /// it discards.
+        #[arg(long)]
+        allow_destructive: bool,
+    },
+    /// Print the migration plan from one model to another (each change, additive or
+    /// destructive, and the SQL), writing nothing.
+    Diff {
+        /// The old model: a `nomnom.yaml`, a folder holding one, or a generated project
+        /// folder (its `migrations/model.snapshot.json` is used).
+        old: PathBuf,
+        /// The new model: a `nomnom.yaml`, or a folder holding one.
+        new: PathBuf,
     },
     /// Compile the model's user transforms and run their tests, then run every example
     /// beside the model (`examples/<name>.json`) through validation and derivation, without
@@ -82,7 +104,12 @@ fn main() -> ExitCode {
     };
     ExitCode::from(match cli.command {
         Command::Check { path } => check(&path),
-        Command::Generate { path, output } => generate(&path, &output),
+        Command::Generate {
+            path,
+            output,
+            allow_destructive,
+        } => generate(&path, &output, allow_destructive),
+        Command::Diff { old, new } => diff(&old, &new),
         Command::Test { path } => test(&path),
         Command::Init { dir } => init(&dir),
         Command::Import { dir, output } => import_project(&dir, &output),
@@ -167,27 +194,62 @@ fn check(path: &Path) -> u8 {
     }
 }
 
-fn generate(path: &Path, output: &Path) -> u8 {
+fn generate(path: &Path, output: &Path, allow_destructive: bool) -> u8 {
     let loaded = match load(path) {
         Ok(l) => l,
         Err(code) => return code,
     };
-    let tree = match nomnom_codegen::generate(&loaded.project) {
-        Ok(t) => t,
-        Err(e) => {
-            eprintln!("nomnom: cannot generate `{}`: {e}", loaded.project.name);
-            return FAILED;
-        }
-    };
-    let existing = match existing_migrations(output) {
+    let existing = match evolution::read_existing(output) {
         Ok(m) => m,
         Err(e) => {
             eprintln!("nomnom: {e}");
             return FAILED;
         }
     };
+    let on_disk = existing.migrations.clone();
+    let model = &loaded.warnings;
+    let prepared = match evolution::prepare(&loaded.project, existing, allow_destructive) {
+        Ok(p) => p,
+        Err(Refused::Destructive(plan)) => {
+            let d = evolution::diagnostics(&plan, &model.file, &model.source, false);
+            print_diagnostics(&d);
+            let n = d.error_count();
+            eprintln!(
+                "\nnomnom: {n} destructive change{} refused; nothing was written to {}. \
+                 `nomnom diff {} {}` shows the plan; `--allow-destructive` writes it",
+                if n == 1 { "" } else { "s" },
+                output.display(),
+                output.display(),
+                path.display()
+            );
+            return FAILED;
+        }
+        Err(Refused::Error(e)) => {
+            eprintln!("nomnom: {e}");
+            return FAILED;
+        }
+    };
+    if let Some(plan) = &prepared.plan {
+        print_diagnostics(&evolution::diagnostics(
+            plan,
+            &model.file,
+            &model.source,
+            true,
+        ));
+    }
+    let tree = match nomnom_codegen::generate_with(
+        &loaded.project,
+        &prepared.migrations,
+        &prepared.snapshot,
+    ) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("nomnom: cannot generate `{}`: {e}", loaded.project.name);
+            return FAILED;
+        }
+    };
     if let Err(e) = nomnom_codegen::check_migrations(
-        existing.iter().map(|(p, c)| (p.as_str(), c.as_str())),
+        on_disk.iter().map(|(p, c)| (p.as_str(), c.as_str())),
         &tree,
     ) {
         eprintln!("nomnom: {e}");
@@ -195,6 +257,32 @@ fn generate(path: &Path, output: &Path) -> u8 {
     }
     match writer::write_tree(&tree, output) {
         Ok(report) => {
+            if let Some(plan) = &prepared.plan {
+                println!(
+                    "{}: {} change{} since model version {}:",
+                    plan.path,
+                    plan.changes.len(),
+                    if plan.changes.len() == 1 { "" } else { "s" },
+                    plan.from_version
+                );
+                for change in &plan.changes {
+                    println!(
+                        "  {} {}",
+                        if change.is_destructive() {
+                            "destructive"
+                        } else {
+                            "additive   "
+                        },
+                        change.describe()
+                    );
+                }
+            }
+            if prepared.baseline {
+                println!(
+                    "{}: recorded this model as the one the existing migrations create",
+                    nomnom_codegen::evolve::SNAPSHOT_PATH
+                );
+            }
             println!(
                 "{}: {} file{} written, {} unchanged, {} removed",
                 output.display(),
@@ -217,28 +305,53 @@ fn generate(path: &Path, output: &Path) -> u8 {
     }
 }
 
-/// The migrations already in `output` (`migrations/*.sql`, as `/`-separated relative paths),
-/// which a new generation must leave byte for byte as they are.
-fn existing_migrations(output: &Path) -> Result<Vec<(String, String)>, String> {
-    let dir = output.join("migrations");
-    let entries = match std::fs::read_dir(&dir) {
-        Ok(entries) => entries,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(format!("cannot read {}: {e}", dir.display())),
+/// `nomnom diff`: the plan from `old` to `new`, printed.
+fn diff(old: &Path, new: &Path) -> u8 {
+    use nomnom_codegen::evolve::{self, Snapshot};
+    let snapshot_file = old.join(evolve::SNAPSHOT_PATH);
+    let old_snapshot = if old.is_dir() && snapshot_file.is_file() {
+        let read = std::fs::read_to_string(&snapshot_file)
+            .map_err(|e| e.to_string())
+            .and_then(|t| Snapshot::parse(&t));
+        match read {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("nomnom: {}: {e}", snapshot_file.display());
+                return USAGE;
+            }
+        }
+    } else {
+        match load(old) {
+            Ok(l) => Snapshot::of(&l.project, 1),
+            Err(code) => return code,
+        }
     };
-    let mut migrations = Vec::new();
-    for entry in entries {
-        let path = entry
-            .map_err(|e| format!("cannot read {}: {e}", dir.display()))?
-            .path();
-        if path.extension().is_some_and(|x| x == "sql") {
-            let text = std::fs::read_to_string(&path)
-                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-            let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
-            migrations.push((format!("migrations/{}", name.unwrap_or_default()), text));
+    let loaded = match load(new) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    let next = old_snapshot.model_version + 1;
+    match evolve::plan(&old_snapshot, &loaded.project, next, &evolve::Postgres) {
+        Ok(None) => {
+            println!("no change to the database schema");
+            OK
+        }
+        Ok(Some(plan)) => {
+            let model = &loaded.warnings;
+            print_diagnostics(&evolution::diagnostics(
+                &plan,
+                &model.file,
+                &model.source,
+                false,
+            ));
+            print!("{}", evolution::render_plan(&plan));
+            OK
+        }
+        Err(e) => {
+            eprintln!("nomnom: {e}");
+            FAILED
         }
     }
-    Ok(migrations)
 }
 
 fn test(path: &Path) -> u8 {

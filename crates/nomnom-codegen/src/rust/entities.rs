@@ -149,7 +149,12 @@ fn field_attrs(field: &Field, group_ends: &[String]) -> Result<Vec<TokenStream>,
         attrs.push(quote!(name = #name));
     }
     match &field.source {
-        FieldSource::Key(key) if *key == field.name => {}
+        FieldSource::Key(key) if *key == field.name => {
+            // Messages written before the rename carry the old key.
+            if let Some(old) = &field.renamed_from {
+                attrs.push(quote!(renamed_from = #old));
+            }
+        }
         FieldSource::Key(key) => attrs.push(quote!(json = #key)),
         FieldSource::Pointer(tokens) => {
             let escaped: Vec<String> = tokens

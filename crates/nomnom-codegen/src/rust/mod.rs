@@ -23,10 +23,14 @@ use crate::tree::FileTree;
 use idents::{ident_plain, model_type};
 
 /// Adds every Rust file.
-pub fn files(project: &Project, tree: &mut FileTree) -> Result<(), GenerateError> {
+pub fn files(
+    project: &Project,
+    migrations: &[String],
+    tree: &mut FileTree,
+) -> Result<(), GenerateError> {
     tree.insert("src/lib.rs", rust_file(lib(project))?);
     tree.insert("src/entities.rs", rust_file(entities::file(project)?)?);
-    tree.insert("src/model.rs", rust_file(model::file(project))?);
+    tree.insert("src/model.rs", rust_file(model::file(project, migrations))?);
     if computed::any(project) {
         tree.insert("src/computed.rs", rust_file(computed::file(project)?)?);
     }

@@ -7,10 +7,9 @@ use quote::quote;
 
 use super::idents::{model_type, type_ident};
 use super::scope::Scope;
-use crate::sql::INITIAL_MIGRATION;
 
-/// The file.
-pub fn file(project: &Project) -> TokenStream {
+/// The file; `migrations` are the migration files' names (`0001_initial.sql`), in order.
+pub fn file(project: &Project, migrations: &[String]) -> TokenStream {
     let scope = Scope::new(project);
     let derive = scope.name("", "Model");
     let model = model_type(project);
@@ -24,10 +23,14 @@ pub fn file(project: &Project) -> TokenStream {
                 let n = &e.name;
                 quote!(#[model(name = #n)])
             });
-            quote!(#[doc = #doc] #rename #t(entities::#t),)
+            // Messages queued under the root's old name are still read.
+            let old = e
+                .renamed_from
+                .as_ref()
+                .map(|old| quote!(#[model(renamed_from = #old)]));
+            quote!(#[doc = #doc] #rename #old #t(entities::#t),)
         })
         .collect();
-    let migration = INITIAL_MIGRATION.trim_start_matches("migrations/");
     let uses = scope.uses();
     let doc = format!(" The `{name}` model: its root records, wired to the runtime.");
     let model_doc = format!(
@@ -45,7 +48,7 @@ pub fn file(project: &Project) -> TokenStream {
 
         /// A validated message of one of the root entities, with all its children.
         #[derive(Debug, Clone, PartialEq, #derive)]
-        #[model(project = #name, model_type = #model, migrations(#migration))]
+        #[model(project = #name, model_type = #model, migrations(#(#migrations),*))]
         pub enum Record {
             #(#variants)*
         }

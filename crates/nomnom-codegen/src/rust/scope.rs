@@ -86,6 +86,7 @@ mod tests {
                 name: entity.into(),
                 doc: None,
                 table: "t".into(),
+                renamed_from: None,
                 key: vec![],
                 version: None,
                 fields: vec![],

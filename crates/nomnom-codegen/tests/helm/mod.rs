@@ -107,6 +107,7 @@ pub fn tpch() -> Project {
             pattern: None,
             enum_values: None,
             stored: true,
+            renamed_from: None,
         }
     }
     use ScalarType::*;
@@ -127,6 +128,7 @@ pub fn tpch() -> Project {
         name: "Order".into(),
         doc: Some("A customer order (TPC-H ORDERS).".into()),
         table: "orders".into(),
+        renamed_from: None,
         key: vec!["order_key".into()],
         version: None,
         fields: vec![
@@ -158,6 +160,7 @@ pub fn tpch() -> Project {
         name: "OrderLineItem".into(),
         doc: Some("One line of an order (TPC-H LINEITEM).".into()),
         table: "order_line_items".into(),
+        renamed_from: None,
         key: vec!["order_key".into(), "line_number".into()],
         version: None,
         fields: vec![

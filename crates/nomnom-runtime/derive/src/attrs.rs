@@ -155,6 +155,9 @@ pub struct FieldAttrs {
     /// For a list of HL7 segments inside a segment row: the segment types that end its group
     /// (`group_ends("OBR")`: the OBX after this OBR up to the next OBR).
     pub group_ends: Vec<String>,
+    /// `renamed_from = "old"`: a field read from a key also reads the key `old` when its own
+    /// is absent (messages written for the model before the rename).
+    pub renamed_from: Option<String>,
 }
 
 impl FieldAttrs {
@@ -177,6 +180,7 @@ impl FieldAttrs {
             nullable: false,
             stored: true,
             group_ends: Vec::new(),
+            renamed_from: None,
         };
         let mut json = None;
         let mut from_parent = None;
@@ -276,13 +280,15 @@ impl FieldAttrs {
             self.children = true;
         } else if path.is_ident("nullable") {
             self.nullable = true;
+        } else if path.is_ident("renamed_from") {
+            self.renamed_from = Some(meta.value()?.parse::<LitStr>()?.value());
         } else if path.is_ident("store") {
             self.stored = meta.value()?.parse::<syn::LitBool>()?.value;
         } else {
             return Err(meta.error(
                 "expected one of `name`, `json`, `from_parent`, `computed`, `store`, `default`, \
                  `default_json`, `max_length`, `pattern`, `min`, `max`, `one_of`, `children`, \
-                 `nullable`",
+                 `nullable`, `renamed_from`",
             ));
         }
         Ok(())

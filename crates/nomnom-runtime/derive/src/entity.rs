@@ -198,7 +198,10 @@ fn read_member(m: &Member<'_>) -> syn::Result<TokenStream> {
             );
         }
         Source::Key(key) => (
-            quote!(__object.get(#key)),
+            match &m.attrs.renamed_from {
+                Some(old) => quote!(__object.get(#key).or_else(|| __object.get(#old))),
+                None => quote!(__object.get(#key)),
+            },
             key.replace('~', "~0").replace('/', "~1"),
         ),
         Source::Pointer(tokens, text) => (

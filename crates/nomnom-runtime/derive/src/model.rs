@@ -74,6 +74,9 @@ fn migration(file: &LitStr) -> syn::Result<TokenStream> {
 struct Root<'a> {
     variant: &'a Ident,
     name: String,
+    /// `#[model(renamed_from = "Old")]`: the root's name in the model before, still read
+    /// (messages queued under it, clients not yet updated).
+    renamed_from: Option<String>,
     entity: &'a Type,
 }
 
@@ -99,19 +102,24 @@ fn roots(input: &DeriveInput) -> syn::Result<Vec<Root<'_>>> {
             ));
         };
         let mut name = variant.ident.to_string();
+        let mut renamed_from = None;
         for attr in variant.attrs.iter().filter(|a| a.path().is_ident("model")) {
             attr.parse_nested_meta(|meta| {
                 if meta.path.is_ident("name") {
                     name = meta.value()?.parse::<LitStr>()?.value();
                     Ok(())
+                } else if meta.path.is_ident("renamed_from") {
+                    renamed_from = Some(meta.value()?.parse::<LitStr>()?.value());
+                    Ok(())
                 } else {
-                    Err(meta.error("expected `name`"))
+                    Err(meta.error("expected `name` or `renamed_from`"))
                 }
             })?;
         }
         out.push(Root {
             variant: &variant.ident,
             name,
+            renamed_from,
             entity: &field.ty,
         });
     }
@@ -137,8 +145,9 @@ pub fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         .collect();
     let validations = roots.iter().map(|r| {
         let (name, variant, ty) = (&r.name, r.variant, r.entity);
+        let names = std::iter::once(name).chain(r.renamed_from.as_ref());
         quote! {
-            #name => ::nomnom_runtime::model::read_root::<#ty>(body).map(#record::#variant),
+            #(#names)|* => ::nomnom_runtime::model::read_root::<#ty>(body).map(#record::#variant),
         }
     });
     let adds = roots.iter().zip(&slots).map(|(r, slot)| {
@@ -162,8 +171,9 @@ pub fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         }
     });
     let formats = roots.iter().map(|r| {
-        let (name, ty) = (&r.name, r.entity);
-        quote!(#name => <#ty as #entity>::HL7,)
+        let ty = r.entity;
+        let names = std::iter::once(&r.name).chain(r.renamed_from.as_ref());
+        quote!(#(#names)|* => <#ty as #entity>::HL7,)
     });
     let previews = roots.iter().map(|r| {
         let variant = r.variant;

@@ -126,7 +126,8 @@ async fn validate_and_publish<M: Model>(
                     outcomes.push(done);
                 }
             }
-            let mut envelope = MessageEnvelope::new(entity, bytes, source.map(str::to_owned));
+            let mut envelope = MessageEnvelope::new(entity, bytes, source.map(str::to_owned))
+                .with_model_version(M::MODEL_VERSION);
             if let Some(key) = idempotency_key {
                 envelope = envelope.with_idempotency_key(
                     &state.nats.config().stream,

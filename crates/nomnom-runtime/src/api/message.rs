@@ -52,7 +52,8 @@ pub(super) async fn ingest_message<M: Model>(
         return Err(rejection_problem(rejection, M::ROOT_ENTITIES));
     }
 
-    let mut envelope = MessageEnvelope::new(entity, body, source);
+    let mut envelope =
+        MessageEnvelope::new(entity, body, source).with_model_version(M::MODEL_VERSION);
     if let Some(key) = &idempotency_key {
         envelope = envelope.with_idempotency_key(&state.nats.config().stream, key);
     }

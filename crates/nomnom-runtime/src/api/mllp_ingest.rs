@@ -49,7 +49,8 @@ async fn answer<M: Model>(state: &ApiState, payload: Bytes) -> String {
             "the service is overloaded; send the message again",
         );
     };
-    let envelope = MessageEnvelope::new(*entity, payload.clone(), Some(MLLP_SOURCE.to_string()));
+    let envelope = MessageEnvelope::new(*entity, payload.clone(), Some(MLLP_SOURCE.to_string()))
+        .with_model_version(M::MODEL_VERSION);
     match state.nats.publish(&envelope, None).await {
         Ok(published) => {
             state.recorder.record(AcceptedMessage {

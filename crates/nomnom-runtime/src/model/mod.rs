@@ -30,6 +30,12 @@ pub trait Model: Send + Sync + 'static {
     const OPENAPI_JSON: &'static str;
     /// The PostgreSQL migrations, in version order.
     const MIGRATIONS: &'static [Migration];
+    /// The model's version: its newest migration's number. The API records it in every
+    /// envelope it publishes.
+    const MODEL_VERSION: i64 = match Self::MIGRATIONS {
+        [.., last] => last.version,
+        [] => 0,
+    };
 
     /// `true` when root `entity` is posted as HL7 v2 messages (`format: hl7v2`).
     fn is_hl7(entity: &str) -> bool;

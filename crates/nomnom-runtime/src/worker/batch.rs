@@ -111,6 +111,7 @@ pub async fn process_batch<M: Model>(
     };
     let mut poison = Vec::new();
     let mut valid = Vec::new();
+    let mut newer_model = Vec::new();
     for message in messages {
         let (delivered, sequence) = match message.info() {
             Ok(info) => (info.delivered, info.stream_sequence),
@@ -141,6 +142,38 @@ pub async fn process_batch<M: Model>(
                 continue;
             }
         };
+        if let Some(newer) = envelope.model_version.filter(|v| *v > M::MODEL_VERSION) {
+            // Accepted by an API of a newer model than this worker's (the API was upgraded
+            // first): validating it with this model could drop what the newer one added.
+            // Left for a worker of the newer model.
+            let error = format!(
+                "accepted under model version {newer}; this worker runs model version {}: left \
+                 for a worker of the newer model (upgrade the workers before the API)",
+                M::MODEL_VERSION
+            );
+            if ctx.config.max_deliver > 0 && delivered.delivered >= ctx.config.max_deliver {
+                let error = format!(
+                    "failed on all {} deliveries; last error: {error}",
+                    delivered.delivered
+                );
+                let status = Some(status_of(
+                    &envelope,
+                    delivered.delivered,
+                    Some(error.clone()),
+                ));
+                poison.push(Poison {
+                    delivered,
+                    kind: ErrorKind::MaxDeliveries,
+                    error,
+                    status,
+                });
+            } else {
+                let mut status = status_of(&envelope, 0, Some(error));
+                status.retry_count = i32::try_from(delivered.delivered).unwrap_or(i32::MAX);
+                newer_model.push((delivered, Some(status)));
+            }
+            continue;
+        }
         match M::validate(&envelope.entity_type, &envelope.body) {
             Ok(record) => valid.push((delivered, envelope, record)),
             Err(rejection) => {
@@ -228,7 +261,7 @@ pub async fn process_batch<M: Model>(
 
     let (dead, failed_to_dead_letter) = dead_letter_all(ctx, poison).await;
     report.dead_lettered = dead;
-    report.retrying = failed_to_dead_letter.len() + retry.len();
+    report.retrying = failed_to_dead_letter.len() + retry.len() + newer_model.len();
     if let Some((_, status)) = retry.first() {
         // A transient database failure: stop fetching until the database answers.
         ctx.gate
@@ -236,6 +269,7 @@ pub async fn process_batch<M: Model>(
     }
     let mut to_retry: Vec<(Delivered, Option<StatusUpdate>)> = failed_to_dead_letter;
     to_retry.extend(retry.into_iter().map(|(d, status)| (d, Some(status))));
+    to_retry.extend(newer_model);
     if !to_retry.is_empty() {
         nak_all(ctx, to_retry).await;
     }

@@ -16,9 +16,10 @@ use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::expr::{Env, ParentScope};
 use crate::field::{self, FieldInfo};
 use crate::hl7::rules as hl7_rules;
-use crate::model::{Entity, FieldSource, Format, ParentLink, Project};
+use crate::model::{Entity, Field, FieldSource, Format, ParentLink, Project};
 use crate::names;
 use crate::raw::{RawEntity, RawProject};
+use crate::rename;
 use crate::suggest;
 use crate::transforms;
 use crate::version;
@@ -93,6 +94,7 @@ pub fn check(raw: &RawProject, source: &str, diags: &mut Diagnostics) -> Option<
         .map(|e| check_entity(e, &entity_names, source, diags))
         .collect();
     entity_collisions(&infos, diags);
+    let mut renames = rename::check(raw, diags);
     let parents = containment(&infos, entities_span, diags);
     computed_fields(&mut infos, &parents, &signatures, diags);
     let messages = Messages::new(&infos, &parents);
@@ -127,13 +129,28 @@ pub fn check(raw: &RawProject, source: &str, diags: &mut Diagnostics) -> Option<
                     entity: p.parent.clone(),
                     field: p.field.clone(),
                 });
+            let entity = info.raw.name.clone();
+            let fields = info
+                .fields
+                .into_iter()
+                .map(|f| {
+                    let renamed_from = renames
+                        .fields
+                        .remove(&(entity.clone(), f.field.name.clone()));
+                    Field {
+                        renamed_from,
+                        ..f.field
+                    }
+                })
+                .collect();
             Entity {
-                name: info.raw.name.clone(),
+                renamed_from: renames.entities.remove(&entity),
+                name: entity,
                 doc: info.doc,
                 table: info.table,
                 key: info.key,
                 version: info.version,
-                fields: info.fields.into_iter().map(|f| f.field).collect(),
+                fields,
                 parent,
                 format,
                 segment,

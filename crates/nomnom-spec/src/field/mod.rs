@@ -151,6 +151,7 @@ pub fn check(
         pattern: None,
         enum_values: None,
         stored: true,
+        renamed_from: None,
     };
     store_entry(raw, source, &mut field, diags);
 

@@ -1,0 +1,1 @@
+SELECT to_regclass('allergy') IS NOT NULL AND (SELECT count(*) FROM patient) = 2

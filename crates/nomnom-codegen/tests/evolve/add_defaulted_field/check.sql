@@ -1,0 +1,1 @@
+SELECT count(*) = 2 FROM patient WHERE country = 'NZ' AND score = 1.5

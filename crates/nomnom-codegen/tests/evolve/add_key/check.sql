@@ -1,0 +1,1 @@
+SELECT count(*) = 2 FROM visit WHERE _version = '00000000-0000-0000-0000-000000000000'

@@ -1,0 +1,1 @@
+-- fails: rows share a key (key: rows): (M1, A): 2

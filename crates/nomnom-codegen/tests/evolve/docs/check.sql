@@ -1,0 +1,1 @@
+SELECT obj_description('patient'::regclass) = 'A patient of the clinic.'

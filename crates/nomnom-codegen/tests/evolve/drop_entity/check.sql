@@ -1,0 +1,1 @@
+SELECT to_regclass('visit') IS NULL

@@ -1,0 +1,1 @@
+-- fails: violated by some row

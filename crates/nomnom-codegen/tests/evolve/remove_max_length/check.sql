@@ -1,0 +1,1 @@
+SELECT data_type = 'text' FROM information_schema.columns WHERE table_name = 'patient' AND column_name = 'name'
