@@ -126,6 +126,10 @@ pub const CHART_MANAGED_ENV: &[(&str, &str)] = &[
     ("HOST", "always 0.0.0.0 in a pod"),
     ("PORT", "api.port"),
     ("WORKER_HEALTH_PORT", "worker.healthPort"),
+    (
+        "API_KEYS_FILE",
+        "apiKeys.existingSecret: its file, mounted into the API pods",
+    ),
 ];
 
 /// Defaults that differ in a cluster from the binaries' own defaults.
@@ -279,6 +283,14 @@ fn values_schema() -> String {
                 "properties": {
                     "repository": {"type": "string", "minLength": 1},
                     "tag": {"type": "string"},
+                },
+            },
+            "apiKeys": {
+                "type": "object",
+                "properties": {
+                    "existingSecret": {"type": "string"},
+                    "secretKey": {"type": "string", "minLength": 1},
+                    "required": {"type": "boolean"},
                 },
             },
             "api": {

@@ -257,6 +257,24 @@ pub fn document(project: &Project) -> String {
         }
         r
     };
+    // With API_KEYS_FILE set, these routes need a key with their scope (and a rate limit may
+    // apply); without it the API is open, which the empty requirement `{}` allows.
+    let access_responses = |scope: &str| {
+        json!({
+            "401": problem("No valid API key (the API has keys): `WWW-Authenticate: Bearer`."),
+            "403": problem(&format!("The API key lacks the scope `{scope}`.")),
+            "429": json!({"description": "Over the rate limit of this key (or client address): problem+json with `Retry-After` and the `RateLimit-Policy` and `RateLimit` fields.",
+                "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+                "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}})
+        })
+    };
+    let with_access = |mut responses: Map<String, Value>, scope: &str| {
+        if let Value::Object(extra) = access_responses(scope) {
+            responses.extend(extra);
+        }
+        responses
+    };
+    let security = json!([{"bearerAuth": []}, {"apiKeyHeader": []}, {}]);
     let mut message_params = vec![entity_param.clone()];
     message_params.extend(common_headers.as_array().cloned().unwrap_or_default());
     message_params.push(json!({"name": "Idempotency-Key", "in": "header", "required": false,
@@ -318,20 +336,26 @@ pub fn document(project: &Project) -> String {
                 "summary": "Ingest one message",
                 "parameters": message_params,
                 "requestBody": {"required": true, "content": message_body},
-                "responses": message_responses
+                "security": security,
+                "responses": with_access(message_responses, "ingest")
             }},
             "/ingest/batch": {"post": {
                 "operationId": "ingestBatch",
                 "summary": "Ingest newline-delimited messages, one per line",
                 "parameters": batch_params,
                 "requestBody": {"required": true, "content": batch_body},
-                "responses": batch_responses
+                "security": security,
+                "responses": with_access(batch_responses, "ingest")
             }},
             "/ingest/status/{message_id}": {"get": {
                 "operationId": "messageStatus",
                 "summary": "The lifecycle of one message",
                 "parameters": [{"name": "message_id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}],
+                "security": security,
                 "responses": {
+                    "401": problem("No valid API key (the API has keys): `WWW-Authenticate: Bearer`."),
+                    "403": problem("The API key lacks the scope `status`."),
+                    "429": retry_problem("Over the rate limit of this key (or client address)."),
                     "200": {"description": "The message's status.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/MessageStatus"}}}},
                     "400": problem("Malformed message id."),
                     "404": problem("No status for this id. Problem type `status-expired`: the message was accepted longer ago than `STATUS_RETENTION` (default 7 days) and its status is no longer kept (told from the time in the id; an id derived from an `Idempotency-Key` carries none and is answered as unknown). Problem type `unknown-message`: the id was never seen, or is so new that its `accepted` row is not written yet (within a few tens of milliseconds of the 202, later while PostgreSQL is slow or down)."),
@@ -345,7 +369,13 @@ pub fn document(project: &Project) -> String {
             }}},
             "/openapi.json": {"get": {"operationId": "openapi", "summary": "This document", "responses": {"200": {"description": "The OpenAPI document.", "content": {"application/json": {}}}}}}
         },
-        "components": {"schemas": schemas}
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {
+                "bearerAuth": {"type": "http", "scheme": "bearer", "description": "An API key from the service's API_KEYS_FILE (`nomnom key <name>` makes one), as `Authorization: Bearer <key>`. Required on /ingest/* when the service has keys; scopes: `ingest` for POST /ingest/message and /ingest/batch, `status` for GET /ingest/status/{message_id}."},
+                "apiKeyHeader": {"type": "apiKey", "in": "header", "name": "X-API-Key", "description": "The same key in `X-API-Key` instead of `Authorization`."}
+            }
+        }
     });
     let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
     text.push('\n');

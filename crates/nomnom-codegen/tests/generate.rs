@@ -213,10 +213,26 @@ fn openapi_describes_roots_routes_and_errors() {
         assert!(doc["paths"].get(path).is_some(), "{path} missing");
     }
     let post = &doc["paths"]["/ingest/message"]["post"];
+    // Load is shed with 503 + Retry-After; 429 is only a client's own rate limit.
     assert!(
-        post["responses"].get("429").is_none(),
-        "the API sheds load with 503 + Retry-After, never 429"
+        post["responses"]["429"]["description"]
+            .as_str()
+            .is_some_and(|d| d.contains("rate limit")),
+        "{}",
+        post["responses"]["429"]
     );
+    for status in ["401", "403"] {
+        assert!(post["responses"].get(status).is_some(), "{status}");
+    }
+    assert_eq!(
+        post["security"][2],
+        serde_json::json!({}),
+        "open without keys"
+    );
+    let schemes = &doc["components"]["securitySchemes"];
+    assert_eq!(schemes["bearerAuth"]["scheme"], "bearer");
+    assert_eq!(schemes["apiKeyHeader"]["name"], "X-API-Key");
+    assert!(doc["paths"]["/health"]["get"].get("security").is_none());
     for status in ["400", "413", "415", "422", "503"] {
         assert!(
             post["responses"][status]["content"]

@@ -34,8 +34,13 @@ fn default_render(case: &str) -> Rendered {
     render(case, &[], json!({}))
 }
 
+/// The production values, with the keys Secret they require named.
 fn production_render(case: &str) -> Rendered {
-    render(case, &["values-production.yaml"], json!({}))
+    render(
+        case,
+        &["values-production.yaml"],
+        json!({"apiKeys": {"existingSecret": "ingest-api-keys"}}),
+    )
 }
 
 /// The binaries' environment on the API Deployment, the worker Deployment and the migration Job.
@@ -50,9 +55,12 @@ fn workloads(r: &Rendered) -> Vec<(&'static str, &Value, ReadBy)> {
 fn every_env_var_is_set(r: &Rendered) {
     for (what, workload, binary) in workloads(r) {
         let env = container_env(workload);
+        // API_KEYS_FILE is set only when apiKeys.existingSecret names the keys' Secret
+        // (api_keys_come_from_a_secret... checks it); unset, the API is open.
         for var in ENV_VARS
             .iter()
             .filter(|v| v.read_by == binary || v.read_by == ReadBy::Both)
+            .filter(|v| v.name != "API_KEYS_FILE")
         {
             let entry = env.iter().find(|(n, _)| n == var.name);
             let (_, entry) = entry.unwrap_or_else(|| panic!("{what}: {} is not set", var.name));
@@ -705,6 +713,47 @@ fn golden_default_manifests() {
     }
     // The masked Secret still parses and the mask hides a real generated value.
     assert!(actual.contains("DATABASE_URL: \"<masked>\""));
+}
+
+#[test]
+fn api_keys_come_from_a_secret_and_production_refuses_to_render_without_one() {
+    let chart = helm::write_chart(&helm::tpch(), "api-keys-required");
+    let message = helm::try_render(&chart, &["values-production.yaml"], json!({}))
+        .expect_err("production values without a keys Secret must not render");
+    assert!(message.contains("apiKeys.existingSecret"), "{message}");
+
+    let open = default_render("api-keys-open");
+    let api = open.get("Deployment", "-api");
+    assert_eq!(env_value(&container_env(api), "API_KEYS_FILE"), None);
+    assert!(api["spec"]["template"]["spec"]["volumes"].is_null());
+
+    let r = render(
+        "api-keys",
+        &[],
+        json!({
+            "apiKeys": {"existingSecret": "ingest-api-keys", "secretKey": "keys"},
+            "api": {"extraVolumes": [{"name": "extra", "emptyDir": {}}],
+                    "extraVolumeMounts": [{"name": "extra", "mountPath": "/extra"}]}
+        }),
+    );
+    let api = r.get("Deployment", "-api");
+    assert_eq!(
+        env_value(&container_env(api), "API_KEYS_FILE"),
+        Some("/etc/nomnom/api-keys/keys")
+    );
+    let volumes = &api["spec"]["template"]["spec"]["volumes"];
+    assert_eq!(volumes[0]["secret"]["secretName"], "ingest-api-keys");
+    assert_eq!(
+        volumes[1]["name"], "extra",
+        "the user's volumes kept beside it"
+    );
+    let mounts = &container(api)["volumeMounts"];
+    assert_eq!(mounts[0]["mountPath"], "/etc/nomnom/api-keys");
+    assert_eq!(mounts[0]["readOnly"], true);
+    assert_eq!(mounts[1]["mountPath"], "/extra");
+    // The worker neither reads nor mounts it.
+    let worker = r.get("Deployment", "-worker");
+    assert_eq!(env_value(&container_env(worker), "API_KEYS_FILE"), None);
 }
 
 #[test]

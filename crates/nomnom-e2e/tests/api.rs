@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use common::{start, start_api_only};
 use nomnom_testkit::orders;
+use nomnom_testkit::wait_until;
 use serde_json::{json, Value};
 
 #[tokio::test]
@@ -269,4 +270,88 @@ async fn a_batch_mixing_valid_and_invalid_lines_reports_each_line() {
     assert!(results[2]["errors"].is_array());
     assert!(results[3]["message_id"].is_string());
     assert_eq!(h.stream.message_count(h.stream.name()).await, 2);
+}
+
+/// Keys and the rate limit in the real binary, the key made by the documented command
+/// (`nomnom key`): the key's name in the log and never the key; without keys, the rate
+/// limit's bucket is the client's address.
+#[tokio::test]
+async fn the_binary_checks_keys_logs_their_names_and_limits_each_address() {
+    let made = std::process::Command::new(nomnom_testkit::project::nomnom_cli(false))
+        .args(["key", "e2e-feed", "--scopes", "ingest"])
+        .output()
+        .expect("running nomnom key");
+    assert!(made.status.success(), "{made:?}");
+    let stdout = String::from_utf8(made.stdout).expect("UTF-8");
+    let [key, line] = stdout.lines().collect::<Vec<_>>()[..] else {
+        panic!("nomnom key prints the key, then the line: {stdout}");
+    };
+    let key: &'static str = Box::leak(format!("Bearer {key}").into_boxed_str());
+    let dir = tempfile::tempdir().expect("temp dir");
+    let keys = dir.path().join("api-keys");
+    std::fs::write(&keys, format!("{line}\n")).expect("keys file");
+    let keys = keys.display().to_string();
+    let h = start_api_only(&[("API_KEYS_FILE", &keys), ("RUST_LOG", "info")]).await;
+    let order = orders::orders(3, 1, 1).remove(0).to_string();
+    let post = |headers: Vec<(&'static str, &'static str)>| {
+        let (client, order) = (h.client.clone(), order.clone());
+        async move {
+            let mut all = vec![("content-type", "application/json")];
+            all.extend(headers);
+            client
+                .send("POST", "/ingest/message", &all, order)
+                .await
+                .expect("answered")
+        }
+    };
+    assert_eq!(post(vec![]).await.status, 401);
+    let accepted = post(vec![("authorization", key)]).await;
+    assert_eq!(accepted.status, 202, "{}", accepted.json());
+    let refused = post(vec![("x-api-key", "nnk_not-a-key")]).await;
+    assert_eq!(refused.status, 401);
+    // A key without the scope is refused, its name (only) in the log.
+    let id = accepted.json()["message_id"]
+        .as_str()
+        .expect("an id")
+        .to_owned();
+    let status = h
+        .client
+        .send(
+            "GET",
+            &format!("/ingest/status/{id}"),
+            &[("authorization", key)],
+            "",
+        )
+        .await
+        .expect("answered");
+    assert_eq!(status.status, 403);
+    let log = wait_until("the refusal in the log", Duration::from_secs(10), || {
+        let log = h.api.log();
+        async move { log.contains("e2e-feed").then_some(log) }
+    })
+    .await;
+    assert!(log.contains("API keys required"), "{log}");
+    assert!(
+        !log.contains(&key["Bearer ".len()..]),
+        "the key itself is never logged"
+    );
+
+    // No keys, a bucket of 2 per client address.
+    let open = start_api_only(&[("RATE_LIMIT_PER_SECOND", "1"), ("RATE_LIMIT_BURST", "2")]).await;
+    let mut statuses = Vec::new();
+    for _ in 0..4 {
+        let r = open
+            .client
+            .send(
+                "POST",
+                "/ingest/message",
+                &[("content-type", "application/json")],
+                order.clone(),
+            )
+            .await
+            .expect("answered");
+        statuses.push(r.status);
+    }
+    assert!(statuses.contains(&429), "{statuses:?}");
+    assert_eq!(statuses[0], 202, "{statuses:?}");
 }

@@ -1,7 +1,8 @@
 //! The nomnom command line's library half: writing generated trees ([`writer`]), the starter
 //! model ([`starter`]), `nomnom test` ([`model_test`]) and importing projects of the first
-//! nomnom ([`import`]). `main.rs` parses arguments and prints.
+//! nomnom ([`import`]), new API keys ([`api_key`]). `main.rs` parses arguments and prints.
 
+pub mod api_key;
 pub mod evolve;
 pub mod import;
 pub mod model_test;

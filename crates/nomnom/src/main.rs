@@ -1,4 +1,4 @@
-//! The nomnom command line: `check`, `generate`, `diff`, `test`, `init`, `import`.
+//! The nomnom command line: `check`, `generate`, `diff`, `test`, `init`, `import`, `key`.
 //!
 //! Exit status: 0 success, 1 invalid model or refused operation, 2 usage error (bad
 //! arguments, unreadable input).
@@ -9,7 +9,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use nomnom::evolve::{self as evolution, Refused};
-use nomnom::{import, model_test, starter, writer};
+use nomnom::{api_key, import, model_test, starter, writer};
 use nomnom_spec::{Diagnostics, LoadError, Loaded};
 
 /// Generate a NATS JetStream → PostgreSQL ingestion pipeline from a YAML model.
@@ -88,6 +88,16 @@ enum Command {
         #[arg(short, long)]
         output: PathBuf,
     },
+    /// Print a new random API key (first line) and the line to add for it to the API's
+    /// API_KEYS_FILE (second line). Only the line is stored; the key is shown this once.
+    Key {
+        /// The key's name: logged with each request it lets in, and its rate-limit bucket.
+        name: String,
+        /// What it may do: `ingest` (POST /ingest/*), `status` (GET /ingest/status/*), or
+        /// both joined with `+`.
+        #[arg(long, default_value = "ingest")]
+        scopes: String,
+    },
 }
 
 const OK: u8 = 0;
@@ -113,7 +123,29 @@ fn main() -> ExitCode {
         Command::Test { path } => test(&path),
         Command::Init { dir } => init(&dir),
         Command::Import { dir, output } => import_project(&dir, &output),
+        Command::Key { name, scopes } => key(&name, &scopes),
     })
+}
+
+/// `nomnom key`: the key and its line on stdout, what to do with them on stderr.
+fn key(name: &str, scopes: &str) -> u8 {
+    match api_key::new_key(name, scopes) {
+        Ok((key, line)) => {
+            println!("{key}");
+            println!("{line}");
+            eprintln!(
+                "Add the second line to API_KEYS_FILE (the API picks it up within a second, or at \
+                 once on SIGHUP) and give the first to the client, which sends it as \
+                 `Authorization: Bearer <key>` or `X-API-Key: <key>`. To revoke it, delete the \
+                 line."
+            );
+            OK
+        }
+        Err(e) => {
+            eprintln!("nomnom key: {e}");
+            USAGE
+        }
+    }
 }
 
 /// Whether to colour diagnostics: only on a terminal, and never with `NO_COLOR` set.

@@ -21,6 +21,11 @@
 //! - `GET /ingest/status/{message_id}`: 200 with the `message_status` row, 400, 404, 503.
 //! - `GET /health`, `GET /ready` (NATS connected and the stream answering), `GET /openapi.json`.
 //!
+//! # Keys and rate limits
+//! With `API_KEYS_FILE`, `/ingest/*` needs a key with the route's scope (401 without a
+//! valid one, 403 without the scope); with `RATE_LIMIT_PER_SECOND`, each key (or client
+//! address) is held to a token bucket (429 over it). See [`access`].
+//!
 //! # Errors
 //! `application/problem+json` with `type` `urn:nomnom:problem:<kind>`, `title`, `status`,
 //! `detail`, and per kind: `malformed-json` 400 (`line`, `column`); `missing-entity` and
@@ -37,6 +42,7 @@
 //! string or inside a `json` value, a number in a `json` value beyond `numeric`, a date
 //! before 4714 BC; see [`crate::db::limits`].
 
+pub mod access;
 mod batch;
 mod health;
 pub mod hl7_ack;
@@ -98,6 +104,10 @@ pub fn router<M: Model>(state: ApiState) -> Router {
             .into_response()
         })
         .method_not_allowed_fallback(problem::method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(
+            state.access.clone(),
+            access::guard,
+        ))
         .layer(problem::ProblemLayer)
         .with_state(state)
 }

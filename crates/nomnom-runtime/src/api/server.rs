@@ -7,8 +7,12 @@ use std::time::Duration;
 use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 
+use super::access::reload::KeyStoreError;
+use super::access::Access;
 use super::{mllp_ingest, router, ApiState};
-use crate::config::{logging, ApiConfig, ConfigError, DatabaseConfig, Env, NatsConfig};
+use crate::config::{
+    logging, AccessConfig, ApiConfig, ConfigError, DatabaseConfig, Env, NatsConfig,
+};
 use crate::mllp::MllpConfig;
 use crate::model::Model;
 use crate::nats::{NatsClient, NatsError};
@@ -41,6 +45,9 @@ pub enum StartError {
     /// Serving failed.
     #[error("server error: {0}")]
     Serve(std::io::Error),
+    /// `API_KEYS_FILE` cannot be read or parsed.
+    #[error(transparent)]
+    Keys(#[from] KeyStoreError),
     /// `HL7_TIMEZONE` is not a time zone.
     #[error("{0}")]
     Hl7Timezone(String),
@@ -94,6 +101,7 @@ pub async fn serve<M: Model>(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), StartError> {
     let api = ApiConfig::from(env)?;
+    let access = Access::from_config(&AccessConfig::from(env)?)?;
     let mllp = MllpConfig::from(env)?;
     crate::hl7::field::check_timezone().map_err(StartError::Hl7Timezone)?;
     let nats_config = NatsConfig::from(env)?;
@@ -103,7 +111,9 @@ pub async fn serve<M: Model>(
     let pool = database.pool(DATABASE_TIMEOUT);
     let (recorder, recorder_task) = StatusRecorder::spawn(pool.clone(), STATUS_BUFFER);
     let host = api.host.clone();
-    let state = ApiState::new(nats.clone(), recorder, pool, api);
+    access.log_start();
+    access.start_background();
+    let state = ApiState::with_access(nats.clone(), recorder, pool, api, access);
     // One stop signal for both listeners.
     let (stop, stopping) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
@@ -147,7 +157,9 @@ pub async fn serve<M: Model>(
         }
     });
     tracing::info!(%address, project = M::PROJECT, stream = %nats.config().stream, "ingestion-api listening");
-    axum::serve(listener, router::<M>(state))
+    // The client's address is the rate limit's key when the API has no keys.
+    let app = router::<M>(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(stopped(stopping))
         .await
         .map_err(StartError::Serve)?;

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use deadpool_postgres::Pool;
 use tokio::sync::Semaphore;
 
+use super::access::Access;
 use crate::config::ApiConfig;
 use crate::nats::NatsClient;
 use crate::status::StatusRecorder;
@@ -30,11 +31,24 @@ pub struct Shared {
     pub config: ApiConfig,
     /// One permit per message being published (`API_MAX_IN_FLIGHT`).
     pub in_flight: Arc<Semaphore>,
+    /// Who may call which route, and how often.
+    pub access: Access,
 }
 
 impl ApiState {
-    /// State for `config`, with `config.max_in_flight` publish permits.
+    /// State for `config`, with `config.max_in_flight` publish permits, open to everyone.
     pub fn new(nats: NatsClient, recorder: StatusRecorder, pool: Pool, config: ApiConfig) -> Self {
+        Self::with_access(nats, recorder, pool, config, Access::open())
+    }
+
+    /// The same with `access` deciding who may call which route.
+    pub fn with_access(
+        nats: NatsClient,
+        recorder: StatusRecorder,
+        pool: Pool,
+        config: ApiConfig,
+        access: Access,
+    ) -> Self {
         let in_flight = Arc::new(Semaphore::new(config.max_in_flight));
         Self(Arc::new(Shared {
             nats,
@@ -42,6 +56,7 @@ impl ApiState {
             pool,
             config,
             in_flight,
+            access,
         }))
     }
 }

@@ -1,6 +1,7 @@
 //! Configuration from the environment. Every variable is listed, with its default and
 //! meaning, in [`variables::ENV_VARS`]; invalid values stop start-up with a clear message.
 
+pub mod access;
 pub mod api;
 pub mod database;
 pub mod database_tls;
@@ -12,6 +13,7 @@ pub mod units;
 pub mod variables;
 pub mod worker;
 
+pub use access::AccessConfig;
 pub use api::ApiConfig;
 pub use database::DatabaseConfig;
 pub use env::{ConfigError, Env};

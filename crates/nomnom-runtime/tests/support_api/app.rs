@@ -8,8 +8,9 @@ use axum::http::{HeaderMap, Method, Request, StatusCode};
 use axum::Router;
 use bytes::Bytes;
 use http_body_util::BodyExt;
+use nomnom_runtime::api::access::Access;
 use nomnom_runtime::api::{router, ApiState};
-use nomnom_runtime::config::{ApiConfig, DatabaseConfig, Env, NatsConfig};
+use nomnom_runtime::config::{AccessConfig, ApiConfig, DatabaseConfig, Env, NatsConfig};
 use nomnom_runtime::envelope::MessageEnvelope;
 use nomnom_runtime::model::Model;
 use nomnom_runtime::nats::NatsClient;
@@ -117,7 +118,10 @@ impl TestApp {
             .expect("connect to NATS");
         let pool = database_config.pool(Duration::from_secs(1));
         let (recorder, recorder_task) = StatusRecorder::spawn(pool.clone(), 10_000);
-        let state = ApiState::new(nats, recorder, pool, api_config);
+        let access = AccessConfig::from(&vars).expect("access configuration");
+        let access = Access::from_config(&access).expect("the keys file");
+        access.start_background();
+        let state = ApiState::with_access(nats, recorder, pool, api_config, access);
         Self {
             router: router::<M>(state.clone()),
             state,

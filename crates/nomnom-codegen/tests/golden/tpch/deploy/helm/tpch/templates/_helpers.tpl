@@ -142,11 +142,15 @@ DATABASE_URL
   value: "0.0.0.0"
 - name: PORT
   value: {{ $root.Values.api.port | quote }}
+{{- if $root.Values.apiKeys.existingSecret }}
+- name: API_KEYS_FILE
+  value: {{ printf "/etc/nomnom/api-keys/%s" $root.Values.apiKeys.secretKey | quote }}
+{{- end }}
 {{- else }}
 - name: WORKER_HEALTH_PORT
   value: {{ $root.Values.worker.healthPort | quote }}
 {{- end }}
-{{- $managed := list "NATS_URL" "NATS_REPLICAS" "DATABASE_URL" "NATS_TOKEN" "NATS_PASSWORD" "HOST" "PORT" "WORKER_HEALTH_PORT" }}
+{{- $managed := list "NATS_URL" "NATS_REPLICAS" "DATABASE_URL" "NATS_TOKEN" "NATS_PASSWORD" "HOST" "PORT" "WORKER_HEALTH_PORT" "API_KEYS_FILE" }}
 {{- range $group := list "common" .component }}
 {{- range $name, $value := (index $root.Values.config $group) }}
 {{- if has $name $managed }}
