@@ -7,6 +7,7 @@
 //! - `src/` (Rust built with `quote!` + `syn` + `prettyplease`, [`rust`]);
 //! - `migrations/` ([`sql`]); `openapi.json` ([`openapi`]);
 //! - `.env.example`, `Dockerfile`, `docker-compose.nats.yml` ([`deploy`]); `README.md` ([`readme`]).
+//! - `deploy/grafana/dashboard.json` and `deploy/prometheus/rules.yaml` ([`observability`]).
 //!
 //! Migrations once emitted never change their bytes: [`check_migrations`] compares a new
 //! tree with what is already on disk and refuses a changed migration.
@@ -17,6 +18,7 @@ mod emit;
 mod error;
 mod helm;
 mod literal;
+mod observability;
 mod openapi;
 mod readme;
 mod runtime;
@@ -44,6 +46,7 @@ pub fn generate(project: &Project) -> Result<FileTree, GenerateError> {
     tree.insert(INITIAL_MIGRATION, sql::initial_migration(project)?);
     tree.insert("openapi.json", openapi::document(project));
     deploy::files(project, &mut tree);
+    observability::files(project, &mut tree);
     tree.insert("README.md", readme::readme(project));
     for (path, contents) in chart_files(project) {
         tree.insert(path, contents);
