@@ -24,12 +24,14 @@ pub struct Options {
     pub sample_order: PathBuf,
     /// Stop the services once the report is printed instead of waiting for Ctrl-C.
     pub exit_when_done: bool,
+    /// The generated project (where its dashboard and alert rules are).
+    pub project_dir: PathBuf,
 }
 
 /// Usage, printed with a parsing error.
 pub const USAGE: &str = "usage: nomnom-demo --bin-dir DIR [--orders N] [--concurrency N] \
 [--database-url URL] [--nats-url URL] [--stream NAME] [--port N] [--logs DIR] \
-[--sample-order FILE] [--exit-when-done]";
+[--sample-order FILE] [--project-dir DIR] [--exit-when-done]";
 
 /// Parses the process's arguments.
 pub fn parse() -> Result<Options, String> {
@@ -48,6 +50,7 @@ fn parse_from(arguments: impl IntoIterator<Item = String>) -> Result<Options, St
         logs: PathBuf::from("demo-output/logs"),
         sample_order: PathBuf::from("demo-output/sample-order.json"),
         exit_when_done: false,
+        project_dir: PathBuf::from("demo-output/tpch"),
     };
     let mut args = arguments.into_iter();
     while let Some(flag) = args.next() {
@@ -66,6 +69,7 @@ fn parse_from(arguments: impl IntoIterator<Item = String>) -> Result<Options, St
             "--port" => o.port = value()?.parse().map_err(|e| format!("--port: {e}"))?,
             "--logs" => o.logs = PathBuf::from(value()?),
             "--sample-order" => o.sample_order = PathBuf::from(value()?),
+            "--project-dir" => o.project_dir = PathBuf::from(value()?),
             "--exit-when-done" => o.exit_when_done = true,
             other => return Err(format!("unknown option {other}")),
         }
