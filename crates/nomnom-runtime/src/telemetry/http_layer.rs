@@ -63,9 +63,10 @@ where
     fn call(&mut self, request: Request<B>) -> Self::Future {
         // The template is shared (an `Arc<str>` inside axum): cloning it is one atomic add.
         let route = request.extensions().get::<MatchedPath>().cloned();
+        let started = Instant::now();
         Recorded {
             inner: self.inner.call(request),
-            started: Instant::now(),
+            started,
             route,
             metrics: self.metrics,
         }
