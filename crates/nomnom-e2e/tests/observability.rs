@@ -503,7 +503,7 @@ async fn mllp_messages_start_traces_of_their_own() {
     let traces: Vec<String> = wait_until("both messages persisted", Duration::from_secs(60), || async {
         let rows = pg
             .query(
-                "SELECT trace_id FROM message_status WHERE status = 'persisted' ORDER BY received_at",
+                "SELECT replace(trace_id::text, '-', '') FROM message_status WHERE status = 'persisted' ORDER BY received_at",
                 &[],
             )
             .await

@@ -75,7 +75,9 @@ pub async fn lookup(pool: &Pool, message_id: Uuid) -> Result<Option<StatusRecord
             error_message: row.try_get(5)?,
             retry_count: row.try_get(6)?,
             note: row.try_get(7)?,
-            trace_id: row.try_get(8)?,
+            trace_id: row
+                .try_get::<_, Option<Uuid>>(8)?
+                .map(|t| t.simple().to_string()),
         })
     };
     read()

@@ -201,10 +201,10 @@ pub async fn insert_accepted(
     let ids: Vec<Uuid> = batch.iter().map(|m| m.message_id).collect();
     let entities: Vec<&str> = batch.iter().map(|m| m.entity_type.as_str()).collect();
     let received: Vec<DateTime<Utc>> = batch.iter().map(|m| m.received_at).collect();
-    // Trace ids become text here, off the request path.
-    let traces: Vec<Option<String>> = batch
+    // A trace id's 16 bytes are stored as a uuid: binary on the wire, 16 bytes in the row.
+    let traces: Vec<Option<Uuid>> = batch
         .iter()
-        .map(|m| m.trace_id.map(|t| t.to_hex()))
+        .map(|m| m.trace_id.map(|t| Uuid::from_bytes(t.0)))
         .collect();
     // Prepared once per connection (a pooled client caches it): no parse and plan per flush.
     let statement = client.prepare_cached(INSERT_ACCEPTED).await?;
@@ -217,6 +217,6 @@ pub async fn insert_accepted(
 const INSERT_ACCEPTED: &str =
     "INSERT INTO message_status (message_id, status, entity_type, received_at, trace_id) \
      SELECT id, 'accepted', entity, received, trace \
-     FROM UNNEST($1::uuid[], $2::text[], $3::timestamptz[], $4::text[]) \
+     FROM UNNEST($1::uuid[], $2::text[], $3::timestamptz[], $4::uuid[]) \
      AS t(id, entity, received, trace) \
      ORDER BY id ON CONFLICT (message_id, received_at) DO NOTHING";

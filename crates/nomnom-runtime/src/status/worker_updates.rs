@@ -43,7 +43,7 @@ struct Columns {
     retries: Vec<i32>,
     errors: Vec<Option<String>>,
     notes: Vec<Option<String>>,
-    traces: Vec<Option<String>>,
+    traces: Vec<Option<Uuid>>,
 }
 
 fn columns(updates: &[StatusUpdate]) -> Columns {
@@ -56,14 +56,14 @@ fn columns(updates: &[StatusUpdate]) -> Columns {
         notes: updates.iter().map(|u| u.note.clone()).collect(),
         traces: updates
             .iter()
-            .map(|u| u.trace_id.map(|t| t.to_hex()))
+            .map(|u| u.trace_id.map(|t| Uuid::from_bytes(t.0)))
             .collect(),
     }
 }
 
 const UNNEST: &str =
     "FROM UNNEST($1::uuid[], $2::text[], $3::timestamptz[], $4::int4[], $5::text[], $6::text[], \
-     $7::text[]) AS u(message_id, entity_type, received_at, retry_count, error_message, note, trace_id)";
+     $7::uuid[]) AS u(message_id, entity_type, received_at, retry_count, error_message, note, trace_id)";
 
 async fn upsert<C: GenericClient>(
     client: &C,
@@ -101,7 +101,7 @@ async fn upsert<C: GenericClient>(
                 (&c.retries, Type::INT4_ARRAY),
                 (&c.errors, Type::TEXT_ARRAY),
                 (&c.notes, Type::TEXT_ARRAY),
-                (&c.traces, Type::TEXT_ARRAY),
+                (&c.traces, Type::UUID_ARRAY),
             ],
         )
         .await
