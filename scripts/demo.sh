@@ -51,5 +51,6 @@ echo "== a fresh database nomnom_demo and stream $stream"
 psql -h 127.0.0.1 -U postgres -d postgres -qc 'DROP DATABASE IF EXISTS nomnom_demo WITH (FORCE)' \
   -c 'CREATE DATABASE nomnom_demo' >/dev/null
 # exec: the driver receives Ctrl-C itself and stops the API and the worker it started.
-exec "$CARGO_TARGET_DIR/release/nomnom-demo" --bin-dir "demo-output/bin/$model" --stream "$stream" \
+exec "$CARGO_TARGET_DIR/release/nomnom-demo" --bin-dir "demo-output/bin/$model" --project-dir "$out" \
+  --stream "$stream" \
   --database-url postgres://postgres@127.0.0.1:5432/nomnom_demo "$@"

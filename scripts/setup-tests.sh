@@ -24,4 +24,19 @@ fi
 "$(dirname "${BASH_SOURCE[0]}")/install-helm-engine.sh" \
   || log "Helm engine unavailable; chart tests report why"
 
+# --- Prometheus and promtool for the observability tests (Debian: prometheus) ----------------
+# The tests start a private server of their own; the package's service is never started
+# (a policy-rc.d refuses it for the length of the install) and is not needed.
+if ! command -v promtool >/dev/null 2>&1 || [ ! -x /usr/bin/prometheus ]; then
+  log "installing Prometheus and promtool from Debian's packages (service not started)"
+  placed_policy=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+    chmod +x /usr/sbin/policy-rc.d
+    placed_policy=1
+  fi
+  apt_install prometheus || log "could not install prometheus; the observability tests report why"
+  if [ -n "$placed_policy" ]; then rm -f /usr/sbin/policy-rc.d; fi
+fi
+
 log "ready for tests: nats-server $NOMNOM_NATS_SERVER"

@@ -95,6 +95,22 @@ const TEMPLATES: &[(&str, &str)] = &[
         "templates/worker/migrate-job.yaml",
         include_str!("../templates/helm/templates/worker/migrate-job.yaml"),
     ),
+    (
+        "templates/worker/service.yaml",
+        include_str!("../templates/helm/templates/worker/service.yaml"),
+    ),
+    (
+        "templates/monitoring/servicemonitor.yaml",
+        include_str!("../templates/helm/templates/monitoring/servicemonitor.yaml"),
+    ),
+    (
+        "templates/monitoring/prometheusrule.yaml",
+        include_str!("../templates/helm/templates/monitoring/prometheusrule.yaml"),
+    ),
+    (
+        "templates/monitoring/dashboard-configmap.yaml",
+        include_str!("../templates/helm/templates/monitoring/dashboard-configmap.yaml"),
+    ),
 ];
 
 /// The model-independent part of `values.yaml` (plain YAML, no template syntax).
@@ -146,6 +162,15 @@ pub fn chart_files(project: &Project) -> Vec<(String, String)> {
         (
             format!("{base}/values-production.yaml"),
             format!("{HEADER}{VALUES_PRODUCTION}"),
+        ),
+        // Read by the monitoring templates with `.Files.Get`, so Helm never renders them.
+        (
+            format!("{base}/files/dashboard.json"),
+            crate::observability::dashboard::dashboard_json(project),
+        ),
+        (
+            format!("{base}/files/rules.yaml"),
+            crate::observability::rules::rules_yaml(project),
         ),
     ];
     files.extend(
@@ -359,6 +384,35 @@ fn values_schema() -> String {
                 "properties": {
                     "enabled": {"type": "boolean"},
                     "maxConnections": count(10),
+                },
+            },
+            "monitoring": {
+                "type": "object",
+                "properties": {
+                    "serviceMonitor": {
+                        "type": "object",
+                        "properties": {
+                            "enabled": {"type": "boolean"},
+                            "interval": {"type": "string", "minLength": 1},
+                            "scrapeTimeout": {"type": "string", "minLength": 1},
+                            "labels": {"type": "object"},
+                        },
+                    },
+                    "prometheusRule": {
+                        "type": "object",
+                        "properties": {
+                            "enabled": {"type": "boolean"},
+                            "labels": {"type": "object"},
+                        },
+                    },
+                    "grafanaDashboard": {
+                        "type": "object",
+                        "properties": {
+                            "enabled": {"type": "boolean"},
+                            "labels": {"type": "object"},
+                            "namespace": {"type": "string"},
+                        },
+                    },
                 },
             },
         },

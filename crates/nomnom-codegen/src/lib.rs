@@ -7,6 +7,7 @@
 //! - `src/` (Rust built with `quote!` + `syn` + `prettyplease`, [`rust`]);
 //! - `migrations/` ([`sql`]); `openapi.json` ([`openapi`]);
 //! - `.env.example`, `Dockerfile`, `docker-compose.nats.yml` ([`deploy`]); `README.md` ([`readme`]).
+//! - `deploy/grafana/dashboard.json` and `deploy/prometheus/rules.yaml` ([`observability`]).
 //!
 //! Migrations once emitted never change their bytes: [`generate_with`] takes the migrations
 //! already written and adds the next one that [`evolve`] plans from the model's snapshot;
@@ -20,6 +21,7 @@ mod error;
 pub mod evolve;
 mod helm;
 mod literal;
+mod observability;
 mod openapi;
 mod readme;
 mod runtime;
@@ -75,6 +77,7 @@ pub fn generate_with(
     tree.insert(evolve::SNAPSHOT_PATH, snapshot.to_text());
     tree.insert("openapi.json", openapi::document(project));
     deploy::files(project, &mut tree);
+    observability::files(project, &mut tree);
     tree.insert("README.md", readme::readme(project));
     for (path, contents) in chart_files(project) {
         tree.insert(path, contents);

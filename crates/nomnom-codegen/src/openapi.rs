@@ -220,7 +220,8 @@ pub fn document(project: &Project) -> String {
                 "processed_at": {"type": ["string", "null"], "format": "date-time"},
                 "error_message": {"type": ["string", "null"]},
                 "note": {"type": ["string", "null"], "description": "When persisted: the message's rows that were not applied because a newer version of them was already stored."},
-                "retry_count": {"type": "integer"}
+                "retry_count": {"type": "integer"},
+                "trace_id": {"type": ["string", "null"], "pattern": "^[0-9a-f]{32}$", "description": "The W3C trace id of the request that sent the message: its `traceparent`'s, or the new trace the API started."}
             }
         }),
     );
@@ -235,7 +236,8 @@ pub fn document(project: &Project) -> String {
     });
     let common_headers = json!([
         {"name": "X-Entity-Type", "in": "header", "required": false, "schema": {"type": "string", "enum": root_names}},
-        {"name": "X-Source", "in": "header", "required": false, "description": "Recorded as the message's source.", "schema": {"type": "string"}}
+        {"name": "X-Source", "in": "header", "required": false, "description": "Recorded as the message's source.", "schema": {"type": "string"}},
+        {"name": "traceparent", "in": "header", "required": false, "description": "W3C Trace Context: the request's span is its child, the worker's span joins the trace, and the status shows its trace id. Without a valid one the request starts a new trace.", "schema": {"type": "string", "pattern": "^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}"}}
     ]);
     let errors = |extra: &[(&str, Value)]| {
         let mut r = Map::new();
@@ -367,6 +369,7 @@ pub fn document(project: &Project) -> String {
                 "200": {"description": "Ready."},
                 "503": retry_problem("Not ready.")
             }}},
+            "/metrics": {"get": {"operationId": "metrics", "summary": "Prometheus metrics", "responses": {"200": {"description": "The metrics in the Prometheus text format.", "content": {"text/plain": {}}}}}},
             "/openapi.json": {"get": {"operationId": "openapi", "summary": "This document", "responses": {"200": {"description": "The OpenAPI document.", "content": {"application/json": {}}}}}}
         },
         "components": {

@@ -36,7 +36,10 @@ pub fn readme(project: &Project) -> String {
          | `POST /ingest/batch` | newline-delimited JSON; per-line results |\n\
          | `GET /ingest/status/{{message_id}}` | accepted → persisted, or retrying → failed |\n\
          | `GET /health`, `GET /ready` | liveness; NATS connected and stream present |\n\
-         | `GET /openapi.json` | the API contract (also in `openapi.json`) |\n\n",
+         | `GET /openapi.json` | the API contract (also in `openapi.json`) |\n\
+         | `GET /metrics` | Prometheus metrics (the worker serves its own on `WORKER_HEALTH_PORT`) |\n\n\
+         A `traceparent` header on an ingest request is followed to the worker and shown as \
+         `trace_id` by the status; `OTEL_EXPORTER_OTLP_ENDPOINT` exports spans over OTLP.\n\n",
         project.roots().next().map(|e| e.name.as_str()).unwrap_or("Entity")
     ));
     out.push_str(&format!(
@@ -49,7 +52,8 @@ pub fn readme(project: &Project) -> String {
          | `migrations/` | the PostgreSQL schema |\n\
          | `openapi.json` | the API contract, also served at `/openapi.json` |\n\
          | `.env.example`, `Dockerfile`, `docker-compose.nats.yml` | configuration and a local stack |\n\
-         | `deploy/helm/{}/` | the Helm chart for Kubernetes |\n\n",
+         | `deploy/helm/{}/` | the Helm chart for Kubernetes |\n\
+         | `deploy/grafana/dashboard.json`, `deploy/prometheus/rules.yaml` | a Grafana dashboard and Prometheus alert rules over the metrics |\n\n",
         nomnom_spec::names::k8s_name(&project.name)
     ));
     out.push_str("## Entities\n\n");

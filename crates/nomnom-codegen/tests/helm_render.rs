@@ -22,8 +22,13 @@ fn render(case: &str, values_files: &[&str], set: Value) -> Rendered {
         rendered.schema_errors
     );
     for unknown in &rendered.schema_unknown {
-        assert_eq!(
-            unknown, "keda.sh/v1alpha1/ScaledObject",
+        assert!(
+            [
+                "keda.sh/v1alpha1/ScaledObject",
+                "monitoring.coreos.com/v1/ServiceMonitor",
+                "monitoring.coreos.com/v1/PrometheusRule",
+            ]
+            .contains(&unknown.as_str()),
             "no schema for {unknown}"
         );
     }
@@ -644,6 +649,96 @@ fn production_example_enables_an_ingress_to_the_api() {
     assert_eq!(backend["port"]["name"], "http");
     assert!(ingress["spec"]["tls"].is_array());
     assert!(default_render("no-ingress").all("Ingress").is_empty());
+}
+
+#[test]
+fn monitoring_is_off_by_default_and_complete_in_the_production_example() {
+    let default = default_render("monitoring-off");
+    for kind in ["ServiceMonitor", "PrometheusRule"] {
+        assert!(default.all(kind).is_empty(), "{kind} rendered by default");
+    }
+    assert!(default
+        .all("ConfigMap")
+        .iter()
+        .all(|c| !c["metadata"]["name"]
+            .as_str()
+            .unwrap_or("")
+            .ends_with("-dashboard")));
+
+    let r = production_render("monitoring");
+    // The ServiceMonitor selects the API's Service and the workers' metrics Service, by the
+    // names of the ports that serve /metrics.
+    let monitor = r.get("ServiceMonitor", "");
+    let selector = &monitor["spec"]["selector"]["matchLabels"];
+    let endpoints = monitor["spec"]["endpoints"].as_array().expect("endpoints");
+    for service in [
+        r.get("Service", "-api"),
+        r.get("Service", "-worker-metrics"),
+    ] {
+        let labels = &service["metadata"]["labels"];
+        for (key, value) in selector.as_object().expect("matchLabels") {
+            assert_eq!(
+                &labels[key], value,
+                "{key} on {}",
+                service["metadata"]["name"]
+            );
+        }
+        let ports: Vec<&str> = service["spec"]["ports"]
+            .as_array()
+            .expect("ports")
+            .iter()
+            .filter_map(|p| p["name"].as_str())
+            .collect();
+        assert!(
+            endpoints
+                .iter()
+                .any(|e| e["path"] == "/metrics"
+                    && ports.contains(&e["port"].as_str().unwrap_or(""))),
+            "no endpoint scrapes {}",
+            service["metadata"]["name"]
+        );
+    }
+    let worker_service = r.get("Service", "-worker-metrics");
+    assert_eq!(worker_service["spec"]["ports"][0]["targetPort"], "health");
+    assert_eq!(
+        worker_service["spec"]["selector"]["app.kubernetes.io/component"],
+        "worker"
+    );
+
+    // The PrometheusRule carries the generated rules file unchanged.
+    let rule = r.get("PrometheusRule", "");
+    let expected = nomnom_codegen::generate(&helm::tpch()).expect("generate");
+    let rules_file = expected
+        .get("deploy/prometheus/rules.yaml")
+        .expect("rules.yaml");
+    let rules: serde_json::Value = serde_saphyr::from_str(rules_file).expect("rules YAML");
+    assert_eq!(
+        rule["spec"], rules,
+        "the PrometheusRule's spec is rules.yaml"
+    );
+    let annotations = &rule["spec"]["groups"][0]["rules"][1]["annotations"]["summary"];
+    assert!(
+        annotations
+            .as_str()
+            .unwrap_or("")
+            .contains("{{ $labels.entity }}"),
+        "Prometheus's templates pass through Helm untouched: {annotations}"
+    );
+
+    // The dashboard ConfigMap holds the generated dashboard, labelled for Grafana's sidecar.
+    let dashboard = r.get("ConfigMap", "-dashboard");
+    assert_eq!(dashboard["metadata"]["labels"]["grafana_dashboard"], "1");
+    let data = dashboard["data"].as_object().expect("data");
+    assert_eq!(data.len(), 1);
+    let (key, text) = data.iter().next().expect("one dashboard");
+    assert!(key.ends_with(".json"), "{key}");
+    let expected_dashboard = expected
+        .get("deploy/grafana/dashboard.json")
+        .expect("dashboard.json");
+    assert_eq!(
+        text.as_str().map(str::trim_end),
+        Some(expected_dashboard.trim_end())
+    );
 }
 
 /// Rendered text with what changes from one render to the next (generated passwords) masked.

@@ -73,10 +73,8 @@ async fn run(o: Options) -> Result<(), String> {
     env.insert("DATABASE_URL".to_string(), o.database_url.clone());
     env.insert("HOST".to_string(), "127.0.0.1".to_string());
     env.insert("PORT".to_string(), o.port.to_string());
-    env.insert(
-        "WORKER_HEALTH_PORT".to_string(),
-        nomnom_testkit::free_port().to_string(),
-    );
+    let worker_port = nomnom_testkit::free_port();
+    env.insert("WORKER_HEALTH_PORT".to_string(), worker_port.to_string());
     env.insert("RUST_LOG".to_string(), "info".to_string());
     if o.model == DemoModel::Hl7Lab {
         env.insert("MLLP_PORT".to_string(), o.mllp_port.to_string());
@@ -115,6 +113,9 @@ async fn run(o: Options) -> Result<(), String> {
             Err("interrupted".to_string())
         }
     };
+    if outcome.is_ok() {
+        print_metrics(&o, worker_port);
+    }
     if let Ok(first_id) = &outcome {
         if o.exit_when_done || !std::io::stdin().is_terminal() {
             println!();
@@ -123,7 +124,7 @@ async fn run(o: Options) -> Result<(), String> {
                 "scripts/demo.sh in a terminal to keep the API and the worker up and try them"
             );
         } else {
-            print_commands_to_try(&o, first_id.as_deref());
+            print_commands_to_try(&o, worker_port, first_id.as_deref());
             stop.wait().await;
             eprintln!();
         }
@@ -321,9 +322,21 @@ async fn drive(o: &Options, client: &HttpClient) -> Result<Option<String>, Strin
     Ok(first)
 }
 
+/// Where the metrics are, and where the dashboard and the alert rules were generated.
+fn print_metrics(o: &Options, worker_port: u16) {
+    println!();
+    println!("metrics (Prometheus text format, names listed in the README):");
+    println!("  API:    http://127.0.0.1:{}/metrics", o.port);
+    println!("  worker: http://127.0.0.1:{worker_port}/metrics");
+    println!(
+        "  Grafana dashboard and alert rules generated in {}/deploy/grafana/dashboard.json and deploy/prometheus/rules.yaml",
+        o.project_dir.display()
+    );
+}
+
 /// Writes a sample message for the user to post and prints commands that work while the
 /// services run.
-fn print_commands_to_try(o: &Options, first_id: Option<&str>) {
+fn print_commands_to_try(o: &Options, worker_port: u16, first_id: Option<&str>) {
     let base = format!("http://127.0.0.1:{}", o.port);
     let sample = o.sample.clone().unwrap_or_else(|| {
         let folder = o.logs.parent().unwrap_or(std::path::Path::new("."));
@@ -345,6 +358,8 @@ fn print_commands_to_try(o: &Options, first_id: Option<&str>) {
         println!("  curl -s {base}/ingest/status/{id}");
     }
     println!("  curl -s {base}/openapi.json");
+    println!("  curl -s {base}/metrics | grep ^nomnom_ingest_messages_total");
+    println!("  curl -s http://127.0.0.1:{worker_port}/metrics | grep ^nomnom_worker_");
     println!("  psql '{}' -c '{}'", o.database_url, o.model.query());
     println!(
         "  psql '{}' -c 'SELECT status, count(*) FROM message_status GROUP BY status'",

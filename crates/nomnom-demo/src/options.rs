@@ -31,12 +31,14 @@ pub struct Options {
     pub sample: Option<PathBuf>,
     /// Stop the services once the report is printed instead of waiting for Ctrl-C.
     pub exit_when_done: bool,
+    /// The generated project (where its dashboard and alert rules are).
+    pub project_dir: PathBuf,
 }
 
 /// Usage, printed with a parsing error.
 pub const USAGE: &str = "usage: nomnom-demo --bin-dir DIR [--model tpch|hl7-lab] [--messages N] \
 [--concurrency N] [--database-url URL] [--nats-url URL] [--stream NAME] [--port N] \
-[--mllp-port N] [--logs DIR] [--sample FILE] [--exit-when-done]";
+[--mllp-port N] [--logs DIR] [--sample FILE] [--project-dir DIR] [--exit-when-done]";
 
 /// Parses the process's arguments.
 pub fn parse() -> Result<Options, String> {
@@ -57,6 +59,7 @@ fn parse_from(arguments: impl IntoIterator<Item = String>) -> Result<Options, St
         logs: PathBuf::from("demo-output/logs"),
         sample: None,
         exit_when_done: false,
+        project_dir: PathBuf::from("demo-output/tpch"),
     };
     let mut args = arguments.into_iter();
     while let Some(flag) = args.next() {
@@ -82,6 +85,7 @@ fn parse_from(arguments: impl IntoIterator<Item = String>) -> Result<Options, St
             }
             "--logs" => o.logs = PathBuf::from(value()?),
             "--sample" => o.sample = Some(PathBuf::from(value()?)),
+            "--project-dir" => o.project_dir = PathBuf::from(value()?),
             "--exit-when-done" => o.exit_when_done = true,
             other => return Err(format!("unknown option {other}")),
         }

@@ -23,6 +23,7 @@ pub mod model;
 pub mod nats;
 pub mod preview;
 pub mod status;
+pub mod telemetry;
 pub mod time_text;
 pub mod worker;
 

@@ -50,6 +50,54 @@ async fn accepted_status_is_visible_within_a_second() {
 }
 
 #[tokio::test]
+async fn the_status_shows_the_requests_trace_or_a_new_one() {
+    let app = TestApp::spawn::<ShopModel>().await;
+    let traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    let traced = app
+        .post_message(
+            "/ingest/message?entity=Order",
+            r#"{"order_key": "T1", "total": 1}"#,
+            &[("traceparent", traceparent)],
+        )
+        .await;
+    let untraced = app
+        .post_message(
+            "/ingest/message?entity=Order",
+            r#"{"order_key": "T2", "total": 1}"#,
+            &[("traceparent", "not-a-trace-context")],
+        )
+        .await;
+    let mut trace_ids = Vec::new();
+    for response in [&traced, &untraced] {
+        assert_eq!(response.status, StatusCode::ACCEPTED, "{}", response.json);
+        let uri = format!(
+            "/ingest/status/{}",
+            response.json["message_id"].as_str().expect("id")
+        );
+        let status = wait_for("the accepted status", Duration::from_secs(1), || async {
+            let r = app.get(&uri).await;
+            (r.status == StatusCode::OK).then_some(r)
+        })
+        .await;
+        trace_ids.push(
+            status.json["trace_id"]
+                .as_str()
+                .expect("a trace id")
+                .to_owned(),
+        );
+    }
+    assert_eq!(trace_ids[0], "4bf92f3577b34da6a3ce929d0e0e4736");
+    assert_eq!(trace_ids[1].len(), 32, "{}", trace_ids[1]);
+    assert!(trace_ids[1]
+        .chars()
+        .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+    assert_ne!(
+        trace_ids[1], trace_ids[0],
+        "a malformed traceparent starts a new trace"
+    );
+}
+
+#[tokio::test]
 async fn the_workers_later_state_wins_over_a_late_accepted_row() {
     let app = TestApp::spawn::<ShopModel>().await;
     let pg = app.pg().await;
@@ -86,6 +134,7 @@ async fn the_workers_later_state_wins_over_a_late_accepted_row() {
             message_id: id,
             entity_type: "Order".into(),
             received_at,
+            trace_id: None,
         });
     let other = app
         .post_message(
@@ -336,6 +385,7 @@ async fn a_full_status_buffer_drops_and_counts_instead_of_blocking() {
             message_id: uuid::Uuid::now_v7(),
             entity_type: "Order".into(),
             received_at: chrono::Utc::now(),
+            trace_id: None,
         });
     }
     assert_eq!(recorder.dropped(), 3);
@@ -360,6 +410,7 @@ async fn a_trickle_of_accepted_ids_is_written_in_few_transactions() {
             message_id: *id,
             entity_type: "Order".into(),
             received_at: chrono::Utc::now(),
+            trace_id: None,
         });
         tokio::time::sleep(Duration::from_millis(2)).await;
     }
@@ -412,6 +463,7 @@ async fn the_recorder_and_a_worker_writing_the_same_rows_never_deadlock() {
                 message_id: *id,
                 entity_type: "Order".into(),
                 received_at: chrono::Utc::now(),
+                trace_id: None,
             })
             .collect();
         let updates: Vec<StatusUpdate> = ids
@@ -423,6 +475,7 @@ async fn the_recorder_and_a_worker_writing_the_same_rows_never_deadlock() {
                 retry_count: 0,
                 error: None,
                 note: None,
+                trace_id: None,
             })
             .collect();
         let tx = worker.transaction().await.expect("begin");

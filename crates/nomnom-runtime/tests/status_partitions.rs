@@ -203,3 +203,86 @@ async fn rounds_are_serialised_and_no_row_is_ever_refused() {
         1
     );
 }
+
+/// The partitioned table as releases before trace context created it (no `trace_id`).
+const BEFORE_TRACES: &str = "
+CREATE TABLE message_status (
+    message_id    UUID NOT NULL,
+    status        TEXT NOT NULL CHECK (status IN ('accepted', 'retrying', 'persisted', 'failed')),
+    entity_type   TEXT NOT NULL,
+    received_at   TIMESTAMPTZ NOT NULL,
+    processed_at  TIMESTAMPTZ,
+    error_message TEXT,
+    note          TEXT,
+    retry_count   INTEGER NOT NULL DEFAULT 0,
+    updated_at    TIMESTAMPTZ NOT NULL DEFAULT now(),
+    PRIMARY KEY (message_id, received_at)
+) PARTITION BY RANGE (received_at);
+CREATE TABLE message_status_default PARTITION OF message_status DEFAULT;
+CREATE TABLE message_status_p20261201000000 PARTITION OF message_status
+    FOR VALUES FROM ('2026-12-01 00:00:00+00') TO ('2026-12-02 00:00:00+00');";
+
+#[tokio::test]
+async fn a_table_before_trace_context_gains_the_trace_id_and_keeps_its_rows() {
+    let db = TestDatabase::create_shared().await;
+    let sql = db.client().await;
+    sql.batch_execute(BEFORE_TRACES)
+        .await
+        .expect("the old table");
+    sql.execute(
+        "INSERT INTO message_status (message_id, status, entity_type, received_at) \
+         SELECT gen_random_uuid(), 'persisted', 'Order', $1::timestamptz + i * interval '1 hour' \
+         FROM generate_series(0, 47) i",
+        &[&noon(1)],
+    )
+    .await
+    .expect("old rows");
+    let before = fingerprint(&sql).await;
+    // Applied at every start of a worker (and of the API): twice is the same as once.
+    for _ in 0..2 {
+        sql.batch_execute(MESSAGE_STATUS_SQL)
+            .await
+            .expect("the DDL upgrades the table");
+    }
+    assert_eq!(fingerprint(&sql).await, before, "every row kept");
+    for table in [
+        "message_status",
+        "message_status_default",
+        "message_status_p20261201000000",
+    ] {
+        let has_column = count(
+            &sql,
+            &format!(
+                "SELECT count(*) FROM information_schema.columns \
+                 WHERE table_name = '{table}' AND column_name = 'trace_id'"
+            ),
+        )
+        .await;
+        assert_eq!(has_column, 1, "{table} has trace_id");
+    }
+    assert_eq!(
+        count(
+            &sql,
+            "SELECT count(*) FROM message_status WHERE trace_id IS NULL"
+        )
+        .await,
+        48
+    );
+    let id = Uuid::now_v7();
+    sql.execute(
+        "INSERT INTO message_status (message_id, status, entity_type, received_at, trace_id) \
+         VALUES ($1, 'accepted', 'Order', $2, '4bf92f3577b34da6a3ce929d0e0e4736')",
+        &[&id, &noon(1)],
+    )
+    .await
+    .expect("a status with its trace id");
+    let trace: String = sql
+        .query_one(
+            "SELECT replace(trace_id::text, '-', '') FROM message_status WHERE message_id = $1",
+            &[&id],
+        )
+        .await
+        .expect("read back")
+        .get(0);
+    assert_eq!(trace, "4bf92f3577b34da6a3ce929d0e0e4736");
+}

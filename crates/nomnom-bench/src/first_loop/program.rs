@@ -18,6 +18,7 @@ use nomnom_runtime::export::tokio;
 use nomnom_runtime::model::Model;
 use nomnom_runtime::nats::consumer::{ensure_consumer, ConsumerSettings};
 use nomnom_runtime::nats::NatsClient;
+use nomnom_runtime::telemetry::worker_metrics::WorkerMetrics;
 use nomnom_runtime::worker::batch::{process_batch, BatchContext};
 use nomnom_runtime::worker::fetch::fetch;
 use nomnom_runtime::worker::gate::DbGate;
@@ -83,6 +84,7 @@ pub async fn run<M: Model>() -> Result<(), String> {
         gate: DbGate::new(pool.clone(), stopped.clone()),
         pool,
         config: config.clone(),
+        metrics: std::sync::Arc::new(WorkerMetrics::new(M::ROOT_ENTITIES)),
     };
     loop {
         if let Ok(messages) = fetch(&consumer, FETCH, config.batch_wait).await {

@@ -26,6 +26,8 @@ use crate::envelope::MessageEnvelope;
 use crate::model::{FieldError, Model, Rejection};
 use crate::nats::{PublishFailure, Published};
 use crate::status::AcceptedMessage;
+use crate::telemetry::api_metrics::IngestOutcome;
+use crate::telemetry::{MessageSpan, TraceContext};
 
 /// Most publishes one batch keeps in flight at once.
 const MAX_BATCH_CONCURRENCY: usize = 1024;
@@ -45,9 +47,12 @@ pub(super) async fn ingest_batch<M: Model>(
         hl7,
         idempotency_key,
         source,
+        trace,
         body,
         ..
     } = request;
+    let mut span = MessageSpan::ingest("ingest batch", trace);
+    span.attribute("nomnom.entity", || entity.clone());
     let lines = if hl7 {
         split_hl7(&body)?
     } else {
@@ -80,22 +85,48 @@ pub(super) async fn ingest_batch<M: Model>(
         .min(MAX_BATCH_CONCURRENCY)
         .min(state.config.max_in_flight);
     let permits = u32::try_from(wanted).unwrap_or(u32::MAX);
-    let _permits = state
-        .in_flight
-        .clone()
-        .try_acquire_many_owned(permits)
-        .map_err(|_| Problem::overloaded())?;
+    let Ok(_permits) = state.in_flight.clone().try_acquire_many_owned(permits) else {
+        state
+            .metrics
+            .ingested(&entity, IngestOutcome::Rejected, lines.len() as u64);
+        span.end("rejected", true);
+        return Err(Problem::overloaded());
+    };
+    span.attribute("nomnom.lines", || lines.len().to_string());
 
+    let context = span.context();
     let mut outcomes = validate_and_publish::<M>(
         &state,
-        &entity,
-        source.as_deref(),
-        idempotency_key.as_deref(),
+        &Line {
+            entity: &entity,
+            source: source.as_deref(),
+            idempotency_key: idempotency_key.as_deref(),
+            trace: &context,
+        },
         lines,
         wanted,
     )
     .await;
     outcomes.sort_by_key(|(line, _)| *line);
+    let mut counts = [0u64; 4];
+    for (_, outcome) in &outcomes {
+        let kind = match outcome {
+            LineOutcome::Published(p) if p.duplicate => IngestOutcome::Duplicate,
+            LineOutcome::Published(_) => IngestOutcome::Accepted,
+            LineOutcome::Rejected(_) => IngestOutcome::Invalid,
+            LineOutcome::Failed(_) => IngestOutcome::Rejected,
+        };
+        counts[kind as usize] += 1;
+    }
+    for kind in [
+        IngestOutcome::Accepted,
+        IngestOutcome::Invalid,
+        IngestOutcome::Duplicate,
+        IngestOutcome::Rejected,
+    ] {
+        state.metrics.ingested(&entity, kind, counts[kind as usize]);
+    }
+    span.end("answered", counts[IngestOutcome::Rejected as usize] > 0);
     answer(outcomes)
 }
 
@@ -104,12 +135,16 @@ pub(super) async fn ingest_batch<M: Model>(
 /// one outcome per line, in no particular order.
 async fn validate_and_publish<M: Model>(
     state: &ApiState,
-    entity: &str,
-    source: Option<&str>,
-    idempotency_key: Option<&str>,
+    request: &Line<'_>,
     lines: Vec<(usize, Bytes)>,
     wanted: usize,
 ) -> Vec<(usize, LineOutcome)> {
+    let Line {
+        entity,
+        source,
+        idempotency_key,
+        trace,
+    } = *request;
     let line_numbers: Vec<usize> = lines.iter().map(|(line, _)| *line).collect();
     let mut verdicts = validate_off_the_event_loop::<M>(entity.to_owned(), lines);
     let mut outcomes: Vec<(usize, LineOutcome)> = Vec::with_capacity(line_numbers.len());
@@ -134,7 +169,7 @@ async fn validate_and_publish<M: Model>(
                     &line_idempotency_key(key, line),
                 );
             }
-            publishing.push(publish_line(state, line, envelope, idempotency_key));
+            publishing.push(publish_line(state, line, envelope, idempotency_key, trace));
         }
         // Hand what is queued to the connection before waiting for the next chunk.
         while let Some(Some(done)) = publishing.next().now_or_never() {
@@ -190,21 +225,33 @@ fn validate_off_the_event_loop<M: Model>(
     rx
 }
 
+/// What every line of one batch request shares.
+#[derive(Clone, Copy)]
+struct Line<'a> {
+    entity: &'a str,
+    source: Option<&'a str>,
+    idempotency_key: Option<&'a str>,
+    /// The request's span: every line's message is its child.
+    trace: &'a TraceContext,
+}
+
 /// Publishes one line and records it `accepted`.
 async fn publish_line(
     state: &ApiState,
     line: usize,
     envelope: MessageEnvelope,
     key: Option<&str>,
+    trace: &TraceContext,
 ) -> (usize, LineOutcome) {
     let dedup = key.map(|k| line_idempotency_key(k, line));
-    let outcome = match state.nats.publish(&envelope, dedup.as_deref()).await {
+    let outcome = match state.publish(&envelope, dedup.as_deref(), trace).await {
         Ok(p) => {
             if !p.duplicate {
                 state.recorder.record(AcceptedMessage {
                     message_id: p.message_id,
                     entity_type: envelope.entity_type,
                     received_at: p.received_at,
+                    trace_id: Some(trace.trace_id),
                 });
             }
             LineOutcome::Published(p)

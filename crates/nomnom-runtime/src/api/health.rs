@@ -1,9 +1,10 @@
-//! `GET /health` (the process answers) and `GET /ready` (NATS connected, stream present).
+//! `GET /health` (the process answers), `GET /ready` (NATS connected, stream present) and
+//! `GET /metrics` (Prometheus text format).
 
 use std::time::Duration;
 
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
@@ -31,4 +32,15 @@ pub(super) async fn ready(State(state): State<ApiState>) -> Response {
         .retry_after(RETRY_AFTER_UNAVAILABLE_SECS)
         .into_response()
     }
+}
+
+pub(super) async fn metrics() -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            crate::telemetry::prometheus::CONTENT_TYPE,
+        )],
+        crate::telemetry::prometheus::render(),
+    )
+        .into_response()
 }

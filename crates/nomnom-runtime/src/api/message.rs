@@ -13,6 +13,8 @@ use crate::envelope::{IngestionResponse, IngestionStatus, MessageEnvelope};
 use crate::hl7::AckCode;
 use crate::model::{Model, Rejection};
 use crate::status::AcceptedMessage;
+use crate::telemetry::api_metrics::IngestOutcome;
+use crate::telemetry::MessageSpan;
 
 /// Turns a validation rejection of a whole body into its problem answer.
 pub fn rejection_problem(rejection: Rejection, roots: &[&str]) -> Problem {
@@ -39,11 +41,16 @@ pub(super) async fn ingest_message<M: Model>(
         ack,
         idempotency_key,
         source,
+        trace,
         permit: _permit,
         body,
         ..
     } = request;
+    let mut span = MessageSpan::ingest("ingest message", trace);
+    span.attribute("nomnom.entity", || entity.clone());
     if let Err(rejection) = M::validate(&entity, &body) {
+        state.metrics.ingested(&entity, IngestOutcome::Invalid, 1);
+        span.end("invalid", false);
         if let (true, Rejection::Invalid(errors)) = (ack, &rejection) {
             if let Some(text) = ack_text(&body, AckCode::Error, errors) {
                 return Ok(ack_response(StatusCode::UNPROCESSABLE_ENTITY, text));
@@ -58,8 +65,7 @@ pub(super) async fn ingest_message<M: Model>(
         envelope = envelope.with_idempotency_key(&state.nats.config().stream, key);
     }
     let published = state
-        .nats
-        .publish(&envelope, idempotency_key.as_deref())
+        .publish(&envelope, idempotency_key.as_deref(), &span.context())
         .await
         .map_err(|failure| {
             tracing::warn!(error = %failure, entity = %envelope.entity_type, "publish failed");
@@ -67,23 +73,32 @@ pub(super) async fn ingest_message<M: Model>(
         });
     let published = match published {
         Ok(published) => published,
-        Err(problem) if ack => {
-            let text = ack_text(&envelope.body, AckCode::Error, &[]);
-            return match text {
-                Some(text) => Ok(ack_response(problem.status(), text)),
-                None => Err(problem),
-            };
+        Err(problem) => {
+            state
+                .metrics
+                .ingested(&envelope.entity_type, IngestOutcome::Rejected, 1);
+            span.end("rejected", true);
+            return reject_publish(problem, ack, &envelope);
         }
-        Err(problem) => return Err(problem),
     };
+    span.attribute("nomnom.message_id", || published.message_id.to_string());
     if published.duplicate {
+        state
+            .metrics
+            .ingested(&envelope.entity_type, IngestOutcome::Duplicate, 1);
+        span.end("duplicate", false);
         tracing::debug!(message_id = %published.message_id, "idempotent retry: answered with the original message");
     } else {
+        state
+            .metrics
+            .ingested(&envelope.entity_type, IngestOutcome::Accepted, 1);
         state.recorder.record(AcceptedMessage {
             message_id: published.message_id,
             entity_type: envelope.entity_type.clone(),
             received_at: published.received_at,
+            trace_id: Some(span.trace_id()),
         });
+        span.end("accepted", false);
     }
     if ack {
         if let Some(text) = ack_text(&envelope.body, AckCode::Accept, &[]) {
@@ -104,4 +119,20 @@ pub(super) async fn ingest_message<M: Model>(
         answer.to_json(),
     )
         .into_response())
+}
+
+/// The answer when the stream could not take the message: its problem, or an HL7 ACK `AE`
+/// with the problem's status when the client asked for ACKs.
+fn reject_publish(
+    problem: Problem,
+    ack: bool,
+    envelope: &MessageEnvelope,
+) -> Result<Response, Problem> {
+    if !ack {
+        return Err(problem);
+    }
+    match ack_text(&envelope.body, AckCode::Error, &[]) {
+        Some(text) => Ok(ack_response(problem.status(), text)),
+        None => Err(problem),
+    }
 }

@@ -12,6 +12,8 @@ use crate::hl7::{ack, ack_with, AckCode, AckError, ErrorCode, Message, Path};
 use crate::mllp::{handler, Handler};
 use crate::model::{FieldError, Model, Rejection};
 use crate::status::AcceptedMessage;
+use crate::telemetry::api_metrics::IngestOutcome;
+use crate::telemetry::MessageSpan;
 
 /// The value of the envelope's `source` for messages received over MLLP.
 pub const MLLP_SOURCE: &str = "mllp";
@@ -38,12 +40,25 @@ async fn answer<M: Model>(state: &ApiState, payload: Bytes) -> String {
     let [entity] = roots.as_slice() else {
         return reject(&message, "this service takes no HL7 v2 message over MLLP: it has not exactly one HL7 root entity");
     };
+    // HL7 v2 has no trace context: every message starts a trace.
+    let mut span = MessageSpan::ingest("ingest mllp", None);
+    span.attribute("nomnom.entity", || (*entity).to_owned());
     match M::validate(entity, &payload) {
         Ok(_) => {}
-        Err(Rejection::Invalid(errors)) => return refusal(&message, &errors),
-        Err(other) => return reject(&message, &format!("{other:?}")),
+        Err(Rejection::Invalid(errors)) => {
+            state.metrics.ingested(entity, IngestOutcome::Invalid, 1);
+            span.end("invalid", false);
+            return refusal(&message, &errors);
+        }
+        Err(other) => {
+            state.metrics.ingested(entity, IngestOutcome::Invalid, 1);
+            span.end("invalid", false);
+            return reject(&message, &format!("{other:?}"));
+        }
     }
     let Ok(_permit) = state.in_flight.clone().try_acquire_owned() else {
+        state.metrics.ingested(entity, IngestOutcome::Rejected, 1);
+        span.end("rejected", true);
         return error(
             &message,
             "the service is overloaded; send the message again",
@@ -51,16 +66,22 @@ async fn answer<M: Model>(state: &ApiState, payload: Bytes) -> String {
     };
     let envelope = MessageEnvelope::new(*entity, payload.clone(), Some(MLLP_SOURCE.to_string()))
         .with_model_version(M::MODEL_VERSION);
-    match state.nats.publish(&envelope, None).await {
+    match state.publish(&envelope, None, &span.context()).await {
         Ok(published) => {
+            state.metrics.ingested(entity, IngestOutcome::Accepted, 1);
             state.recorder.record(AcceptedMessage {
                 message_id: published.message_id,
                 entity_type: envelope.entity_type.clone(),
                 received_at: published.received_at,
+                trace_id: Some(span.trace_id()),
             });
+            span.attribute("nomnom.message_id", || published.message_id.to_string());
+            span.end("accepted", false);
             ack(&message, AckCode::Accept, None)
         }
         Err(failure) => {
+            state.metrics.ingested(entity, IngestOutcome::Rejected, 1);
+            span.end("rejected", true);
             tracing::warn!(error = %failure, entity = %envelope.entity_type, "MLLP: publish failed");
             error(
                 &message,

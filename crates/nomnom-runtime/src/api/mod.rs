@@ -20,6 +20,13 @@
 //!   when no line could be stored because of the stream, the whole answer is that 503.
 //! - `GET /ingest/status/{message_id}`: 200 with the `message_status` row, 400, 404, 503.
 //! - `GET /health`, `GET /ready` (NATS connected and the stream answering), `GET /openapi.json`.
+//! - `GET /metrics`: Prometheus metrics ([`crate::telemetry`]).
+//!
+//! # Traces
+//! A valid W3C `traceparent` on an ingest request is kept: the request's span is its child,
+//! and the published message carries the span's context in its `traceparent` header, which
+//! the worker's span joins; a request without one starts a new trace. The trace id is stored
+//! with the message's status and shown by `GET /ingest/status/{message_id}`.
 //!
 //! # Keys and rate limits
 //! With `API_KEYS_FILE`, `/ingest/*` needs a key with the route's scope (401 without a
@@ -60,6 +67,7 @@ use axum::routing::{get, post};
 use axum::Router;
 
 use crate::model::Model;
+use crate::telemetry::http_layer::HttpMetricsLayer;
 use request::{BatchRoute, IngestRoute, MessageRoute};
 
 pub use message::rejection_problem;
@@ -71,6 +79,9 @@ pub use state::ApiState;
 /// handlers' own, a 404 for an unknown path, a 405 (with `Allow`) for a method a route does
 /// not take, and whatever axum or a layer answers on its own ([`problem::ProblemLayer`]).
 pub fn router<M: Model>(state: ApiState) -> Router {
+    state.metrics.register_entities(M::ROOT_ENTITIES);
+    crate::telemetry::prometheus::build_info(M::PROJECT);
+    let metrics_layer = HttpMetricsLayer::new(state.metrics);
     let message_limit = MessageRoute::body_limit_layer(&state.config);
     let batch_limit = BatchRoute::body_limit_layer(&state.config);
     Router::new()
@@ -85,6 +96,7 @@ pub fn router<M: Model>(state: ApiState) -> Router {
         .route("/ingest/status/{message_id}", get(status::message_status))
         .route("/health", get(health::health))
         .route("/ready", get(health::ready))
+        .route("/metrics", get(health::metrics))
         .route(
             "/openapi.json",
             get(|| async {
@@ -109,5 +121,6 @@ pub fn router<M: Model>(state: ApiState) -> Router {
             access::guard,
         ))
         .layer(problem::ProblemLayer)
+        .layer(metrics_layer)
         .with_state(state)
 }

@@ -20,6 +20,8 @@ use super::problem::Problem;
 use super::state::ApiState;
 use crate::config::ApiConfig;
 use crate::model::Model;
+use crate::telemetry::api_metrics::IngestOutcome;
+use crate::telemetry::TraceContext;
 
 /// Longest accepted `Idempotency-Key` and `X-Source`.
 const MAX_HEADER_TEXT: usize = 256;
@@ -102,6 +104,8 @@ pub struct Ingest<M, R> {
     pub idempotency_key: Option<String>,
     /// `X-Source`.
     pub source: Option<String>,
+    /// The client's W3C trace context (`traceparent`), when it sent a valid one.
+    pub trace: Option<TraceContext>,
     /// The publish permit taken before the body was read ([`IngestRoute::PERMIT_BEFORE_BODY`]);
     /// held until the answer.
     pub permit: Option<OwnedSemaphorePermit>,
@@ -145,12 +149,16 @@ impl<M: Model, R: IngestRoute> FromRequest<ApiState> for Ingest<M, R> {
         }
         let idempotency_key = text_header(headers, "idempotency-key")?;
         let source = text_header(headers, "x-source")?;
+        let trace = TraceContext::from_header(
+            headers
+                .get(crate::telemetry::TRACEPARENT)
+                .and_then(|v| v.to_str().ok()),
+        );
         let permit = if R::PERMIT_BEFORE_BODY {
-            let permit = state
-                .in_flight
-                .clone()
-                .try_acquire_owned()
-                .map_err(|_| Problem::overloaded())?;
+            let Ok(permit) = state.in_flight.clone().try_acquire_owned() else {
+                state.metrics.ingested(&entity, IngestOutcome::Rejected, 1);
+                return Err(Problem::overloaded());
+            };
             Some(permit)
         } else {
             None
@@ -162,6 +170,7 @@ impl<M: Model, R: IngestRoute> FromRequest<ApiState> for Ingest<M, R> {
             ack,
             idempotency_key,
             source,
+            trace,
             permit,
             body,
             route: PhantomData,

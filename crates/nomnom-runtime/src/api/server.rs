@@ -64,8 +64,20 @@ pub fn run<M: Model>() -> ExitCode {
         eprintln!("ingestion-api: {err}");
         return ExitCode::FAILURE;
     }
+    let exporting =
+        match crate::telemetry::tracer::init(&env, &format!("{}-ingestion-api", M::PROJECT)) {
+            Ok(exporting) => exporting,
+            Err(err) => {
+                tracing::error!(error = %err, "ingestion-api stopped");
+                eprintln!("ingestion-api: {err}");
+                return ExitCode::FAILURE;
+            }
+        };
     let result = build_runtime(&env)
         .and_then(|runtime| runtime.block_on(serve::<M>(&env, shutdown_signal())));
+    if let Some(exporting) = exporting {
+        exporting.shutdown();
+    }
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
@@ -114,6 +126,7 @@ pub async fn serve<M: Model>(
     access.log_start();
     access.start_background();
     let state = ApiState::with_access(nats.clone(), recorder, pool, api, access);
+    crate::telemetry::prometheus::spawn_upkeep();
     // One stop signal for both listeners.
     let (stop, stopping) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {

@@ -2,14 +2,18 @@
 
 use std::ops::Deref;
 use std::sync::Arc;
+use std::time::Instant;
 
 use deadpool_postgres::Pool;
 use tokio::sync::Semaphore;
 
 use super::access::Access;
 use crate::config::ApiConfig;
-use crate::nats::NatsClient;
+use crate::envelope::MessageEnvelope;
+use crate::nats::{NatsClient, PublishFailure, Published};
 use crate::status::StatusRecorder;
+use crate::telemetry::api_metrics::ApiMetrics;
+use crate::telemetry::TraceContext;
 
 /// The API's shared state: the NATS client, the status store and the limits.
 ///
@@ -33,6 +37,27 @@ pub struct Shared {
     pub in_flight: Arc<Semaphore>,
     /// Who may call which route, and how often.
     pub access: Access,
+    /// The process's metrics.
+    pub metrics: &'static ApiMetrics,
+}
+
+impl Shared {
+    /// Publishes `envelope` with its trace context and records the time to JetStream's
+    /// acknowledgement (`nomnom_publish_duration_seconds`).
+    pub async fn publish(
+        &self,
+        envelope: &MessageEnvelope,
+        idempotency_key: Option<&str>,
+        trace: &TraceContext,
+    ) -> Result<Published, PublishFailure> {
+        let started = Instant::now();
+        let result = self
+            .nats
+            .publish_traced(envelope, idempotency_key, Some(trace))
+            .await;
+        self.metrics.published(started.elapsed());
+        result
+    }
 }
 
 impl ApiState {
@@ -57,6 +82,7 @@ impl ApiState {
             config,
             in_flight,
             access,
+            metrics: ApiMetrics::get(),
         }))
     }
 }

@@ -80,6 +80,10 @@ pub const ENV_VARS: &[EnvVar] = &[
     EnvVar { name: "WORKER_BATCH_WAIT", default: "100ms", read_by: ReadBy::Worker, secret: false, doc: "Longest wait for a batch to fill before writing what arrived." },
     EnvVar { name: "WORKER_CONCURRENCY", default: "2", read_by: ReadBy::Worker, secret: false, doc: "Batches in flight at once per worker process." },
     EnvVar { name: "WORKER_HEALTH_PORT", default: "8081", read_by: ReadBy::Worker, secret: false, doc: "Port of the worker's /health and /ready endpoints (0 turns them off)." },
+    // --- Traces (OpenTelemetry) ---
+    EnvVar { name: "OTEL_EXPORTER_OTLP_ENDPOINT", default: "", read_by: ReadBy::Both, secret: false, doc: "OTLP collector base URL for spans over HTTP/protobuf (`http://collector:4318`; `/v1/traces` is appended). Unset (with OTEL_EXPORTER_OTLP_TRACES_ENDPOINT): no span is exported. The other standard OTEL_EXPORTER_OTLP_* and OTEL_BSP_* variables apply." },
+    EnvVar { name: "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", default: "", read_by: ReadBy::Both, secret: false, doc: "Full OTLP URL for spans (`http://collector:4318/v1/traces`), used as given; overrides OTEL_EXPORTER_OTLP_ENDPOINT." },
+    EnvVar { name: "OTEL_SERVICE_NAME", default: "", read_by: ReadBy::Both, secret: false, doc: "Service name of exported spans. Unset: `<project>-ingestion-api` and `<project>-worker`." },
     // --- Logs ---
     EnvVar { name: "RUST_LOG", default: "info", read_by: ReadBy::Both, secret: false, doc: "Log filter (tracing EnvFilter syntax)." },
     EnvVar { name: "LOG_FORMAT", default: "text", read_by: ReadBy::Both, secret: false, doc: "`text` for people, `json` for log pipelines." },

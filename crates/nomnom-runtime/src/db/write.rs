@@ -24,6 +24,19 @@ pub struct BatchWrite {
     pub rows: u64,
     /// Rows not applied, with their message.
     pub superseded: Vec<Superseded>,
+    /// Rows inserted or updated per table, in the order the tables were written.
+    pub tables: Vec<(&'static str, u64)>,
+}
+
+impl BatchWrite {
+    /// Adds `rows` written to `table`.
+    fn add(&mut self, table: &'static str, rows: u64) {
+        self.rows += rows;
+        match self.tables.iter_mut().find(|(name, _)| *name == table) {
+            Some((_, n)) => *n += rows,
+            None => self.tables.push((table, rows)),
+        }
+    }
 }
 
 /// What a table's rows hang from, for [`write_table`].
@@ -154,7 +167,7 @@ pub async fn write_table(
     let expected = (hidden.len() - left_out.len()) as u64;
     if !table.returns_stored_ids() {
         let rows = tx.execute_typed(insert, &params).await?;
-        out.rows += rows;
+        out.add(table.name, rows);
         if table.is_keyed() && rows < expected {
             let skipped = superseded_rows(tx, table, hidden, columns).await?;
             for i in skipped {
@@ -170,7 +183,7 @@ pub async fn write_table(
     }
     let answered = tx.query_typed(insert, &params).await?;
     let stored = StoredIds::from_rows(&answered)?;
-    out.rows += stored.rows();
+    out.add(table.name, stored.rows());
     if stored.rows() < expected {
         let applied: HashSet<Uuid> = answered
             .iter()

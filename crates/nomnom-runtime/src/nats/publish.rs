@@ -15,6 +15,7 @@ use uuid::Uuid;
 use super::error::PublishFailure;
 use super::NatsClient;
 use crate::envelope::MessageEnvelope;
+use crate::telemetry::TraceContext;
 
 /// A message the stream holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,6 +39,17 @@ impl NatsClient {
         envelope: &MessageEnvelope,
         idempotency_key: Option<&str>,
     ) -> Result<Published, PublishFailure> {
+        self.publish_traced(envelope, idempotency_key, None).await
+    }
+
+    /// [`Self::publish`], with the message's W3C trace context in its `traceparent` header
+    /// (beside the envelope's headers, so the worker's span joins the request's trace).
+    pub async fn publish_traced(
+        &self,
+        envelope: &MessageEnvelope,
+        idempotency_key: Option<&str>,
+        trace: Option<&TraceContext>,
+    ) -> Result<Published, PublishFailure> {
         if !self.is_connected() {
             return Err(PublishFailure::Unavailable(
                 "not connected to NATS".to_owned(),
@@ -45,7 +57,12 @@ impl NatsClient {
         }
         let timeout = self.config.publish_timeout;
         let subject = self.config.ingest_subject(&envelope.entity_type);
-        let (headers, payload) = envelope.to_nats(idempotency_key);
+        let (mut headers, payload) = envelope.to_nats(idempotency_key);
+        if let Some(trace) = trace {
+            const TRACEPARENT: async_nats::header::HeaderName =
+                async_nats::header::HeaderName::from_static(crate::telemetry::TRACEPARENT);
+            headers.insert(TRACEPARENT, trace.traceparent());
+        }
         let publish = async {
             let ack_future = self
                 .jetstream

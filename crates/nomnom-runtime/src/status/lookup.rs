@@ -27,6 +27,9 @@ pub struct StatusRecord {
     pub note: Option<String>,
     /// Retries so far.
     pub retry_count: i32,
+    /// The W3C trace id of the request that sent it (32 hex digits): the client's
+    /// `traceparent`, or the new trace the API started.
+    pub trace_id: Option<String>,
 }
 
 /// Why a lookup could not answer.
@@ -48,7 +51,7 @@ pub async fn lookup(pool: &Pool, message_id: Uuid) -> Result<Option<StatusRecord
         .map_err(|e| LookupError::Unavailable(e.to_string()))?;
     let result = client
         .query_opt(
-            "SELECT message_id, status, entity_type, received_at, processed_at, error_message, retry_count, note \
+            "SELECT message_id, status, entity_type, received_at, processed_at, error_message, retry_count, note, trace_id \
              FROM message_status WHERE message_id = $1 ORDER BY received_at DESC LIMIT 1",
             &[&message_id],
         )
@@ -72,6 +75,9 @@ pub async fn lookup(pool: &Pool, message_id: Uuid) -> Result<Option<StatusRecord
             error_message: row.try_get(5)?,
             retry_count: row.try_get(6)?,
             note: row.try_get(7)?,
+            trace_id: row
+                .try_get::<_, Option<Uuid>>(8)?
+                .map(|t| t.simple().to_string()),
         })
     };
     read()

@@ -26,10 +26,14 @@ BEGIN
         note          TEXT,
         retry_count   INTEGER NOT NULL DEFAULT 0,
         updated_at    TIMESTAMPTZ NOT NULL DEFAULT now(),
+        trace_id      UUID,
         PRIMARY KEY (message_id, received_at)
     ) PARTITION BY RANGE (received_at);
     CREATE TABLE IF NOT EXISTS message_status_default PARTITION OF message_status DEFAULT;
+    -- A table of a release before trace context gains the column (on every partition).
+    ALTER TABLE message_status ADD COLUMN IF NOT EXISTS trace_id UUID;
     COMMENT ON TABLE message_status IS 'Lifecycle of every ingested message, kept for STATUS_RETENTION (written by nomnom-runtime).';
+    COMMENT ON COLUMN message_status.trace_id IS 'W3C trace id of the request that sent the message (its traceparent''s, or the trace the API started), as a uuid: its 32 hex digits are the uuid''s, so WHERE trace_id = ''4bf92f3577b34da6a3ce929d0e0e4736'' works as written.';
     COMMENT ON COLUMN message_status.note IS 'For persisted: rows of the message that were not applied because a newer version was already stored.';
     IF to_regclass('message_status_unpartitioned') IS NOT NULL THEN
         INSERT INTO message_status (message_id, status, entity_type, received_at, processed_at,

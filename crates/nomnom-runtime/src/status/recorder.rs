@@ -22,6 +22,7 @@ use tokio::task::JoinHandle;
 use uuid::Uuid;
 
 use super::MESSAGE_STATUS_SQL;
+use crate::telemetry::TraceId;
 
 /// Most rows written by one statement.
 const MAX_ROWS_PER_FLUSH: usize = 4096;
@@ -41,6 +42,8 @@ pub struct AcceptedMessage {
     pub entity_type: String,
     /// When it was received.
     pub received_at: DateTime<Utc>,
+    /// The trace it belongs to.
+    pub trace_id: Option<TraceId>,
 }
 
 /// The handle handlers use; cheap to clone.
@@ -198,16 +201,22 @@ pub async fn insert_accepted(
     let ids: Vec<Uuid> = batch.iter().map(|m| m.message_id).collect();
     let entities: Vec<&str> = batch.iter().map(|m| m.entity_type.as_str()).collect();
     let received: Vec<DateTime<Utc>> = batch.iter().map(|m| m.received_at).collect();
+    // A trace id's 16 bytes are stored as a uuid: binary on the wire, 16 bytes in the row.
+    let traces: Vec<Option<Uuid>> = batch
+        .iter()
+        .map(|m| m.trace_id.map(|t| Uuid::from_bytes(t.0)))
+        .collect();
     // Prepared once per connection (a pooled client caches it): no parse and plan per flush.
     let statement = client.prepare_cached(INSERT_ACCEPTED).await?;
     client
-        .execute(&statement, &[&ids, &entities, &received])
+        .execute(&statement, &[&ids, &entities, &received, &traces])
         .await
 }
 
 /// Records `accepted` rows in id order; a state the worker already wrote is never overwritten.
 const INSERT_ACCEPTED: &str =
-    "INSERT INTO message_status (message_id, status, entity_type, received_at) \
-     SELECT id, 'accepted', entity, received \
-     FROM UNNEST($1::uuid[], $2::text[], $3::timestamptz[]) AS t(id, entity, received) \
+    "INSERT INTO message_status (message_id, status, entity_type, received_at, trace_id) \
+     SELECT id, 'accepted', entity, received, trace \
+     FROM UNNEST($1::uuid[], $2::text[], $3::timestamptz[], $4::uuid[]) \
+     AS t(id, entity, received, trace) \
      ORDER BY id ON CONFLICT (message_id, received_at) DO NOTHING";

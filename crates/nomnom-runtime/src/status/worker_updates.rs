@@ -14,6 +14,8 @@ use tokio_postgres::types::Type;
 use tokio_postgres::GenericClient;
 use uuid::Uuid;
 
+use crate::telemetry::TraceId;
+
 /// One message's status update.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StatusUpdate {
@@ -30,6 +32,8 @@ pub struct StatusUpdate {
     /// For `persisted`: why some of its rows were not applied (a newer version of them was
     /// already stored).
     pub note: Option<String>,
+    /// The trace the message belongs to (from its `traceparent`), kept when `None`.
+    pub trace_id: Option<TraceId>,
 }
 
 struct Columns {
@@ -39,6 +43,7 @@ struct Columns {
     retries: Vec<i32>,
     errors: Vec<Option<String>>,
     notes: Vec<Option<String>>,
+    traces: Vec<Option<Uuid>>,
 }
 
 fn columns(updates: &[StatusUpdate]) -> Columns {
@@ -49,12 +54,16 @@ fn columns(updates: &[StatusUpdate]) -> Columns {
         retries: updates.iter().map(|u| u.retry_count).collect(),
         errors: updates.iter().map(|u| u.error.clone()).collect(),
         notes: updates.iter().map(|u| u.note.clone()).collect(),
+        traces: updates
+            .iter()
+            .map(|u| u.trace_id.map(|t| Uuid::from_bytes(t.0)))
+            .collect(),
     }
 }
 
 const UNNEST: &str =
-    "FROM UNNEST($1::uuid[], $2::text[], $3::timestamptz[], $4::int4[], $5::text[], $6::text[]) \
-     AS u(message_id, entity_type, received_at, retry_count, error_message, note)";
+    "FROM UNNEST($1::uuid[], $2::text[], $3::timestamptz[], $4::int4[], $5::text[], $6::text[], \
+     $7::uuid[]) AS u(message_id, entity_type, received_at, retry_count, error_message, note, trace_id)";
 
 async fn upsert<C: GenericClient>(
     client: &C,
@@ -73,12 +82,13 @@ async fn upsert<C: GenericClient>(
     };
     let sql = format!(
         "INSERT INTO message_status AS s (message_id, status, entity_type, received_at, \
-         processed_at, error_message, note, retry_count, updated_at) \
+         processed_at, error_message, note, retry_count, updated_at, trace_id) \
          SELECT u.message_id, '{status}', u.entity_type, u.received_at, {processed}, \
-         u.error_message, u.note, u.retry_count, now() {UNNEST} ORDER BY u.message_id \
+         u.error_message, u.note, u.retry_count, now(), u.trace_id {UNNEST} ORDER BY u.message_id \
          ON CONFLICT (message_id, received_at) DO UPDATE SET status = EXCLUDED.status, \
          processed_at = EXCLUDED.processed_at, error_message = EXCLUDED.error_message, \
-         note = EXCLUDED.note, retry_count = EXCLUDED.retry_count, updated_at = now() {on_conflict}"
+         note = EXCLUDED.note, retry_count = EXCLUDED.retry_count, updated_at = now(), \
+         trace_id = COALESCE(EXCLUDED.trace_id, s.trace_id) {on_conflict}"
     );
     // Typed parameters: one round trip, no separate prepare.
     client
@@ -91,6 +101,7 @@ async fn upsert<C: GenericClient>(
                 (&c.retries, Type::INT4_ARRAY),
                 (&c.errors, Type::TEXT_ARRAY),
                 (&c.notes, Type::TEXT_ARRAY),
+                (&c.traces, Type::UUID_ARRAY),
             ],
         )
         .await

@@ -2,7 +2,8 @@
 //! ones in one transaction (isolating refused records), dead-letter the poison ones, NAK the
 //! ones that hit a transient failure with the backoff delay for their delivery count.
 
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
 
 use async_nats::jetstream::{self, AckKind};
 use deadpool_postgres::Pool;
@@ -16,6 +17,8 @@ use crate::config::worker::WorkerConfig;
 use crate::envelope::MessageEnvelope;
 use crate::model::{Model, Rejection};
 use crate::status::worker_updates::{mark_failed, mark_retrying, StatusUpdate};
+use crate::telemetry::worker_metrics::{Tally, WorkerMetrics, WorkerOutcome};
+use crate::telemetry::{MessageSpan, TraceContext, TRACEPARENT};
 
 /// What a batch needs: connections, configuration and the database gate.
 #[derive(Clone)]
@@ -28,6 +31,8 @@ pub struct BatchContext {
     pub config: WorkerConfig,
     /// Closed on transient database failures.
     pub gate: DbGate,
+    /// The worker's metrics.
+    pub metrics: Arc<WorkerMetrics>,
 }
 
 /// What happened to a batch (one log line).
@@ -51,6 +56,30 @@ struct Delivered {
     message: jetstream::Message,
     delivered: i64,
     sequence: u64,
+    /// Its entity's index for the batch's [`Tally`].
+    entity: usize,
+    /// The trace context the API gave it (`traceparent`).
+    trace: Option<TraceContext>,
+    /// Its span, when spans are exported.
+    span: Option<MessageSpan>,
+}
+
+impl Delivered {
+    /// The trace the message belongs to: its span's (which may have started one), else the
+    /// one it carries.
+    fn trace_id(&self) -> Option<crate::telemetry::TraceId> {
+        match &self.span {
+            Some(span) => Some(span.trace_id()),
+            None => self.trace.map(|t| t.trace_id),
+        }
+    }
+
+    /// Ends its span (if any) with `outcome`.
+    fn end_span(&mut self, outcome: &'static str, failed: bool) {
+        if let Some(span) = self.span.take() {
+            span.end(outcome, failed);
+        }
+    }
 }
 
 struct Poison {
@@ -60,14 +89,19 @@ struct Poison {
     status: Option<StatusUpdate>,
 }
 
-fn status_of(envelope: &MessageEnvelope, delivered: i64, error: Option<String>) -> StatusUpdate {
+fn status_of(
+    envelope: &MessageEnvelope,
+    delivered: &Delivered,
+    error: Option<String>,
+) -> StatusUpdate {
     StatusUpdate {
         message_id: envelope.message_id,
         entity_type: envelope.entity_type.clone(),
         received_at: envelope.received_at,
-        retry_count: i32::try_from(delivered.saturating_sub(1)).unwrap_or(i32::MAX),
+        retry_count: i32::try_from(delivered.delivered.saturating_sub(1)).unwrap_or(i32::MAX),
         error,
         note: None,
+        trace_id: delivered.trace_id(),
     }
 }
 
@@ -103,6 +137,8 @@ pub async fn process_batch<M: Model>(
     messages: Vec<jetstream::Message>,
 ) -> BatchReport {
     let started = Instant::now();
+    let started_at = SystemTime::now();
+    let mut tally = Tally::default();
     // Keeps the batch's messages from being redelivered while it is handled.
     let _progress = ProgressTicker::start(&ctx.js, &messages, ctx.config.ack_wait);
     let mut report = BatchReport {
@@ -120,10 +156,21 @@ pub async fn process_batch<M: Model>(
                 continue;
             }
         };
-        let delivered = Delivered {
+        let trace = TraceContext::from_header(
+            message
+                .headers
+                .as_ref()
+                .and_then(|h| h.get(TRACEPARENT))
+                .map(|v| v.as_str()),
+        );
+        let span = MessageSpan::process("process message", trace, started_at);
+        let mut delivered = Delivered {
             message,
             delivered,
             sequence,
+            entity: ctx.metrics.unknown_index(),
+            trace,
+            span,
         };
         let decoded = MessageEnvelope::from_nats(
             delivered.message.headers.as_ref(),
@@ -142,6 +189,11 @@ pub async fn process_batch<M: Model>(
                 continue;
             }
         };
+        delivered.entity = ctx.metrics.entity_index(&envelope.entity_type);
+        if let Some(span) = &mut delivered.span {
+            span.attribute("nomnom.message_id", || envelope.message_id.to_string());
+            span.attribute("nomnom.entity", || envelope.entity_type.clone());
+        }
         if let Some(newer) = envelope.model_version.filter(|v| *v > M::MODEL_VERSION) {
             // Accepted by an API of a newer model than this worker's (the API was upgraded
             // first): validating it with this model could drop what the newer one added.
@@ -156,11 +208,7 @@ pub async fn process_batch<M: Model>(
                     "failed on all {} deliveries; last error: {error}",
                     delivered.delivered
                 );
-                let status = Some(status_of(
-                    &envelope,
-                    delivered.delivered,
-                    Some(error.clone()),
-                ));
+                let status = Some(status_of(&envelope, &delivered, Some(error.clone())));
                 poison.push(Poison {
                     delivered,
                     kind: ErrorKind::MaxDeliveries,
@@ -168,7 +216,7 @@ pub async fn process_batch<M: Model>(
                     status,
                 });
             } else {
-                let mut status = status_of(&envelope, 0, Some(error));
+                let mut status = status_of(&envelope, &delivered, Some(error));
                 status.retry_count = i32::try_from(delivered.delivered).unwrap_or(i32::MAX);
                 newer_model.push((delivered, Some(status)));
             }
@@ -178,11 +226,7 @@ pub async fn process_batch<M: Model>(
             Ok(record) => valid.push((delivered, envelope, record)),
             Err(rejection) => {
                 let (kind, error) = describe_rejection(&rejection);
-                let status = Some(status_of(
-                    &envelope,
-                    delivered.delivered,
-                    Some(error.clone()),
-                ));
+                let status = Some(status_of(&envelope, &delivered, Some(error.clone())));
                 poison.push(Poison {
                     delivered,
                     kind,
@@ -199,7 +243,7 @@ pub async fn process_batch<M: Model>(
             message_id: envelope.message_id,
             version: envelope.version,
             record,
-            status: status_of(envelope, d.delivered, None),
+            status: status_of(envelope, d, None),
         })
         .collect();
     let (outcomes, written) = if items.is_empty() {
@@ -210,6 +254,7 @@ pub async fn process_batch<M: Model>(
     drop(items);
     report.rows = written.rows;
     report.superseded = written.superseded;
+    let rows_per_table = written.tables;
 
     let mut persisted = Vec::new();
     let mut retry = Vec::new();
@@ -217,11 +262,7 @@ pub async fn process_batch<M: Model>(
         match outcome {
             WriteOutcome::Persisted => persisted.push(delivered),
             WriteOutcome::Rejected(error) => {
-                let status = Some(status_of(
-                    &envelope,
-                    delivered.delivered,
-                    Some(error.clone()),
-                ));
+                let status = Some(status_of(&envelope, &delivered, Some(error.clone())));
                 poison.push(Poison {
                     delivered,
                     kind: ErrorKind::RejectedByDatabase,
@@ -235,11 +276,7 @@ pub async fn process_batch<M: Model>(
                         "failed on all {} deliveries; last error: {error}",
                         delivered.delivered
                     );
-                    let status = Some(status_of(
-                        &envelope,
-                        delivered.delivered,
-                        Some(error.clone()),
-                    ));
+                    let status = Some(status_of(&envelope, &delivered, Some(error.clone())));
                     poison.push(Poison {
                         delivered,
                         kind: ErrorKind::MaxDeliveries,
@@ -248,7 +285,7 @@ pub async fn process_batch<M: Model>(
                     });
                 } else {
                     // `retrying` counts the failed attempts so far, this one included.
-                    let mut status = status_of(&envelope, 0, Some(error));
+                    let mut status = status_of(&envelope, &delivered, Some(error));
                     status.retry_count = i32::try_from(delivered.delivered).unwrap_or(i32::MAX);
                     retry.push((delivered, status));
                 }
@@ -258,9 +295,17 @@ pub async fn process_batch<M: Model>(
 
     report.persisted = persisted.len();
     join_all(persisted.iter().map(|d| ack(&d.message))).await;
+    for d in &mut persisted {
+        tally.add(d.entity, WorkerOutcome::Persisted);
+        d.end_span("persisted", false);
+    }
 
-    let (dead, failed_to_dead_letter) = dead_letter_all(ctx, poison).await;
-    report.dead_lettered = dead;
+    let (mut dead, failed_to_dead_letter) = dead_letter_all(ctx, poison).await;
+    report.dead_lettered = dead.len();
+    for d in &mut dead {
+        tally.add(d.entity, WorkerOutcome::DeadLettered);
+        d.end_span("dead_lettered", true);
+    }
     report.retrying = failed_to_dead_letter.len() + retry.len() + newer_model.len();
     if let Some((_, status)) = retry.first() {
         // A transient database failure: stop fetching until the database answers.
@@ -270,9 +315,15 @@ pub async fn process_batch<M: Model>(
     let mut to_retry: Vec<(Delivered, Option<StatusUpdate>)> = failed_to_dead_letter;
     to_retry.extend(retry.into_iter().map(|(d, status)| (d, Some(status))));
     to_retry.extend(newer_model);
+    for (d, _) in &mut to_retry {
+        tally.add(d.entity, WorkerOutcome::Retried);
+        d.end_span("retried", true);
+    }
     if !to_retry.is_empty() {
         nak_all(ctx, to_retry).await;
     }
+    ctx.metrics
+        .batch(report.size, started.elapsed(), &tally, &rows_per_table);
 
     tracing::info!(
         size = report.size,
@@ -298,14 +349,14 @@ async fn ack(message: &jetstream::Message) {
     }
 }
 
-/// Dead-letters `poison`, marks them `failed`, then acknowledges them. Returns how many were
+/// Dead-letters `poison`, marks them `failed`, then acknowledges them. Returns those
 /// dead-lettered and those that must be retried instead (publish or status write failed).
 async fn dead_letter_all(
     ctx: &BatchContext,
     poison: Vec<Poison>,
-) -> (usize, Vec<(Delivered, Option<StatusUpdate>)>) {
+) -> (Vec<Delivered>, Vec<(Delivered, Option<StatusUpdate>)>) {
     if poison.is_empty() {
-        return (0, Vec::new());
+        return (Vec::new(), Vec::new());
     }
     let published = join_all(poison.iter().map(|p| {
         let letter = DeadLetter {
@@ -353,12 +404,11 @@ async fn dead_letter_all(
             tracing::error!(error = %e, "cannot record failed status: will retry");
             ctx.gate.close(&e);
             retry.extend(stored.into_iter().map(|p| (p.delivered, p.status)));
-            return (0, retry);
+            return (Vec::new(), retry);
         }
     }
-    let count = stored.len();
     join_all(stored.iter().map(|p| ack(&p.delivered.message))).await;
-    (count, retry)
+    (stored.into_iter().map(|p| p.delivered).collect(), retry)
 }
 
 /// NAKs with the backoff delay for each message's delivery count and records `retrying`

@@ -1,5 +1,5 @@
 //! Publishing a message to the dead-letter stream: the original body unchanged, the original
-//! `Nomnom-*` headers, and why and when it failed. The publish is awaited until JetStream
+//! `Nomnom-*` headers (and its `traceparent`), and why and when it failed. The publish is awaited until JetStream
 //! acknowledges it, so a message is never acknowledged on the ingest stream before its dead
 //! letter is stored.
 
@@ -92,7 +92,8 @@ pub async fn publish(
     if let Some(original) = &letter.headers {
         for (name, values) in original.iter() {
             let name: &str = name.as_ref();
-            if name.to_ascii_lowercase().starts_with("nomnom-") {
+            let lower = name.to_ascii_lowercase();
+            if lower.starts_with("nomnom-") || lower == crate::telemetry::TRACEPARENT {
                 for value in values {
                     headers.append(name, value.as_str());
                 }

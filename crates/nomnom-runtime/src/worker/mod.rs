@@ -147,7 +147,22 @@ pub fn run_with_args<M: Model>(args: &[String]) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(execute::<M>(command)) {
+    let exporting = if command == Command::Run {
+        match crate::telemetry::tracer::init(&Env::process(), &format!("{}-worker", M::PROJECT)) {
+            Ok(exporting) => exporting,
+            Err(e) => {
+                eprintln!("worker: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    } else {
+        None
+    };
+    let result = runtime.block_on(execute::<M>(command));
+    if let Some(exporting) = exporting {
+        exporting.shutdown();
+    }
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!(error = %e, "worker stopped");

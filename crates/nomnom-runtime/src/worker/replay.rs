@@ -188,7 +188,11 @@ pub async fn replay_dlq<M: Model>(
         }
         envelope.retry_count = envelope.retry_count.saturating_add(1);
         let dedup = format!("{}:replay:{name}:{sequence}", envelope.message_id);
-        let (headers, body) = envelope.to_nats(Some(&dedup));
+        let (mut headers, body) = envelope.to_nats(Some(&dedup));
+        // The replayed message stays in its trace.
+        if let Some(trace) = letter.headers.get(crate::telemetry::TRACEPARENT) {
+            headers.insert(crate::telemetry::TRACEPARENT, trace.as_str());
+        }
         let republish_error = |source| ReplayError::Republish {
             stream: name.clone(),
             sequence,

@@ -18,6 +18,7 @@ use crate::db;
 use crate::model::Model;
 use crate::nats::consumer::{ensure_consumer, ConsumerSettings};
 use crate::nats::NatsClient;
+use crate::telemetry::worker_metrics::WorkerMetrics;
 
 /// Runs the worker for model `M` until `shutdown` turns true: streams and consumer set up,
 /// migrations applied, then the loops. Returns once every in-flight batch is committed and
@@ -41,12 +42,23 @@ pub async fn serve<M: Model>(
     let consumer = ensure_consumer(&js, config.stream(), &settings).await?;
     let pool = config.database.pool(db::CONNECT_TIMEOUT);
     let gate = DbGate::new(pool.clone(), shutdown.clone());
+    let metrics = Arc::new(WorkerMetrics::new(M::ROOT_ENTITIES));
+    crate::telemetry::prometheus::build_info(M::PROJECT);
+    crate::telemetry::prometheus::spawn_upkeep();
     let health = match config.health_port {
-        Some(port) => Some(
-            health::serve(port, client.clone(), gate.clone(), shutdown.clone())
-                .await
-                .map_err(|e| WorkerError::Health(port, e))?,
-        ),
+        Some(port) => {
+            let probes = health::Probes {
+                nats: client.clone(),
+                gate: gate.clone(),
+                consumer: consumer.clone(),
+                metrics: metrics.clone(),
+            };
+            Some(
+                health::serve(port, probes, shutdown.clone())
+                    .await
+                    .map_err(|e| WorkerError::Health(port, e))?,
+            )
+        }
         None => None,
     };
     let retention = super::retention::spawn(pool.clone(), config.database.status, shutdown.clone());
@@ -55,6 +67,7 @@ pub async fn serve<M: Model>(
         pool,
         config: config.clone(),
         gate,
+        metrics,
     };
     tracing::info!(
         project = M::PROJECT,

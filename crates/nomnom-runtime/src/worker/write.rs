@@ -38,12 +38,27 @@ pub struct Item<'r, R> {
 }
 
 /// What the transactions of one batch wrote.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Written {
     /// Rows written over all tables.
     pub rows: u64,
+    /// Rows written per table.
+    pub tables: Vec<(&'static str, u64)>,
     /// Messages persisted with some rows not applied (a newer version was stored).
     pub superseded: usize,
+}
+
+impl Written {
+    fn add(&mut self, other: Written) {
+        self.rows += other.rows;
+        self.superseded += other.superseded;
+        for (table, rows) in other.tables {
+            match self.tables.iter_mut().find(|(name, _)| *name == table) {
+                Some((_, n)) => *n += rows,
+                None => self.tables.push((table, rows)),
+            }
+        }
+    }
 }
 
 /// Writes `items`, isolating refused ones. Returns one outcome per item and what was
@@ -72,8 +87,7 @@ pub async fn write_isolating<M: Model>(
         }
         match attempt::<M>(pool, &items[range.clone()], timeout).await {
             Ok(written) => {
-                total.rows += written.rows;
-                total.superseded += written.superseded;
+                total.add(written);
                 for slot in &mut outcomes[range] {
                     *slot = Some(WriteOutcome::Persisted);
                 }
@@ -159,6 +173,7 @@ async fn transaction<B: RowBatch>(
     tx.commit().await.map_err(pg)?;
     Ok(Written {
         rows: written.rows,
+        tables: written.tables,
         superseded: notes.len(),
     })
 }

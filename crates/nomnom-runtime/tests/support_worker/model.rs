@@ -228,6 +228,7 @@ impl RowBatch for OrderBatch {
         Ok(BatchWrite {
             rows,
             superseded: Vec::new(),
+            tables: Vec::new(),
         })
     }
 }
