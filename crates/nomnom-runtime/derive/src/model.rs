@@ -203,15 +203,12 @@ pub fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                     0 #(+ #rows::Rows::row_count(&self.#slots))*
                 }
 
-                async fn write<'a>(
+                async fn write<'a, W: ::nomnom_runtime::db::writer::RowWriter>(
                     &'a self,
-                    tx: &'a ::nomnom_runtime::export::tokio_postgres::Transaction<'a>,
-                ) -> ::std::result::Result<
-                    ::nomnom_runtime::db::write::BatchWrite,
-                    ::nomnom_runtime::export::tokio_postgres::Error,
-                > {
+                    writer: &'a mut W,
+                ) -> ::std::result::Result<::nomnom_runtime::db::write::BatchWrite, W::Error> {
                     let mut out = ::nomnom_runtime::db::write::BatchWrite::default();
-                    #(#rows::Rows::write(&self.#slots, tx, ::nomnom_runtime::db::write::ParentRows::Root, &mut out).await?;)*
+                    #(#rows::Rows::write(&self.#slots, &mut *writer, ::std::option::Option::None, &mut out).await?;)*
                     out.superseded.extend_from_slice(self.roots.superseded());
                     ::std::result::Result::Ok(out)
                 }

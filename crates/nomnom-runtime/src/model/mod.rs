@@ -78,10 +78,12 @@ pub trait RowBatch: Default + Send + Sync + 'static {
     /// children of re-ingested parents, and ties keyless rows to their message so a
     /// redelivery never duplicates them. Returns the rows written and the messages whose
     /// rows were not applied because a newer version was stored (or came in this batch).
-    fn write<'a>(
+    /// The database is behind `writer` ([`crate::db::writer::RowWriter`]: one implementation
+    /// per database).
+    fn write<'a, W: crate::db::writer::RowWriter>(
         &'a self,
-        tx: &'a tokio_postgres::Transaction<'a>,
-    ) -> impl Future<Output = Result<crate::db::write::BatchWrite, tokio_postgres::Error>> + Send + 'a;
+        writer: &'a mut W,
+    ) -> impl Future<Output = Result<crate::db::write::BatchWrite, W::Error>> + Send + 'a;
 }
 
 /// One SQL migration, embedded in the generated crate.

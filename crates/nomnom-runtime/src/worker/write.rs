@@ -142,7 +142,10 @@ async fn transaction<B: RowBatch>(
     statuses: &[StatusUpdate],
 ) -> Result<Written, Failure> {
     let tx = client.transaction().await.map_err(pg)?;
-    let written = batch.write(&tx).await.map_err(pg)?;
+    let written = batch
+        .write(&mut crate::db::writer::Postgres::new(&tx))
+        .await
+        .map_err(pg)?;
     let notes = version::notes(&written.superseded);
     if notes.is_empty() {
         mark_persisted(&*tx, statuses).await.map_err(pg)?;
