@@ -3,7 +3,7 @@
 use std::ops::Deref;
 use std::sync::Arc;
 
-use deadpool_postgres::Pool;
+use crate::db::Store;
 use tokio::sync::Semaphore;
 
 use crate::config::ApiConfig;
@@ -25,7 +25,7 @@ pub struct Shared {
     /// Where accepted ids go (off the request path).
     pub recorder: StatusRecorder,
     /// Status lookups.
-    pub pool: Pool,
+    pub store: Store,
     /// Limits.
     pub config: ApiConfig,
     /// One permit per message being published (`API_MAX_IN_FLIGHT`).
@@ -34,12 +34,17 @@ pub struct Shared {
 
 impl ApiState {
     /// State for `config`, with `config.max_in_flight` publish permits.
-    pub fn new(nats: NatsClient, recorder: StatusRecorder, pool: Pool, config: ApiConfig) -> Self {
+    pub fn new(
+        nats: NatsClient,
+        recorder: StatusRecorder,
+        store: Store,
+        config: ApiConfig,
+    ) -> Self {
         let in_flight = Arc::new(Semaphore::new(config.max_in_flight));
         Self(Arc::new(Shared {
             nats,
             recorder,
-            pool,
+            store,
             config,
             in_flight,
         }))

@@ -11,6 +11,7 @@ pub mod migrate;
 pub mod mysql;
 pub mod row_ids;
 pub mod rows;
+pub mod store;
 pub mod table;
 pub mod tls;
 pub mod values;
@@ -20,6 +21,7 @@ pub mod writer;
 
 pub use classify::{classify, FailureClass};
 pub use migrate::{apply_migrations, MigrationError, MigrationReport};
+pub use store::Store;
 
 /// How long opening one database connection (or waiting for one from the pool) may take.
 pub const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);

@@ -23,6 +23,10 @@ pub use root::read_root;
 pub trait Model: Send + Sync + 'static {
     /// The project name from `nomnom.yaml`.
     const PROJECT: &'static str;
+    /// The database the project was generated for (`nomnom generate --database`):
+    /// `postgresql`, `mysql` or `mariadb`. Its migrations are in that dialect, and
+    /// `DATABASE_URL` must name that kind of server.
+    const DATABASE: &'static str = "postgresql";
     /// Root entities (what clients post), in model order. Each has the NATS subject
     /// `<stream lowercased>.ingest.<Entity>`.
     const ROOT_ENTITIES: &'static [&'static str];

@@ -115,9 +115,9 @@ impl TestApp {
         let nats = NatsClient::connect(nats_config)
             .await
             .expect("connect to NATS");
-        let pool = database_config.pool(Duration::from_secs(1));
-        let (recorder, recorder_task) = StatusRecorder::spawn(pool.clone(), 10_000);
-        let state = ApiState::new(nats, recorder, pool, api_config);
+        let store = nomnom_runtime::db::Store::connect(&database_config, Duration::from_secs(1));
+        let (recorder, recorder_task) = StatusRecorder::spawn(store.clone(), 10_000);
+        let state = ApiState::new(nats, recorder, store, api_config);
         Self {
             router: router::<M>(state.clone()),
             state,

@@ -46,6 +46,22 @@ pub fn options(url: &str) -> Result<Opts, mysql_async::UrlError> {
         .into())
 }
 
+/// `Some` when `url` names MySQL or MariaDB (`mysql://` or `mariadb://`, the latter read as
+/// the former), with the URL to connect with or why it is unusable.
+pub fn url(url: &str) -> Option<Result<String, String>> {
+    let rest = url
+        .strip_prefix("mysql://")
+        .or_else(|| url.strip_prefix("mariadb://"))?;
+    let url = format!("mysql://{rest}");
+    Some(match Opts::from_url(&url) {
+        Ok(opts) if opts.db_name().is_some() => Ok(url),
+        Ok(_) => Err(
+            "expected mysql://user[:password]@host[:port]/database (no database named)".to_owned(),
+        ),
+        Err(_) => Err("expected mysql://user[:password]@host[:port]/database".to_owned()),
+    })
+}
+
 /// A pool of connections to `url`.
 pub fn pool(url: &str) -> Result<Pool, mysql_async::UrlError> {
     Ok(Pool::new(options(url)?))

@@ -20,9 +20,12 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, Params, Value};
 
-use super::value::MysqlValue;
+use super::value::{uuid_from, MysqlValue};
 use crate::config::StatusRetention;
+use crate::envelope::IngestionStatus;
+use crate::status::lookup::StatusRecord;
 use crate::status::partitions::{expiry, wanted, MaintenanceReport};
+use crate::status::recorder::AcceptedMessage;
 use crate::status::worker_updates::StatusUpdate;
 
 /// The table, idempotent (run by the migrations).
@@ -106,6 +109,84 @@ pub async fn mark_retrying<Q: Queryable>(
     updates: &[StatusUpdate],
 ) -> Result<(), mysql_async::Error> {
     upsert(conn, "retrying", &["persisted", "failed"], updates).await
+}
+
+/// Records `accepted` rows for `batch` in one statement, in `message_id` order; a state
+/// the worker already wrote is never overwritten.
+pub async fn insert_accepted<Q: Queryable>(
+    conn: &mut Q,
+    batch: &[AcceptedMessage],
+) -> Result<(), mysql_async::Error> {
+    if batch.is_empty() {
+        return Ok(());
+    }
+    let mut sorted: Vec<&AcceptedMessage> = batch.iter().collect();
+    sorted.sort_by_key(|m| m.message_id);
+    let rows = vec!["(?, 'accepted', ?, ?)"; sorted.len()].join(", ");
+    let mut params: Vec<Value> = Vec::with_capacity(sorted.len() * 3);
+    for m in sorted {
+        params.push(m.message_id.to_mysql());
+        params.push(m.entity_type.to_mysql());
+        params.push(m.received_at.to_mysql());
+    }
+    conn.exec_drop(
+        format!(
+            "INSERT INTO message_status (message_id, status, entity_type, received_at) \
+             VALUES {rows} ON DUPLICATE KEY UPDATE message_id = message_id"
+        ),
+        Params::Positional(params),
+    )
+    .await
+}
+
+fn datetime(value: &Value) -> Option<DateTime<Utc>> {
+    match value {
+        Value::Date(y, mo, d, h, mi, s, us) => {
+            chrono::NaiveDate::from_ymd_opt(i32::from(*y), u32::from(*mo), u32::from(*d))?
+                .and_hms_micro_opt(u32::from(*h), u32::from(*mi), u32::from(*s), *us)
+                .map(|t| t.and_utc())
+        }
+        _ => None,
+    }
+}
+
+fn text(value: &Value) -> Option<String> {
+    match value {
+        Value::Bytes(bytes) => Some(String::from_utf8_lossy(bytes).into_owned()),
+        _ => None,
+    }
+}
+
+/// The latest status row of `message_id`.
+pub async fn lookup(
+    conn: &mut Conn,
+    message_id: uuid::Uuid,
+) -> Result<Option<StatusRecord>, mysql_async::Error> {
+    let row: Option<mysql_async::Row> = conn
+        .exec_first(
+            "SELECT message_id, status, entity_type, received_at, processed_at, error_message, \
+             retry_count, note FROM message_status WHERE message_id = ? \
+             ORDER BY received_at DESC LIMIT 1",
+            (message_id.to_mysql(),),
+        )
+        .await?;
+    let Some(row) = row else { return Ok(None) };
+    let get = |i: usize| row.as_ref(i).cloned().unwrap_or(Value::NULL);
+    let status = text(&get(1)).unwrap_or_default();
+    Ok(Some(StatusRecord {
+        message_id: uuid_from(&get(0)).unwrap_or(message_id),
+        status: IngestionStatus::parse(&status).unwrap_or(IngestionStatus::Accepted),
+        entity_type: text(&get(2)).unwrap_or_default(),
+        received_at: datetime(&get(3)).unwrap_or_default(),
+        processed_at: datetime(&get(4)),
+        error_message: text(&get(5)),
+        retry_count: match get(6) {
+            Value::Int(n) => i32::try_from(n).unwrap_or(i32::MAX),
+            Value::UInt(n) => i32::try_from(n).unwrap_or(i32::MAX),
+            _ => 0,
+        },
+        note: text(&get(7)),
+    }))
 }
 
 /// The name of the partition below `bound`: `message_status_p20261206000000`.
