@@ -8,6 +8,7 @@ pub mod certs;
 pub mod database;
 pub mod http;
 pub mod lab_reports;
+pub mod mariadb_server;
 pub mod mllp;
 pub mod mysql_database;
 pub mod nats_server;
@@ -21,6 +22,7 @@ pub mod stream;
 pub mod wait;
 
 pub use database::TestDatabase;
+pub use mariadb_server::MariadbServer;
 pub use mysql_database::{shared_mysql_url, MysqlTestDatabase};
 pub use nats_server::{NatsCluster, NatsServer, DEBIAN_NATS_SERVER};
 pub use pg_server::{PgServer, ServerTls};
