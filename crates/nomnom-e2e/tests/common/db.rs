@@ -196,6 +196,12 @@ impl DbRef<'_> {
         }
     }
 
+    /// Status rows beyond one per message (0 when no message was recorded twice).
+    pub async fn duplicate_statuses(self) -> i64 {
+        const SQL: &str = "SELECT count(*) - count(DISTINCT message_id) FROM message_status";
+        self.scalar(SQL, SQL).await.expect("counting status rows")
+    }
+
     /// The most retries of any message.
     pub async fn max_retries(self) -> i64 {
         self.scalar(
