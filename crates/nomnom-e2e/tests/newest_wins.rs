@@ -144,7 +144,7 @@ async fn run(workers: usize) {
     running[0].restart();
     let ids = poster.await.expect("the poster");
     wait_persisted(&db, &ids, Duration::from_secs(180)).await;
-    assert_every_order_is_at_its_last_version(&db).await;
+    assert_every_order_is_at_its_last_version(db).await;
 
     // The last versions were applied; a note is only ever on an older one.
     let last_round = &ids[(VERSIONS - 1) * KEYS..];
