@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Prepares this machine for nomnom's tests: everything scripts/setup.sh does (PostgreSQL, NATS
 # with JetStream, the shared build cache), plus what only the tests use: a current nats-server
-# for the private cluster tests and the Helm engine for the chart tests. Idempotent. Source it
+# for the private cluster tests, MariaDB for the MySQL/MariaDB tests and the Helm engine for the
+# chart tests. Idempotent. Source it
 # (`. scripts/setup-tests.sh`) to keep its exported variables (those of setup.sh, and
 # NOMNOM_NATS_SERVER).
 set -euo pipefail
@@ -18,6 +19,31 @@ if [ -n "$scripts_dir" ] && [ -x "$scripts_dir/nats-server" ]; then
   export NOMNOM_NATS_SERVER="$scripts_dir/nats-server"
 else
   export NOMNOM_NATS_SERVER=/usr/sbin/nats-server
+fi
+
+# --- MariaDB for the MySQL/MariaDB tests (Debian: mariadb-server, mariadb-client) -----------
+# The tests reach it as root without a password on 127.0.0.1:3306 (NOMNOM_TEST_MYSQL_URL
+# overrides) and start private servers with mariadb-install-db and mariadbd.
+if ! command -v mariadbd >/dev/null 2>&1 || ! command -v mariadb-install-db >/dev/null 2>&1; then
+  log "installing MariaDB (Debian packages)"
+  apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mariadb-server mariadb-client >/dev/null
+fi
+if [ -z "${NOMNOM_TEST_MYSQL_URL:-}" ] && ! (exec 3<>/dev/tcp/127.0.0.1/3306) 2>/dev/null; then
+  log "starting MariaDB"
+  if command -v service >/dev/null 2>&1 && service mariadb start >/dev/null 2>&1; then :; else
+    mkdir -p /run/mysqld && chown mysql:mysql /run/mysqld
+    start-stop-daemon --start --oknodo --background --chuid mysql --exec "$(command -v mariadbd)" -- \
+      --bind-address=127.0.0.1 --port=3306
+  fi
+  wait_port 3306 MariaDB
+fi
+if [ -z "${NOMNOM_TEST_MYSQL_URL:-}" ] && ! mariadb -h 127.0.0.1 -u root -e 'DO 1' >/dev/null 2>&1; then
+  # Debian's root logs in through the Unix socket only: let it in over TCP without a password
+  # too (a test machine's server, bound to the loopback).
+  log "letting MariaDB's root in over 127.0.0.1 without a password"
+  mariadb -u root -e "ALTER USER root@localhost IDENTIFIED VIA unix_socket OR mysql_native_password USING PASSWORD(''); FLUSH PRIVILEGES" \
+    || log "could not open MariaDB's root over TCP; set NOMNOM_TEST_MYSQL_URL"
 fi
 
 # --- Helm engine for the chart tests (PyPI: helm-python-sdk) ---------------------------------

@@ -6,6 +6,7 @@ use nomnom_spec::model::Project;
 use nomnom_spec::names;
 use serde_json::{json, Map, Value};
 
+use crate::database::Database;
 use crate::emit::hash_header;
 use crate::tree::FileTree;
 
@@ -19,9 +20,21 @@ pub mod env {
 use env::{ReadBy, ENV_VARS};
 
 /// `.env.example`: every variable with its default and meaning.
+#[cfg(test)]
 pub fn env_example() -> String {
+    env_example_for(Database::Postgresql, "")
+}
+
+/// `.env.example` of a project generated for `database`.
+pub fn env_example_for(database: Database, project: &str) -> String {
     let mut out = hash_header();
     out.push_str("# Every environment variable the generated binaries read, with its default.\n");
+    if database.is_mysql() {
+        out.push_str(&format!(
+            "# This project was generated for {database} (nomnom generate --database {database}): \
+             DATABASE_URL must be a mysql:// URL.\n"
+        ));
+    }
     for var in ENV_VARS {
         let by = match var.read_by {
             ReadBy::Api => "ingestion-api",
@@ -33,7 +46,9 @@ pub fn env_example() -> String {
             var.doc,
             if var.secret { "; secret" } else { "" }
         ));
-        if var.default.is_empty() {
+        if var.name == "DATABASE_URL" && database.is_mysql() {
+            out.push_str(&format!("{}={}\n", var.name, database.example_url(project)));
+        } else if var.default.is_empty() {
             out.push_str(&format!("# {}=\n", var.name));
         } else {
             out.push_str(&format!("{}={}\n", var.name, var.default));
@@ -62,7 +77,7 @@ pub fn dockerfile(project: &Project) -> String {
     out
 }
 
-fn environment(read_by: ReadBy, database: &str) -> Value {
+fn environment(read_by: ReadBy, database: &str, server: Database) -> Value {
     let mut env = Map::new();
     for var in ENV_VARS {
         let reads = var.read_by == read_by || var.read_by == ReadBy::Both;
@@ -71,6 +86,9 @@ fn environment(read_by: ReadBy, database: &str) -> Value {
         }
         let value = match var.name {
             "NATS_URL" => "nats://nats:4222".to_string(),
+            "DATABASE_URL" if server.is_mysql() => {
+                format!("mysql://nomnom:nomnom@{server}:3306/{database}")
+            }
             "DATABASE_URL" => format!("postgres://postgres:postgres@postgres:5432/{database}"),
             _ => var.default.to_string(),
         };
@@ -80,26 +98,17 @@ fn environment(read_by: ReadBy, database: &str) -> Value {
 }
 
 /// `docker-compose.nats.yml` as data.
+#[cfg(test)]
 pub fn compose_value(project: &Project) -> Value {
-    let database = names::snake_case(&project.name);
-    let healthy = json!({
-        "nats": {"condition": "service_healthy"},
-        "postgres": {"condition": "service_healthy"}
-    });
-    json!({
-        "name": names::k8s_name(&project.name),
-        "services": {
-            "nats": {
-                "image": "nats:2.10-alpine",
-                "command": ["-js", "-sd", "/data", "-m", "8222"],
-                "ports": ["4222:4222", "8222:8222"],
-                "volumes": ["nats-data:/data"],
-                "healthcheck": {
-                    "test": ["CMD", "wget", "-q", "-O", "-", "http://localhost:8222/healthz?js-enabled-only=true"],
-                    "interval": "5s", "timeout": "3s", "retries": 10
-                }
-            },
-            "postgres": {
+    compose_value_for(project, Database::Postgresql)
+}
+
+/// The database service of the local stack, by name.
+fn database_service(server: Database, database: &str) -> (&'static str, Value) {
+    match server {
+        Database::Postgresql => (
+            "postgres",
+            json!({
                 "image": "postgres:16-alpine",
                 "environment": {"POSTGRES_USER": "postgres", "POSTGRES_PASSWORD": "postgres", "POSTGRES_DB": database},
                 "ports": ["5432:5432"],
@@ -108,38 +117,106 @@ pub fn compose_value(project: &Project) -> Value {
                     "test": ["CMD", "pg_isready", "-U", "postgres", "-d", database],
                     "interval": "5s", "timeout": "3s", "retries": 10
                 }
-            },
-            "ingestion-api": {
-                "build": ".",
-                "entrypoint": ["/usr/local/bin/ingestion-api"],
-                "environment": environment(ReadBy::Api, &database),
-                "ports": ["8080:8080"],
-                "depends_on": healthy.clone(),
-                "restart": "unless-stopped"
-            },
-            "worker": {
-                "build": ".",
-                "entrypoint": ["/usr/local/bin/worker"],
-                "environment": environment(ReadBy::Worker, &database),
-                "ports": ["8081:8081"],
-                "depends_on": healthy,
-                "restart": "unless-stopped"
+            }),
+        ),
+        Database::Mysql => (
+            "mysql",
+            json!({
+                "image": "mysql:8.4",
+                "command": ["--character-set-server=utf8mb4", "--collation-server=utf8mb4_bin"],
+                "environment": {"MYSQL_ROOT_PASSWORD": "nomnom", "MYSQL_DATABASE": database, "MYSQL_USER": "nomnom", "MYSQL_PASSWORD": "nomnom"},
+                "ports": ["3306:3306"],
+                "volumes": ["mysql-data:/var/lib/mysql"],
+                "healthcheck": {
+                    "test": ["CMD", "mysqladmin", "ping", "-h", "127.0.0.1", "-unomnom", "-pnomnom"],
+                    "interval": "5s", "timeout": "3s", "retries": 20
+                }
+            }),
+        ),
+        Database::Mariadb => (
+            "mariadb",
+            json!({
+                "image": "mariadb:10.11",
+                "command": ["--character-set-server=utf8mb4", "--collation-server=utf8mb4_bin"],
+                "environment": {"MARIADB_ROOT_PASSWORD": "nomnom", "MARIADB_DATABASE": database, "MARIADB_USER": "nomnom", "MARIADB_PASSWORD": "nomnom"},
+                "ports": ["3306:3306"],
+                "volumes": ["mariadb-data:/var/lib/mysql"],
+                "healthcheck": {
+                    "test": ["CMD", "healthcheck.sh", "--connect", "--innodb_initialized"],
+                    "interval": "5s", "timeout": "3s", "retries": 20
+                }
+            }),
+        ),
+    }
+}
+
+/// `docker-compose.nats.yml` as data, for `server`.
+pub fn compose_value_for(project: &Project, server: Database) -> Value {
+    let database = names::snake_case(&project.name);
+    let (db_name, db_service) = database_service(server, &database);
+    let healthy = json!({
+        "nats": {"condition": "service_healthy"},
+        db_name: {"condition": "service_healthy"}
+    });
+    let mut services = json!({
+        "nats": {
+            "image": "nats:2.10-alpine",
+            "command": ["-js", "-sd", "/data", "-m", "8222"],
+            "ports": ["4222:4222", "8222:8222"],
+            "volumes": ["nats-data:/data"],
+            "healthcheck": {
+                "test": ["CMD", "wget", "-q", "-O", "-", "http://localhost:8222/healthz?js-enabled-only=true"],
+                "interval": "5s", "timeout": "3s", "retries": 10
             }
         },
-        "volumes": {"nats-data": {}, "postgres-data": {}}
+        "ingestion-api": {
+            "build": ".",
+            "entrypoint": ["/usr/local/bin/ingestion-api"],
+            "environment": environment(ReadBy::Api, &database, server),
+            "ports": ["8080:8080"],
+            "depends_on": healthy.clone(),
+            "restart": "unless-stopped"
+        },
+        "worker": {
+            "build": ".",
+            "entrypoint": ["/usr/local/bin/worker"],
+            "environment": environment(ReadBy::Worker, &database, server),
+            "ports": ["8081:8081"],
+            "depends_on": healthy,
+            "restart": "unless-stopped"
+        }
+    });
+    if let Some(map) = services.as_object_mut() {
+        map.insert(db_name.to_string(), db_service);
+    }
+    let mut volumes = Map::new();
+    volumes.insert("nats-data".to_string(), json!({}));
+    volumes.insert(format!("{db_name}-data"), json!({}));
+    json!({
+        "name": names::k8s_name(&project.name),
+        "services": services,
+        "volumes": volumes
     })
 }
 
 /// Adds the deployment files.
-pub fn files(project: &Project, tree: &mut FileTree) {
-    tree.insert(".env.example", env_example());
+pub fn files(project: &Project, database: Database, tree: &mut FileTree) {
+    tree.insert(
+        ".env.example",
+        env_example_for(database, &names::snake_case(&project.name)),
+    );
     tree.insert("Dockerfile", dockerfile(project));
     tree.insert(".dockerignore", format!("{}target\n.env\n", hash_header()));
     let mut compose = hash_header();
-    compose.push_str(
-        "# Local stack: NATS (JetStream) and PostgreSQL 16, the ingestion API and the worker.\n",
-    );
-    compose.push_str(&crate::yaml::to_yaml(&compose_value(project)));
+    let server = match database {
+        Database::Postgresql => "PostgreSQL 16",
+        Database::Mysql => "MySQL 8.4",
+        Database::Mariadb => "MariaDB 10.11",
+    };
+    compose.push_str(&format!(
+        "# Local stack: NATS (JetStream) and {server}, the ingestion API and the worker.\n"
+    ));
+    compose.push_str(&crate::yaml::to_yaml(&compose_value_for(project, database)));
     tree.insert("docker-compose.nats.yml", compose);
 }
 

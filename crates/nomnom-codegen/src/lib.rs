@@ -15,6 +15,7 @@
 //! changed migration.
 
 mod cargo;
+mod database;
 mod deploy;
 mod emit;
 mod error;
@@ -27,12 +28,14 @@ mod readme;
 mod runtime;
 mod rust;
 mod sql;
+mod sql_mysql;
 mod tree;
 pub mod types;
 mod yaml;
 
 pub use helm::{chart_files, CHART_MANAGED_ENV};
 
+pub use database::{Database, DATABASE_FILE};
 pub use error::GenerateError;
 pub use sql::INITIAL_MIGRATION;
 pub use tree::FileTree;
@@ -42,11 +45,21 @@ use nomnom_spec::model::Project;
 /// Generates the whole project for `project`, as a new project: its first migration
 /// creates every table, and its snapshot is model version 1.
 pub fn generate(project: &Project) -> Result<FileTree, GenerateError> {
+    generate_for(project, Database::Postgresql)
+}
+
+/// [`generate`] for `database`.
+pub fn generate_for(project: &Project, database: Database) -> Result<FileTree, GenerateError> {
     let migrations = vec![(
         INITIAL_MIGRATION.to_string(),
-        sql::initial_migration(project)?,
+        database.initial_migration(project)?,
     )];
-    generate_with(project, &migrations, &evolve::Snapshot::of(project, 1))
+    generate_with_database(
+        project,
+        &migrations,
+        &evolve::Snapshot::of(project, 1),
+        database,
+    )
 }
 
 /// The first migration of `project` (`migrations/0001_initial.sql`'s text).
@@ -62,6 +75,17 @@ pub fn generate_with(
     migrations: &[(String, String)],
     snapshot: &evolve::Snapshot,
 ) -> Result<FileTree, GenerateError> {
+    generate_with_database(project, migrations, snapshot, Database::Postgresql)
+}
+
+/// [`generate_with`] for `database` (the migrations are in its dialect); a project for
+/// another database than PostgreSQL records it in [`DATABASE_FILE`].
+pub fn generate_with_database(
+    project: &Project,
+    migrations: &[(String, String)],
+    snapshot: &evolve::Snapshot,
+    database: Database,
+) -> Result<FileTree, GenerateError> {
     check_type_names(project)?;
     let mut tree = FileTree::default();
     cargo::files(project, &mut tree);
@@ -70,13 +94,16 @@ pub fn generate_with(
         .iter()
         .map(|(path, _)| path.trim_start_matches("migrations/").to_string())
         .collect();
-    rust::files(project, &names, &mut tree)?;
+    rust::files(project, &names, database, &mut tree)?;
     for (path, text) in migrations {
         tree.insert(path.clone(), text.clone());
     }
     tree.insert(evolve::SNAPSHOT_PATH, snapshot.to_text());
+    if database.is_mysql() {
+        tree.insert(DATABASE_FILE, format!("{database}\n"));
+    }
     tree.insert("openapi.json", openapi::document(project));
-    deploy::files(project, &mut tree);
+    deploy::files(project, database, &mut tree);
     observability::files(project, &mut tree);
     tree.insert("README.md", readme::readme(project));
     for (path, contents) in chart_files(project) {

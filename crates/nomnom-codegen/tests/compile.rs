@@ -13,7 +13,7 @@ mod fixtures;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use nomnom_codegen::generate;
+use nomnom_codegen::{generate, generate_for, Database};
 use nomnom_spec::model::Project;
 
 fn shared_target_dir() -> PathBuf {
@@ -29,18 +29,7 @@ fn shared_target_dir() -> PathBuf {
 /// Writes the generated tree (plus the example's check file and the workspace's lockfile, so
 /// dependency versions match the ones nomnom itself is tested with) to a fresh folder.
 fn write_project(project: &Project, checks: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("generated")
-        .join(&project.name);
-    if dir.exists() {
-        std::fs::remove_dir_all(&dir).expect("clear old project");
-    }
-    let tree = generate(project).expect("generate");
-    for (path, contents) in tree.iter() {
-        let p = dir.join(path);
-        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
-        std::fs::write(&p, contents).expect("write");
-    }
+    let dir = write_tree(project, Database::Postgresql);
     std::fs::create_dir_all(dir.join("tests/support")).expect("mkdir tests");
     std::fs::write(dir.join("tests/checks.rs"), checks).expect("write checks");
     std::fs::write(
@@ -48,9 +37,46 @@ fn write_project(project: &Project, checks: &str) -> PathBuf {
         include_str!("generated/support.rs"),
     )
     .expect("write the checks' support");
+    dir
+}
+
+/// Writes the project generated for `database` (and the workspace's lockfile) to a fresh
+/// folder.
+fn write_tree(project: &Project, database: Database) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("generated")
+        .join(format!("{}-{database}", project.name));
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir).expect("clear old project");
+    }
+    let tree = if database == Database::Postgresql {
+        generate(project)
+    } else {
+        generate_for(project, database)
+    }
+    .expect("generate");
+    for (path, contents) in tree.iter() {
+        let p = dir.join(path);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&p, contents).expect("write");
+    }
     let lock = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../Cargo.lock");
     std::fs::copy(lock, dir.join("Cargo.lock")).expect("copy lockfile");
     dir
+}
+
+/// A project generated for MySQL compiles with warnings denied and is clippy clean (its
+/// rows are written end to end by nomnom-e2e's suites against MariaDB).
+#[test]
+fn web_analytics_for_mysql_compiles_and_lints() {
+    let dir = write_tree(&fixtures::web_analytics(), Database::Mysql);
+    let model = std::fs::read_to_string(dir.join("src/model.rs")).expect("model.rs");
+    assert!(
+        model.contains("database = \"mysql\""),
+        "the model names its database"
+    );
+    cargo(&dir, &["build", "--all-targets"]);
+    cargo(&dir, &["clippy", "--all-targets", "--", "-D", "warnings"]);
 }
 
 fn cargo(dir: &Path, args: &[&str]) {

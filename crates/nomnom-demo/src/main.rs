@@ -41,14 +41,46 @@ fn progress(label: &str, done: u64, total: u64, started: Instant) {
     let _ = std::io::stderr().flush();
 }
 
-async fn persisted_count(db: &tokio_postgres::Client) -> u64 {
-    db.query_one(
-        "SELECT count(*) FROM message_status WHERE status = 'persisted'",
-        &[],
-    )
-    .await
-    .map(|r| r.get::<_, i64>(0) as u64)
-    .unwrap_or(0)
+/// The demo's database: PostgreSQL, or MySQL/MariaDB for a `mysql://` URL.
+enum Db {
+    Pg(tokio_postgres::Client),
+    My(mysql_async::Pool),
+}
+
+impl Db {
+    async fn connect(url: &str) -> Result<Db, String> {
+        if url.starts_with("mysql://") {
+            let opts = mysql_async::Opts::from_url(url).map_err(|e| format!("{url}: {e}"))?;
+            return Ok(Db::My(mysql_async::Pool::new(opts)));
+        }
+        let (db, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+            .await
+            .map_err(|e| format!("connecting to {url}: {e}"))?;
+        tokio::spawn(conn);
+        Ok(Db::Pg(db))
+    }
+}
+
+async fn persisted_count(db: &Db) -> u64 {
+    const SQL: &str = "SELECT count(*) FROM message_status WHERE status = 'persisted'";
+    match db {
+        Db::Pg(db) => db
+            .query_one(SQL, &[])
+            .await
+            .map(|r| r.get::<_, i64>(0) as u64)
+            .unwrap_or(0),
+        Db::My(pool) => {
+            use mysql_async::prelude::Queryable;
+            let Ok(mut conn) = pool.get_conn().await else {
+                return 0;
+            };
+            conn.query_first::<u64, _>(SQL)
+                .await
+                .ok()
+                .flatten()
+                .unwrap_or(0)
+        }
+    }
 }
 
 /// Tasks aborted when this goes out of scope.
@@ -150,10 +182,7 @@ async fn drive(o: &Options, client: &HttpClient) -> Result<Option<String>, Strin
         ));
     }
 
-    let (db, conn) = tokio_postgres::connect(&o.database_url, tokio_postgres::NoTls)
-        .await
-        .map_err(|e| format!("connecting to {}: {e}", o.database_url))?;
-    tokio::spawn(conn);
+    let db = Db::connect(&o.database_url).await?;
     let already = persisted_count(&db).await;
 
     // Post the messages, `concurrency` at a time (for HL7, every other one over MLLP).
@@ -278,10 +307,26 @@ async fn drive(o: &Options, client: &HttpClient) -> Result<Option<String>, Strin
     let count = |table: &'static str| {
         let db = &db;
         async move {
-            db.query_one(&format!("SELECT count(*) FROM {table}"), &[])
-                .await
-                .map(|r| r.get::<_, i64>(0))
-                .unwrap_or(-1)
+            let sql = format!("SELECT count(*) FROM {table}");
+            match db {
+                Db::Pg(db) => db
+                    .query_one(&sql, &[])
+                    .await
+                    .map(|r| r.get::<_, i64>(0))
+                    .unwrap_or(-1),
+                Db::My(pool) => {
+                    use mysql_async::prelude::Queryable;
+                    match pool.get_conn().await {
+                        Ok(mut conn) => conn
+                            .query_first::<i64, _>(sql)
+                            .await
+                            .ok()
+                            .flatten()
+                            .unwrap_or(-1),
+                        Err(_) => -1,
+                    }
+                }
+            }
         }
     };
     println!();
@@ -360,11 +405,14 @@ fn print_commands_to_try(o: &Options, worker_port: u16, first_id: Option<&str>) 
     println!("  curl -s {base}/openapi.json");
     println!("  curl -s {base}/metrics | grep ^nomnom_ingest_messages_total");
     println!("  curl -s http://127.0.0.1:{worker_port}/metrics | grep ^nomnom_worker_");
-    println!("  psql '{}' -c '{}'", o.database_url, o.model.query());
-    println!(
-        "  psql '{}' -c 'SELECT status, count(*) FROM message_status GROUP BY status'",
-        o.database_url
-    );
+    let client = if o.database_url.starts_with("mysql://") {
+        // mariadb reads no URL: the demo's database on the local server.
+        "mariadb -h 127.0.0.1 -u root nomnom_demo -e".to_string()
+    } else {
+        format!("psql '{}' -c", o.database_url)
+    };
+    println!("  {client} '{}'", o.model.query());
+    println!("  {client} 'SELECT status, count(*) FROM message_status GROUP BY status'");
     println!("Press Ctrl-C to stop them.");
 }
 

@@ -77,6 +77,15 @@ fn parse_from(arguments: impl IntoIterator<Item = String>) -> Result<Options, St
                     .map_err(|e| format!("--concurrency: {e}"))?
             }
             "--database-url" => o.database_url = value()?,
+            // The database the script generated the project for; the URL says where it is.
+            "--database" => {
+                let database = value()?;
+                if !matches!(database.as_str(), "postgresql" | "mysql" | "mariadb") {
+                    return Err(format!(
+                        "--database: {database} (expected postgresql, mysql or mariadb)"
+                    ));
+                }
+            }
             "--nats-url" => o.nats_url = value()?,
             "--stream" => o.stream = value()?,
             "--port" => o.port = value()?.parse().map_err(|e| format!("--port: {e}"))?,

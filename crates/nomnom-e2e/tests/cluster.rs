@@ -1,6 +1,6 @@
 //! The generated pipeline on a 3-node NATS JetStream cluster (private servers on loopback):
 //! the stream leader is killed and brought back, then two servers at once so the stream loses
-//! quorum. Every message that got a 202 is persisted exactly once; without quorum clients get
+//! quorum, on each database (PostgreSQL and MariaDB). Every message that got a 202 is persisted exactly once; without quorum clients get
 //! 503 with Retry-After (never a 500 or a hang); ingestion resumes without restarting anything.
 
 mod common;
@@ -10,10 +10,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{assert_tables_hold, wait_persisted};
+use common::{assert_tables_hold, wait_persisted, Backend, Db};
 use nomnom_testkit::http::HttpClient;
 use nomnom_testkit::pipeline::{base_env, Pipeline};
-use nomnom_testkit::{orders, wait_until, NatsCluster, TestDatabase};
+use nomnom_testkit::{orders, wait_until, NatsCluster};
 use serde_json::Value;
 
 /// What the steady client saw.
@@ -140,12 +140,13 @@ async fn stream_leader(nats_url: &str, stream: &str) -> Option<String> {
     s.info().await.ok()?.cluster.as_ref()?.leader.clone()
 }
 
-#[tokio::test]
-async fn three_node_cluster_survives_leader_loss_and_quorum_loss() {
-    let project = common::tpch();
+on_each_database!(three_node_cluster_survives_leader_loss_and_quorum_loss);
+
+async fn three_node_cluster_survives_leader_loss_and_quorum_loss(backend: Backend) {
+    let project = common::tpch_for(backend);
     let mut cluster = NatsCluster::start(3).await;
     let stream = nomnom_testkit::TestStream::new(&cluster.url());
-    let db = TestDatabase::create_shared().await;
+    let db = Db::create_shared(backend).await;
     let mut env = base_env(&cluster.url(), stream.name(), &db.url());
     env.insert("NATS_REPLICAS".into(), "3".into());
     env.insert("NATS_PUBLISH_TIMEOUT".into(), "2s".into());
@@ -228,14 +229,7 @@ async fn three_node_cluster_survives_leader_loss_and_quorum_loss() {
     wait_persisted(&sql, &ids, Duration::from_secs(120)).await;
     // Orders whose every attempt got a 503 may or may not have been stored; every 202 is.
     assert_tables_hold(&sql, &accepted_orders, false).await;
-    let duplicates: i64 = sql
-        .query_one(
-            "SELECT count(*) - count(DISTINCT message_id) FROM message_status",
-            &[],
-        )
-        .await
-        .expect("select")
-        .get(0);
+    let duplicates = sql.r().duplicate_statuses().await;
     assert_eq!(duplicates, 0);
     drop(pipeline);
 }

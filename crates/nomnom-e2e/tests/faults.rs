@@ -1,5 +1,6 @@
-//! Faults: a worker killed mid-stream, PostgreSQL stopped mid-run, poison messages and records
-//! PostgreSQL rejects in the middle of a batch. Nothing that got a 202 is lost or written twice.
+//! Faults: a worker killed mid-stream, the database stopped mid-run (a private PostgreSQL or
+//! MariaDB), poison messages and records the database rejects in the middle of a batch.
+//! Nothing that got a 202 is lost or written twice. Every test runs on both databases.
 
 mod common;
 
@@ -7,18 +8,61 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::{
-    assert_tables_match, persisted, post_all, start_api_only, status_counts, wait_failed,
-    wait_persisted,
+    assert_tables_match, persisted, post_all, start_api_only_on, status_counts, wait_failed,
+    wait_persisted, Backend, Db,
 };
 use nomnom_testkit::pipeline::{base_env, Pipeline};
-use nomnom_testkit::{orders, wait_until, PgServer, TestDatabase, TestStream};
+use nomnom_testkit::{
+    orders, wait_until, MariadbServer, MysqlTestDatabase, PgServer, TestDatabase, TestStream,
+};
 
-/// How long PostgreSQL stays down in the outage test.
+/// How long the database stays down in the outage test.
 const OUTAGE: Duration = Duration::from_secs(8);
 
-#[tokio::test]
-async fn a_worker_killed_mid_stream_loses_and_duplicates_nothing() {
-    let mut h = common::start(&[("WORKER_BATCH_SIZE", "50")]).await;
+on_each_database!(
+    a_worker_killed_mid_stream_loses_and_duplicates_nothing,
+    the_database_stopped_mid_run_loses_nothing_and_burns_no_attempts,
+    poison_and_rejected_records_are_dead_lettered_alone,
+);
+
+/// A private server of `backend`'s kind, for the outage.
+enum Private {
+    Pg(PgServer),
+    My(MariadbServer),
+}
+
+impl Private {
+    async fn start(backend: Backend) -> Private {
+        match backend {
+            Backend::Postgresql => Private::Pg(PgServer::start().await),
+            Backend::Mariadb => Private::My(MariadbServer::start().await),
+        }
+    }
+
+    async fn database(&self) -> Db {
+        match self {
+            Private::Pg(pg) => Db::Pg(TestDatabase::create(&pg.url("postgres")).await),
+            Private::My(my) => Db::My(MysqlTestDatabase::create(&my.url("mysql")).await),
+        }
+    }
+
+    fn stop(&mut self) {
+        match self {
+            Private::Pg(pg) => pg.stop(),
+            Private::My(my) => my.stop(),
+        }
+    }
+
+    async fn start_again(&mut self) {
+        match self {
+            Private::Pg(pg) => pg.start_again().await,
+            Private::My(my) => my.start_again().await,
+        }
+    }
+}
+
+async fn a_worker_killed_mid_stream_loses_and_duplicates_nothing(backend: Backend) {
+    let mut h = common::start_on(backend, &[("WORKER_BATCH_SIZE", "50")]).await;
     let db = h.db.client().await;
     let sent = Arc::new(orders::orders(21, 1, 1500));
 
@@ -43,12 +87,11 @@ async fn a_worker_killed_mid_stream_loses_and_duplicates_nothing() {
     assert_tables_match(&db, &sent).await;
 }
 
-#[tokio::test]
-async fn postgres_stopped_mid_run_loses_nothing_and_burns_no_attempts() {
-    let project = common::tpch();
-    let mut pg = PgServer::start().await;
+async fn the_database_stopped_mid_run_loses_nothing_and_burns_no_attempts(backend: Backend) {
+    let project = common::tpch_for(backend);
+    let mut pg = Private::start(backend).await;
     let stream = TestStream::shared();
-    let db = TestDatabase::create(&pg.url("postgres")).await;
+    let db = pg.database().await;
     let mut env = base_env(&nomnom_testkit::shared_nats_url(), stream.name(), &db.url());
     env.insert("NATS_BACKOFF".into(), "500ms,1s,2s".into());
     env.insert("NATS_MAX_DELIVER".into(), "5".into());
@@ -85,23 +128,22 @@ async fn postgres_stopped_mid_run_loses_nothing_and_burns_no_attempts() {
     assert_tables_match(&client, &sent).await;
     let counts = status_counts(&client, &ids).await;
     assert_eq!(counts.get("failed"), None, "no message failed: {counts:?}");
-    let max_retries: i32 = client
-        .query_one("SELECT max(retry_count) FROM message_status", &[])
-        .await
-        .expect("select")
-        .get(0);
+    let max_retries = client.r().max_retries().await;
     assert!(
         max_retries < 4,
         "the outage burned attempts: a message was retried {max_retries} times of 5"
     );
 }
 
-#[tokio::test]
-async fn poison_and_rejected_records_are_dead_lettered_alone() {
+async fn poison_and_rejected_records_are_dead_lettered_alone(backend: Backend) {
     // Only the API runs while the messages are queued, so the worker sees them in one batch.
-    let h = start_api_only(&[("WORKER_BATCH_SIZE", "100"), ("WORKER_BATCH_WAIT", "1s")]).await;
+    let h = start_api_only_on(
+        backend,
+        &[("WORKER_BATCH_SIZE", "100"), ("WORKER_BATCH_WAIT", "1s")],
+    )
+    .await;
     let (client, stream) = (&h.client, &h.stream);
-    // A constraint PostgreSQL enforces beyond the model's validation.
+    // A constraint the database enforces beyond the model's validation.
     let sql = h.db.client().await;
     sql.batch_execute(
         "ALTER TABLE orders ADD CONSTRAINT no_rejects CHECK (customer_key <> 'C-REJECT')",

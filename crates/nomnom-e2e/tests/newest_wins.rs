@@ -118,7 +118,8 @@ async fn run(workers: usize) {
         ("NATS_ACK_WAIT", "2s"),
     ])
     .await;
-    let db = h.db.client().await;
+    let client = h.db.client().await;
+    let db = client.pg();
     let mut running = start_workers(&h, workers);
     let total = (KEYS * VERSIONS) as i64;
     let client = h.client.clone();
@@ -143,7 +144,7 @@ async fn run(workers: usize) {
     running[0].restart();
     let ids = poster.await.expect("the poster");
     wait_persisted(&db, &ids, Duration::from_secs(180)).await;
-    assert_every_order_is_at_its_last_version(&db).await;
+    assert_every_order_is_at_its_last_version(db).await;
 
     // The last versions were applied; a note is only ever on an older one.
     let last_round = &ids[(VERSIONS - 1) * KEYS..];
@@ -181,7 +182,8 @@ async fn four_workers_one_killed_leave_every_order_at_its_newest_version() {
 #[tokio::test]
 async fn a_dead_letter_replayed_after_newer_versions_changes_nothing() {
     let h = start_api_only(&[]).await;
-    let db = h.db.client().await;
+    let client = h.db.client().await;
+    let db = client.pg();
     // PostgreSQL refuses version 0 (a constraint beyond the model), so it is dead-lettered.
     db.batch_execute("ALTER TABLE orders ADD CONSTRAINT hold_back CHECK (comment <> 'v0')")
         .await

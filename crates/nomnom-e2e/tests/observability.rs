@@ -169,11 +169,13 @@ async fn metrics_traces_dashboard_and_rules_hold_against_a_real_prometheus() {
     }
     wait_persisted(&db, &ids, Duration::from_secs(60)).await;
     let stored_orders: i64 = db
+        .pg()
         .query_one("SELECT count(*) FROM orders", &[])
         .await
         .expect("count orders")
         .get(0);
     let stored_items: i64 = db
+        .pg()
         .query_one("SELECT count(*) FROM order_line_items", &[])
         .await
         .expect("count line items")

@@ -1,16 +1,25 @@
-//! The generated tpch pipeline end to end: HTTP → JetStream → worker → PostgreSQL.
+//! The generated tpch pipeline end to end: HTTP → JetStream → worker → PostgreSQL, and the
+//! same project generated for MariaDB (`--database mariadb`): every test runs on both.
 
 mod common;
 
 use std::time::Duration;
 
-use common::{assert_tables_match, post_all, post_order, start, start_api_only, wait_persisted};
+use common::{
+    assert_tables_match, post_all, post_order, start_api_only_on, start_on, wait_persisted, Backend,
+};
 use nomnom_testkit::{orders, wait_until};
 use serde_json::json;
 
-#[tokio::test]
-async fn tpch_orders_land_exactly_as_sent() {
-    let h = start(&[]).await;
+on_each_database!(
+    tpch_orders_land_exactly_as_sent,
+    decimals_keep_every_digit,
+    reingesting_an_order_updates_it_and_replaces_its_line_items,
+    status_moves_from_accepted_to_persisted_through_the_api,
+);
+
+async fn tpch_orders_land_exactly_as_sent(backend: Backend) {
+    let h = start_on(backend, &[]).await;
     let db = h.db.client().await;
     let sent = orders::orders(11, 1, 400);
 
@@ -40,9 +49,8 @@ async fn tpch_orders_land_exactly_as_sent() {
     assert_tables_match(&db, &sent).await;
 }
 
-#[tokio::test]
-async fn decimals_keep_every_digit() {
-    let h = start(&[]).await;
+async fn decimals_keep_every_digit(backend: Backend) {
+    let h = start_on(backend, &[]).await;
     let db = h.db.client().await;
     let mut order = orders::orders(3, 1, 1).remove(0);
     order["total_price"] = json!("12345678901234567890.123456789");
@@ -50,16 +58,14 @@ async fn decimals_keep_every_digit() {
     assert_eq!(status, 202, "{body}");
     let id = body["message_id"].as_str().expect("id").to_string();
     wait_persisted(&db, &[id], Duration::from_secs(30)).await;
-    let row = db
-        .query_one("SELECT total_price::text FROM orders", &[])
-        .await
-        .expect("select");
-    assert_eq!(row.get::<_, String>(0), "12345678901234567890.123456789");
+    assert_eq!(
+        db.decimal_text("orders", "total_price").await,
+        "12345678901234567890.123456789"
+    );
 }
 
-#[tokio::test]
-async fn reingesting_an_order_updates_it_and_replaces_its_line_items() {
-    let h = start(&[]).await;
+async fn reingesting_an_order_updates_it_and_replaces_its_line_items(backend: Backend) {
+    let h = start_on(backend, &[]).await;
     let db = h.db.client().await;
     let mut first = orders::orders(5, 1, 1).remove(0);
     first["line_items"] = json!((1..=5)
@@ -92,10 +98,9 @@ async fn reingesting_an_order_updates_it_and_replaces_its_line_items() {
     assert_tables_match(&db, &[second]).await;
 }
 
-#[tokio::test]
-async fn status_moves_from_accepted_to_persisted_through_the_api() {
+async fn status_moves_from_accepted_to_persisted_through_the_api(backend: Backend) {
     // Only the API runs at first, so the message stays `accepted`.
-    let h = start_api_only(&[]).await;
+    let h = start_api_only_on(backend, &[]).await;
     let client = &h.client;
     let order = orders::orders(8, 1, 1).remove(0);
     let (status, body) = post_order(client, &order).await;

@@ -45,7 +45,7 @@ async fn statuses_expire_with_their_partitions_and_no_message_is_refused() {
         pace.tick().await;
         // post_all checks every answer is a 202: nothing is refused while partitions change.
         ids.push(post_all(client, wave, PER_WAVE).await);
-        seen.extend(partitions(&db).await);
+        seen.extend(partitions(db.pg()).await);
     }
     let last = ids.last().cloned().unwrap_or_default();
     wait_persisted(&db, &last, Duration::from_secs(60)).await;
@@ -79,7 +79,7 @@ async fn statuses_expire_with_their_partitions_and_no_message_is_refused() {
             .ends_with("status-expired"),
         "an expired status is told from an unknown one: {expired}"
     );
-    let now = partitions(&db).await;
+    let now = partitions(db.pg()).await;
     let dropped: Vec<&String> = seen.difference(&now).collect();
     assert!(
         !dropped.is_empty(),

@@ -377,8 +377,10 @@ async fn statuses_recorded_while_postgres_was_down_appear_once_it_is_back() {
 #[tokio::test]
 async fn a_full_status_buffer_drops_and_counts_instead_of_blocking() {
     let database = database_config("postgres://postgres@127.0.0.1:1/nowhere");
-    let (recorder, task) =
-        nomnom_runtime::status::StatusRecorder::spawn(database.pool(Duration::from_millis(200)), 2);
+    let (recorder, task) = nomnom_runtime::status::StatusRecorder::spawn(
+        nomnom_runtime::db::Store::Postgres(database.pool(Duration::from_millis(200))),
+        2,
+    );
     // The current-thread runtime does not run the writer until we yield: two fit, three drop.
     for _ in 0..5 {
         recorder.record(nomnom_runtime::status::AcceptedMessage {
@@ -401,7 +403,10 @@ async fn a_trickle_of_accepted_ids_is_written_in_few_transactions() {
     use nomnom_runtime::status::{recorder::LINGER, AcceptedMessage, StatusRecorder};
     let database = nomnom_testkit::TestDatabase::create_shared().await;
     let config = database_config(&database.url());
-    let (recorder, task) = StatusRecorder::spawn(config.pool(Duration::from_secs(2)), 1024);
+    let (recorder, task) = StatusRecorder::spawn(
+        nomnom_runtime::db::Store::Postgres(config.pool(Duration::from_secs(2))),
+        1024,
+    );
     // One id every 2 ms: written as it came, that would be a commit (a WAL flush) each.
     let ids: Vec<uuid::Uuid> = (0..60).map(|_| uuid::Uuid::now_v7()).collect();
     let started = std::time::Instant::now();

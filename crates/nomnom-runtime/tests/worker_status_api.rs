@@ -71,9 +71,10 @@ async fn status_goes_accepted_retrying_persisted_or_failed_through_the_api() {
     let nats = NatsClient::connect(NatsConfig::from(&env).expect("nats config"))
         .await
         .expect("connect");
-    let pool = DatabaseConfig::from(&env)
-        .expect("db config")
-        .pool(Duration::from_secs(5));
+    let pool = nomnom_runtime::db::Store::connect(
+        &DatabaseConfig::from(&env).expect("db config"),
+        Duration::from_secs(5),
+    );
     let (recorder, _recorder_task) = StatusRecorder::spawn(pool.clone(), 1000);
     let app = router::<TestModel>(ApiState::new(
         nats,

@@ -1,6 +1,6 @@
 //! The harness shared by nomnom's end-to-end tests, fault tests and benchmarks.
 //!
-//! Everything here talks to real services: the NATS and PostgreSQL servers of the machine,
+//! Everything here talks to real services: the NATS, PostgreSQL and MariaDB servers of the machine,
 //! or private ones started on free loopback ports for outage and cluster tests. Each test gets
 //! its own stream names and its own database, removed when it ends.
 
@@ -8,7 +8,9 @@ pub mod certs;
 pub mod database;
 pub mod http;
 pub mod lab_reports;
+pub mod mariadb_server;
 pub mod mllp;
+pub mod mysql_database;
 pub mod nats_server;
 pub mod orders;
 pub mod pg_server;
@@ -20,6 +22,8 @@ pub mod stream;
 pub mod wait;
 
 pub use database::TestDatabase;
+pub use mariadb_server::MariadbServer;
+pub use mysql_database::{shared_mysql_url, MysqlTestDatabase};
 pub use nats_server::{NatsCluster, NatsServer, DEBIAN_NATS_SERVER};
 pub use pg_server::{PgServer, ServerTls};
 pub use ports::{free_port, unique_name};

@@ -99,6 +99,32 @@ pub fn build_example(example: &str, release: bool) -> GeneratedProject {
 /// [`build_example`] does, under `name`: the folder of its project and of its binaries in
 /// the shared target directory, so `name` must be unique among the models built there.
 pub fn build_model(name: &str, model_dir: &Path, release: bool) -> GeneratedProject {
+    build_model_with(name, model_dir, release, &[])
+}
+
+/// Generates `examples/<example>` for `database` (`postgresql`, `mysql` or `mariadb`) and
+/// builds it as [`build_example`] does, as `<example>` for PostgreSQL and
+/// `<example>-<database>` for the others.
+pub fn build_example_for(example: &str, database: &str, release: bool) -> GeneratedProject {
+    let dir = workspace_root().join("examples").join(example);
+    if database == "postgresql" {
+        return build_model(example, &dir, release);
+    }
+    build_model_with(
+        &format!("{example}-{database}"),
+        &dir,
+        release,
+        &["--database", database],
+    )
+}
+
+/// [`build_model`] with `extra` arguments for `nomnom generate`.
+pub fn build_model_with(
+    name: &str,
+    model_dir: &Path,
+    release: bool,
+    extra: &[&str],
+) -> GeneratedProject {
     static CACHE: OnceLock<Mutex<BTreeMap<(String, bool), GeneratedProject>>> = OnceLock::new();
     let cache = CACHE.get_or_init(|| Mutex::new(BTreeMap::new()));
     let mut cache = cache.lock().unwrap_or_else(|p| p.into_inner());
@@ -115,7 +141,11 @@ pub fn build_model(name: &str, model_dir: &Path, release: bool) -> GeneratedProj
     let cli = nomnom_cli(release);
     let generate = || {
         let mut cmd = Command::new(&cli);
-        cmd.arg("generate").arg(model_dir).arg("--output").arg(&dir);
+        cmd.arg("generate")
+            .arg(model_dir)
+            .arg("--output")
+            .arg(&dir)
+            .args(extra);
         cmd
     };
     // Every test creates a database of its own, so the folder's migrations are never applied

@@ -7,6 +7,7 @@
 //! that model is taken as the baseline (its snapshot is written, no migration is). Otherwise
 //! nomnom cannot know which model the database has, and says how to record it.
 
+use nomnom_codegen::Database;
 use std::path::Path;
 
 use nomnom_codegen::evolve::{self, Plan, Snapshot, SNAPSHOT_PATH};
@@ -22,6 +23,9 @@ pub struct Existing {
     pub migrations: Vec<(String, String)>,
     /// The snapshot's text, when there is one.
     pub snapshot: Option<String>,
+    /// The database the folder was generated for (`migrations/database`; absent for
+    /// PostgreSQL).
+    pub database: Option<String>,
 }
 
 /// Reads `output/migrations/`.
@@ -49,6 +53,8 @@ pub fn read_existing(output: &Path) -> Result<Existing, String> {
             out.migrations.push((format!("migrations/{name}"), read()?));
         } else if format!("migrations/{name}") == SNAPSHOT_PATH {
             out.snapshot = Some(read()?);
+        } else if format!("migrations/{name}") == nomnom_codegen::DATABASE_FILE {
+            out.database = Some(read()?.trim().to_string());
         }
     }
     out.migrations.sort();
@@ -87,9 +93,11 @@ pub fn prepare(
     project: &Project,
     existing: Existing,
     allow_destructive: bool,
+    database: Database,
 ) -> Result<Prepared, Refused> {
-    let initial =
-        nomnom_codegen::initial_migration(project).map_err(|e| Refused::Error(e.to_string()))?;
+    let initial = database
+        .initial_migration(project)
+        .map_err(|e| Refused::Error(e.to_string()))?;
     if existing.migrations.is_empty() && existing.snapshot.is_none() {
         return Ok(Prepared {
             migrations: vec![(INITIAL_MIGRATION.to_string(), initial)],
@@ -128,7 +136,7 @@ pub fn prepare(
         .unwrap_or(0)
         .max(old.model_version)
         + 1;
-    let plan = evolve::plan(&old, project, next, &evolve::Postgres)
+    let plan = evolve::plan(&old, project, next, database.dialect())
         .map_err(|e| Refused::Error(e.to_string()))?;
     match plan {
         None => Ok(Prepared {

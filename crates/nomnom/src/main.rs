@@ -46,6 +46,10 @@ enum Command {
         /// it discards.
         #[arg(long)]
         allow_destructive: bool,
+        /// The database the worker writes to: postgresql, mysql or mariadb (default
+        /// postgresql; a folder generated before keeps the one it was generated for).
+        #[arg(long, value_parser = ["postgresql", "mysql", "mariadb"])]
+        database: Option<String>,
     },
     /// Print the migration plan from one model to another (each change, additive or
     /// destructive, and the SQL), writing nothing.
@@ -118,7 +122,8 @@ fn main() -> ExitCode {
             path,
             output,
             allow_destructive,
-        } => generate(&path, &output, allow_destructive),
+            database,
+        } => generate(&path, &output, allow_destructive, database.as_deref()),
         Command::Diff { old, new } => diff(&old, &new),
         Command::Test { path } => test(&path),
         Command::Init { dir } => init(&dir),
@@ -226,7 +231,7 @@ fn check(path: &Path) -> u8 {
     }
 }
 
-fn generate(path: &Path, output: &Path, allow_destructive: bool) -> u8 {
+fn generate(path: &Path, output: &Path, allow_destructive: bool, database: Option<&str>) -> u8 {
     let loaded = match load(path) {
         Ok(l) => l,
         Err(code) => return code,
@@ -239,8 +244,37 @@ fn generate(path: &Path, output: &Path, allow_destructive: bool) -> u8 {
         }
     };
     let on_disk = existing.migrations.clone();
+    let recorded = if existing.migrations.is_empty() {
+        None
+    } else {
+        // A folder with migrations and no record was generated for PostgreSQL.
+        Some(
+            existing
+                .database
+                .clone()
+                .unwrap_or_else(|| "postgresql".to_string()),
+        )
+    };
+    let recorded = recorded
+        .as_deref()
+        .and_then(nomnom_codegen::Database::parse);
+    let chosen = database.and_then(nomnom_codegen::Database::parse);
+    let database = match (recorded, chosen) {
+        (Some(was), Some(now)) if was.is_mysql() != now.is_mysql() => {
+            eprintln!(
+                "nomnom: {} was generated for {was} and its migrations are in that dialect; it \
+                 cannot switch to {now}: generate into a new folder for a new database",
+                output.display()
+            );
+            return FAILED;
+        }
+        (_, Some(now)) => now,
+        (Some(was), None) => was,
+        (None, None) => nomnom_codegen::Database::Postgresql,
+    };
     let model = &loaded.warnings;
-    let prepared = match evolution::prepare(&loaded.project, existing, allow_destructive) {
+    let prepared = match evolution::prepare(&loaded.project, existing, allow_destructive, database)
+    {
         Ok(p) => p,
         Err(Refused::Destructive(plan)) => {
             let d = evolution::diagnostics(&plan, &model.file, &model.source, false);
@@ -269,10 +303,11 @@ fn generate(path: &Path, output: &Path, allow_destructive: bool) -> u8 {
             true,
         ));
     }
-    let tree = match nomnom_codegen::generate_with(
+    let tree = match nomnom_codegen::generate_with_database(
         &loaded.project,
         &prepared.migrations,
         &prepared.snapshot,
+        database,
     ) {
         Ok(t) => t,
         Err(e) => {
@@ -363,7 +398,12 @@ fn diff(old: &Path, new: &Path) -> u8 {
         Err(code) => return code,
     };
     let next = old_snapshot.model_version + 1;
-    match evolve::plan(&old_snapshot, &loaded.project, next, &evolve::Postgres) {
+    // A generated folder's SQL is in the dialect of the database it was generated for.
+    let database = std::fs::read_to_string(old.join(nomnom_codegen::DATABASE_FILE))
+        .ok()
+        .and_then(|t| nomnom_codegen::Database::parse(&t))
+        .unwrap_or_default();
+    match evolve::plan(&old_snapshot, &loaded.project, next, database.dialect()) {
         Ok(None) => {
             println!("no change to the database schema");
             OK

@@ -78,11 +78,12 @@ pub async fn run<M: Model>() -> Result<(), String> {
         nomnom_runtime::api::shutdown_signal().await;
         let _ = stop.send(true);
     });
-    let pool = config.database.pool(nomnom_runtime::db::CONNECT_TIMEOUT);
+    let store =
+        nomnom_runtime::db::Store::connect(&config.database, nomnom_runtime::db::CONNECT_TIMEOUT);
     let ctx = BatchContext {
         js: nats.jetstream().clone(),
-        gate: DbGate::new(pool.clone(), stopped.clone()),
-        pool,
+        gate: DbGate::new(store.clone(), stopped.clone()),
+        store,
         config: config.clone(),
         metrics: std::sync::Arc::new(WorkerMetrics::new(M::ROOT_ENTITIES)),
     };

@@ -12,9 +12,11 @@ mod diff;
 mod plan;
 mod snapshot;
 mod sql;
+mod sql_mysql;
 
 pub use change::{Change, Place};
 pub use diff::diff;
 pub use plan::{plan, Plan};
 pub use snapshot::{ColumnSnapshot, Snapshot, TableSnapshot, Value, SNAPSHOT_PATH};
 pub use sql::{Dialect, Postgres};
+pub use sql_mysql::Mysql;

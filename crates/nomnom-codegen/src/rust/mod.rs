@@ -26,11 +26,15 @@ use idents::{ident_plain, model_type};
 pub fn files(
     project: &Project,
     migrations: &[String],
+    database: crate::database::Database,
     tree: &mut FileTree,
 ) -> Result<(), GenerateError> {
     tree.insert("src/lib.rs", rust_file(lib(project))?);
     tree.insert("src/entities.rs", rust_file(entities::file(project)?)?);
-    tree.insert("src/model.rs", rust_file(model::file(project, migrations))?);
+    tree.insert(
+        "src/model.rs",
+        rust_file(model::file(project, migrations, database))?,
+    );
     if computed::any(project) {
         tree.insert("src/computed.rs", rust_file(computed::file(project)?)?);
     }

@@ -1,6 +1,7 @@
 //! `src/model.rs`: the model type, and the enum of root records whose `#[derive(Model)]`
 //! implements `nomnom_runtime::model::Model` for it (project, root entities, migrations).
 
+use crate::database::Database;
 use nomnom_spec::model::Project;
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -9,11 +10,16 @@ use super::idents::{model_type, type_ident};
 use super::scope::Scope;
 
 /// The file; `migrations` are the migration files' names (`0001_initial.sql`), in order.
-pub fn file(project: &Project, migrations: &[String]) -> TokenStream {
+pub fn file(project: &Project, migrations: &[String], database: Database) -> TokenStream {
     let scope = Scope::new(project);
     let derive = scope.name("", "Model");
     let model = model_type(project);
     let name = &project.name;
+    // PostgreSQL, the default, is not named: its projects read as before.
+    let database = database.is_mysql().then(|| {
+        let d = database.name();
+        quote!(database = #d,)
+    });
     let variants: Vec<TokenStream> = project
         .roots()
         .map(|e| {
@@ -48,7 +54,7 @@ pub fn file(project: &Project, migrations: &[String]) -> TokenStream {
 
         /// A validated message of one of the root entities, with all its children.
         #[derive(Debug, Clone, PartialEq, #derive)]
-        #[model(project = #name, model_type = #model, migrations(#(#migrations),*))]
+        #[model(project = #name, model_type = #model, #database migrations(#(#migrations),*))]
         pub enum Record {
             #(#variants)*
         }

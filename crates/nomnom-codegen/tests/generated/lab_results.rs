@@ -1,6 +1,7 @@
 //! Checks of the generated `lab_results` project (computed fields, `store: false` inputs and
 //! user transforms), written into it as `tests/checks.rs` by nomnom-codegen's compile test.
 
+use nomnom_runtime::db::writer::Postgres;
 use nomnom_runtime::export::{tokio, uuid::Uuid};
 use nomnom_runtime::model::{Model, Rejection, RowBatch};
 use nomnom_runtime::types::Decimal;
@@ -108,7 +109,7 @@ fn computed_values_are_stored_and_inputs_are_not() {
         let message = Uuid::now_v7();
         LabResultsModel::add_to_batch(&mut batch, message, message, &record);
         let tx = client.transaction().await.expect("begin");
-        assert_eq!(batch.write(&tx).await.expect("write").rows, 3);
+        assert_eq!(batch.write(&mut Postgres::new(&tx)).await.expect("write").rows, 3);
         tx.commit().await.expect("commit");
         let report = client
             .query_one("SELECT report_id, mrn, collected_at::text FROM lab_reports", &[])

@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+use nomnom_runtime::db::writer::Postgres;
 use nomnom_runtime::export::tokio;
 use nomnom_runtime::export::tokio_postgres::{self, Client, NoTls};
 use nomnom_runtime::model::{Model, RowBatch};
@@ -65,7 +66,7 @@ pub async fn fresh_database<M: Model>(tag: &str) -> (TestDatabase, Client) {
 /// Writes `batch` in one transaction; the rows written.
 pub async fn write<B: RowBatch>(client: &mut Client, batch: &B) -> u64 {
     let tx = client.transaction().await.expect("begin");
-    let rows = batch.write(&tx).await.expect("write batch").rows;
+    let rows = batch.write(&mut Postgres::new(&tx)).await.expect("write batch").rows;
     tx.commit().await.expect("commit");
     rows
 }

@@ -2,6 +2,7 @@
 //! nomnom-codegen's compile test: the generated validation on valid and invalid messages,
 //! and the generated SQL against the local PostgreSQL (a database of its own, dropped after).
 
+use nomnom_runtime::db::writer::Postgres;
 use nomnom_runtime::export::tokio_postgres;
 use nomnom_runtime::export::{tokio, uuid::{self, Uuid}};
 use nomnom_runtime::model::{Model, Rejection, RowBatch};
@@ -240,7 +241,7 @@ fn replacing_children_uses_the_parent_index_before_statistics_exist() {
         // The scans the batch's own statements make: the counts after it less those before,
         // both read inside this transaction (see `child_table_scans`).
         let (seq_before, index_before) = child_table_scans(&tx).await;
-        batch.write(&tx).await.expect("write batch");
+        batch.write(&mut Postgres::new(&tx)).await.expect("write batch");
         let (seq_after, index_after) = child_table_scans(&tx).await;
         tx.commit().await.expect("commit");
         assert_eq!(
@@ -340,12 +341,12 @@ fn race_on_one_new_key(second_is_newer: bool) {
         let tx = first.transaction().await.expect("begin");
         let mut one = Batch::default();
         add(&mut one, first_message, &order_body("K", &[1, 2, 3], "1"));
-        one.write(&tx).await.expect("first write");
+        one.write(&mut Postgres::new(&tx)).await.expect("first write");
         let waiting = tokio::spawn(async move {
             let mut two = Batch::default();
             add(&mut two, second_message, &order_body("K", &[4], "2"));
             let tx = second.transaction().await.expect("begin");
-            let written = two.write(&tx).await.expect("second write");
+            let written = two.write(&mut Postgres::new(&tx)).await.expect("second write");
             tx.commit().await.expect("commit");
             written
         });
@@ -415,7 +416,7 @@ fn an_older_message_never_overwrites_a_newer_order_nor_its_lines() {
         add(&mut batch, messages[0], &order_body("A", &[9], "1"));
         add(&mut batch, messages[3], &order_body("B", &[1], "3"));
         let tx = client.transaction().await.expect("begin");
-        let written = batch.write(&tx).await.expect("write");
+        let written = batch.write(&mut Postgres::new(&tx)).await.expect("write");
         tx.commit().await.expect("commit");
         assert_eq!(written.rows, 2, "B and its line");
         let superseded: Vec<(Uuid, &str)> = written.superseded.iter().map(|s| (s.message_id, s.table)).collect();
@@ -441,7 +442,7 @@ fn an_older_message_never_overwrites_a_newer_order_nor_its_lines() {
         add(&mut batch, messages[4], &order_body("C", &[7, 8], "4"));
         assert_eq!(batch.row_count(), 2, "the older C adds no row");
         let tx = client.transaction().await.expect("begin");
-        let written = batch.write(&tx).await.expect("write");
+        let written = batch.write(&mut Postgres::new(&tx)).await.expect("write");
         tx.commit().await.expect("commit");
         assert_eq!(written.rows, 2);
         assert_eq!(written.superseded.len(), 1);
@@ -456,7 +457,7 @@ fn an_older_message_never_overwrites_a_newer_order_nor_its_lines() {
         add(&mut batch, newest, &order_body("A", &[4], "6"));
         write(&mut client, &batch).await;
         let tx = client.transaction().await.expect("begin");
-        let again = batch.write(&tx).await.expect("redelivery");
+        let again = batch.write(&mut Postgres::new(&tx)).await.expect("redelivery");
         tx.commit().await.expect("commit");
         assert!(again.superseded.is_empty());
         assert_eq!(count(&client, "SELECT count(*) FROM orders WHERE order_key = 'A' AND total_price = 6").await, 1);

@@ -2,6 +2,7 @@
 //! nomnom-codegen's compile test: renamed keys, JSON pointers, defaults, keyword field names,
 //! a grandchild, keyless entities; then the generated SQL against the local PostgreSQL.
 
+use nomnom_runtime::db::writer::Postgres;
 use nomnom_runtime::export::tokio_postgres::Client;
 use nomnom_runtime::export::{tokio, uuid::{self, Uuid}};
 use nomnom_runtime::model::{Model, Rejection, RowBatch};
@@ -196,7 +197,7 @@ fn keyless_rows_never_duplicate_and_keyed_parents_replace_grandchildren() {
 /// Writes `batch` in one transaction; returns the messages whose rows were not applied.
 async fn superseded(client: &mut Client, batch: &Batch) -> Vec<Uuid> {
     let tx = client.transaction().await.expect("begin");
-    let written = batch.write(&tx).await.expect("write batch");
+    let written = batch.write(&mut Postgres::new(&tx)).await.expect("write batch");
     tx.commit().await.expect("commit");
     written.superseded.iter().map(|s| s.message_id).collect()
 }

@@ -3,33 +3,72 @@
 
 #![allow(dead_code)] // each test binary uses its own subset
 
+pub mod db;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use nomnom_testkit::http::HttpClient;
 use nomnom_testkit::pipeline::{base_env, Pipeline};
-use nomnom_testkit::project::{build_example, GeneratedProject};
-use nomnom_testkit::{wait_until, TestDatabase, TestStream};
+use nomnom_testkit::project::{build_example, build_example_for, GeneratedProject};
+use nomnom_testkit::{wait_until, TestStream};
 use serde_json::Value;
+
+#[allow(unused_imports)]
+pub use db::{AsDb, Backend, Db, DbClient};
 
 /// The tpch example, generated and built once per test binary.
 pub fn tpch() -> GeneratedProject {
     build_example("tpch", false)
 }
 
+/// The tpch example generated for `backend`, built once per test binary.
+pub fn tpch_for(backend: Backend) -> GeneratedProject {
+    build_example_for("tpch", backend.name(), false)
+}
+
+/// Runs a suite's test on each database: `on_each_database!(name)` defines the tests
+/// `postgresql::name` and `mariadb::name` calling `name(Backend::…)`.
+#[macro_export]
+macro_rules! on_each_database {
+    ($($name:ident),* $(,)?) => {
+        mod postgresql {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name($crate::common::Backend::Postgresql).await
+                }
+            )*
+        }
+        mod mariadb {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name($crate::common::Backend::Mariadb).await
+                }
+            )*
+        }
+    };
+}
+
 /// Everything one test owns: its stream, its database, its running pipeline.
 pub struct Harness {
     pub stream: TestStream,
-    pub db: TestDatabase,
+    pub db: Db,
     pub pipeline: Pipeline,
 }
 
 /// Starts the tpch pipeline on the shared NATS and PostgreSQL with its own stream and database;
 /// `extra` overrides environment variables.
 pub async fn start(extra: &[(&str, &str)]) -> Harness {
-    let project = tpch();
+    start_on(Backend::Postgresql, extra).await
+}
+
+/// [`start`] on `backend`'s shared server.
+pub async fn start_on(backend: Backend, extra: &[(&str, &str)]) -> Harness {
+    let project = tpch_for(backend);
     let stream = TestStream::shared();
-    let db = TestDatabase::create_shared().await;
+    let db = Db::create_shared(backend).await;
     let mut env = base_env(&nomnom_testkit::shared_nats_url(), stream.name(), &db.url());
     for (k, v) in extra {
         env.insert((*k).to_string(), (*v).to_string());
@@ -69,20 +108,12 @@ pub async fn post_all(client: &HttpClient, orders: &[Value], concurrency: usize)
 }
 
 /// Counts `message_status` rows per status for `ids`.
-pub async fn status_counts(db: &tokio_postgres::Client, ids: &[String]) -> BTreeMap<String, i64> {
-    let rows = db
-        .query(
-            "SELECT status, count(*) FROM message_status \
-             WHERE message_id::text = ANY($1) GROUP BY status",
-            &[&ids],
-        )
-        .await
-        .expect("querying message_status");
-    rows.iter().map(|r| (r.get(0), r.get(1))).collect()
+pub async fn status_counts(db: &impl AsDb, ids: &[String]) -> BTreeMap<String, i64> {
+    db.db().status_counts(ids).await
 }
 
 /// Waits until every id in `ids` is `persisted`.
-pub async fn wait_persisted(db: &tokio_postgres::Client, ids: &[String], timeout: Duration) {
+pub async fn wait_persisted(db: &impl AsDb, ids: &[String], timeout: Duration) {
     let want = ids.len() as i64;
     wait_until(
         &format!("{want} messages to be persisted"),
@@ -96,31 +127,16 @@ pub async fn wait_persisted(db: &tokio_postgres::Client, ids: &[String], timeout
 }
 
 /// Messages persisted so far, in the whole database.
-pub async fn persisted(db: &tokio_postgres::Client) -> i64 {
-    db.query_one(
-        "SELECT count(*) FROM message_status WHERE status = 'persisted'",
-        &[],
-    )
-    .await
-    .map(|r| r.get(0))
-    .unwrap_or(0)
+pub async fn persisted(db: &impl AsDb) -> i64 {
+    db.db().persisted().await
 }
 
 /// Waits until message `id` is `failed`; returns its error.
-pub async fn wait_failed(
-    db: &tokio_postgres::Client,
-    id: &str,
-    timeout: Duration,
-) -> Option<String> {
+pub async fn wait_failed(db: &impl AsDb, id: &str, timeout: Duration) -> Option<String> {
+    let db = db.db();
     wait_until(&format!("message {id} to fail"), timeout, || async move {
-        let row = db
-            .query_opt(
-                "SELECT status, error_message FROM message_status WHERE message_id::text = $1",
-                &[&id],
-            )
-            .await
-            .ok()??;
-        (row.get::<_, String>(0) == "failed").then(|| row.get::<_, Option<String>>(1))
+        let (status, error) = db.status_of(id).await?;
+        (status == "failed").then_some(error)
     })
     .await
 }
@@ -141,15 +157,43 @@ fn same(sent: &Value, stored: &Value) -> bool {
     }
 }
 
+const ORDER_FIELDS: [&str; 9] = [
+    "order_key",
+    "customer_key",
+    "order_status",
+    "total_price",
+    "order_date",
+    "order_priority",
+    "clerk",
+    "ship_priority",
+    "comment",
+];
+
+const ITEM_FIELDS: [&str; 12] = [
+    "line_number",
+    "part_key",
+    "supplier_key",
+    "quantity",
+    "extended_price",
+    "discount",
+    "tax",
+    "return_flag",
+    "line_status",
+    "ship_date",
+    "commit_date",
+    "receipt_date",
+];
+
 /// Checks that `orders` and `order_line_items` hold exactly `sent` (latest version of each
 /// order key), field by field.
-pub async fn assert_tables_match(db: &tokio_postgres::Client, sent: &[Value]) {
+pub async fn assert_tables_match(db: &impl AsDb, sent: &[Value]) {
     assert_tables_hold(db, sent, true).await;
 }
 
 /// Checks that every order of `sent` (latest version of each key) is stored field by field
 /// with exactly its line items; with `exact`, also that nothing else is stored.
-pub async fn assert_tables_hold(db: &tokio_postgres::Client, sent: &[Value], exact: bool) {
+pub async fn assert_tables_hold(db: &impl AsDb, sent: &[Value], exact: bool) {
+    let db = db.db();
     let mut latest: BTreeMap<String, &Value> = BTreeMap::new();
     for order in sent {
         latest.insert(
@@ -158,11 +202,15 @@ pub async fn assert_tables_hold(db: &tokio_postgres::Client, sent: &[Value], exa
         );
     }
     let stored_orders: BTreeMap<String, Value> = db
-        .query("SELECT order_key, to_jsonb(o) FROM orders o", &[])
+        .rows("orders", &ORDER_FIELDS)
         .await
-        .expect("reading orders")
-        .iter()
-        .map(|r| (r.get(0), r.get(1)))
+        .into_iter()
+        .map(|row| {
+            (
+                row["order_key"].as_str().unwrap_or_default().to_string(),
+                row,
+            )
+        })
         .collect();
     let stored_keys = stored_orders.keys().collect::<BTreeSet<_>>();
     let sent_keys = latest.keys().collect::<BTreeSet<_>>();
@@ -175,17 +223,7 @@ pub async fn assert_tables_hold(db: &tokio_postgres::Client, sent: &[Value], exa
         let missing: Vec<_> = sent_keys.difference(&stored_keys).collect();
         assert!(missing.is_empty(), "orders missing: {missing:?}");
     }
-    let order_fields = [
-        "order_key",
-        "customer_key",
-        "order_status",
-        "total_price",
-        "order_date",
-        "order_priority",
-        "clerk",
-        "ship_priority",
-        "comment",
-    ];
+    let order_fields = ORDER_FIELDS;
     for (key, order) in &latest {
         let row = &stored_orders[key];
         for field in order_fields {
@@ -198,30 +236,19 @@ pub async fn assert_tables_hold(db: &tokio_postgres::Client, sent: &[Value], exa
         }
     }
 
+    let mut item_columns = vec!["order_key"];
+    item_columns.extend(ITEM_FIELDS);
     let stored_items: BTreeMap<(String, i64), Value> = db
-        .query(
-            "SELECT order_key, line_number, to_jsonb(i) FROM order_line_items i",
-            &[],
-        )
+        .rows("order_line_items", &item_columns)
         .await
-        .expect("reading order_line_items")
-        .iter()
-        .map(|r| ((r.get(0), r.get(1)), r.get(2)))
+        .into_iter()
+        .map(|row| {
+            let key = row["order_key"].as_str().unwrap_or_default().to_string();
+            let line = row["line_number"].as_i64().unwrap_or_default();
+            ((key, line), row)
+        })
         .collect();
-    let item_fields = [
-        "line_number",
-        "part_key",
-        "supplier_key",
-        "quantity",
-        "extended_price",
-        "discount",
-        "tax",
-        "return_flag",
-        "line_status",
-        "ship_date",
-        "commit_date",
-        "receipt_date",
-    ];
+    let item_fields = ITEM_FIELDS;
     let mut expected_items = 0;
     for (key, order) in &latest {
         for item in order["line_items"].as_array().expect("line_items") {
@@ -258,8 +285,9 @@ pub async fn assert_tables_hold(db: &tokio_postgres::Client, sent: &[Value], exa
 /// API queued stays in the stream, for tests that read it back or feed the worker later.
 pub struct ApiOnly {
     pub stream: TestStream,
-    pub db: TestDatabase,
+    pub db: Db,
     pub api: nomnom_testkit::Service,
+    pub project: GeneratedProject,
     pub client: HttpClient,
     pub env: BTreeMap<String, String>,
     pub logs: tempfile::TempDir,
@@ -270,7 +298,7 @@ impl ApiOnly {
     pub fn start_worker(&self) -> nomnom_testkit::Service {
         nomnom_testkit::Service::spawn(
             "worker",
-            &tpch().worker_binary(),
+            &self.project.worker_binary(),
             &[],
             &self.env,
             &self.logs.path().join("worker.log"),
@@ -280,9 +308,14 @@ impl ApiOnly {
 
 /// Applies the schema, then starts only the API; `extra` overrides environment variables.
 pub async fn start_api_only(extra: &[(&str, &str)]) -> ApiOnly {
-    let project = tpch();
+    start_api_only_on(Backend::Postgresql, extra).await
+}
+
+/// [`start_api_only`] on `backend`'s shared server.
+pub async fn start_api_only_on(backend: Backend, extra: &[(&str, &str)]) -> ApiOnly {
+    let project = tpch_for(backend);
     let stream = TestStream::shared();
-    let db = TestDatabase::create_shared().await;
+    let db = Db::create_shared(backend).await;
     let mut env = base_env(&nomnom_testkit::shared_nats_url(), stream.name(), &db.url());
     for (k, v) in extra {
         env.insert((*k).to_string(), (*v).to_string());
@@ -313,6 +346,7 @@ pub async fn start_api_only(extra: &[(&str, &str)]) -> ApiOnly {
     ApiOnly {
         stream,
         db,
+        project,
         api,
         client,
         env,

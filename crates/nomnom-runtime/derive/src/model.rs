@@ -9,18 +9,22 @@ struct ModelAttrs {
     project: LitStr,
     model_type: Type,
     migrations: Vec<LitStr>,
+    database: Option<LitStr>,
 }
 
 fn model_attrs(input: &DeriveInput) -> syn::Result<ModelAttrs> {
     let mut project = None;
     let mut model_type = None;
     let mut migrations = Vec::new();
+    let mut database = None;
     for attr in input.attrs.iter().filter(|a| a.path().is_ident("model")) {
         attr.parse_nested_meta(|meta| {
             if meta.path.is_ident("project") {
                 project = Some(meta.value()?.parse::<LitStr>()?);
             } else if meta.path.is_ident("model_type") {
                 model_type = Some(meta.value()?.parse::<Type>()?);
+            } else if meta.path.is_ident("database") {
+                database = Some(meta.value()?.parse::<LitStr>()?);
             } else if meta.path.is_ident("migrations") {
                 let content;
                 syn::parenthesized!(content in meta.input);
@@ -30,7 +34,9 @@ fn model_attrs(input: &DeriveInput) -> syn::Result<ModelAttrs> {
                     )?;
                 migrations.extend(files);
             } else {
-                return Err(meta.error("expected `project`, `model_type` or `migrations`"));
+                return Err(
+                    meta.error("expected `project`, `model_type`, `database` or `migrations`")
+                );
             }
             Ok(())
         })?;
@@ -45,6 +51,7 @@ fn model_attrs(input: &DeriveInput) -> syn::Result<ModelAttrs> {
         project: project.ok_or_else(|| missing("project"))?,
         model_type: model_type.ok_or_else(|| missing("model_type"))?,
         migrations,
+        database,
     })
 }
 
@@ -132,6 +139,10 @@ pub fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     let record = &input.ident;
     let model = &attrs.model_type;
     let project = &attrs.project;
+    let database = attrs
+        .database
+        .as_ref()
+        .map(|d| quote!(const DATABASE: &'static str = #d;));
     let migrations = attrs
         .migrations
         .iter()
@@ -203,15 +214,12 @@ pub fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                     0 #(+ #rows::Rows::row_count(&self.#slots))*
                 }
 
-                async fn write<'a>(
+                async fn write<'a, W: ::nomnom_runtime::db::writer::RowWriter>(
                     &'a self,
-                    tx: &'a ::nomnom_runtime::export::tokio_postgres::Transaction<'a>,
-                ) -> ::std::result::Result<
-                    ::nomnom_runtime::db::write::BatchWrite,
-                    ::nomnom_runtime::export::tokio_postgres::Error,
-                > {
+                    writer: &'a mut W,
+                ) -> ::std::result::Result<::nomnom_runtime::db::write::BatchWrite, W::Error> {
                     let mut out = ::nomnom_runtime::db::write::BatchWrite::default();
-                    #(#rows::Rows::write(&self.#slots, tx, ::nomnom_runtime::db::write::ParentRows::Root, &mut out).await?;)*
+                    #(#rows::Rows::write(&self.#slots, &mut *writer, ::std::option::Option::None, &mut out).await?;)*
                     out.superseded.extend_from_slice(self.roots.superseded());
                     ::std::result::Result::Ok(out)
                 }
@@ -219,6 +227,7 @@ pub fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
 
             impl ::nomnom_runtime::model::Model for #model {
                 const PROJECT: &'static str = #project;
+                #database
                 const ROOT_ENTITIES: &'static [&'static str] = &[#(#names),*];
                 const OPENAPI_JSON: &'static str =
                     include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.json"));

@@ -33,7 +33,8 @@ pub fn expand(ty: &Ident, members: &[Member<'_>]) -> TokenStream {
                 };
                 puts.push(quote!(self.#ident.put(place, #value);));
                 retains.push(quote!(self.#ident.retain(&keep);));
-                params.push(quote!(self.#ident.as_param()));
+                params
+                    .push(quote!(&self.#ident as &dyn ::nomnom_runtime::db::values::ColumnValues));
             }
             Shape::Children { child } => {
                 let list = match &m.attrs.source {
@@ -52,7 +53,7 @@ pub fn expand(ty: &Ident, members: &[Member<'_>]) -> TokenStream {
                 child_drops.push(quote!(#rows::Rows::drop_root(&mut self.#ident, slot);));
                 child_counts.push(quote!(+ #rows::Rows::row_count(&self.#ident)));
                 child_writes.push(quote! {
-                    #rows::Rows::write(&self.#ident, tx, written.as_parent(), &mut *out).await?;
+                    #rows::Rows::write(&self.#ident, &mut *writer, ::std::option::Option::Some(&written), &mut *out).await?;
                 });
             }
         }
@@ -88,15 +89,15 @@ pub fn expand(ty: &Ident, members: &[Member<'_>]) -> TokenStream {
                 self.__hidden.len() #(#child_counts)*
             }
 
-            async fn write<'a>(
+            async fn write<'a, W: ::nomnom_runtime::db::writer::RowWriter>(
                 &'a self,
-                tx: &'a ::nomnom_runtime::export::tokio_postgres::Transaction<'a>,
-                parent: ::nomnom_runtime::db::write::ParentRows<'a>,
+                writer: &'a mut W,
+                parent: ::std::option::Option<&'a W::Written>,
                 out: &'a mut ::nomnom_runtime::db::write::BatchWrite,
-            ) -> ::std::result::Result<(), ::nomnom_runtime::export::tokio_postgres::Error> {
+            ) -> ::std::result::Result<(), W::Error> {
                 #[allow(unused_variables)]
-                let written = ::nomnom_runtime::db::write::write_table(
-                    tx,
+                let written = ::nomnom_runtime::db::writer::RowWriter::write_table(
+                    &mut *writer,
                     <#ty as ::nomnom_runtime::model::Entity>::table(),
                     &self.__hidden,
                     parent,

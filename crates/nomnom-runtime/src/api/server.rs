@@ -118,14 +118,15 @@ pub async fn serve<M: Model>(
     crate::hl7::field::check_timezone().map_err(StartError::Hl7Timezone)?;
     let nats_config = NatsConfig::from(env)?;
     let database = DatabaseConfig::from(env)?;
+    database.check_for(M::DATABASE)?;
     let address = format!("{}:{}", api.host, api.port);
     let nats = NatsClient::connect(nats_config).await?;
-    let pool = database.pool(DATABASE_TIMEOUT);
-    let (recorder, recorder_task) = StatusRecorder::spawn(pool.clone(), STATUS_BUFFER);
+    let store = crate::db::Store::connect(&database, DATABASE_TIMEOUT);
+    let (recorder, recorder_task) = StatusRecorder::spawn(store.clone(), STATUS_BUFFER);
     let host = api.host.clone();
     access.log_start();
     access.start_background();
-    let state = ApiState::with_access(nats.clone(), recorder, pool, api, access);
+    let state = ApiState::with_access(nats.clone(), recorder, store, api, access);
     crate::telemetry::prometheus::spawn_upkeep();
     // One stop signal for both listeners.
     let (stop, stopping) = tokio::sync::watch::channel(false);

@@ -4,7 +4,7 @@ use std::ops::Deref;
 use std::sync::Arc;
 use std::time::Instant;
 
-use deadpool_postgres::Pool;
+use crate::db::Store;
 use tokio::sync::Semaphore;
 
 use super::access::Access;
@@ -30,7 +30,7 @@ pub struct Shared {
     /// Where accepted ids go (off the request path).
     pub recorder: StatusRecorder,
     /// Status lookups.
-    pub pool: Pool,
+    pub store: Store,
     /// Limits.
     pub config: ApiConfig,
     /// One permit per message being published (`API_MAX_IN_FLIGHT`).
@@ -62,15 +62,20 @@ impl Shared {
 
 impl ApiState {
     /// State for `config`, with `config.max_in_flight` publish permits, open to everyone.
-    pub fn new(nats: NatsClient, recorder: StatusRecorder, pool: Pool, config: ApiConfig) -> Self {
-        Self::with_access(nats, recorder, pool, config, Access::open())
+    pub fn new(
+        nats: NatsClient,
+        recorder: StatusRecorder,
+        store: Store,
+        config: ApiConfig,
+    ) -> Self {
+        Self::with_access(nats, recorder, store, config, Access::open())
     }
 
     /// The same with `access` deciding who may call which route.
     pub fn with_access(
         nats: NatsClient,
         recorder: StatusRecorder,
-        pool: Pool,
+        store: Store,
         config: ApiConfig,
         access: Access,
     ) -> Self {
@@ -78,7 +83,7 @@ impl ApiState {
         Self(Arc::new(Shared {
             nats,
             recorder,
-            pool,
+            store,
             config,
             in_flight,
             access,

@@ -10,7 +10,6 @@ use uuid::Uuid;
 use super::problem::{Problem, RETRY_AFTER_UNAVAILABLE_SECS};
 use super::state::ApiState;
 use crate::config::StatusRetention;
-use crate::status::lookup;
 use crate::status::partitions::expiry;
 
 /// When `message_id` was accepted, if that is longer ago than the retention: the API's
@@ -39,7 +38,7 @@ pub(super) async fn message_status(
         )
         .into_response();
     };
-    match lookup(&state.pool, message_id).await {
+    match state.store.lookup(message_id).await {
         Ok(Some(record)) => (StatusCode::OK, Json(record)).into_response(),
         Ok(None) => match expired_at(message_id, &state.config.status) {
             Some(accepted) => Problem::new(

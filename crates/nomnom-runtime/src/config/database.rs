@@ -26,6 +26,9 @@ pub struct DatabaseConfig {
     pub max_connections: usize,
     /// How long `message_status` keeps rows.
     pub status: StatusRetention,
+    /// `DATABASE_URL` when it names MySQL or MariaDB (`mysql://` or `mariadb://`); `pg` is
+    /// then unused.
+    pub mysql_url: Option<String>,
 }
 
 impl std::fmt::Debug for DatabaseConfig {
@@ -37,6 +40,7 @@ impl std::fmt::Debug for DatabaseConfig {
             .field("tls", &self.tls)
             .field("max_connections", &self.max_connections)
             .field("status", &self.status)
+            .field("mysql", &self.mysql_url.as_ref().map(|_| "yes"))
             .finish()
     }
 }
@@ -50,6 +54,23 @@ impl DatabaseConfig {
     /// Reads `env`.
     pub fn from(env: &Env) -> Result<Self, ConfigError> {
         let mut tls_params = Vec::new();
+        let mysql_url = env.parse_with("DATABASE_URL", |url| match crate::db::mysql::url(url) {
+            Some(Ok(url)) => Ok(Some(url)),
+            Some(Err(e)) => Err(e),
+            None => Ok(None),
+        })?;
+        if let Some(url) = mysql_url {
+            let tls = DatabaseTls::from(env, &[])?;
+            return Ok(Self {
+                pg: tokio_postgres::Config::new(),
+                connector: crate::db::tls::connector(&tls)
+                    .map_err(|e| ConfigError::new(e.variable, &env.get(e.variable), e.reason))?,
+                tls,
+                max_connections: max_connections(env)?,
+                status: StatusRetention::from(env)?,
+                mysql_url: Some(url),
+            });
+        }
         let mut pg = env.parse_with("DATABASE_URL", |url| {
             let (url, params) = split_tls_params(url);
             tls_params = params;
@@ -60,17 +81,48 @@ impl DatabaseConfig {
         pg.ssl_mode(tls.mode.negotiation());
         let connector = crate::db::tls::connector(&tls)
             .map_err(|e| ConfigError::new(e.variable, &env.get(e.variable), e.reason))?;
-        let max_connections = env.parse_with("DATABASE_MAX_CONNECTIONS", |t| match t.parse() {
-            Ok(n) if n > 0 => Ok(n),
-            _ => Err("expected a whole number greater than zero".to_owned()),
-        })?;
         Ok(Self {
             pg,
             tls,
             connector,
-            max_connections,
+            max_connections: max_connections(env)?,
             status: StatusRetention::from(env)?,
+            mysql_url: None,
         })
+    }
+
+    /// Refuses a `DATABASE_URL` of another kind of server than `database`, the one the
+    /// project was generated for (its migrations are in that dialect).
+    pub fn check_for(&self, database: &str) -> Result<(), ConfigError> {
+        let mysql = matches!(database, "mysql" | "mariadb");
+        match (mysql, self.mysql_url.is_some()) {
+            (true, false) => Err(ConfigError::new(
+                "DATABASE_URL",
+                "",
+                format!("this project was generated for {database}: expected mysql://user[:password]@host[:port]/database"),
+            )),
+            (false, true) => Err(ConfigError::new(
+                "DATABASE_URL",
+                "",
+                format!("this project was generated for {database}: expected postgres://user[:password]@host[:port]/database"),
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// For MySQL and MariaDB: the pool's connection options (`None` for PostgreSQL).
+    pub fn mysql_options(&self) -> Option<mysql_async::Opts> {
+        let opts = crate::db::mysql::options(self.mysql_url.as_deref()?).ok()?;
+        let constraints = mysql_async::PoolConstraints::new(1, self.max_connections.max(1))?;
+        Some(
+            mysql_async::OptsBuilder::from_opts(opts)
+                .pool_opts(mysql_async::PoolOpts::default().with_constraints(constraints))
+                .conn_ttl(Some(Duration::from_secs(300)))
+                .wait_timeout(None)
+                .stmt_cache_size(Some(64))
+                .tcp_keepalive(Some(Duration::from_secs(10)))
+                .into(),
+        )
     }
 
     /// A pool that connects lazily, so an unreachable database does not stop start-up.
@@ -101,6 +153,13 @@ impl DatabaseConfig {
             Err(err) => unreachable!("pool configuration is static: {err}"),
         }
     }
+}
+
+fn max_connections(env: &Env) -> Result<usize, ConfigError> {
+    env.parse_with("DATABASE_MAX_CONNECTIONS", |t| match t.parse() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err("expected a whole number greater than zero".to_owned()),
+    })
 }
 
 #[cfg(test)]

@@ -54,6 +54,26 @@ pub enum MigrationError {
         /// PostgreSQL's message.
         message: String,
     },
+    /// The database could not be reached (MySQL and MariaDB).
+    #[error("{0}")]
+    Unreachable(String),
+    /// A statement of a MySQL migration failed after the ones before it were applied (MySQL
+    /// commits DDL implicitly, so they stay); the next start resumes at the failed one.
+    #[error(
+        "migration {version} ({name}) failed at statement {} of {total}: {message}; the {applied}          statement(s) before it are applied and kept (MySQL cannot roll DDL back): fix the          cause and start again, the migration resumes at statement {}", applied + 1, applied + 1
+    )]
+    HalfApplied {
+        /// The version.
+        version: i64,
+        /// Its name.
+        name: String,
+        /// Statements applied before the failure.
+        applied: usize,
+        /// Statements in the migration.
+        total: usize,
+        /// The server's message.
+        message: String,
+    },
     /// Reading or writing the bookkeeping table failed.
     #[error("migration bookkeeping failed: {0}")]
     Bookkeeping(String),

@@ -13,12 +13,12 @@ use std::collections::HashMap;
 use std::future::Future;
 
 use tokio_postgres::types::ToSql;
-use tokio_postgres::{Error, Transaction};
 use uuid::Uuid;
 
 use super::row_ids::row_id;
 use super::version::{FieldVersion, RowVersion, Superseded};
-use super::write::{BatchWrite, ParentRows};
+use super::write::BatchWrite;
+use super::writer::RowWriter;
 use crate::json::escape_pointer_token;
 
 /// The rows of one entity (and, nested, of every entity below it) for one batch. Generated
@@ -37,14 +37,15 @@ pub trait Rows: Default + std::fmt::Debug + Send + Sync + 'static {
     /// How many rows, here and below.
     fn row_count(&self) -> usize;
 
-    /// Writes these rows and then those below them; adds to `out` the rows written and the
-    /// messages whose rows were not applied.
-    fn write<'a>(
+    /// Writes these rows and then those below them (`parent`: what the parent table's write
+    /// left, `None` for a root entity), through the database's [`RowWriter`]; adds to `out`
+    /// the rows written and the messages whose rows were not applied.
+    fn write<'a, W: RowWriter>(
         &'a self,
-        tx: &'a Transaction<'a>,
-        parent: ParentRows<'a>,
+        writer: &'a mut W,
+        parent: Option<&'a W::Written>,
         out: &'a mut BatchWrite,
-    ) -> impl Future<Output = Result<(), Error>> + Send + 'a;
+    ) -> impl Future<Output = Result<(), W::Error>> + Send + 'a;
 }
 
 /// Where a row sits: its root record's slot in the batch, its message and that message's
@@ -334,6 +335,26 @@ impl HiddenColumns {
     /// The proposed `_id` of each row.
     pub fn ids(&self) -> &[Uuid] {
         &self.id
+    }
+
+    /// Each row's message.
+    pub fn message_ids(&self) -> &[Uuid] {
+        &self.message_id
+    }
+
+    /// Each row's version (the order its message was accepted in).
+    pub fn versions(&self) -> &[Uuid] {
+        &self.accepted
+    }
+
+    /// Each row's parent's proposed `_id` (empty for a root entity).
+    pub fn parent_ids(&self) -> &[Uuid] {
+        &self.parent_id
+    }
+
+    /// The proposed ids of rows replaced in the batch by newer ones.
+    pub fn replaced_ids(&self) -> &[Uuid] {
+        &self.replaced
     }
 }
 

@@ -30,7 +30,7 @@ pub struct BatchWrite {
 
 impl BatchWrite {
     /// Adds `rows` written to `table`.
-    fn add(&mut self, table: &'static str, rows: u64) {
+    pub(crate) fn add(&mut self, table: &'static str, rows: u64) {
         self.rows += rows;
         match self.tables.iter_mut().find(|(name, _)| *name == table) {
             Some((_, n)) => *n += rows,

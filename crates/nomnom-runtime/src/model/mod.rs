@@ -23,6 +23,10 @@ pub use root::read_root;
 pub trait Model: Send + Sync + 'static {
     /// The project name from `nomnom.yaml`.
     const PROJECT: &'static str;
+    /// The database the project was generated for (`nomnom generate --database`):
+    /// `postgresql`, `mysql` or `mariadb`. Its migrations are in that dialect, and
+    /// `DATABASE_URL` must name that kind of server.
+    const DATABASE: &'static str = "postgresql";
     /// Root entities (what clients post), in model order. Each has the NATS subject
     /// `<stream lowercased>.ingest.<Entity>`.
     const ROOT_ENTITIES: &'static [&'static str];
@@ -78,10 +82,12 @@ pub trait RowBatch: Default + Send + Sync + 'static {
     /// children of re-ingested parents, and ties keyless rows to their message so a
     /// redelivery never duplicates them. Returns the rows written and the messages whose
     /// rows were not applied because a newer version was stored (or came in this batch).
-    fn write<'a>(
+    /// The database is behind `writer` ([`crate::db::writer::RowWriter`]: one implementation
+    /// per database).
+    fn write<'a, W: crate::db::writer::RowWriter>(
         &'a self,
-        tx: &'a tokio_postgres::Transaction<'a>,
-    ) -> impl Future<Output = Result<crate::db::write::BatchWrite, tokio_postgres::Error>> + Send + 'a;
+        writer: &'a mut W,
+    ) -> impl Future<Output = Result<crate::db::write::BatchWrite, W::Error>> + Send + 'a;
 }
 
 /// One SQL migration, embedded in the generated crate.

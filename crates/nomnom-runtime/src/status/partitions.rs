@@ -89,7 +89,10 @@ fn window_start(at: DateTime<Utc>, interval: Duration) -> DateTime<Utc> {
 }
 
 /// The ranges every round makes sure exist: the [`AHEAD`] intervals after the current one.
-fn wanted(policy: &StatusRetention, now: DateTime<Utc>) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
+pub(crate) fn wanted(
+    policy: &StatusRetention,
+    now: DateTime<Utc>,
+) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
     let Ok(step) = chrono::Duration::from_std(policy.interval) else {
         return Vec::new();
     };

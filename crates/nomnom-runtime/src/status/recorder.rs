@@ -15,13 +15,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::db::Store;
 use chrono::{DateTime, Utc};
-use deadpool_postgres::Pool;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use uuid::Uuid;
 
-use super::MESSAGE_STATUS_SQL;
 use crate::telemetry::TraceId;
 
 /// Most rows written by one statement.
@@ -61,9 +60,9 @@ pub struct RecorderTask {
 
 impl StatusRecorder {
     /// Starts the background writer with a buffer of `capacity` ids.
-    pub fn spawn(pool: Pool, capacity: usize) -> (Self, RecorderTask) {
+    pub fn spawn(store: Store, capacity: usize) -> (Self, RecorderTask) {
         let (sender, receiver) = mpsc::channel(capacity.max(1));
-        let handle = tokio::spawn(write_loop(pool, receiver));
+        let handle = tokio::spawn(write_loop(store, receiver));
         let recorder = Self {
             sender,
             dropped: Arc::new(AtomicU64::new(0)),
@@ -111,7 +110,7 @@ impl RecorderTask {
     }
 }
 
-async fn write_loop(pool: Pool, mut receiver: mpsc::Receiver<AcceptedMessage>) {
+async fn write_loop(store: Store, mut receiver: mpsc::Receiver<AcceptedMessage>) {
     let mut table_ready = false;
     let mut batch = Vec::with_capacity(MAX_ROWS_PER_FLUSH);
     loop {
@@ -121,7 +120,7 @@ async fn write_loop(pool: Pool, mut receiver: mpsc::Receiver<AcceptedMessage>) {
         let mut backoff = FIRST_BACKOFF;
         let mut attempts: u64 = 0;
         loop {
-            match write(&pool, &batch, &mut table_ready).await {
+            match write(&store, &batch, &mut table_ready).await {
                 Ok(()) => break,
                 Err(err) => {
                     attempts += 1;
@@ -167,24 +166,20 @@ async fn collect(
 }
 
 async fn write(
-    pool: &Pool,
+    store: &Store,
     batch: &[AcceptedMessage],
     table_ready: &mut bool,
 ) -> Result<(), String> {
-    let client = pool.get().await.map_err(|e| e.to_string())?;
     if !*table_ready {
         // The worker's migrations create the table too; creating it here lets statuses be
         // recorded before the first worker starts. A failure (no privilege) is not fatal:
         // the insert below tells whether the table is there.
-        match client.batch_execute(MESSAGE_STATUS_SQL).await {
+        match store.ensure_status_table().await {
             Ok(()) => *table_ready = true,
             Err(err) => tracing::debug!(error = %err, "cannot create message_status"),
         }
     }
-    insert_accepted(&client, batch)
-        .await
-        .map_err(|e| e.to_string())?;
-    Ok(())
+    store.insert_accepted(batch).await
 }
 
 /// Inserts `accepted` rows for `batch` in one statement; a state the worker already wrote

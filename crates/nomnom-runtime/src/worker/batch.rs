@@ -6,7 +6,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use async_nats::jetstream::{self, AckKind};
-use deadpool_postgres::Pool;
 use futures_util::future::join_all;
 
 use super::dead_letter::{self, DeadLetter, ErrorKind};
@@ -14,9 +13,10 @@ use super::gate::DbGate;
 use super::progress::ProgressTicker;
 use super::write::{write_isolating, Item, WriteOutcome, Written};
 use crate::config::worker::WorkerConfig;
+use crate::db::Store;
 use crate::envelope::MessageEnvelope;
 use crate::model::{Model, Rejection};
-use crate::status::worker_updates::{mark_failed, mark_retrying, StatusUpdate};
+use crate::status::worker_updates::StatusUpdate;
 use crate::telemetry::worker_metrics::{Tally, WorkerMetrics, WorkerOutcome};
 use crate::telemetry::{MessageSpan, TraceContext, TRACEPARENT};
 
@@ -26,7 +26,7 @@ pub struct BatchContext {
     /// JetStream (dead letters).
     pub js: jetstream::Context,
     /// The database.
-    pub pool: Pool,
+    pub store: Store,
     /// The worker's configuration.
     pub config: WorkerConfig,
     /// Closed on transient database failures.
@@ -249,7 +249,7 @@ pub async fn process_batch<M: Model>(
     let (outcomes, written) = if items.is_empty() {
         (Vec::new(), Written::default())
     } else {
-        write_isolating::<M>(&ctx.pool, &items, write_timeout(&ctx.config)).await
+        write_isolating::<M>(&ctx.store, &items, write_timeout(&ctx.config)).await
     };
     drop(items);
     report.rows = written.rows;
@@ -392,12 +392,7 @@ async fn dead_letter_all(
     }
     let updates: Vec<StatusUpdate> = stored.iter().filter_map(|p| p.status.clone()).collect();
     if !updates.is_empty() {
-        let result = match ctx.pool.get().await {
-            Ok(client) => mark_failed(&**client, &updates)
-                .await
-                .map_err(|e| e.to_string()),
-            Err(e) => Err(e.to_string()),
-        };
+        let result = ctx.store.mark_failed(&updates).await;
         if let Err(e) = result {
             // The dead letters are stored (a redelivery is de-duplicated by Nats-Msg-Id);
             // keep the messages until their `failed` status is recorded too.
@@ -434,10 +429,7 @@ async fn nak_all(ctx: &BatchContext, retry: Vec<(Delivered, Option<StatusUpdate>
     if updates.is_empty() {
         return;
     }
-    let recorded = async {
-        let client = ctx.pool.get().await.ok()?;
-        mark_retrying(&**client, &updates).await.ok()
-    };
+    let recorded = async { ctx.store.mark_retrying(&updates).await };
     if tokio::time::timeout(Duration::from_secs(2), recorded)
         .await
         .ok()

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use deadpool_postgres::Pool;
+use crate::db::Store;
 use tokio::sync::watch;
 
 const FIRST_PROBE_DELAY: Duration = Duration::from_millis(100);
@@ -15,16 +15,16 @@ const MAX_PROBE_DELAY: Duration = Duration::from_secs(5);
 #[derive(Clone)]
 pub struct DbGate {
     open: Arc<watch::Sender<bool>>,
-    pool: Pool,
+    store: Store,
     shutdown: watch::Receiver<bool>,
 }
 
 impl DbGate {
     /// A gate, open, for `pool`; its probe stops when `shutdown` turns true.
-    pub fn new(pool: Pool, shutdown: watch::Receiver<bool>) -> Self {
+    pub fn new(store: Store, shutdown: watch::Receiver<bool>) -> Self {
         Self {
             open: Arc::new(watch::channel(true).0),
-            pool,
+            store,
             shutdown,
         }
     }
@@ -87,13 +87,9 @@ impl DbGate {
 
     /// One probe: a connection from the pool answers `SELECT 1`.
     pub async fn healthy(&self) -> bool {
-        let check = async {
-            let client = self.pool.get().await.ok()?;
-            client.simple_query("SELECT 1").await.ok()
-        };
         matches!(
-            tokio::time::timeout(MAX_PROBE_DELAY, check).await,
-            Ok(Some(_))
+            tokio::time::timeout(MAX_PROBE_DELAY, self.store.ping()).await,
+            Ok(true)
         )
     }
 }

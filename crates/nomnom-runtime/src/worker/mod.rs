@@ -174,11 +174,12 @@ pub fn run_with_args<M: Model>(args: &[String]) -> ExitCode {
 
 async fn execute<M: Model>(command: Command) -> Result<(), WorkerError> {
     let config = WorkerConfig::from_env()?;
+    config.database.check_for(M::DATABASE)?;
     crate::hl7::field::check_timezone().map_err(WorkerError::Hl7Timezone)?;
     match command {
         Command::Run => serve::<M>(config, shutdown_on_signals()).await,
         Command::Migrate => {
-            let report = crate::db::apply_migrations(&config.database.pg, M::MIGRATIONS).await?;
+            let report = crate::db::Store::migrate(&config.database, M::MIGRATIONS).await?;
             println!(
                 "migrations: {} applied ({:?}), {} already applied",
                 report.applied.len(),

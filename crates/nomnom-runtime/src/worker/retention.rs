@@ -3,23 +3,23 @@
 //! A round that fails is logged and tried again at the next one; ingestion never waits on it.
 
 use chrono::Utc;
-use deadpool_postgres::Pool;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use super::serve::pause;
 use crate::config::StatusRetention;
-use crate::status::partitions::{maintain, round_every};
+use crate::db::Store;
+use crate::status::partitions::round_every;
 
 /// Starts the rounds on a connection of `pool` at a time.
 pub fn spawn(
-    pool: Pool,
+    store: Store,
     policy: StatusRetention,
     mut shutdown: watch::Receiver<bool>,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
         loop {
-            round(&pool, &policy).await;
+            round(&store, &policy).await;
             if !pause(round_every(&policy), &mut shutdown).await {
                 return;
             }
@@ -27,15 +27,8 @@ pub fn spawn(
     })
 }
 
-async fn round(pool: &Pool, policy: &StatusRetention) {
-    let client = match pool.get().await {
-        Ok(client) => client,
-        Err(e) => {
-            tracing::debug!(error = %e, "status retention: no database connection; next round");
-            return;
-        }
-    };
-    match maintain(&client, policy, Utc::now()).await {
+async fn round(store: &Store, policy: &StatusRetention) {
+    match store.maintain_status(policy, Utc::now()).await {
         Ok(report)
             if !report.created.is_empty() || !report.dropped.is_empty() || report.expired > 0 =>
         {
@@ -52,8 +45,6 @@ async fn round(pool: &Pool, policy: &StatusRetention) {
         }
         Ok(_) => {}
         Err(e) => {
-            // The connection may be mid-transaction or hold the round's lock: never reuse it.
-            drop(deadpool_postgres::Object::take(client));
             tracing::warn!(error = %e, "status retention round failed; next round");
         }
     }

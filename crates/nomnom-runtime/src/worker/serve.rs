@@ -27,7 +27,7 @@ pub async fn serve<M: Model>(
     config: WorkerConfig,
     shutdown: watch::Receiver<bool>,
 ) -> Result<(), WorkerError> {
-    let report = db::apply_migrations(&config.database.pg, M::MIGRATIONS).await?;
+    let report = db::Store::migrate(&config.database, M::MIGRATIONS).await?;
     if !report.applied.is_empty() {
         tracing::info!(applied = ?report.applied, "migrations applied");
     }
@@ -40,8 +40,8 @@ pub async fn serve<M: Model>(
         max_deliver: config.max_deliver,
     };
     let consumer = ensure_consumer(&js, config.stream(), &settings).await?;
-    let pool = config.database.pool(db::CONNECT_TIMEOUT);
-    let gate = DbGate::new(pool.clone(), shutdown.clone());
+    let store = db::Store::connect(&config.database, db::CONNECT_TIMEOUT);
+    let gate = DbGate::new(store.clone(), shutdown.clone());
     let metrics = Arc::new(WorkerMetrics::new(M::ROOT_ENTITIES));
     crate::telemetry::prometheus::build_info(M::PROJECT);
     crate::telemetry::prometheus::spawn_upkeep();
@@ -61,10 +61,11 @@ pub async fn serve<M: Model>(
         }
         None => None,
     };
-    let retention = super::retention::spawn(pool.clone(), config.database.status, shutdown.clone());
+    let retention =
+        super::retention::spawn(store.clone(), config.database.status, shutdown.clone());
     let ctx = BatchContext {
         js,
-        pool,
+        store,
         config: config.clone(),
         gate,
         metrics,

@@ -10,7 +10,9 @@ use deadpool_postgres::{Object, Pool};
 use uuid::Uuid;
 
 use crate::db::classify::{classify, describe, FailureClass};
+use crate::db::mysql;
 use crate::db::version;
+use crate::db::Store;
 use crate::model::{Model, RowBatch};
 use crate::status::worker_updates::{mark_persisted, StatusUpdate};
 
@@ -64,7 +66,7 @@ impl Written {
 /// Writes `items`, isolating refused ones. Returns one outcome per item and what was
 /// written. At most `2 * items.len()` transactions are tried, whatever happens.
 pub async fn write_isolating<M: Model>(
-    pool: &Pool,
+    store: &Store,
     items: &[Item<'_, M::Record>],
     timeout: Duration,
 ) -> (Vec<WriteOutcome>, Written) {
@@ -85,7 +87,11 @@ pub async fn write_isolating<M: Model>(
             }
             continue;
         }
-        match attempt::<M>(pool, &items[range.clone()], timeout).await {
+        let result = match store {
+            Store::Postgres(pool) => attempt::<M>(pool, &items[range.clone()], timeout).await,
+            Store::Mysql(pool) => attempt_mysql::<M>(pool, &items[range.clone()], timeout).await,
+        };
+        match result {
             Ok(written) => {
                 total.add(written);
                 for slot in &mut outcomes[range] {
@@ -156,7 +162,10 @@ async fn transaction<B: RowBatch>(
     statuses: &[StatusUpdate],
 ) -> Result<Written, Failure> {
     let tx = client.transaction().await.map_err(pg)?;
-    let written = batch.write(&tx).await.map_err(pg)?;
+    let written = batch
+        .write(&mut crate::db::writer::Postgres::new(&tx))
+        .await
+        .map_err(pg)?;
     let notes = version::notes(&written.superseded);
     if notes.is_empty() {
         mark_persisted(&*tx, statuses).await.map_err(pg)?;
@@ -176,4 +185,63 @@ async fn transaction<B: RowBatch>(
         tables: written.tables,
         superseded: notes.len(),
     })
+}
+
+fn my(e: mysql_async::Error) -> Failure {
+    (mysql::classify::classify(&e), mysql::classify::describe(&e))
+}
+
+/// The same transaction on MySQL or MariaDB: rows and `persisted` statuses, committed
+/// together or not at all.
+async fn attempt_mysql<M: Model>(
+    pool: &mysql_async::Pool,
+    items: &[Item<'_, M::Record>],
+    timeout: Duration,
+) -> Result<Written, Failure> {
+    let mut batch = M::Batch::default();
+    for item in items {
+        M::add_to_batch(&mut batch, item.message_id, item.version, item.record);
+    }
+    let mut statuses: Vec<StatusUpdate> = items.iter().map(|i| i.status.clone()).collect();
+    let work = async {
+        let mut conn = pool.get_conn().await.map_err(|e| {
+            (
+                FailureClass::Transient,
+                format!("no database connection: {}", mysql::classify::describe(&e)),
+            )
+        })?;
+        let mut tx = conn
+            .start_transaction(mysql_async::TxOpts::default())
+            .await
+            .map_err(my)?;
+        let written = batch
+            .write(&mut mysql::writer::Mysql::new(&mut tx))
+            .await
+            .map_err(my)?;
+        let notes = version::notes(&written.superseded);
+        for status in &mut statuses {
+            status.note = notes
+                .iter()
+                .find(|(id, _)| *id == status.message_id)
+                .map(|(_, note)| note.clone());
+        }
+        mysql::status::mark_persisted(&mut tx, &statuses)
+            .await
+            .map_err(my)?;
+        tx.commit().await.map_err(my)?;
+        Ok(Written {
+            rows: written.rows,
+            superseded: notes.len(),
+            tables: written.tables,
+        })
+    };
+    // A connection whose transaction did not finish is dropped, never given back to the
+    // pool mid-transaction (mysql_async rolls back a dropped transaction).
+    match tokio::time::timeout(timeout, work).await {
+        Ok(result) => result,
+        Err(_) => Err((
+            FailureClass::Transient,
+            format!("database write timed out after {timeout:?}"),
+        )),
+    }
 }

@@ -116,12 +116,12 @@ impl TestApp {
         let nats = NatsClient::connect(nats_config)
             .await
             .expect("connect to NATS");
-        let pool = database_config.pool(Duration::from_secs(1));
-        let (recorder, recorder_task) = StatusRecorder::spawn(pool.clone(), 10_000);
+        let store = nomnom_runtime::db::Store::connect(&database_config, Duration::from_secs(1));
+        let (recorder, recorder_task) = StatusRecorder::spawn(store.clone(), 10_000);
         let access = AccessConfig::from(&vars).expect("access configuration");
         let access = Access::from_config(&access).expect("the keys file");
         access.start_background();
-        let state = ApiState::with_access(nats, recorder, pool, api_config, access);
+        let state = ApiState::with_access(nats, recorder, store, api_config, access);
         Self {
             router: router::<M>(state.clone()),
             state,

@@ -23,10 +23,10 @@ impl RowBatch for NoRows {
         0
     }
 
-    async fn write<'a>(
+    async fn write<'a, W: nomnom_runtime::db::writer::RowWriter>(
         &'a self,
-        _tx: &'a tokio_postgres::Transaction<'a>,
-    ) -> Result<nomnom_runtime::db::write::BatchWrite, tokio_postgres::Error> {
+        _writer: &'a mut W,
+    ) -> Result<nomnom_runtime::db::write::BatchWrite, W::Error> {
         Ok(Default::default())
     }
 }

@@ -1,11 +1,15 @@
 //! A small hand-written model standing in for generated code: root `Order` with child
-//! `OrderItem` rows, validated with serde_json, written set-based with UNNEST. The database
+//! `OrderItem` rows, validated with serde_json, written set-based through the runtime's `RowWriter`. The database
 //! has CHECK constraints the validation does not enforce (`total >= 0`, `qty > 0`) so a
 //! record can pass validation and still be refused by PostgreSQL.
 
 use std::collections::HashMap;
 
+use nomnom_runtime::db::row_ids::key_id;
+use nomnom_runtime::db::rows::{Column as Values, HiddenColumns, RowAt};
+use nomnom_runtime::db::table::{Column, ColumnKind, Table};
 use nomnom_runtime::db::write::BatchWrite;
+use nomnom_runtime::db::writer::RowWriter;
 use nomnom_runtime::json::SyntaxError;
 use nomnom_runtime::model::{FieldError, Migration, Model, Rejection, RowBatch};
 use nomnom_runtime::preview::{PreviewValue, Row, Tables};
@@ -32,6 +36,7 @@ pub const SCHEMA_SQL: &str = "
 CREATE TABLE orders (
     _id          UUID PRIMARY KEY,
     _message_id  UUID NOT NULL,
+    _version     UUID NOT NULL,
     _ingested_at TIMESTAMPTZ NOT NULL DEFAULT now(),
     order_key    TEXT NOT NULL,
     total        BIGINT NOT NULL CHECK (total >= 0),
@@ -149,87 +154,93 @@ fn validate_order(value: &Value) -> Result<Order, Vec<FieldError>> {
 #[derive(Default)]
 pub struct OrderBatch {
     orders: Vec<(Uuid, Order)>,
+    versions: Vec<Uuid>,
     by_key: HashMap<String, usize>,
 }
 
-pub fn order_id(key: &str) -> Uuid {
-    Uuid::new_v5(&Uuid::NAMESPACE_OID, format!("orders:{key}").as_bytes())
-}
-
-fn item_id(key: &str, line: i64) -> Uuid {
-    Uuid::new_v5(
-        &Uuid::NAMESPACE_OID,
-        format!("order_items:{key}:{line}").as_bytes(),
-    )
-}
+const ORDER_COLUMNS: &[Column] = &[
+    Column {
+        name: "order_key",
+        kind: ColumnKind::Text,
+    },
+    Column {
+        name: "total",
+        kind: ColumnKind::Integer,
+    },
+    Column {
+        name: "note",
+        kind: ColumnKind::Text,
+    },
+];
+const ITEM_COLUMNS: &[Column] = &[
+    Column {
+        name: "order_key",
+        kind: ColumnKind::Text,
+    },
+    Column {
+        name: "line",
+        kind: ColumnKind::Integer,
+    },
+    Column {
+        name: "qty",
+        kind: ColumnKind::Integer,
+    },
+];
+static ORDERS: Table = Table::new("orders", ORDER_COLUMNS, &["order_key"], None, false, true);
+static ITEMS: Table = Table::new("order_items", ITEM_COLUMNS, &[], None, true, false);
 
 impl RowBatch for OrderBatch {
     fn row_count(&self) -> usize {
         self.orders.iter().map(|(_, o)| 1 + o.items.len()).sum()
     }
 
-    async fn write<'a>(
-        &'a self,
-        tx: &'a tokio_postgres::Transaction<'a>,
-    ) -> Result<BatchWrite, tokio_postgres::Error> {
-        let ids: Vec<Uuid> = self
-            .orders
-            .iter()
-            .map(|(_, o)| order_id(&o.order_key))
-            .collect();
-        let msgs: Vec<Uuid> = self.orders.iter().map(|(m, _)| *m).collect();
-        let keys: Vec<&str> = self
-            .orders
-            .iter()
-            .map(|(_, o)| o.order_key.as_str())
-            .collect();
-        let totals: Vec<i64> = self.orders.iter().map(|(_, o)| o.total).collect();
-        let notes: Vec<Option<&str>> = self.orders.iter().map(|(_, o)| o.note.as_deref()).collect();
-        let mut rows = tx
-            .execute(
-                "INSERT INTO orders (_id, _message_id, order_key, total, note) \
-                 SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::int8[], $5::text[]) \
-                 ON CONFLICT (order_key) DO UPDATE SET _message_id = EXCLUDED._message_id, \
-                 total = EXCLUDED.total, note = EXCLUDED.note, _ingested_at = now()",
-                &[&ids, &msgs, &keys, &totals, &notes],
-            )
-            .await?;
-        tx.execute(
-            "DELETE FROM order_items WHERE _parent_id = ANY($1)",
-            &[&ids],
-        )
-        .await?;
-        let (mut i_id, mut i_msg, mut i_parent, mut i_key, mut i_line, mut i_qty) = (
-            Vec::new(),
-            Vec::new(),
-            Vec::new(),
-            Vec::new(),
-            Vec::new(),
-            Vec::new(),
+    async fn write<'a, W: RowWriter>(&'a self, writer: &'a mut W) -> Result<BatchWrite, W::Error> {
+        let mut out = BatchWrite::default();
+        let mut orders = HiddenColumns::default();
+        let (mut keys, mut totals, mut notes) = (
+            Values::<String>::default(),
+            Values::<i64>::default(),
+            Values::<Option<String>>::default(),
         );
-        for (message_id, order) in &self.orders {
-            for item in &order.items {
-                i_id.push(item_id(&order.order_key, item.line));
-                i_msg.push(*message_id);
-                i_parent.push(order_id(&order.order_key));
-                i_key.push(order.order_key.as_str());
-                i_line.push(item.line);
-                i_qty.push(item.qty);
+        let mut items = HiddenColumns::default();
+        let (mut item_keys, mut lines, mut qtys) = (
+            Values::<String>::default(),
+            Values::<i64>::default(),
+            Values::<i64>::default(),
+        );
+        for (slot, ((message_id, order), version)) in
+            self.orders.iter().zip(&self.versions).enumerate()
+        {
+            let key = key_id("orders", &[&order.order_key]);
+            let at = RowAt::root(slot, *message_id, *version, Some(key));
+            let Some(place) = orders.push(&at, None) else {
+                continue;
+            };
+            keys.put(place, order.order_key.clone());
+            totals.put(place, order.total);
+            notes.put(place, order.note.clone());
+            for (i, item) in order.items.iter().enumerate() {
+                let path = at.child_path("items", i);
+                if let Some(place) = items.push(&at.child(&path, None), None) {
+                    item_keys.put(place, order.order_key.clone());
+                    lines.put(place, item.line);
+                    qtys.put(place, item.qty);
+                }
             }
         }
-        rows += tx
-            .execute(
-                "INSERT INTO order_items (_id, _message_id, _parent_id, order_key, line, qty) \
-                 SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::int8[], $6::int8[])",
-                &[&i_id, &i_msg, &i_parent, &i_key, &i_line, &i_qty],
+        let written = writer
+            .write_table(&ORDERS, &orders, None, &[&keys, &totals, &notes], &mut out)
+            .await?;
+        writer
+            .write_table(
+                &ITEMS,
+                &items,
+                Some(&written),
+                &[&item_keys, &lines, &qtys],
+                &mut out,
             )
             .await?;
-        // Versions are the generated code's (`db::version`); this stand-in writes the last.
-        Ok(BatchWrite {
-            rows,
-            superseded: Vec::new(),
-            tables: Vec::new(),
-        })
+        Ok(out)
     }
 }
 
@@ -259,14 +270,18 @@ impl Model for TestModel {
         validate_order(&value).map_err(Rejection::Invalid)
     }
 
-    fn add_to_batch(batch: &mut OrderBatch, message_id: Uuid, _version: Uuid, record: &Order) {
+    fn add_to_batch(batch: &mut OrderBatch, message_id: Uuid, version: Uuid, record: &Order) {
         match batch.by_key.get(&record.order_key) {
-            Some(&i) => batch.orders[i] = (message_id, record.clone()),
+            Some(&i) => {
+                batch.orders[i] = (message_id, record.clone());
+                batch.versions[i] = version;
+            }
             None => {
                 batch
                     .by_key
                     .insert(record.order_key.clone(), batch.orders.len());
                 batch.orders.push((message_id, record.clone()));
+                batch.versions.push(version);
             }
         }
     }
