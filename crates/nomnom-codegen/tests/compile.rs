@@ -99,7 +99,8 @@ fn cargo(dir: &Path, args: &[&str]) {
     );
 }
 
-fn build_lint_and_check(project: &Project, checks: &str) {
+/// Builds, lints and runs the checks of `project`; returns its folder.
+fn build_lint_and_check(project: &Project, checks: &str) -> PathBuf {
     let dir = write_project(project, checks);
     cargo(&dir, &["build", "--all-targets"]);
     cargo(&dir, &["clippy", "--all-targets", "--", "-D", "warnings"]);
@@ -107,6 +108,7 @@ fn build_lint_and_check(project: &Project, checks: &str) {
         &dir,
         &["test", "--test", "checks", "--", "--test-threads=1"],
     );
+    dir
 }
 
 #[test]
@@ -129,9 +131,8 @@ fn lab_results_compiles_lints_and_passes_its_checks() {
         Ok(loaded) => loaded.project,
         Err(e) => panic!("the lab-results example does not load: {e}"),
     };
-    build_lint_and_check(&project, include_str!("generated/lab_results.rs"));
+    let dir = build_lint_and_check(&project, include_str!("generated/lab_results.rs"));
     // The tests of its user transforms, generated into `src/transforms.rs`.
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("generated/lab-results");
     cargo(&dir, &["test", "--lib", "transforms::"]);
 }
 

@@ -163,12 +163,31 @@ pub fn build_model_with(
             &format!("nomnom generate {}", model_dir.display()),
         );
     }
+    stamp_version(&dir, name);
     let (dir, bin_dir) = build_project(dir, name, release);
     let _ = lock.unlock();
 
     let project = GeneratedProject { dir, bin_dir };
     cache.insert((name.to_string(), release), project.clone());
     project
+}
+
+/// Gives the generated package in `dir` a version of its own, `0.1.0+<name>`. Cargo tells
+/// packages apart by name, version and path relative to their workspace, so two projects of
+/// one model (tpch for PostgreSQL and for MariaDB, both package `tpch` at `.`) would share
+/// their artifacts in the shared target directory, and the second build would find the
+/// first's binaries up to date and reuse them.
+fn stamp_version(dir: &Path, name: &str) {
+    let manifest = dir.join("Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).expect("the generated Cargo.toml");
+    let stamped = text.replacen(
+        "version = \"0.1.0\"",
+        &format!("version = \"0.1.0+{name}\""),
+        1,
+    );
+    if stamped != text {
+        std::fs::write(&manifest, stamped).expect("writing the generated Cargo.toml");
+    }
 }
 
 /// Builds the generated project in `dir` in the shared target directory and copies its two
@@ -235,6 +254,7 @@ pub fn generate_and_build(
         let _ = lock.unlock();
         return Err(output);
     }
+    stamp_version(dir, bins);
     let (dir, bin_dir) = build_project(dir.to_path_buf(), bins, false);
     let _ = lock.unlock();
     Ok(GeneratedProject { dir, bin_dir })

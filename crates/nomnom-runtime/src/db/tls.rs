@@ -40,6 +40,11 @@ fn setup_error(variable: &'static str, reason: impl fmt::Display) -> TlsSetupErr
     }
 }
 
+/// The ring provider (async-nats's, so one crypto library is linked). Newer rustls 0.23
+/// releases deprecate `ring::default_provider` because ring offers no post-quantum key
+/// exchange; a generated project may resolve a release on either side of that, so the
+/// deprecation is allowed here, where the choice is made.
+#[allow(deprecated)]
 fn provider() -> Arc<CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
 }
