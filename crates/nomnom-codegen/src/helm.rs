@@ -7,6 +7,8 @@
 //! drift from what the binaries actually read).
 
 use nomnom_spec::model::Project;
+
+use crate::database::Database;
 use nomnom_spec::names::k8s_name;
 use serde_json::{json, Map, Value};
 
@@ -60,14 +62,6 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/helm/templates/nats/pdb.yaml"),
     ),
     (
-        "templates/postgresql/statefulset.yaml",
-        include_str!("../templates/helm/templates/postgresql/statefulset.yaml"),
-    ),
-    (
-        "templates/postgresql/service.yaml",
-        include_str!("../templates/helm/templates/postgresql/service.yaml"),
-    ),
-    (
         "templates/api/deployment.yaml",
         include_str!("../templates/helm/templates/api/deployment.yaml"),
     ),
@@ -113,11 +107,42 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
 ];
 
-/// The model-independent part of `values.yaml` (plain YAML, no template syntax).
-const VALUES_BASE: &str = include_str!("../templates/helm/values.base.yaml");
+/// The templates of the database the chart runs itself, by the project's database.
+const POSTGRESQL_TEMPLATES: &[(&str, &str)] = &[
+    (
+        "templates/postgresql/statefulset.yaml",
+        include_str!("../templates/helm/templates/postgresql/statefulset.yaml"),
+    ),
+    (
+        "templates/postgresql/service.yaml",
+        include_str!("../templates/helm/templates/postgresql/service.yaml"),
+    ),
+];
+const MYSQL_TEMPLATES: &[(&str, &str)] = &[
+    (
+        "templates/mysql/statefulset.yaml",
+        include_str!("../templates/helm/templates/mysql/statefulset.yaml"),
+    ),
+    (
+        "templates/mysql/service.yaml",
+        include_str!("../templates/helm/templates/mysql/service.yaml"),
+    ),
+];
 
-/// The body of `values-production.yaml`.
+/// The model-independent part of `values.yaml` (plain YAML, no template syntax): what comes
+/// before the database's section, the section for each database, and what comes after.
+const VALUES_BASE: &str = include_str!("../templates/helm/values.base.yaml");
+const VALUES_POSTGRESQL: &str = include_str!("../templates/helm/values.postgresql.yaml");
+const VALUES_MYSQL: &str = include_str!("../templates/helm/values.mysql.yaml");
+const VALUES_TAIL: &str = include_str!("../templates/helm/values.tail.yaml");
+
+/// `values-production.yaml` in the same three parts.
 const VALUES_PRODUCTION: &str = include_str!("../templates/helm/values-production.body.yaml");
+const VALUES_PRODUCTION_POSTGRESQL: &str =
+    include_str!("../templates/helm/values-production.postgresql.yaml");
+const VALUES_PRODUCTION_MYSQL: &str =
+    include_str!("../templates/helm/values-production.mysql.yaml");
+const VALUES_PRODUCTION_TAIL: &str = include_str!("../templates/helm/values-production.tail.yaml");
 
 /// Variables the chart's templates set themselves (`_helpers.tpl`, `nomnom.env`), with where
 /// their value comes from. They are left out of `config:` so nobody sets them twice.
@@ -151,17 +176,29 @@ pub const CHART_MANAGED_ENV: &[(&str, &str)] = &[
 /// Defaults that differ in a cluster from the binaries' own defaults.
 const CHART_DEFAULTS: &[(&str, &str)] = &[("LOG_FORMAT", "json")];
 
-/// Every file of the chart, as (path relative to the output folder, contents), in path order.
-pub fn chart_files(project: &Project) -> Vec<(String, String)> {
+/// Every file of the chart of `project` generated for `database`, as (path relative to the
+/// output folder, contents), in path order.
+pub fn chart_files(project: &Project, database: Database) -> Vec<(String, String)> {
     let chart = k8s_name(&project.name);
     let base = format!("deploy/helm/{chart}");
+    let database_production = if database.is_mysql() {
+        VALUES_PRODUCTION_MYSQL
+    } else {
+        VALUES_PRODUCTION_POSTGRESQL
+    };
     let mut files = vec![
-        (format!("{base}/Chart.yaml"), chart_yaml(project, &chart)),
-        (format!("{base}/values.yaml"), values_yaml(&chart)),
-        (format!("{base}/values.schema.json"), values_schema()),
+        (
+            format!("{base}/Chart.yaml"),
+            chart_yaml(project, &chart, database),
+        ),
+        (format!("{base}/values.yaml"), values_yaml(&chart, database)),
+        (
+            format!("{base}/values.schema.json"),
+            values_schema(database),
+        ),
         (
             format!("{base}/values-production.yaml"),
-            format!("{HEADER}{VALUES_PRODUCTION}"),
+            format!("{HEADER}{VALUES_PRODUCTION}{database_production}{VALUES_PRODUCTION_TAIL}"),
         ),
         // Read by the monitoring templates with `.Files.Get`, so Helm never renders them.
         (
@@ -173,9 +210,15 @@ pub fn chart_files(project: &Project) -> Vec<(String, String)> {
             crate::observability::rules::rules_yaml(project),
         ),
     ];
+    let database_templates = if database.is_mysql() {
+        MYSQL_TEMPLATES
+    } else {
+        POSTGRESQL_TEMPLATES
+    };
     files.extend(
         TEMPLATES
             .iter()
+            .chain(database_templates)
             .map(|(path, text)| (format!("{base}/{path}"), (*text).to_string())),
     );
     files.sort();
@@ -183,9 +226,14 @@ pub fn chart_files(project: &Project) -> Vec<(String, String)> {
 }
 
 /// `Chart.yaml`.
-fn chart_yaml(project: &Project, chart: &str) -> String {
+fn chart_yaml(project: &Project, chart: &str, database: Database) -> String {
+    let server = match database {
+        Database::Postgresql => "PostgreSQL",
+        Database::Mysql => "MySQL",
+        Database::Mariadb => "MariaDB",
+    };
     let description = format!(
-        "Ingestion pipeline for the {} model: HTTP API, NATS JetStream, worker, PostgreSQL (generated by nomnom).",
+        "Ingestion pipeline for the {} model: HTTP API, NATS JetStream, worker, {server} (generated by nomnom).",
         project.name
     );
     let mut out = String::from(HEADER);
@@ -205,7 +253,7 @@ fn chart_yaml(project: &Project, chart: &str) -> String {
 }
 
 /// `values.yaml`: the image and the binaries' environment (generated), then the rest (fixed).
-fn values_yaml(chart: &str) -> String {
+fn values_yaml(chart: &str, database: Database) -> String {
     let mut out = String::from(HEADER);
     out.push_str(&format!(
         "# Values of the {chart} chart. Every image, resource and replica count is here; see\n\
@@ -223,7 +271,22 @@ fn values_yaml(chart: &str) -> String {
     out.push_str(&config_section());
     out.push('\n');
     out.push_str(VALUES_BASE);
+    out.push_str(&database_values(database));
+    out.push_str(VALUES_TAIL);
     out
+}
+
+/// The section of the database the chart runs itself (and of an external one): PostgreSQL's,
+/// or MySQL's with the image of the server the project was generated for.
+fn database_values(database: Database) -> String {
+    let (repository, tag) = match database {
+        Database::Postgresql => return VALUES_POSTGRESQL.to_string(),
+        Database::Mysql => ("mysql", "8.4"),
+        Database::Mariadb => ("mariadb", "10.11"),
+    };
+    VALUES_MYSQL
+        .replace("__MYSQL_IMAGE_REPOSITORY__", repository)
+        .replace("__MYSQL_IMAGE_TAG__", &yaml_string(tag))
 }
 
 /// The `config:` section: every variable of `ENV_VARS` the chart does not set itself, grouped
@@ -264,7 +327,7 @@ fn config_section() -> String {
 /// `values.schema.json`: Helm checks values against it on install, upgrade, template and lint.
 /// It types the values the templates compute with, and closes `config.*` to the variables the
 /// binaries read, so a misspelt variable fails the install instead of being ignored.
-fn values_schema() -> String {
+fn values_schema(database: Database) -> String {
     let config_value = json!({"type": ["string", "number", "boolean"]});
     let mut config = Map::new();
     for (group, read_by) in [
@@ -292,7 +355,7 @@ fn values_schema() -> String {
     }
     let count = |min: i64| json!({"type": "integer", "minimum": min});
     let port = json!({"type": "integer", "minimum": 1, "maximum": 65535});
-    let schema = json!({
+    let mut schema = json!({
         "$comment": "generated by nomnom, do not edit",
         "$schema": "http://json-schema.org/draft-07/schema#",
         "type": "object",
@@ -379,13 +442,6 @@ fn values_schema() -> String {
                 "type": "object",
                 "properties": {"replicas": count(1)},
             },
-            "postgresql": {
-                "type": "object",
-                "properties": {
-                    "enabled": {"type": "boolean"},
-                    "maxConnections": count(10),
-                },
-            },
             "monitoring": {
                 "type": "object",
                 "properties": {
@@ -416,6 +472,23 @@ fn values_schema() -> String {
                 },
             },
         },
+    });
+    // Only the section of the project's database exists: the other is refused as a key.
+    let (section, other) = if database.is_mysql() {
+        ("mysql", "postgresql")
+    } else {
+        ("postgresql", "mysql")
+    };
+    schema["properties"][section] = json!({
+        "type": "object",
+        "properties": {
+            "enabled": {"type": "boolean"},
+            "maxConnections": count(10),
+        },
+    });
+    schema["properties"][other] = json!({
+        "not": {},
+        "description": format!("this chart's project was generated for {database}: use `{section}`"),
     });
     let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
     text.push('\n');

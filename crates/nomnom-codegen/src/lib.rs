@@ -106,7 +106,7 @@ pub fn generate_with_database(
     deploy::files(project, database, &mut tree);
     observability::files(project, &mut tree);
     tree.insert("README.md", readme::readme(project));
-    for (path, contents) in chart_files(project) {
+    for (path, contents) in chart_files(project, database) {
         tree.insert(path, contents);
     }
     Ok(tree)

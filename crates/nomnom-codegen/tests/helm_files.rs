@@ -6,13 +6,13 @@ mod helm;
 use std::path::Path;
 
 use helm::env_vars::{ReadBy, ENV_VARS};
-use nomnom_codegen::{chart_files, CHART_MANAGED_ENV};
+use nomnom_codegen::{chart_files, Database, CHART_MANAGED_ENV};
 use serde_json::Value;
 
 const CHART: &str = "deploy/helm/tpch";
 
 fn files() -> Vec<(String, String)> {
-    chart_files(&helm::tpch())
+    chart_files(&helm::tpch(), Database::Postgresql)
 }
 
 fn file(name: &str) -> String {
@@ -104,7 +104,7 @@ fn chart_yaml_names_the_project() {
 fn chart_name_follows_kubernetes_rules() {
     let mut project = helm::tpch();
     project.name = "Web_Analytics".into();
-    let files = chart_files(&project);
+    let files = chart_files(&project, Database::Postgresql);
     assert!(files
         .iter()
         .all(|(p, _)| p.starts_with("deploy/helm/web-analytics/")));

@@ -6,13 +6,19 @@ mod helm;
 
 use helm::env_vars::{ReadBy, ENV_VARS};
 use helm::{container_env, env_value, Rendered};
+use nomnom_codegen::Database;
 use serde_json::{json, Value};
 
 /// Renders the tpch chart with `values_files` and `set`, asserting that Helm's strict lint is
 /// clean and that every object is valid against Kubernetes' OpenAPI schema (strict); the
 /// KEDA ScaledObject, a custom resource, is checked field by field below instead.
 fn render(case: &str, values_files: &[&str], set: Value) -> Rendered {
-    let chart = helm::write_chart(&helm::tpch(), case);
+    render_for(Database::Postgresql, case, values_files, set)
+}
+
+/// [`render`] for the tpch project generated for `database`.
+fn render_for(database: Database, case: &str, values_files: &[&str], set: Value) -> Rendered {
+    let chart = helm::write_chart_for(&helm::tpch(), database, case);
     let rendered = helm::render(&chart, values_files, set);
     let problems = rendered.lint_problems();
     assert!(problems.is_empty(), "helm lint (strict): {problems:#?}");
@@ -578,19 +584,7 @@ fn bundled_postgresql_has_a_volume_probes_and_enough_connections() {
         .find_map(|a| a.as_str()?.strip_prefix("max_connections="))
         .and_then(|n| n.parse().ok())
         .expect("max_connections argument");
-    let pool: i64 = env_value(
-        &container_env(r.get("Deployment", "-api")),
-        "DATABASE_MAX_CONNECTIONS",
-    )
-    .and_then(|n| n.parse().ok())
-    .expect("DATABASE_MAX_CONNECTIONS");
-    let api_max = r.get("HorizontalPodAutoscaler", "-api")["spec"]["maxReplicas"]
-        .as_i64()
-        .unwrap_or(0);
-    let worker_max = r.get("ScaledObject", "-worker")["spec"]["maxReplicaCount"]
-        .as_i64()
-        .unwrap_or(0);
-    let needed = pool * (api_max + worker_max + 1);
+    let needed = pooled_connections_at_full_scale(&r);
     assert!(
         needed < max_connections,
         "{needed} pooled connections at full scale exceed max_connections {max_connections}"
@@ -635,6 +629,161 @@ fn external_database_is_read_from_an_existing_secret() {
     let secret = r.get("Secret", "ingest-tpch");
     assert!(secret["data"]["DATABASE_URL"].is_string());
     assert!(secret["data"].get("postgres-password").is_none());
+}
+
+/// A Secret's value, decoded (by coreutils' `base64`).
+fn secret_text(secret: &Value, key: &str) -> String {
+    use std::io::Write;
+    let encoded = secret["data"][key].as_str().expect("a data key");
+    let mut child = std::process::Command::new("base64")
+        .arg("-d")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("run base64");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(encoded.as_bytes())
+        .expect("write to base64");
+    let out = child.wait_with_output().expect("base64 -d");
+    assert!(out.status.success(), "base64 -d {encoded}");
+    String::from_utf8(out.stdout).expect("utf-8")
+}
+
+/// The pooled connections of every process at full scale, plus the migration job's.
+fn pooled_connections_at_full_scale(r: &Rendered) -> i64 {
+    let pool: i64 = env_value(
+        &container_env(r.get("Deployment", "-api")),
+        "DATABASE_MAX_CONNECTIONS",
+    )
+    .and_then(|n| n.parse().ok())
+    .expect("DATABASE_MAX_CONNECTIONS");
+    let api_max = r.get("HorizontalPodAutoscaler", "-api")["spec"]["maxReplicas"]
+        .as_i64()
+        .unwrap_or(0);
+    let worker_max = r.get("ScaledObject", "-worker")["spec"]["maxReplicaCount"]
+        .as_i64()
+        .unwrap_or(0);
+    pool * (api_max + worker_max + 1)
+}
+
+#[test]
+fn a_mysql_or_mariadb_project_runs_its_own_server_with_the_url_in_a_secret() {
+    for (database, image) in [
+        (Database::Mysql, "mysql:8.4"),
+        (Database::Mariadb, "mariadb:10.11"),
+    ] {
+        let r = render_for(database, &format!("{database}-bundled"), &[], json!({}));
+        assert!(
+            r.all("StatefulSet").iter().all(|s| !s["metadata"]["name"]
+                .as_str()
+                .unwrap_or("")
+                .ends_with("-postgresql")),
+            "{database}: no PostgreSQL"
+        );
+        let sts = r.get("StatefulSet", "-mysql");
+        let c = container(sts);
+        assert_eq!(c["image"], image, "{database}");
+        for p in ["startupProbe", "readinessProbe"] {
+            let cmd = c[p]["exec"]["command"].to_string();
+            assert!(cmd.contains("SELECT 1"), "{database} {p}: {cmd}");
+        }
+        assert_eq!(c["livenessProbe"]["tcpSocket"]["port"], "mysql");
+        assert_eq!(r.get("Service", "-mysql")["spec"]["ports"][0]["port"], 3306);
+        let max_connections: i64 = c["args"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find_map(|a| a.as_str()?.strip_prefix("--max-connections="))
+            .and_then(|n| n.parse().ok())
+            .expect("--max-connections argument");
+        let needed = pooled_connections_at_full_scale(&r);
+        assert!(
+            needed < max_connections,
+            "{database}: {needed} pooled connections exceed max_connections {max_connections}"
+        );
+        // Both passwords come from the chart's Secret, which also holds the URL of the
+        // binaries' account on the bundled server.
+        let secret = r.get("Secret", "ingest-tpch");
+        let env = container_env(sts);
+        for (variable, key) in [
+            ("MYSQL_PASSWORD", "mysql-password"),
+            ("MYSQL_ROOT_PASSWORD", "mysql-root-password"),
+        ] {
+            let (_, value) = env
+                .iter()
+                .find(|(n, _)| n == variable)
+                .unwrap_or_else(|| panic!("{database}: {variable}"));
+            assert_eq!(
+                value["valueFrom"]["secretKeyRef"],
+                json!({"name": secret["metadata"]["name"], "key": key}),
+                "{database}"
+            );
+            assert_eq!(secret_text(secret, key).len(), 32, "{database}: {key}");
+        }
+        let password = secret_text(secret, "mysql-password");
+        assert_eq!(
+            secret_text(secret, "DATABASE_URL"),
+            format!(
+                "mysql://nomnom:{password}@ingest-tpch-mysql.nomnom.svc.cluster.local:3306/tpch"
+            ),
+            "{database}"
+        );
+        assert!(secret["data"].get("postgres-password").is_none());
+    }
+}
+
+#[test]
+fn a_mysql_project_in_production_reads_an_external_database_from_a_secret() {
+    let r = render_for(
+        Database::Mariadb,
+        "mariadb-external",
+        &["values-production.yaml"],
+        json!({"apiKeys": {"existingSecret": "ingest-api-keys"}}),
+    );
+    assert!(r.all("StatefulSet").iter().all(|s| !s["metadata"]["name"]
+        .as_str()
+        .unwrap_or("")
+        .ends_with("-mysql")));
+    assert!(r.all("Secret").is_empty(), "no chart Secret is needed");
+    for (what, workload, _) in workloads(&r) {
+        let (_, url) = container_env(workload)
+            .into_iter()
+            .find(|(n, _)| n == "DATABASE_URL")
+            .expect("DATABASE_URL");
+        assert_eq!(
+            url["valueFrom"]["secretKeyRef"],
+            json!({"name": "ingest-database", "key": "DATABASE_URL"}),
+            "{what}"
+        );
+    }
+    let r = render_for(
+        Database::Mysql,
+        "mysql-external-url",
+        &[],
+        json!({"mysql": {"enabled": false},
+               "externalDatabase": {"url": "mysql://app:pw@db.example:3306/tpch"}}),
+    );
+    let secret = r.get("Secret", "ingest-tpch");
+    assert_eq!(
+        secret_text(secret, "DATABASE_URL"),
+        "mysql://app:pw@db.example:3306/tpch"
+    );
+    assert!(secret["data"].get("mysql-password").is_none());
+}
+
+#[test]
+fn a_chart_refuses_the_section_of_the_other_database() {
+    let chart = helm::write_chart_for(&helm::tpch(), Database::Mariadb, "mariadb-refuses-pg");
+    let message = helm::try_render(&chart, &[], json!({"postgresql": {"enabled": false}}))
+        .expect_err("a MariaDB project's chart has no PostgreSQL");
+    assert!(message.contains("postgresql"), "{message}");
+    let chart = helm::write_chart(&helm::tpch(), "pg-refuses-mysql");
+    let message = helm::try_render(&chart, &[], json!({"mysql": {"enabled": true}}))
+        .expect_err("a PostgreSQL project's chart has no MySQL");
+    assert!(message.contains("mysql"), "{message}");
 }
 
 #[test]

@@ -195,6 +195,15 @@ pub fn tpch() -> Project {
 /// Writes the chart of `project` under a fresh folder named `case` in the test temp dir and
 /// returns the chart's own folder.
 pub fn write_chart(project: &Project, case: &str) -> PathBuf {
+    write_chart_for(project, nomnom_codegen::Database::Postgresql, case)
+}
+
+/// [`write_chart`] for a project generated for `database`.
+pub fn write_chart_for(
+    project: &Project,
+    database: nomnom_codegen::Database,
+    case: &str,
+) -> PathBuf {
     let root = Path::new(env!("CARGO_TARGET_TMPDIR"))
         .join("helm")
         .join(case);
@@ -202,7 +211,7 @@ pub fn write_chart(project: &Project, case: &str) -> PathBuf {
         std::fs::remove_dir_all(&root).expect("clear the previous run's chart");
     }
     let mut chart_dir = None;
-    for (path, contents) in nomnom_codegen::chart_files(project) {
+    for (path, contents) in nomnom_codegen::chart_files(project, database) {
         let full = root.join(&path);
         std::fs::create_dir_all(full.parent().expect("file has a folder")).expect("mkdir");
         std::fs::write(&full, contents).expect("write chart file");

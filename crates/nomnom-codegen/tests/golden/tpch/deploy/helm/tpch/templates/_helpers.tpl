@@ -85,16 +85,34 @@ app.kubernetes.io/component: {{ .component }}
 {{- default (.Chart.Name | replace "-" "_") .Values.postgresql.auth.database -}}
 {{- end -}}
 
+{{/* MySQL or MariaDB (the chart of a project generated with --database mysql or mariadb). */}}
+{{- define "nomnom.mysql.fullname" -}}
+{{- printf "%s-mysql" (include "nomnom.fullname" .) -}}
+{{- end -}}
+{{- define "nomnom.mysql.database" -}}
+{{- default (.Chart.Name | replace "-" "_") .Values.mysql.auth.database -}}
+{{- end -}}
+
+{{/* The database the chart runs itself: "postgresql", "mysql", or "" (an external one). A
+chart holds the section of its project's database only, hence hasKey. */}}
+{{- define "nomnom.database.bundled" -}}
+{{- if and (hasKey .Values "postgresql") .Values.postgresql.enabled -}}
+postgresql
+{{- else if and (hasKey .Values "mysql") .Values.mysql.enabled -}}
+mysql
+{{- end -}}
+{{- end -}}
+
 {{/* The Secret (and key) holding DATABASE_URL. */}}
 {{- define "nomnom.database.secretName" -}}
-{{- if and (not .Values.postgresql.enabled) .Values.externalDatabase.existingSecret -}}
+{{- if and (not (include "nomnom.database.bundled" .)) .Values.externalDatabase.existingSecret -}}
 {{- .Values.externalDatabase.existingSecret -}}
 {{- else -}}
 {{- include "nomnom.fullname" . -}}
 {{- end -}}
 {{- end -}}
 {{- define "nomnom.database.secretKey" -}}
-{{- if and (not .Values.postgresql.enabled) .Values.externalDatabase.existingSecret -}}
+{{- if and (not (include "nomnom.database.bundled" .)) .Values.externalDatabase.existingSecret -}}
 {{- .Values.externalDatabase.existingSecretKey -}}
 {{- else -}}
 DATABASE_URL
