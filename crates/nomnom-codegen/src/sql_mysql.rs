@@ -72,6 +72,71 @@ fn key_bytes(ty: ScalarType, max_length: Option<u32>) -> Option<u32> {
     }
 }
 
+/// How a table's key is enforced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyIndex {
+    /// A unique index on the key's columns (this list, quoted).
+    Columns(String),
+    /// A key too long for a unique index: the index is on the stored column `_key_hash` of
+    /// this definition, beside an index on this part of the key's first column, when it can
+    /// have one (a JSON column cannot).
+    Hashed {
+        hash: String,
+        prefix: Option<String>,
+    },
+}
+
+/// The name of the key's unique index.
+pub fn key_index_name(table: &str) -> String {
+    ident(&derived_name(&[table, "key"]).replace('"', ""))
+}
+
+/// The name of the index on the key's first column beside a hashed key.
+pub fn key_prefix_index_name(table: &str) -> String {
+    ident(&derived_name(&[table, "key", "prefix"]).replace('"', ""))
+}
+
+/// How the key of `entity` is enforced: on its columns when they fit a unique index
+/// ([`MAX_KEY_BYTES`]), else on their hash.
+pub fn key_index(project: &Project, entity: &Entity) -> Result<KeyIndex, GenerateError> {
+    let mut total: Option<u32> = Some(0);
+    let mut first_part = None;
+    for name in &entity.key {
+        let field = entity
+            .columns()
+            .find(|f| &f.name == name)
+            .ok_or_else(|| GenerateError(format!("{}: no key field `{name}`", entity.name)))?;
+        let (ty, _) = project
+            .column_kind(entity, field)
+            .ok_or_else(|| GenerateError(format!("{}.{name}: not a column", entity.name)))?;
+        total = total
+            .zip(key_bytes(ty, field.max_length))
+            .map(|(a, b)| a.saturating_add(b));
+        if first_part.is_none() {
+            first_part = Some(match ty {
+                ScalarType::Json => None,
+                ScalarType::String => Some(format!("{}(191)", ident(name))),
+                _ => Some(ident(name)),
+            });
+        }
+    }
+    let quoted: Vec<String> = entity.key.iter().map(|k| ident(k)).collect();
+    if total.is_some_and(|bytes| bytes <= MAX_KEY_BYTES) {
+        return Ok(KeyIndex::Columns(quoted.join(", ")));
+    }
+    let parts: Vec<String> = quoted
+        .iter()
+        .map(|k| format!("CAST({k} AS CHAR)"))
+        .collect();
+    Ok(KeyIndex::Hashed {
+        hash: format!(
+            "BINARY(32) AS (UNHEX(SHA2(CONCAT_WS(CHAR(0), {}), 256))) STORED",
+            parts.join(", ")
+        ),
+        prefix: first_part.flatten(),
+    })
+}
+
 /// A constant of the model in MySQL's SQL.
 fn literal(lit: &Literal) -> String {
     match lit {
@@ -137,7 +202,6 @@ pub fn table_ddl(
     if parent.is_some() {
         lines.push("    _parent_id BINARY(16) NOT NULL".to_string());
     }
-    let mut key_total: Option<u32> = Some(0);
     for field in entity.columns() {
         let (ty, nullable) = project.column_kind(entity, field).ok_or_else(|| {
             GenerateError(format!(
@@ -146,11 +210,6 @@ pub fn table_ddl(
             ))
         })?;
         let column = ident(&field.name);
-        if entity.key.contains(&field.name) {
-            key_total = key_total
-                .zip(key_bytes(ty, field.max_length))
-                .map(|(a, b)| a.saturating_add(b));
-        }
         let mut line = format!("    {column} {}", column_type(ty, field.max_length));
         if !nullable {
             line.push_str(" NOT NULL");
@@ -170,26 +229,21 @@ pub fn table_ddl(
     lines.push("    _ingested_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6)".to_string());
     lines.push("    PRIMARY KEY (_id)".to_string());
     if entity.is_keyed() {
-        let key: Vec<String> = entity.key.iter().map(|k| ident(k)).collect();
-        let unique = ident(&derived_name(&[&entity.table, "key"]).replace('"', ""));
-        if key_total.is_some_and(|bytes| bytes <= MAX_KEY_BYTES) {
-            lines.push(format!("    UNIQUE KEY {unique} ({})", key.join(", ")));
-        } else {
-            // Too long for a unique index: the index is on the key's hash.
-            let parts: Vec<String> = key.iter().map(|k| format!("CAST({k} AS CHAR)")).collect();
-            lines.insert(
-                lines.len() - 2,
-                format!(
-                    "    _key_hash BINARY(32) AS (UNHEX(SHA2(CONCAT_WS(CHAR(0), {}), 256))) STORED",
-                    parts.join(", ")
-                ),
-            );
-            lines.push(format!("    UNIQUE KEY {unique} (_key_hash)"));
-            lines.push(format!(
-                "    KEY {} ({}(191))",
-                ident(&derived_name(&[&entity.table, "key", "prefix"]).replace('"', "")),
-                key[0]
-            ));
+        let unique = key_index_name(&entity.table);
+        match key_index(project, entity)? {
+            KeyIndex::Columns(columns) => {
+                lines.push(format!("    UNIQUE KEY {unique} ({columns})"));
+            }
+            KeyIndex::Hashed { hash, prefix } => {
+                lines.insert(lines.len() - 2, format!("    _key_hash {hash}"));
+                lines.push(format!("    UNIQUE KEY {unique} (_key_hash)"));
+                if let Some(prefix) = prefix {
+                    lines.push(format!(
+                        "    KEY {} ({prefix})",
+                        key_prefix_index_name(&entity.table)
+                    ));
+                }
+            }
         }
     }
     if let Some(parent) = parent {
@@ -233,4 +287,46 @@ pub fn initial_migration(project: &Project) -> Result<String, GenerateError> {
         out.pop();
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entity_key(yaml: &str) -> KeyIndex {
+        let loaded = nomnom_spec::load_str(yaml, "nomnom.yaml").expect("a valid model");
+        let entity = loaded.project.entity("Note").expect("entity Note");
+        key_index(&loaded.project, entity).expect("a key index")
+    }
+
+    #[test]
+    fn a_key_that_fits_an_index_is_indexed_as_its_columns() {
+        let key = entity_key(
+            "project: p\nentities:\n  Note:\n    key: [id, code]\n    fields:\n      \
+             id: integer\n      code: {type: string, max_length: 700}\n",
+        );
+        assert_eq!(key, KeyIndex::Columns("`id`, `code`".into()));
+    }
+
+    #[test]
+    fn a_key_too_long_for_an_index_is_hashed_with_a_prefix_index_its_first_column_can_take() {
+        let long = "project: p\nentities:\n  Note:\n    key: [FIRST, text]\n    fields:\n      \
+                    FIRST\n      text: string\n";
+        // A string takes a prefix of 191 characters; an integer is indexed whole (a prefix
+        // length on it is refused); a JSON column takes no index at all.
+        for (first, prefix) in [
+            ("id: string", Some("`id`(191)")),
+            ("id: integer", Some("`id`")),
+            ("id: json", None),
+        ] {
+            let yaml = long.replace("FIRST, ", "id, ").replace("FIRST", first);
+            match entity_key(&yaml) {
+                KeyIndex::Hashed { hash, prefix: got } => {
+                    assert!(hash.starts_with("BINARY(32) AS (UNHEX(SHA2("), "{hash}");
+                    assert_eq!(got.as_deref(), prefix, "{first}");
+                }
+                other => panic!("{first}: {other:?}"),
+            }
+        }
+    }
 }

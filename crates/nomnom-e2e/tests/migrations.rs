@@ -5,6 +5,8 @@
 //! that the written `0002_*.sql` is the golden one, apply it in a transaction as the worker
 //! does, and run the case's `check.sql` (a query that must answer true, or `-- fails: <text>`:
 //! the migration must fail, with PostgreSQL's message containing the text, and be rolled back).
+//! The same cases for a MariaDB project: the MySQL dialect's next migration applies and leaves
+//! the schema a fresh install of the new model has.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -150,5 +152,125 @@ async fn every_golden_migration_applies_to_postgresql_over_existing_rows() {
                 assert!(ok, "{name}: {check}");
             }
         }
+    }
+}
+
+/// The columns and indexes of a MariaDB database, one line each, sorted: what a migration
+/// must leave as a fresh install of the new model would. Column defaults are left out: a
+/// field added with a model default keeps it as the column's default (existing rows got it
+/// that way, as on PostgreSQL), which a fresh install has no need for; the worker writes
+/// every column.
+async fn mysql_schema(conn: &mut mysql_async::Conn, database: &str) -> Vec<String> {
+    use mysql_async::prelude::Queryable;
+    let columns: Vec<(String, String, String, String)> = conn
+        .exec(
+            "SELECT TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE \
+             FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ?",
+            (database,),
+        )
+        .await
+        .expect("columns");
+    let indexes: Vec<(String, String, u32, String, u32)> = conn
+        .exec(
+            "SELECT TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX, COLUMN_NAME, NON_UNIQUE \
+             FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ?",
+            (database,),
+        )
+        .await
+        .expect("indexes");
+    // A rule is a column's constraint in a fresh install and a table's after a migration on
+    // MariaDB: compared by what it checks.
+    let rules: Vec<(String, String)> = conn
+        .exec(
+            "SELECT TABLE_NAME, CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS \
+             WHERE CONSTRAINT_SCHEMA = ?",
+            (database,),
+        )
+        .await
+        .expect("rules");
+    let mut out: Vec<String> = columns
+        .into_iter()
+        .map(|(table, column, kind, nullable)| {
+            format!("column {table}.{column} {kind} nullable={nullable}")
+        })
+        .chain(
+            indexes
+                .into_iter()
+                .map(|(table, index, seq, column, non_unique)| {
+                    format!("index {table}.{index} #{seq} {column} non_unique={non_unique}")
+                }),
+        )
+        .chain(
+            rules
+                .into_iter()
+                .map(|(table, clause)| format!("check {table} {clause}")),
+        )
+        .collect();
+    out.sort();
+    out
+}
+
+/// The MySQL dialect of every golden case: the CLI writes the next migration for a MariaDB
+/// project too, it applies to the old schema, and it leaves the schema (columns with their
+/// types and nullability, indexes, and rules) exactly as a fresh install of the new model.
+#[tokio::test]
+async fn every_golden_migration_applies_to_mariadb_and_leaves_the_new_models_schema() {
+    use mysql_async::prelude::Queryable;
+    let cli = nomnom_cli(false);
+    let cases = cases();
+    assert!(cases.len() >= 20, "the cases are there");
+    for case in &cases {
+        let name = case
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .to_string();
+        let out = tempfile::tempdir().expect("a folder");
+        let dir = out.path().join("project");
+        let fresh = out.path().join("fresh");
+        let model_dir = out.path().join("model");
+        std::fs::create_dir_all(&model_dir).expect("model folder");
+        let mariadb = ["--database", "mariadb"];
+        std::fs::copy(case.join("old.yaml"), model_dir.join("nomnom.yaml")).expect("old model");
+        generate(&cli, &model_dir, &dir, &mariadb);
+        let (_, initial) = migration(&dir, "0001_");
+        std::fs::copy(case.join("new.yaml"), model_dir.join("nomnom.yaml")).expect("new model");
+        generate(
+            &cli,
+            &model_dir,
+            &dir,
+            &["--database", "mariadb", "--allow-destructive"],
+        );
+        let (_, next) = migration(&dir, "0002_");
+        generate(&cli, &model_dir, &fresh, &mariadb);
+        let (_, fresh_initial) = migration(&fresh, "0001_");
+
+        let migrated = nomnom_testkit::MysqlTestDatabase::create_shared().await;
+        let mut conn = migrated.conn().await;
+        conn.query_drop(&initial)
+            .await
+            .unwrap_or_else(|e| panic!("{name}: initial migration: {e}"));
+        conn.query_drop(&next)
+            .await
+            .unwrap_or_else(|e| panic!("{name}: migration: {e}\n{next}"));
+        let installed = nomnom_testkit::MysqlTestDatabase::create_shared().await;
+        let mut fresh_conn = installed.conn().await;
+        fresh_conn
+            .query_drop(&fresh_initial)
+            .await
+            .unwrap_or_else(|e| panic!("{name}: fresh install: {e}"));
+
+        let after = mysql_schema(&mut conn, migrated.name()).await;
+        let expected = mysql_schema(&mut fresh_conn, installed.name()).await;
+        assert!(!expected.is_empty(), "{name}: the fresh schema has tables");
+        let missing: Vec<&String> = expected.iter().filter(|l| !after.contains(l)).collect();
+        let extra: Vec<&String> = after.iter().filter(|l| !expected.contains(l)).collect();
+        assert!(
+            missing.is_empty() && extra.is_empty(),
+            "{name}: the migrated schema differs from a fresh install of the new model\n\
+             missing: {missing:#?}\nextra: {extra:#?}\n{next}"
+        );
+        conn.disconnect().await.expect("disconnect");
+        fresh_conn.disconnect().await.expect("disconnect");
     }
 }
