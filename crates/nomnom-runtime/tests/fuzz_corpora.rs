@@ -6,7 +6,22 @@
 
 use nomnom_fuzz::corpus::{replay, seeds};
 use nomnom_fuzz::{hl7_message, json_message, mllp_frames, Outcome};
-use nomnom_testkit::mutate::{fuzz, Budget, Mutator};
+use nomnom_testkit::mutate::{fuzz, Budget, JsonMutator, Mutate, Mutator, RecordMutator};
+
+/// Mutations of `target`'s committed inputs through `run`; prints what became of them.
+fn mutate_all(target: &str, run: fn(&[u8]) -> Outcome, mutators: &[&dyn Mutate]) {
+    let mut outcomes: std::collections::BTreeMap<String, usize> = Default::default();
+    fuzz(
+        target,
+        &seeds(target),
+        mutators,
+        Budget::from_env(),
+        |input| {
+            *outcomes.entry(format!("{:?}", run(input))).or_default() += 1;
+        },
+    );
+    println!("{target}: {outcomes:?}");
+}
 
 /// Replays `target`'s inputs; its corpus must hold both inputs accepted and inputs refused,
 /// and every refusal kind in `refusals`.
@@ -36,16 +51,9 @@ fn json_message_corpus_and_regressions_replay() {
 
 #[test]
 fn json_message_survives_mutations() {
-    let mutator = Mutator::new(json_message::TOKENS, b"\n,");
-    fuzz(
-        "json_message",
-        &seeds("json_message"),
-        &mutator,
-        Budget::from_env(),
-        |input| {
-            json_message::run(input);
-        },
-    );
+    let bytes = Mutator::new(json_message::TOKENS, b"\n,");
+    let values = JsonMutator::new(&seeds("json_message"));
+    mutate_all("json_message", json_message::run, &[&bytes, &values]);
 }
 
 #[test]
@@ -55,16 +63,9 @@ fn hl7_message_corpus_and_regressions_replay() {
 
 #[test]
 fn hl7_message_survives_mutations() {
-    let mutator = Mutator::new(hl7_message::TOKENS, b"\r\n");
-    fuzz(
-        "hl7_message",
-        &seeds("hl7_message"),
-        &mutator,
-        Budget::from_env(),
-        |input| {
-            hl7_message::run(input);
-        },
-    );
+    let bytes = Mutator::new(hl7_message::TOKENS, b"\r\n");
+    let fields = RecordMutator::new(b"\r\n", b'|', hl7_message::TOKENS);
+    mutate_all("hl7_message", hl7_message::run, &[&bytes, &fields]);
 }
 
 #[test]
@@ -74,14 +75,6 @@ fn mllp_frames_corpus_and_regressions_replay() {
 
 #[test]
 fn mllp_frames_survives_mutations() {
-    let mutator = Mutator::new(mllp_frames::TOKENS, b"\x1c");
-    fuzz(
-        "mllp_frames",
-        &seeds("mllp_frames"),
-        &mutator,
-        Budget::from_env(),
-        |input| {
-            mllp_frames::run(input);
-        },
-    );
+    let bytes = Mutator::new(mllp_frames::TOKENS, b"\x1c");
+    mutate_all("mllp_frames", mllp_frames::run, &[&bytes]);
 }

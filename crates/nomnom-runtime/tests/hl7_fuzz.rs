@@ -13,7 +13,7 @@ use nomnom_runtime::hl7::{
     ack_with, escape, split_batch, split_batch_bytes, to_date, to_decimal, to_float, to_integer,
     to_timestamp, AckCode, AckError, Encoding, ErrorCode, Message, Path, SegmentId, Tz, Value,
 };
-use nomnom_testkit::mutate::{seed_from_env, Budget, Mutator, Rng};
+use nomnom_testkit::mutate::{seed_from_env, Budget, Mutate, Mutator, RecordMutator, Rng};
 
 fn samples() -> Vec<String> {
     let dir = format!("{}/tests/hl7-samples", env!("CARGO_MANIFEST_DIR"));
@@ -213,7 +213,9 @@ fn check_input(bytes: &[u8], rng: &mut Rng) {
 fn messages_and_batches_survive_mutated_samples_and_random_bytes() {
     let seeds = samples();
     let mut rng = Rng::new(seed_from_env("hl7 messages"));
-    let mutator = Mutator::new(nomnom_fuzz::hl7_message::TOKENS, b"\r\n");
+    let bytes = Mutator::new(nomnom_fuzz::hl7_message::TOKENS, b"\r\n");
+    let fields = RecordMutator::new(b"\r\n", b'|', nomnom_fuzz::hl7_message::TOKENS);
+    let mutators: [&dyn Mutate; 2] = [&bytes, &fields];
     let others: Vec<&[u8]> = seeds.iter().map(|s| s.as_bytes()).collect();
     // Enough inputs for the share parsed to mean something, however slow the machine.
     let budget = Budget::from_env().at_least(2_000);
@@ -226,7 +228,7 @@ fn messages_and_batches_survive_mutated_samples_and_random_bytes() {
             rng.bytes(n)
         } else {
             let seed = seeds[rng.below(seeds.len())].as_bytes();
-            mutator.mutate(&mut rng, seed, &others)
+            mutators[rng.below(2)].mutate(&mut rng, seed, &others)
         };
         if Message::parse_bytes(&input).is_ok() {
             parsed += 1;

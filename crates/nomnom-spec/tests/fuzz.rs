@@ -26,7 +26,7 @@ fn loader_survives_mutated_and_random_inputs() {
     fuzz(
         "model_loader",
         &seeds("model_loader"),
-        &mutator,
+        &[&mutator],
         Budget::from_env(),
         |input| {
             model_loader::run(input);

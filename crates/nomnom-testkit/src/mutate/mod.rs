@@ -1,7 +1,11 @@
-//! Fuzzing on stable Rust, for the test suite: a mutator of
-//! byte strings driven by the seeded [`Rng`] (bit flips, random and meaningful insertions, deletions, truncations,
-//! duplicated chunks, splices of two seeds), and a loop bounded by a count and a time budget
-//! that names the seed, and the input, of any failure.
+//! Fuzzing on stable Rust, for the test suite: mutators driven by the seeded [`Rng`], and a
+//! loop bounded by a count and a time budget that names the seed, and the input, of any
+//! failure.
+//!
+//! - [`Mutator`]: bytes (bit flips, random and meaningful insertions, deletions,
+//!   truncations, duplicated chunks and lines, splices of two seeds);
+//! - [`RecordMutator`]: records and fields of delimited text (HL7 v2 segments);
+//! - [`JsonMutator`]: values of a JSON document, which stays JSON.
 //!
 //! - `NOMNOM_FUZZ_SECONDS`: the time budget of each loop (default 10 s);
 //! - `NOMNOM_FUZZ_CASES`: its count cap (default 200 000);
@@ -11,6 +15,12 @@
 //! At least [`MIN_CASES`] inputs run whatever the time budget, so a slow machine tests less
 //! but never nothing; no assertion depends on how many ran.
 
+mod json;
+mod records;
+
+pub use json::mutate_json;
+pub use records::RecordMutator;
+
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -18,6 +28,52 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 pub const MIN_CASES: usize = 200;
 
 pub use crate::orders::Rng;
+
+/// A way of changing an input into another.
+pub trait Mutate {
+    /// `input` changed; `others` are the other seeds, to take parts of.
+    fn mutate(&self, rng: &mut Rng, input: &[u8], others: &[&[u8]]) -> Vec<u8>;
+}
+
+impl Mutate for Mutator {
+    fn mutate(&self, rng: &mut Rng, input: &[u8], others: &[&[u8]]) -> Vec<u8> {
+        Mutator::mutate(self, rng, input, others)
+    }
+}
+
+impl Mutate for RecordMutator {
+    fn mutate(&self, rng: &mut Rng, input: &[u8], others: &[&[u8]]) -> Vec<u8> {
+        RecordMutator::mutate(self, rng, input, others)
+    }
+}
+
+/// [`mutate_json`] on inputs that are JSON (others come back unchanged), with the values of
+/// the seeds to take from.
+#[derive(Debug, Clone)]
+pub struct JsonMutator {
+    pool: Vec<serde_json::Value>,
+}
+
+impl JsonMutator {
+    /// A mutator taking values from those of `seeds` that are JSON.
+    pub fn new(seeds: &[Vec<u8>]) -> Self {
+        let pool = seeds
+            .iter()
+            .filter_map(|s| serde_json::from_slice(s).ok())
+            .collect();
+        JsonMutator { pool }
+    }
+}
+
+impl Mutate for JsonMutator {
+    fn mutate(&self, rng: &mut Rng, input: &[u8], _others: &[&[u8]]) -> Vec<u8> {
+        match serde_json::from_slice::<serde_json::Value>(input) {
+            Ok(doc) => serde_json::to_vec(&mutate_json(rng, &doc, &self.pool))
+                .unwrap_or_else(|_| input.to_vec()),
+            Err(_) => input.to_vec(),
+        }
+    }
+}
 
 /// Mutates byte strings, with fragments the format gives meaning to (`tokens`) and lines
 /// ending at `separators`.
@@ -165,17 +221,19 @@ pub struct Ran {
     pub cases: usize,
 }
 
-/// Runs `check` on mutations of `seeds` (and, one time in ten, on random bytes) until the
-/// budget is spent. The seed is printed first; an input that makes `check` panic is printed
-/// (escaped) and written to a temporary file, and the panic goes on.
+/// Runs `check` on mutations of `seeds` (each by one of `mutators`, and one time in ten a
+/// mutation of a mutation; one input in ten is random bytes) until the budget is spent. The
+/// seed is printed first; an input that makes `check` panic is printed (escaped) and written
+/// to a temporary file, and the panic goes on.
 pub fn fuzz(
     name: &str,
     seeds: &[Vec<u8>],
-    mutator: &Mutator,
+    mutators: &[&dyn Mutate],
     budget: Budget,
     mut check: impl FnMut(&[u8]),
 ) -> Ran {
     assert!(!seeds.is_empty(), "{name}: no seeds to mutate");
+    assert!(!mutators.is_empty(), "{name}: no mutators");
     let seed = seed_from_env(name);
     let mut rng = Rng::new(seed);
     let others: Vec<&[u8]> = seeds.iter().map(Vec::as_slice).collect();
@@ -187,7 +245,11 @@ pub fn fuzz(
             rng.bytes(n)
         } else {
             let base = &seeds[rng.below(seeds.len())];
-            mutator.mutate(&mut rng, base, &others)
+            let mut input = mutators[rng.below(mutators.len())].mutate(&mut rng, base, &others);
+            if rng.below(10) == 0 {
+                input = mutators[rng.below(mutators.len())].mutate(&mut rng, &input, &others);
+            }
+            input
         };
         if let Err(panic) = catch_unwind(AssertUnwindSafe(|| check(&input))) {
             report_failure(name, seed, ran.cases, &input);
