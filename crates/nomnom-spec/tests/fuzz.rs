@@ -6,7 +6,7 @@
 
 use nomnom_fuzz::corpus::{replay, seeds};
 use nomnom_fuzz::{model_loader, Outcome};
-use nomnom_testkit::mutate::{fuzz, Budget, Mutator};
+use nomnom_testkit::mutate::{fuzz, Budget, Mutator, RecordMutator};
 
 #[test]
 fn corpus_and_regressions_replay() {
@@ -22,16 +22,22 @@ fn corpus_and_regressions_replay() {
 
 #[test]
 fn loader_survives_mutated_and_random_inputs() {
-    let mutator = Mutator::new(model_loader::TOKENS, b"\n");
-    fuzz(
+    let bytes = Mutator::new(model_loader::TOKENS, b"\n");
+    // Lines and the parts of them between colons: keys, values and indentation move as units.
+    let lines = RecordMutator::new(b"\n", b':', model_loader::TOKENS);
+    let mut loaded = 0;
+    let ran = fuzz(
         "model_loader",
         &seeds("model_loader"),
-        &[&mutator],
+        &[&bytes, &lines],
         Budget::from_env(),
         |input| {
-            model_loader::run(input);
+            if model_loader::run(input).is_accepted() {
+                loaded += 1;
+            }
         },
     );
+    println!("model_loader: {loaded} of {} inputs loaded", ran.cases);
 }
 
 #[test]
