@@ -1,35 +1,19 @@
 //! The HL7 parser never panics and keeps its invariants: thousands of mutated sample messages
-//! and random bytes (a fixed seed, so a failure reproduces) go through `Message::parse`, every
+//! and random bytes (a seed printed, so a failure reproduces) go through `Message::parse`, every
 //! accessor, the batch splitter, the ACK writer, `Path::parse`, the escapes and the
-//! conversions. Each test stops after its count or its time budget, whichever comes first.
+//! conversions. Each test stops after its count or its time budget, whichever comes first
+//! (`NOMNOM_FUZZ_CASES`, `NOMNOM_FUZZ_SECONDS`), and prints its seed (`NOMNOM_FUZZ_SEED`
+//! replays it): see `nomnom_testkit::mutate`. The `hl7_message` fuzz target
+//! (`tests/fuzz_corpora.rs`) reads messages as the model's records.
 
 use std::borrow::Cow;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use nomnom_runtime::hl7::{
     ack_with, escape, split_batch, split_batch_bytes, to_date, to_decimal, to_float, to_integer,
     to_timestamp, AckCode, AckError, Encoding, ErrorCode, Message, Path, SegmentId, Tz, Value,
 };
-
-/// xorshift64*: small, deterministic, good enough to shake a parser.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.below(items.len())]
-    }
-}
-
-const BUDGET: Duration = Duration::from_secs(30);
+use nomnom_testkit::mutate::{seed_from_env, Budget, Mutate, Mutator, RecordMutator, Rng};
 
 fn samples() -> Vec<String> {
     let dir = format!("{}/tests/hl7-samples", env!("CARGO_MANIFEST_DIR"));
@@ -52,92 +36,6 @@ fn samples() -> Vec<String> {
             .to_string(),
     );
     out.push("MSH$%~\\&$A$B\nPID$$$1%2~3$$X\r\n".to_string());
-    out
-}
-
-/// Fragments HL7 gives meaning to.
-const TOKENS: &[&str] = &[
-    "|",
-    "^",
-    "~",
-    "\\",
-    "&",
-    "#",
-    "\r",
-    "\n",
-    "\r\n",
-    "\"\"",
-    "MSH|^~\\&|",
-    "MSH|",
-    "MSH",
-    "BHS|^~\\&|",
-    "FHS|^~\\&|",
-    "BTS|1",
-    "FTS|1",
-    "PID|",
-    "OBX|",
-    "OBR|",
-    "\\F\\",
-    "\\S\\",
-    "\\T\\",
-    "\\R\\",
-    "\\E\\",
-    "\\P\\",
-    "\\X",
-    "\\XC3A9\\",
-    "\\XC3\\",
-    "\\XFF\\",
-    "\\X0D\\",
-    "\\.br\\",
-    "\\H\\",
-    "é",
-    "日本",
-    "\u{feff}",
-    "\0",
-    "\u{80}",
-    "20240101",
-    "+0500",
-    ".1234",
-    "-",
-    "+",
-    ".",
-    "8859/1",
-    "2.3",
-    "2.5",
-    "ACK",
-    "[2]",
-    "0",
-];
-
-fn mutate(rng: &mut Rng, input: &[u8]) -> Vec<u8> {
-    let mut out = input.to_vec();
-    for _ in 0..1 + rng.below(6) {
-        let at = rng.below(out.len() + 1);
-        match rng.below(7) {
-            0 | 1 => {
-                let token = rng.pick(TOKENS).as_bytes();
-                out.splice(at..at, token.iter().copied());
-            }
-            2 if !out.is_empty() => {
-                let end = (at + 1 + rng.below(16)).min(out.len());
-                out.drain(at.min(end)..end);
-            }
-            3 if at < out.len() => out[at] = (rng.next() & 0xff) as u8,
-            4 => out.truncate(at),
-            5 => {
-                // Duplicate a segment somewhere else.
-                let text = out.clone();
-                let lines: Vec<&[u8]> = text.split(|&b| b == b'\r' || b == b'\n').collect();
-                let line = lines[rng.below(lines.len())].to_vec();
-                out.splice(at..at, line.into_iter().chain([b'\r']));
-            }
-            _ => {
-                let n = rng.below(8);
-                let bytes: Vec<u8> = (0..n).map(|_| (rng.next() & 0xff) as u8).collect();
-                out.splice(at..at, bytes);
-            }
-        }
-    }
     out
 }
 
@@ -314,20 +212,23 @@ fn check_input(bytes: &[u8], rng: &mut Rng) {
 #[test]
 fn messages_and_batches_survive_mutated_samples_and_random_bytes() {
     let seeds = samples();
-    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let mut rng = Rng::new(seed_from_env("hl7 messages"));
+    let bytes = Mutator::new(nomnom_fuzz::hl7_message::TOKENS, b"\r\n");
+    let fields = RecordMutator::new(b"\r\n", b'|', nomnom_fuzz::hl7_message::TOKENS);
+    let mutators: [&dyn Mutate; 2] = [&bytes, &fields];
+    let others: Vec<&[u8]> = seeds.iter().map(|s| s.as_bytes()).collect();
+    // Enough inputs for the share parsed to mean something, however slow the machine.
+    let budget = Budget::from_env().at_least(2_000);
     let started = Instant::now();
     let mut ran = 0;
     let mut parsed = 0;
-    for i in 0..10_000 {
-        if started.elapsed() > BUDGET {
-            break;
-        }
-        let input = if i % 5 == 4 {
+    while budget.allows(ran, started) {
+        let input = if ran % 5 == 4 {
             let n = rng.below(300);
-            (0..n).map(|_| (rng.next() & 0xff) as u8).collect()
+            rng.bytes(n)
         } else {
             let seed = seeds[rng.below(seeds.len())].as_bytes();
-            mutate(&mut rng, seed)
+            mutators[rng.below(2)].mutate(&mut rng, seed, &others)
         };
         if Message::parse_bytes(&input).is_ok() {
             parsed += 1;
@@ -339,7 +240,6 @@ fn messages_and_batches_survive_mutated_samples_and_random_bytes() {
     for seed in &seeds {
         check_input(seed.as_bytes(), &mut rng);
     }
-    assert!(ran >= 1_000, "only {ran} inputs in the time budget");
     // Mutations keep enough messages valid to exercise the accessors (about one in five:
     // some seeds are batches, and a mutation often breaks a header).
     assert!(parsed * 10 >= ran, "only {parsed} of {ran} inputs parsed");
@@ -358,16 +258,18 @@ const PATH_SEEDS: &[&str] = &[
 
 #[test]
 fn paths_survive_random_text() {
-    let mut rng = Rng(0x1234_5678_9abc_def1);
+    let mut rng = Rng::new(seed_from_env("hl7 paths"));
+    // Enough inputs for the counts below, however slow the machine.
+    let budget = Budget::from_env().at_least(20_000);
+    let mut ran = 0;
     let tokens = [
         "[", "]", "-", ".", "0", "1", "9", "99999", "PID", "pid", "é", " ", "MSH", "[2]", ".3",
     ];
     let started = Instant::now();
     let mut ok = 0;
-    for i in 0..50_000 {
-        if started.elapsed() > BUDGET {
-            break;
-        }
+    while budget.allows(ran, started) {
+        let i = ran;
+        ran += 1;
         let mut text = rng.pick(PATH_SEEDS).to_string();
         for _ in 0..1 + rng.below(3) {
             let mut chars: Vec<char> = text.chars().collect();
@@ -382,14 +284,14 @@ fn paths_survive_random_text() {
                 }
                 _ => chars.insert(
                     at,
-                    char::from_u32(rng.next() as u32 % 0x3000).unwrap_or('x'),
+                    char::from_u32(rng.next_u64() as u32 % 0x3000).unwrap_or('x'),
                 ),
             }
             text = chars.into_iter().collect();
         }
         if i % 7 == 0 {
             text = (0..rng.below(12))
-                .map(|_| char::from_u32(32 + rng.next() as u32 % 95).unwrap())
+                .map(|_| char::from_u32(32 + rng.next_u64() as u32 % 95).unwrap())
                 .collect();
         }
         match Path::parse(&text) {
@@ -412,7 +314,10 @@ fn paths_survive_random_text() {
 
 #[test]
 fn escapes_round_trip_and_conversions_survive_random_text() {
-    let mut rng = Rng(0xdead_beef_cafe_f00d);
+    let mut rng = Rng::new(seed_from_env("hl7 escapes"));
+    // Enough inputs for the counts below, however slow the machine.
+    let budget = Budget::from_env().at_least(20_000);
+    let mut ran = 0;
     let pieces = [
         "|",
         "^",
@@ -464,10 +369,8 @@ fn escapes_round_trip_and_conversions_survive_random_text() {
     let started = Instant::now();
     let mut dates = 0;
     let mut numbers = 0;
-    for _ in 0..50_000 {
-        if started.elapsed() > BUDGET {
-            break;
-        }
+    while budget.allows(ran, started) {
+        ran += 1;
         let text: String = (0..rng.below(10)).map(|_| rng.pick(&pieces)).collect();
         for enc in &encodings {
             let encoded = escape::encode(&text, enc);

@@ -1,165 +1,43 @@
-//! The loader never panics: thousands of arbitrary and mutated inputs (a fixed seed, so a
-//! failure reproduces) must each come back as a model or as located diagnostics.
+//! The loader never panics: every committed input of the `model_loader` fuzz target
+//! (`fuzz/corpus/model_loader/`, `fuzz/regressions/model_loader/`) and mutations of them for
+//! a bounded time (`NOMNOM_FUZZ_SECONDS`, `NOMNOM_FUZZ_CASES`, `NOMNOM_FUZZ_SEED`: see
+//! `nomnom_testkit::mutate`) each come back as a model or as located diagnostics
+//! (`nomnom_fuzz::model_loader::run` checks which, as cargo-fuzz's target does).
 
-use std::time::{Duration, Instant};
+use nomnom_fuzz::corpus::{replay, seeds};
+use nomnom_fuzz::{model_loader, Outcome};
+use nomnom_testkit::mutate::{fuzz, Budget, Mutator, RecordMutator};
 
-/// xorshift64*: small, deterministic, good enough to shake a parser.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
-
-const SEEDS: &[&str] = &[
-    include_str!("../../../examples/tpch/nomnom.yaml"),
-    include_str!("../../../examples/web-analytics/nomnom.yaml"),
-    include_str!("../../../examples/hl7-lab/nomnom.yaml"),
-    "project: p\nentities:\n  A:\n    key: [k]\n    fields:\n      k: {type: string, pattern: \"[a-z]+\", default: ab, enum: [ab, cd], max_length: 4}\n      n: {type: decimal, min: -1.5, max: 1e3, default: \"2\"}\n      j: {type: json, default: {a: [1, 2.5, null]}}\n      bs: list<B>\n  B:\n    fields:\n      k: {type: string, from: parent.k}\n      p: {type: integer, json: /x/~0y/~1z}\n",
-];
-
-/// Fragments that YAML and the model language give meaning to.
-const TOKENS: &[&str] = &[
-    ":",
-    "- ",
-    "[",
-    "]",
-    "{",
-    "}",
-    ",",
-    "\n",
-    "  ",
-    "\t",
-    "?",
-    "&a ",
-    "*a",
-    "!!str ",
-    "|",
-    ">",
-    "\"",
-    "'",
-    "#",
-    "~",
-    "null",
-    "true",
-    "list<",
-    ">",
-    "list<A>",
-    "parent.",
-    "/",
-    "~1",
-    "<<: *a",
-    "1e999",
-    "-0",
-    "0x1F",
-    "\u{feff}",
-    "é",
-    "\0",
-    "%YAML 1.2\n",
-    "---\n",
-    "...\n",
-    "type: ",
-    "enum: [",
-    "min: ",
-    "max: ",
-    "default: ",
-    "pattern: \"(\"",
-    "key: []",
-    "from: parent.k",
-    "format: hl7v2",
-    "hl7: ",
-    "hl7: OBR",
-    "PID-3[2].1",
-    "MSH-",
-    "[0]",
-    ".1",
-    "-",
-];
-
-fn mutate(rng: &mut Rng, input: &[u8]) -> Vec<u8> {
-    let mut out = input.to_vec();
-    for _ in 0..1 + rng.below(6) {
-        let at = rng.below(out.len() + 1);
-        match rng.below(6) {
-            0 => {
-                let token = TOKENS[rng.below(TOKENS.len())].as_bytes();
-                out.splice(at..at, token.iter().copied());
-            }
-            1 if !out.is_empty() => {
-                let end = (at + 1 + rng.below(16)).min(out.len());
-                out.drain(at.min(end)..end);
-            }
-            2 if at < out.len() => out[at] = (rng.next() & 0xff) as u8,
-            3 => out.truncate(at),
-            4 => {
-                // Duplicate a line somewhere else.
-                let text = out.clone();
-                let lines: Vec<&[u8]> = text.split(|&b| b == b'\n').collect();
-                let line = lines[rng.below(lines.len())].to_vec();
-                out.splice(at..at, line.into_iter().chain([b'\n']));
-            }
-            _ => {
-                let n = rng.below(8);
-                let bytes: Vec<u8> = (0..n).map(|_| (rng.next() & 0xff) as u8).collect();
-                out.splice(at..at, bytes);
-            }
-        }
-    }
-    out
-}
-
-fn check_one(bytes: &[u8]) {
-    match nomnom_spec::load_bytes(bytes, "fuzz.yaml") {
-        Ok(loaded) => {
-            assert!(!loaded.project.entities.is_empty());
-            assert!(loaded.project.roots().count() >= 1);
-        }
-        Err(diags) => {
-            assert!(diags.has_errors(), "rejected without an error: {diags:?}");
-            for d in &diags.items {
-                assert!(
-                    d.offset + d.len <= diags.source.len(),
-                    "span out of bounds: {d:?}"
-                );
-                assert!(d.line >= 1 && d.column >= 1);
-            }
-            // Rendering must not panic either.
-            let _ = diags.render_plain();
-        }
-    }
+#[test]
+fn corpus_and_regressions_replay() {
+    let outcomes = replay("model_loader", model_loader::run);
+    assert!(outcomes.len() >= 40, "only {} inputs", outcomes.len());
+    // The examples load; every invalid model of tests/invalid is refused.
+    let accepted = outcomes.iter().filter(|(_, o)| o.is_accepted()).count();
+    assert!(accepted >= 4, "only {accepted} models loaded");
+    assert!(outcomes
+        .iter()
+        .any(|(_, o)| *o == Outcome::Refused("diagnostics")));
 }
 
 #[test]
 fn loader_survives_mutated_and_random_inputs() {
-    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
-    let started = Instant::now();
-    let budget = Duration::from_secs(120);
-    let mut ran = 0;
-    for i in 0..10_000 {
-        if started.elapsed() > budget {
-            break;
-        }
-        let input = if i % 5 == 4 {
-            let n = rng.below(200);
-            (0..n).map(|_| (rng.next() & 0xff) as u8).collect()
-        } else {
-            let seed = SEEDS[rng.below(SEEDS.len())].as_bytes();
-            mutate(&mut rng, seed)
-        };
-        check_one(&input);
-        ran += 1;
-    }
-    assert!(
-        ran >= 500,
-        "only {ran} inputs checked within the time budget"
+    let bytes = Mutator::new(model_loader::TOKENS, b"\n");
+    // Lines and the parts of them between colons: keys, values and indentation move as units.
+    let lines = RecordMutator::new(b"\n", b':', model_loader::TOKENS);
+    let mut loaded = 0;
+    let ran = fuzz(
+        "model_loader",
+        &seeds("model_loader"),
+        &[&bytes, &lines],
+        Budget::from_env(),
+        |input| {
+            if model_loader::run(input).is_accepted() {
+                loaded += 1;
+            }
+        },
     );
+    println!("model_loader: {loaded} of {} inputs loaded", ran.cases);
 }
 
 #[test]
@@ -180,6 +58,6 @@ fn pathological_inputs() {
         "\u{feff}",
         "---\n---\n",
     ] {
-        check_one(input.as_bytes());
+        model_loader::run(input.as_bytes());
     }
 }

@@ -10,6 +10,7 @@ pub mod http;
 pub mod lab_reports;
 pub mod mariadb_server;
 pub mod mllp;
+pub mod mutate;
 pub mod mysql_database;
 pub mod nats_server;
 pub mod orders;
