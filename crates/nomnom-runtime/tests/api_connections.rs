@@ -57,9 +57,11 @@ async fn slow_and_idle_connections_are_cut_off_and_a_graceful_stop_still_complet
         })
         .await
     });
-    wait_for("the server to listen", Duration::from_secs(10), || async move {
-        TcpStream::connect(("127.0.0.1", port)).await.ok()
-    })
+    wait_for(
+        "the server to listen",
+        Duration::from_secs(10),
+        || async move { TcpStream::connect(("127.0.0.1", port)).await.ok() },
+    )
     .await;
 
     // Silent, and half a header: closed without an answer.
@@ -76,8 +78,7 @@ async fn slow_and_idle_connections_are_cut_off_and_a_graceful_stop_still_complet
     kept.write_all(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
         .await
         .expect("request");
-    let answered = String::from_utf8(until_closed(&mut kept).await.expect("closed"))
-        .expect("text");
+    let answered = String::from_utf8(until_closed(&mut kept).await.expect("closed")).expect("text");
     assert!(answered.starts_with("HTTP/1.1 200"), "{answered}");
     assert!(!answered.contains("connection: close"), "{answered}");
 
@@ -90,8 +91,8 @@ async fn slow_and_idle_connections_are_cut_off_and_a_graceful_stop_still_complet
         )
         .await
         .expect("the start of a body");
-    let answer = String::from_utf8(until_closed(&mut trickle).await.expect("closed"))
-        .expect("text");
+    let answer =
+        String::from_utf8(until_closed(&mut trickle).await.expect("closed")).expect("text");
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
     assert!(
         answer.contains("content-type: application/problem+json"),

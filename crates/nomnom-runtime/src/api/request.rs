@@ -376,5 +376,8 @@ fn body_timeout(timeout: Duration) -> Problem {
             timeout.as_millis()
         ),
     )
-    .with("timeout_ms", u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX))
+    .with(
+        "timeout_ms",
+        u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX),
+    )
 }
