@@ -9,8 +9,11 @@
 //! kept-alive connection, again as soon as the previous answer is written; a connection that
 //! has not sent a complete header by then is closed. So a silent connection, a slowly
 //! trickled header and a kept-alive connection left idle between requests all end after
-//! `API_HEADER_TIMEOUT`. The body has its own limit, `API_BODY_TIMEOUT`, enforced where it is
-//! read ([`super::request::read_body`]).
+//! `API_HEADER_TIMEOUT` (hyper#3185 started the clock at the connection's opening, hyper#3828
+//! after each answer; the runtime's `tests/api_connections.rs` checks all three). On a
+//! graceful stop, a connection that has sent nothing closes at once; one with half a header
+//! is closed by the same timeout at the latest. The body has its own limit,
+//! `API_BODY_TIMEOUT`, enforced where it is read ([`super::request::read_body`]).
 //!
 //! The API speaks HTTP/1.1 only (as it did under `axum::serve` without axum's `http2`
 //! feature); sockets get `TCP_NODELAY`, and each request carries the client's address as
