@@ -245,6 +245,12 @@ pub fn document(project: &Project) -> String {
             "400".into(),
             problem("Malformed JSON, or a missing or unknown entity (the valid ones are named)."),
         );
+        r.insert(
+            "408".into(),
+            problem(
+                "The body did not arrive within `API_BODY_TIMEOUT` of the header (`body-timeout`).",
+            ),
+        );
         r.insert("413".into(), problem("Body too large."));
         r.insert("415".into(), problem("Wrong content type."));
         r.insert(

@@ -38,12 +38,19 @@
 //! `detail`, and per kind: `malformed-json` 400 (`line`, `column`); `missing-entity` and
 //! `unknown-entity` 400 (`valid_entities`); `invalid-header` 400 (`header`); `empty-batch`
 //! 400; `unreadable-body` 400; `invalid-message-id` 400; `unknown-message` 404; `not-found`
-//! 404; `payload-too-large` 413 (`limit_bytes`); `too-many-lines` 413 (`limit_lines`);
-//! `unsupported-media-type` 415 (`accepted`); `validation-failed` 422 (`errors`: every
-//! `{"path", "rule", "message"}`); `stream-unavailable`, `stream-full`, `overloaded`,
+//! 404; `body-timeout` 408 (`timeout_ms`); `payload-too-large` 413 (`limit_bytes`);
+//! `too-many-lines` 413 (`limit_lines`); `unsupported-media-type` 415 (`accepted`);
+//! `validation-failed` 422 (`errors`: every `{"path", "rule", "message"}`); `stream-unavailable`, `stream-full`, `overloaded`,
 //! `status-unavailable` and `not-ready` 503 with `Retry-After`; `method-not-allowed` 405
 //! with `Allow`. Any other error axum or a layer answers on its own keeps its status and
 //! becomes problem+json too (`bad-request`, `request-timeout`, ...).
+//!
+//! # Slow and idle clients
+//! A connection must send each request's complete header within `API_HEADER_TIMEOUT` of
+//! opening (or of its previous answer, when kept alive), or it is closed; the body must then
+//! arrive within `API_BODY_TIMEOUT`, or the answer is 408 `body-timeout`. So neither silent
+//! connections, trickled headers or bodies, nor idle kept-alive connections hold the server's
+//! sockets for longer ([`connections`]).
 //!
 //! A 422 also refuses what PostgreSQL is sure to refuse later (rule `format`): U+0000 in a
 //! string or inside a `json` value, a number in a `json` value beyond `numeric`, a date
@@ -51,6 +58,7 @@
 
 pub mod access;
 mod batch;
+mod connections;
 mod health;
 pub mod hl7_ack;
 mod message;

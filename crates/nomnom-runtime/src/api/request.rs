@@ -7,8 +7,13 @@
 //! [`IngestRoute::body_limit_layer`]; the extractor refuses a declared `Content-Length` over
 //! the limit before reading anything, and answers either case with the same
 //! `payload-too-large` problem.
+//!
+//! The body must arrive within `API_BODY_TIMEOUT` of the header ([`ApiConfig::body_timeout`]):
+//! a client that trickles it in is answered 408 `body-timeout` instead of holding its
+//! connection (and, on the message route, its publish permit) for as long as it likes.
 
 use std::marker::PhantomData;
+use std::time::Duration;
 
 use axum::extract::{DefaultBodyLimit, FromRequest, Query, Request};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -90,7 +95,7 @@ pub struct EntityQuery {
 
 /// An ingestion request for model `M` on route `R`, checked in this order (the first
 /// failure answers): content type (415), entity (400), `Idempotency-Key` and `X-Source`
-/// (400), a publish permit when `R` takes one first (503), the body (413, 400).
+/// (400), a publish permit when `R` takes one first (503), the body (413, 408, 400).
 #[derive(Debug)]
 pub struct Ingest<M, R> {
     /// The root entity posted.
@@ -163,7 +168,12 @@ impl<M: Model, R: IngestRoute> FromRequest<ApiState> for Ingest<M, R> {
         } else {
             None
         };
-        let body = read_body(request, R::body_limit(&state.config)).await?;
+        let body = read_body(
+            request,
+            R::body_limit(&state.config),
+            state.config.body_timeout,
+        )
+        .await?;
         Ok(Ingest {
             entity,
             hl7,
@@ -309,10 +319,15 @@ pub fn text_header(headers: &HeaderMap, name: &'static str) -> Result<Option<Str
     }
 }
 
-/// The body, at most `limit` bytes (413 above): a declared `Content-Length` over the limit is
-/// refused before anything is read; the body itself is read by axum's `Bytes` extractor
-/// within the route's [`DefaultBodyLimit`] (the same `limit`).
-pub async fn read_body(request: Request, limit: usize) -> Result<Bytes, Problem> {
+/// The body, at most `limit` bytes (413 above) and whole within `timeout` (408 after): a
+/// declared `Content-Length` over the limit is refused before anything is read; the body
+/// itself is read by axum's `Bytes` extractor within the route's [`DefaultBodyLimit`] (the
+/// same `limit`).
+pub async fn read_body(
+    request: Request,
+    limit: usize,
+    timeout: Duration,
+) -> Result<Bytes, Problem> {
     let too_large = || {
         Problem::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -330,7 +345,10 @@ pub async fn read_body(request: Request, limit: usize) -> Result<Bytes, Problem>
     if declared.is_some_and(|n| n > limit as u64) {
         return Err(too_large());
     }
-    match Bytes::from_request(request, &()).await {
+    let Ok(read) = tokio::time::timeout(timeout, Bytes::from_request(request, &())).await else {
+        return Err(body_timeout(timeout));
+    };
+    match read {
         Ok(body) if body.len() <= limit => Ok(body),
         Ok(_) => Err(too_large()),
         Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(too_large()),
@@ -344,4 +362,22 @@ pub async fn read_body(request: Request, limit: usize) -> Result<Bytes, Problem>
             ))
         }
     }
+}
+
+/// The 408 for a body that did not arrive within `timeout`. The connection is closed after
+/// it (hyper does not keep a connection whose request body was left unread).
+fn body_timeout(timeout: Duration) -> Problem {
+    Problem::new(
+        StatusCode::REQUEST_TIMEOUT,
+        "body-timeout",
+        "Body too slow",
+        format!(
+            "the request body did not arrive within {} ms of its header; send it at once",
+            timeout.as_millis()
+        ),
+    )
+    .with(
+        "timeout_ms",
+        u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX),
+    )
 }

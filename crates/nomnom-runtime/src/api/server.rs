@@ -4,7 +4,6 @@ use std::future::Future;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 
 use super::access::reload::KeyStoreError;
@@ -42,9 +41,6 @@ pub enum StartError {
         /// Why.
         source: std::io::Error,
     },
-    /// Serving failed.
-    #[error("server error: {0}")]
-    Serve(std::io::Error),
     /// `API_KEYS_FILE` cannot be read or parsed.
     #[error(transparent)]
     Keys(#[from] KeyStoreError),
@@ -163,20 +159,15 @@ pub async fn serve<M: Model>(
             address: address.clone(),
             source,
         })?;
-    // Answers are small and written in one go: send them at once instead of letting Nagle's
-    // algorithm hold them back waiting for the client's delayed acknowledgement.
-    let listener = listener.tap_io(|stream| {
-        if let Err(err) = stream.set_nodelay(true) {
-            tracing::debug!(error = %err, "cannot set TCP_NODELAY on a connection");
-        }
-    });
     tracing::info!(%address, project = M::PROJECT, stream = %nats.config().stream, "ingestion-api listening");
-    // The client's address is the rate limit's key when the API has no keys.
-    let app = router::<M>(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(stopped(stopping))
-        .await
-        .map_err(StartError::Serve)?;
+    let header_timeout = state.config.header_timeout;
+    super::connections::serve_http(
+        listener,
+        router::<M>(state),
+        header_timeout,
+        stopped(stopping),
+    )
+    .await;
     if let Some(task) = mllp_task {
         if let Err(err) = task.await {
             tracing::warn!(error = %err, "the MLLP listener ended abnormally");

@@ -1,9 +1,11 @@
-//! `ApiConfig`: where the ingestion API listens, its request limits, and how long statuses
-//! are kept.
+//! `ApiConfig`: where the ingestion API listens, its request limits and time limits, and how
+//! long statuses are kept.
+
+use std::time::Duration;
 
 use super::env::{ConfigError, Env};
 use super::status::StatusRetention;
-use super::units::parse_size;
+use super::units::{parse_duration, parse_size};
 
 /// Settings of the `ingestion-api` binary.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,6 +24,13 @@ pub struct ApiConfig {
     pub max_in_flight: usize,
     /// Threads serving requests (`API_THREADS`).
     pub threads: usize,
+    /// Longest a request's body may take to arrive once its header is read
+    /// (`API_BODY_TIMEOUT`); slower bodies are answered 408.
+    pub body_timeout: Duration,
+    /// Longest a connection may take to send a request's header, counted from the connection
+    /// or from the previous answer on a kept-alive connection (`API_HEADER_TIMEOUT`); a slower
+    /// or silent connection is closed.
+    pub header_timeout: Duration,
     /// How long statuses are kept: a lookup of an older message is answered as expired.
     pub status: StatusRetention,
 }
@@ -49,6 +58,17 @@ impl ApiConfig {
                 _ => Err("expected a whole number greater than zero".to_owned()),
             })
         };
+        let timeout = |name: &'static str| {
+            env.parse_with(name, |t| {
+                parse_duration(t).and_then(|d| {
+                    if d.is_zero() {
+                        Err("must be greater than zero".to_owned())
+                    } else {
+                        Ok(d)
+                    }
+                })
+            })
+        };
         Ok(Self {
             host: env.get("HOST"),
             port: env.parse("PORT")?,
@@ -57,6 +77,8 @@ impl ApiConfig {
             max_batch_lines: positive("API_MAX_BATCH_LINES")?,
             max_in_flight: positive("API_MAX_IN_FLIGHT")?,
             threads: positive("API_THREADS")?,
+            body_timeout: timeout("API_BODY_TIMEOUT")?,
+            header_timeout: timeout("API_HEADER_TIMEOUT")?,
             status: StatusRetention::from(env)?,
         })
     }
@@ -74,6 +96,21 @@ mod tests {
         assert_eq!(c.max_batch_bytes, 16 << 20);
         assert_eq!(c.max_batch_lines, 10_000);
         assert_eq!(c.max_in_flight, 4096);
+        assert_eq!(c.body_timeout, Duration::from_secs(30));
+        assert_eq!(c.header_timeout, Duration::from_secs(30));
+        let c = ApiConfig::from(&Env::from_pairs([
+            ("API_BODY_TIMEOUT", "2s"),
+            ("API_HEADER_TIMEOUT", "1500ms"),
+        ]))
+        .expect("timeouts");
+        assert_eq!(c.body_timeout, Duration::from_secs(2));
+        assert_eq!(c.header_timeout, Duration::from_millis(1500));
+        for name in ["API_BODY_TIMEOUT", "API_HEADER_TIMEOUT"] {
+            for bad in ["0s", "30", "soon"] {
+                let err = ApiConfig::from(&Env::from_pairs([(name, bad)])).expect_err(bad);
+                assert_eq!(err.name, name, "{bad}");
+            }
+        }
         let err = ApiConfig::from(&Env::from_pairs([("PORT", "http")])).expect_err("port");
         assert_eq!(err.name, "PORT");
         let err =

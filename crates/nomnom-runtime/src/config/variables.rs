@@ -66,6 +66,8 @@ pub const ENV_VARS: &[EnvVar] = &[
     EnvVar { name: "API_MAX_BATCH_LINES", default: "10000", read_by: ReadBy::Api, secret: false, doc: "Most lines in one POST /ingest/batch (413 above)." },
     EnvVar { name: "API_THREADS", default: "1", read_by: ReadBy::Api, secret: false, doc: "Threads serving requests. One is fastest on small machines shared with NATS (no cross-thread wake-ups); scale out with replicas, or raise it on a dedicated multi-core host." },
     EnvVar { name: "API_MAX_IN_FLIGHT", default: "4096", read_by: ReadBy::Api, secret: false, doc: "Messages being published at once; past it clients get 503 with Retry-After instead of queueing." },
+    EnvVar { name: "API_BODY_TIMEOUT", default: "30s", read_by: ReadBy::Api, secret: false, doc: "Longest a request body may take to arrive once its header is read (ms, s, m); a slower one is answered 408 and its connection closed." },
+    EnvVar { name: "API_HEADER_TIMEOUT", default: "30s", read_by: ReadBy::Api, secret: false, doc: "Longest a connection may take to send a complete request header, from when it opens or from the previous answer on a kept-alive connection (ms, s, m); a silent or slower connection is closed." },
     // --- MLLP listener (HL7 v2) ---
     EnvVar { name: "API_KEYS_FILE", default: "", read_by: ReadBy::Api, secret: false, doc: "File of API keys, one per line `name:scopes:sha256-hex-of-the-key` (scopes ingest and status, joined with +; # comments). Re-read when it changes and on SIGHUP. Unset: the API is open." },
     EnvVar { name: "RATE_LIMIT_PER_SECOND", default: "", read_by: ReadBy::Api, secret: false, doc: "Requests per second allowed to each key (to each client address without keys) on /ingest/*; over it, 429 with Retry-After. Unset or 0: no limit." },
