@@ -1,12 +1,14 @@
 //! nomnom's benchmark program: the generated `examples/tpch` pipeline measured in one run
 //! against the limits of the NATS and PostgreSQL it runs on (issue 6), against the same
-//! model with computed fields (issue 16), and HL7 v2 messages against JSON documents
-//! carrying the same lab reports (issue 17); the pairs of models are in [`variant`].
+//! model with computed fields (issue 16), HL7 v2 messages against JSON documents carrying
+//! the same lab reports (issue 17), and the API with keys and a rate limit against the open
+//! API (issue 20); the pairs compared are in [`variant`].
 //!
 //! Every stage records its figures and their ratio to the matching limit from the same run;
 //! [`report`] prints them as Markdown, JSON and SVG charts. Benchmarks are never pass/fail:
 //! a stage that cannot run records why and the others go on.
 
+pub mod api_keys;
 pub mod api_load;
 pub mod backlog;
 pub mod copy;

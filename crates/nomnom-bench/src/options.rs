@@ -17,6 +17,8 @@ pub enum StageName {
     Publish,
     /// The API (closed loop, open loop, batch).
     Api,
+    /// The API with keys and a rate limit configured and the open API, back to back.
+    ApiKeys,
     /// The COPY limit.
     Copy,
     /// The worker drains (1 and 2 processes, the first nomnom's loop).
@@ -35,9 +37,10 @@ pub enum StageName {
 
 impl StageName {
     /// Every stage, in running order, with its name on the command line.
-    pub const ALL: [(StageName, &'static str); 9] = [
+    pub const ALL: [(StageName, &'static str); 10] = [
         (StageName::Publish, "publish"),
         (StageName::Api, "api"),
+        (StageName::ApiKeys, "api-keys"),
         (StageName::Copy, "copy"),
         (StageName::Worker, "worker"),
         (StageName::ApiComputed, "api-computed"),
@@ -82,12 +85,18 @@ usage: nomnom-bench [--smoke] [--out DIR] [--pin] [--sustain SECONDS] [--only ST
                      (default: target/nomnom-bench)
   --pin              also run the API stages pinned (API on CPU 0, load generator on CPU 1)
   --sustain SECONDS  length of the sustained end-to-end run (default 600; smoke 2)
-  --only STAGES      comma-separated subset of publish,api,copy,worker,api-computed,
-                     worker-computed,api-hl7,worker-hl7,e2e, in that running order (ratios
-                     to limits not measured in the run are left out)
+  --only STAGES      comma-separated subset of publish,api,api-keys,copy,worker,
+                     api-computed,worker-computed,api-hl7,worker-hl7,e2e, in that running
+                     order (ratios to limits not measured in the run are left out)
   --e2e-posting WAYS comma-separated subset of single,batch: how the end-to-end stage posts
                      (default both: single messages, then 1,000-line NDJSON batches)
   -h, --help         print this help and exit
+
+api-keys: what API keys and a rate limit cost. The API of examples/tpch posting single
+messages at c=64, open and then with API_KEYS_FILE (one key, sent as Authorization: Bearer
+on every request) and RATE_LIMIT_PER_SECOND/RATE_LIMIT_BURST set high enough never to
+refuse, back to back on the same orders, in 3 rounds (smoke: 1); a 401 or 429 fails the
+stage. Goal: the keyed rate at least 97% of the open one.
 
 api-computed, worker-computed: what computed fields cost per message. The API (single
 messages at c=64, then 1,000-line batches) and one worker draining a stream, each run with
@@ -195,14 +204,15 @@ impl Options {
 
     /// Which of `pair`'s stages run.
     pub fn pair_stages(&self, pair: Pair) -> PairStages {
-        let (api, worker) = if pair == Pair::HL7 {
-            (StageName::ApiHl7, StageName::WorkerHl7)
-        } else {
-            (StageName::ApiComputed, StageName::WorkerComputed)
+        let (api, worker) = match pair {
+            Pair::HL7 => (StageName::ApiHl7, Some(StageName::WorkerHl7)),
+            // Keys are the API's: there is no worker stage.
+            Pair::KEYS => (StageName::ApiKeys, None),
+            _ => (StageName::ApiComputed, Some(StageName::WorkerComputed)),
         };
         PairStages {
             api: self.runs(api),
-            worker: self.runs(worker),
+            worker: worker.is_some_and(|w| self.runs(w)),
         }
     }
 
@@ -374,6 +384,17 @@ mod tests {
             vec![StageName::ApiComputed, StageName::WorkerComputed]
         );
         assert!(d.runs(StageName::ApiComputed) && d.runs(StageName::WorkerComputed));
+        let keys = Options::parse(&args(&["--only", "api-keys"])).unwrap();
+        assert_eq!(keys.stages, vec![StageName::ApiKeys]);
+        assert_eq!(
+            keys.pair_stages(Pair::KEYS),
+            PairStages {
+                api: true,
+                worker: false
+            }
+        );
+        assert!(!keys.pair_stages(Pair::COMPUTED).any());
+        assert!(d.runs(StageName::ApiKeys));
     }
 
     #[test]

@@ -28,6 +28,9 @@ pub struct ApiRun {
     pub accepted: u64,
     /// Requests answered otherwise, or failed in transport.
     pub errors: u64,
+    /// `errors` by the answer that refused them ([`crate::api_load::refusal`]).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub refusals: BTreeMap<String, u64>,
     /// Wall time, seconds.
     pub seconds: f64,
     /// 202s per second.
@@ -338,6 +341,8 @@ pub struct Results {
     pub computed: Option<PairCost>,
     /// What HL7 v2 costs against JSON: the lab model in both forms back to back (issue 17).
     pub hl7: Option<PairCost>,
+    /// What API keys and a rate limit cost: the API open and keyed back to back (issue 20).
+    pub api_keys: Option<PairCost>,
     /// Peak memory.
     pub memory: Memory,
     /// The goals of issue 6, checked.
@@ -430,7 +435,10 @@ impl Results {
                 .filter_map(|w| w.peak_rss_kib)
                 .max();
         }
-        for pair in [&mut self.computed, &mut self.hl7].into_iter().flatten() {
+        for pair in [&mut self.computed, &mut self.hl7, &mut self.api_keys]
+            .into_iter()
+            .flatten()
+        {
             pair.compare();
         }
         self.goals = self.goals_checked();
@@ -631,6 +639,7 @@ pub(crate) mod tests {
             concurrency: 64,
             accepted: 1,
             errors: 0,
+            refusals: BTreeMap::new(),
             seconds: 1.0,
             msgs_per_sec: 10_000.0,
             latency: LatencySummary::default(),

@@ -68,8 +68,8 @@ pub async fn run(options: &Options) -> Results {
         Ok(p) => Some(p),
         Err(e) => {
             r.skipped.push(format!(
-                "API, COPY, worker, computed-fields and end-to-end stages (they need the generated \
-                 binaries): {e}"
+                "API, API keys, COPY, worker, computed-fields and end-to-end stages (they need \
+                 the generated binaries): {e}"
             ));
             None
         }
@@ -108,6 +108,15 @@ pub async fn run(options: &Options) -> Results {
         if let Err(e) = ctx.publish_and_api(&mut r, project.as_ref()).await {
             r.skipped.push(format!("publish limit / API stages: {e}"));
         }
+    }
+    if let Some(plain) = project
+        .as_ref()
+        .filter(|_| options.pair_stages(Pair::KEYS).any())
+    {
+        // Both forms are the plain model's binaries: only the API's settings differ.
+        let projects = (plain.clone(), plain.clone());
+        let stages = options.pair_stages(Pair::KEYS);
+        r.api_keys = Some(ctx.pair(&mut r, Pair::KEYS, &projects, stages).await);
     }
     if let Some(project) = &project {
         let copy_result = if options.runs(StageName::Copy) {
@@ -243,12 +252,7 @@ impl Stage {
         let Some((service, addr)) = api else {
             return Ok(());
         };
-        let mut api = Api {
-            addr,
-            pid: service.pid(),
-            pinned: false,
-            variant: Variant::Plain,
-        };
+        let mut api = Api::new(addr, service.pid(), Variant::Plain);
         self.api_runs(r, &api, &service, &nats, &pool).await?;
         r.memory.api_peak_all_runs_kib = service.peak_rss_kib();
         match self.minimal_handler(&target, &nats, &pool).await {
@@ -369,12 +373,7 @@ impl Stage {
         pool: &Arc<Vec<bytes::Bytes>>,
     ) -> Result<crate::results::ApiRun, BenchError> {
         let (service, addr) = minimal_api::start(target, &self.logs).await?;
-        let endpoint = Api {
-            addr,
-            pid: service.pid(),
-            pinned: false,
-            variant: Variant::Plain,
-        };
+        let endpoint = Api::new(addr, service.pid(), Variant::Plain);
         let run = api_load::closed_loop(
             &endpoint,
             &Payloads::Pool(pool.clone()),
@@ -566,6 +565,11 @@ pub fn smoke_is_complete(r: &Results, options: &Options) -> Result<(), String> {
         Pair::COMPUTED,
         r.computed.as_ref(),
         options.pair_stages(Pair::COMPUTED),
+    ));
+    missing.extend(pair_stage::missing(
+        Pair::KEYS,
+        r.api_keys.as_ref(),
+        options.pair_stages(Pair::KEYS),
     ));
     missing.extend(pair_stage::missing(
         Pair::HL7,

@@ -158,7 +158,36 @@ fn smoke_run_of_the_whole_pipeline_completes_every_stage() {
             "{pair}"
         );
     }
+    // The API open and keyed, single messages at c=64: every request of both accepted
+    // (no 401 or 429 from the keyed API, whose key and rate limit were configured).
+    let keys = &r["api_keys"];
+    let comparisons = keys["comparisons"].as_array().unwrap();
+    assert_eq!(comparisons.len(), 1, "{keys}");
+    assert_eq!(comparisons[0]["load"], single, "{keys}");
+    for form in ["baseline", "candidate"] {
+        assert!(
+            comparisons[0][form]["messages"].as_u64().unwrap() > 0,
+            "{keys}"
+        );
+        assert_eq!(comparisons[0][form]["errors"], 0, "{keys}");
+    }
+    assert_eq!(keys["goal"], serde_json::json!({"rate_at_least": 0.97}));
+    assert!(
+        comparisons[0]["rate_ratio"].as_f64().unwrap() > 0.0,
+        "{keys}"
+    );
+    let logs = out.path().join("logs");
+    let keyed_api_log = std::fs::read_dir(&logs)
+        .expect("the logs folder")
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().starts_with("api-keys-"))
+        .count();
+    assert_eq!(keyed_api_log, 1, "the keys file the keyed API read");
     let md = std::fs::read_to_string(out.path().join("results.md")).expect("results.md");
+    assert!(
+        md.contains("## API keys and a rate limit: rate against the open API"),
+        "{md}"
+    );
     assert!(md.contains("## Computed fields: cost per message"), "{md}");
     assert!(md.contains("## HL7 v2: rate and cost per message"), "{md}");
     assert_report_files(out.path());

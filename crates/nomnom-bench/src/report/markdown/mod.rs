@@ -89,6 +89,7 @@ mod tests {
             concurrency: 64,
             accepted: 100,
             errors: 0,
+            refusals: Default::default(),
             seconds: 1.0,
             msgs_per_sec: 12_000.0,
             latency,
