@@ -7,6 +7,8 @@ use serde::Serialize;
 use crate::copy::CopyRun;
 use crate::cpu::ServicesCpu;
 use crate::machine::{Durability, Machine};
+use crate::mysql::limit::MysqlWriteRun;
+use crate::mysql::MariadbSettings;
 use crate::pair_cost::{Load, PairCost};
 use crate::pg_writes::PgWrites;
 use crate::posting::{Posting, BATCH_LINES};
@@ -335,6 +337,12 @@ pub struct Results {
     pub copy: Option<CopyRun>,
     /// Worker drains.
     pub workers: Vec<WorkerRun>,
+    /// The MariaDB server of the MariaDB stages, when they ran.
+    pub mariadb: Option<MariadbSettings>,
+    /// MariaDB's write limit and the two set-based upserts on the same rows (issue 21).
+    pub copy_mysql: Option<MysqlWriteRun>,
+    /// The worker generated for MySQL draining into MariaDB (issue 21).
+    pub worker_mysql: Option<WorkerRun>,
     /// API and worker together: posting single messages, then batches.
     pub end_to_end: Vec<EndToEnd>,
     /// What computed fields cost per message: both models back to back (issue 16).
@@ -421,6 +429,13 @@ impl Results {
         let copy = self.copy.as_ref().map(|c| c.msgs_per_sec);
         for run in &mut self.workers {
             run.ratio_to_copy = ratio(run.msgs_per_sec, copy);
+        }
+        if let Some(c) = &mut self.copy_mysql {
+            c.fill_ratios();
+        }
+        let load_data = self.copy_mysql.as_ref().and_then(MysqlWriteRun::limit);
+        if let Some(run) = &mut self.worker_mysql {
+            run.ratio_to_copy = ratio(run.msgs_per_sec, load_data);
         }
         for i in 0..self.end_to_end.len() {
             let slower = self.slower_alone(self.end_to_end[i].posting);
@@ -575,6 +590,13 @@ impl Results {
             (Some(w), Some(l)) if l > 0.0 => Some(w / l),
             _ => None,
         };
+        // The MariaDB worker before the first nomnom's loop, which stays last.
+        goals.push(at_least(
+            "Worker on MariaDB (1 process) vs LOAD DATA LOCAL INFILE (msgs/s)",
+            self.worker_mysql.as_ref().map(|w| w.msgs_per_sec),
+            self.copy_mysql.as_ref().and_then(MysqlWriteRun::limit),
+            0.5,
+        ));
         goals.push(Goal {
             name: "Worker vs the first nomnom's loop (times faster)".into(),
             value: worker1,

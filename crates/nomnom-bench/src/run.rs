@@ -8,6 +8,7 @@ use nomnom_testkit::{TestDatabase, TestStream};
 
 use crate::api_load::{self, Api, Payloads, OPEN_LOOP_CONNECTIONS};
 use crate::machine::{postgres_settings, Durability, Machine};
+use crate::mysql::limit::MysqlWriteRun;
 use crate::options::{Options, Sizes, StageName};
 use crate::pair_cost::PairCost;
 use crate::pair_stage::{self, PairStage, PairStages};
@@ -21,7 +22,7 @@ use crate::services::{self, Target};
 use crate::variant::{Pair, Variant};
 use crate::witness::{Witnessed, Witnesses};
 use crate::worker_bench::{self, Drain, Loop};
-use crate::{copy, end_to_end, minimal_api, publish, BenchError};
+use crate::{copy, end_to_end, minimal_api, mysql, publish, BenchError};
 use nomnom_runtime::nats::NatsClient;
 
 /// Offered rates of the open-loop runs, as shares of the best closed-loop rate: the goal's
@@ -142,6 +143,9 @@ pub async fn run(options: &Options) -> Results {
             let stages = options.pair_stages(Pair::COMPUTED);
             r.computed = Some(ctx.pair(&mut r, Pair::COMPUTED, projects, stages).await);
         }
+    }
+    if options.runs(StageName::CopyMysql) || options.runs(StageName::WorkerMysql) {
+        ctx.mariadb(&mut r, options).await;
     }
     if let Some(projects) = &lab {
         let stages = options.pair_stages(Pair::HL7);
@@ -457,6 +461,84 @@ impl Stage {
         }
     }
 
+    /// The MariaDB stages: the write limit and the upserts, then one worker's drain.
+    async fn mariadb(&self, r: &mut Results, options: &Options) {
+        let admin_url = mysql::admin_url();
+        match mysql::MariadbSettings::of_server(&admin_url).await {
+            Ok(settings) => {
+                progress(format!("MariaDB: {settings:?}"));
+                r.mariadb = Some(settings);
+            }
+            Err(e) => {
+                r.skipped.push(format!("MariaDB stages: {e}"));
+                return;
+            }
+        }
+        progress("generating and building examples/tpch for MySQL (release)");
+        let project = match Project::generate_and_build_for_mysql() {
+            Ok(p) => p,
+            Err(e) => {
+                r.skipped.push(format!("MariaDB stages: {e}"));
+                return;
+            }
+        };
+        if options.runs(StageName::CopyMysql) {
+            let measured = mysql::limit::measure(
+                &project,
+                &admin_url,
+                &self.nats_url,
+                SEED,
+                self.sizes.copy_messages,
+                self.sizes.copy_batch,
+                &self.logs,
+            )
+            .await;
+            match measured {
+                Ok(c) => {
+                    for run in &c.runs {
+                        progress(format!(
+                            "MariaDB, {}: {:.0} rows/s, {:.0} msgs/s, verified {}",
+                            run.strategy.label(),
+                            run.rows_per_sec,
+                            run.msgs_per_sec,
+                            run.verified
+                        ));
+                    }
+                    r.copy_mysql = Some(c);
+                }
+                Err(e) => r
+                    .skipped
+                    .push(format!("MariaDB write limit (copy-mysql): {e}")),
+            }
+        }
+        if options.runs(StageName::WorkerMysql) {
+            let limit = r.copy_mysql.as_ref().and_then(MysqlWriteRun::limit);
+            let messages = self.sizes.worker_messages(limit);
+            progress(format!("MariaDB worker x1: draining {messages} messages"));
+            match mysql::drain::drain(
+                &project,
+                &self.nats_url,
+                &admin_url,
+                messages,
+                SEED,
+                &self.logs,
+            )
+            .await
+            {
+                Ok(run) => {
+                    progress(format!(
+                        "MariaDB worker x1: {:.0} msgs/s, {:.0} rows/s, verified {}",
+                        run.msgs_per_sec, run.rows_per_sec, run.verified
+                    ));
+                    r.worker_mysql = Some(run);
+                }
+                Err(e) => r
+                    .skipped
+                    .push(format!("MariaDB worker (worker-mysql): {e}")),
+            }
+        }
+    }
+
     /// A pair's stages (API, then worker), both forms back to back.
     async fn pair(
         &self,
@@ -557,6 +639,17 @@ pub fn smoke_is_complete(r: &Results, options: &Options) -> Result<(), String> {
         && (r.workers.len() < 3 || r.workers.iter().any(|w| !w.verified))
     {
         missing.push("worker drains (all verified)".into());
+    }
+    let all_verified = |c: &MysqlWriteRun| {
+        c.runs.len() == crate::mysql::strategies::Strategy::ALL.len()
+            && c.runs.iter().all(|s| s.verified && s.rows > 0)
+    };
+    if options.runs(StageName::CopyMysql) && !r.copy_mysql.as_ref().is_some_and(all_verified) {
+        missing.push("MariaDB write limit and upserts (all verified)".into());
+    }
+    if options.runs(StageName::WorkerMysql) && !r.worker_mysql.as_ref().is_some_and(|w| w.verified)
+    {
+        missing.push("MariaDB worker drain (verified)".into());
     }
     if options.runs(StageName::EndToEnd) && r.end_to_end.len() < options.e2e_postings.len() {
         missing.push("end to end".into());
