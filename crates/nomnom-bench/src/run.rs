@@ -33,7 +33,7 @@ const OPEN_LOOP_SHARES: [f64; 2] = [GOAL_OPEN_LOOP_SHARE, 0.25];
 /// Seed of every generated order of a run.
 const SEED: u64 = 20_240_611;
 
-fn progress(text: impl AsRef<str>) {
+pub(crate) fn progress(text: impl AsRef<str>) {
     eprintln!("[nomnom-bench] {}", text.as_ref());
 }
 
@@ -145,7 +145,7 @@ pub async fn run(options: &Options) -> Results {
         }
     }
     if options.runs(StageName::CopyMysql) || options.runs(StageName::WorkerMysql) {
-        ctx.mariadb(&mut r, options).await;
+        mysql::stage::run(&mut r, options, &nats_url, sizes, &logs, SEED).await;
     }
     if let Some(projects) = &lab {
         let stages = options.pair_stages(Pair::HL7);
@@ -457,84 +457,6 @@ impl Stage {
                     r.workers.push(run);
                 }
                 Err(e) => r.skipped.push(format!("{what}: {e}")),
-            }
-        }
-    }
-
-    /// The MariaDB stages: the write limit and the upserts, then one worker's drain.
-    async fn mariadb(&self, r: &mut Results, options: &Options) {
-        let admin_url = mysql::admin_url();
-        match mysql::MariadbSettings::of_server(&admin_url).await {
-            Ok(settings) => {
-                progress(format!("MariaDB: {settings:?}"));
-                r.mariadb = Some(settings);
-            }
-            Err(e) => {
-                r.skipped.push(format!("MariaDB stages: {e}"));
-                return;
-            }
-        }
-        progress("generating and building examples/tpch for MySQL (release)");
-        let project = match Project::generate_and_build_for_mysql() {
-            Ok(p) => p,
-            Err(e) => {
-                r.skipped.push(format!("MariaDB stages: {e}"));
-                return;
-            }
-        };
-        if options.runs(StageName::CopyMysql) {
-            let measured = mysql::limit::measure(
-                &project,
-                &admin_url,
-                &self.nats_url,
-                SEED,
-                self.sizes.copy_messages,
-                self.sizes.copy_batch,
-                &self.logs,
-            )
-            .await;
-            match measured {
-                Ok(c) => {
-                    for run in &c.runs {
-                        progress(format!(
-                            "MariaDB, {}: {:.0} rows/s, {:.0} msgs/s, verified {}",
-                            run.strategy.label(),
-                            run.rows_per_sec,
-                            run.msgs_per_sec,
-                            run.verified
-                        ));
-                    }
-                    r.copy_mysql = Some(c);
-                }
-                Err(e) => r
-                    .skipped
-                    .push(format!("MariaDB write limit (copy-mysql): {e}")),
-            }
-        }
-        if options.runs(StageName::WorkerMysql) {
-            let limit = r.copy_mysql.as_ref().and_then(MysqlWriteRun::limit);
-            let messages = self.sizes.worker_messages(limit);
-            progress(format!("MariaDB worker x1: draining {messages} messages"));
-            match mysql::drain::drain(
-                &project,
-                &self.nats_url,
-                &admin_url,
-                messages,
-                SEED,
-                &self.logs,
-            )
-            .await
-            {
-                Ok(run) => {
-                    progress(format!(
-                        "MariaDB worker x1: {:.0} msgs/s, {:.0} rows/s, verified {}",
-                        run.msgs_per_sec, run.rows_per_sec, run.verified
-                    ));
-                    r.worker_mysql = Some(run);
-                }
-                Err(e) => r
-                    .skipped
-                    .push(format!("MariaDB worker (worker-mysql): {e}")),
             }
         }
     }

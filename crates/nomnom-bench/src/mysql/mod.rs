@@ -9,7 +9,9 @@
 
 pub mod drain;
 pub mod limit;
+pub mod load_text;
 pub mod rows;
+pub mod stage;
 pub mod strategies;
 
 use std::collections::HashMap;
