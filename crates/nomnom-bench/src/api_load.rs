@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -118,27 +118,43 @@ pub struct Api {
     pub pinned: bool,
     /// The model: the root entity posted to, and the form of its messages.
     pub variant: Variant,
+    /// The `Authorization` header every request carries (an API with keys).
+    pub authorization: Option<String>,
 }
 
 impl Api {
-    fn message_head(&self) -> RequestHead {
+    /// The API at `addr` (process `pid`), unpinned, open, for `variant`'s messages.
+    pub fn new(addr: SocketAddr, pid: Option<u32>, variant: Variant) -> Api {
+        Api {
+            addr,
+            pid,
+            pinned: false,
+            variant,
+            authorization: None,
+        }
+    }
+
+    fn head(&self, path: &str, content_type: &str) -> RequestHead {
+        let headers: Vec<(&str, &str)> = self
+            .authorization
+            .iter()
+            .map(|value| ("authorization", value.as_str()))
+            .collect();
         RequestHead::new(
             "POST",
-            &format!("/ingest/message?entity={}", self.variant.entity()),
+            &format!("{path}?entity={}", self.variant.entity()),
             &self.addr.to_string(),
-            self.variant.content_type(),
-            &[],
+            content_type,
+            &headers,
         )
     }
 
+    fn message_head(&self) -> RequestHead {
+        self.head("/ingest/message", self.variant.content_type())
+    }
+
     fn batch_head(&self) -> RequestHead {
-        RequestHead::new(
-            "POST",
-            &format!("/ingest/batch?entity={}", self.variant.entity()),
-            &self.addr.to_string(),
-            self.variant.batch_content_type(),
-            &[],
-        )
+        self.head("/ingest/batch", self.variant.batch_content_type())
     }
 }
 
@@ -207,6 +223,15 @@ async fn exchange(connection: &mut Connection, request: &[u8]) -> Option<Answer>
     }
 }
 
+/// Posts `body` once to `POST /ingest/message` on a connection of its own; its status.
+pub async fn post_once(api: &Api, body: &[u8]) -> Result<u16, BenchError> {
+    let mut connection = Connection::new(api.addr);
+    let answer = exchange(&mut connection, &api.message_head().with_body(body)).await;
+    answer
+        .map(|a| a.status)
+        .ok_or_else(|| BenchError::Io(format!("no answer from the API at {}", api.addr)))
+}
+
 /// `concurrency` clients, each on its own kept-alive connection, posting the next payload as
 /// soon as the previous answer came, for `duration`.
 pub async fn closed_loop(
@@ -221,14 +246,18 @@ pub async fn closed_loop(
         api.pid.and_then(process_cpu),
         ServicesSample::now(),
     );
-    let (accepted, errors, latencies, elapsed) = on_load_thread(move || async move {
+    let (accepted, errors, latencies, elapsed, refusals) = on_load_thread(move || async move {
         let connections = open_all(addr, concurrency.max(1)).await;
         let next = Arc::new(AtomicU64::new(0));
+        // Refusals are counted by answer, apart from the hot path's tallies: only errors
+        // reach the lock.
+        let refusals = Arc::new(Mutex::new(BTreeMap::<String, u64>::new()));
         let start = Instant::now();
         let deadline = start + duration;
         let mut tasks = Vec::new();
         for mut connection in connections {
             let (head, payloads, next) = (head.clone(), payloads.clone(), next.clone());
+            let refusals = refusals.clone();
             tasks.push(tokio::spawn(async move {
                 let mut latencies = Latencies::new();
                 let (mut ok, mut errors) = (0u64, 0u64);
@@ -241,14 +270,20 @@ pub async fn closed_loop(
                             ok += 1;
                             latencies.record(sent.elapsed());
                         }
-                        _ => errors += 1,
+                        other => {
+                            errors += 1;
+                            if let Ok(mut by_answer) = refusals.lock() {
+                                *by_answer.entry(refusal(other.as_ref())).or_default() += 1;
+                            }
+                        }
                     }
                 }
                 (ok, errors, latencies)
             }));
         }
         let (accepted, errors, latencies) = sum_tallies(tasks).await;
-        (accepted, errors, latencies, start.elapsed())
+        let refusals = refusals.lock().map(|r| r.clone()).unwrap_or_default();
+        (accepted, errors, latencies, start.elapsed(), refusals)
     })
     .await?;
     Ok(ApiRun {
@@ -256,6 +291,7 @@ pub async fn closed_loop(
         concurrency,
         accepted,
         errors,
+        refusals,
         seconds: elapsed.as_secs_f64(),
         msgs_per_sec: rate(accepted, elapsed),
         latency: latencies.summary(),

@@ -194,12 +194,7 @@ pub async fn run(
     .await?;
     let pipeline = Pipeline {
         plan,
-        api: Api {
-            addr,
-            pid: api_service.pid(),
-            pinned: false,
-            variant: Variant::Plain,
-        },
+        api: Api::new(addr, api_service.pid(), Variant::Plain),
         api_service: &api_service,
         worker: &worker,
         js,

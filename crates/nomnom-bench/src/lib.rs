@@ -1,12 +1,16 @@
 //! nomnom's benchmark program: the generated `examples/tpch` pipeline measured in one run
 //! against the limits of the NATS and PostgreSQL it runs on (issue 6), against the same
-//! model with computed fields (issue 16), and HL7 v2 messages against JSON documents
-//! carrying the same lab reports (issue 17); the pairs of models are in [`variant`].
+//! model with computed fields (issue 16), HL7 v2 messages against JSON documents carrying
+//! the same lab reports (issue 17), and the API with keys and a rate limit against the open
+//! API (issue 20); the pairs compared are in [`variant`]. The worker on MariaDB is measured
+//! against MariaDB's own limit, `LOAD DATA LOCAL INFILE`, beside the set-based upserts it
+//! could use ([`mysql`], issue 21).
 //!
 //! Every stage records its figures and their ratio to the matching limit from the same run;
 //! [`report`] prints them as Markdown, JSON and SVG charts. Benchmarks are never pass/fail:
 //! a stage that cannot run records why and the others go on.
 
+pub mod api_keys;
 pub mod api_load;
 pub mod backlog;
 pub mod copy;
@@ -17,6 +21,7 @@ pub mod http1;
 pub mod machine;
 pub mod minimal_api;
 pub mod mllp_load;
+pub mod mysql;
 pub mod options;
 pub mod pair_cost;
 pub mod pair_stage;
@@ -47,6 +52,9 @@ pub enum BenchError {
     /// Talking to PostgreSQL failed.
     #[error("PostgreSQL: {0}")]
     Postgres(String),
+    /// Talking to MySQL or MariaDB failed.
+    #[error("MariaDB: {0}")]
+    Mysql(String),
     /// A generated binary or the generator could not be built or run.
     #[error("generated project: {0}")]
     Project(String),

@@ -115,6 +115,7 @@ pub async fn closed_loop(
         concurrency: connections,
         accepted,
         errors,
+        refusals: Default::default(),
         seconds: elapsed.as_secs_f64(),
         msgs_per_sec: rate(accepted, elapsed),
         latency: latencies.summary(),

@@ -17,10 +17,16 @@ pub enum StageName {
     Publish,
     /// The API (closed loop, open loop, batch).
     Api,
+    /// The API with keys and a rate limit configured and the open API, back to back.
+    ApiKeys,
     /// The COPY limit.
     Copy,
     /// The worker drains (1 and 2 processes, the first nomnom's loop).
     Worker,
+    /// MariaDB's write limit (`LOAD DATA LOCAL INFILE`) and the two set-based upserts.
+    CopyMysql,
+    /// The worker generated for MySQL draining into MariaDB.
+    WorkerMysql,
     /// The API with the plain model and with the computed one, back to back.
     ApiComputed,
     /// One worker with the plain model and with the computed one, back to back.
@@ -35,13 +41,16 @@ pub enum StageName {
 
 impl StageName {
     /// Every stage, in running order, with its name on the command line.
-    pub const ALL: [(StageName, &'static str); 9] = [
+    pub const ALL: [(StageName, &'static str); 12] = [
         (StageName::Publish, "publish"),
         (StageName::Api, "api"),
+        (StageName::ApiKeys, "api-keys"),
         (StageName::Copy, "copy"),
         (StageName::Worker, "worker"),
         (StageName::ApiComputed, "api-computed"),
         (StageName::WorkerComputed, "worker-computed"),
+        (StageName::CopyMysql, "copy-mysql"),
+        (StageName::WorkerMysql, "worker-mysql"),
         (StageName::ApiHl7, "api-hl7"),
         (StageName::WorkerHl7, "worker-hl7"),
         (StageName::EndToEnd, "e2e"),
@@ -82,12 +91,26 @@ usage: nomnom-bench [--smoke] [--out DIR] [--pin] [--sustain SECONDS] [--only ST
                      (default: target/nomnom-bench)
   --pin              also run the API stages pinned (API on CPU 0, load generator on CPU 1)
   --sustain SECONDS  length of the sustained end-to-end run (default 600; smoke 2)
-  --only STAGES      comma-separated subset of publish,api,copy,worker,api-computed,
-                     worker-computed,api-hl7,worker-hl7,e2e, in that running order (ratios
-                     to limits not measured in the run are left out)
+  --only STAGES      comma-separated subset of publish,api,api-keys,copy,worker,
+                     api-computed,worker-computed,copy-mysql,worker-mysql,api-hl7,
+                     worker-hl7,e2e, in that running order (ratios to limits not measured
+                     in the run are left out)
   --e2e-posting WAYS comma-separated subset of single,batch: how the end-to-end stage posts
                      (default both: single messages, then 1,000-line NDJSON batches)
   -h, --help         print this help and exit
+
+api-keys: what API keys and a rate limit cost. The API of examples/tpch posting single
+messages at c=64, open and then with API_KEYS_FILE (one key, sent as Authorization: Bearer
+on every request) and RATE_LIMIT_PER_SECOND/RATE_LIMIT_BURST set high enough never to
+refuse, back to back on the same orders, in 3 rounds (smoke: 1); a 401 or 429 fails the
+stage. Goal: the keyed rate at least 97% of the open one.
+
+copy-mysql, worker-mysql: the worker on MariaDB (examples/tpch generated for MySQL).
+copy-mysql writes the worker's rows for the same orders three ways, each into a
+database of its own, one transaction per 500 orders: LOAD DATA LOCAL INFILE into the real
+tables (the limit), the runtime's multi-row INSERT ... ON DUPLICATE KEY UPDATE, and LOAD
+DATA into a staging table + INSERT ... SELECT ... ON DUPLICATE KEY UPDATE. worker-mysql
+drains a pre-filled stream with one worker. Goal: the worker at least 50% of LOAD DATA.
 
 api-computed, worker-computed: what computed fields cost per message. The API (single
 messages at c=64, then 1,000-line batches) and one worker draining a stream, each run with
@@ -102,13 +125,15 @@ messages at c=64 and 1,000-message batches (and, for HL7, MLLP with 64 connectio
 worker draining each, back to back in 3 rounds (smoke: 1). Goal: HL7 at least 80% of JSON's
 rate, MLLP at least 80% of JSON single messages.
 
-environment: NOMNOM_TEST_NATS_URL, NOMNOM_TEST_DATABASE_URL (the services measured),
+environment: NOMNOM_TEST_NATS_URL, NOMNOM_TEST_DATABASE_URL, NOMNOM_TEST_MYSQL_URL (the
+services measured; the MariaDB must allow LOAD DATA LOCAL INFILE),
 NOMNOM_TARGET_DIR (shared target directory of generated projects),
 NOMNOM_BENCH_BIN_DIR (use the ingestion-api, worker and first-nomnom-loop binaries in this
 folder; without first-nomnom-loop the first nomnom's loop is skipped; nothing is built),
 NOMNOM_BENCH_COMPUTED_BIN_DIR (the computed model's ingestion-api and worker; required by
 the computed stages when NOMNOM_BENCH_BIN_DIR is set), NOMNOM_BENCH_LAB_JSON_BIN_DIR and
-NOMNOM_BENCH_HL7_BIN_DIR (the same for the lab models and the HL7 stages)";
+NOMNOM_BENCH_HL7_BIN_DIR (the same for the lab models and the HL7 stages),
+NOMNOM_BENCH_MYSQL_BIN_DIR (tpch generated for MySQL, for the MariaDB stages)";
 
 impl Options {
     /// Whether the arguments ask for the usage text (`-h` or `--help` anywhere).
@@ -195,14 +220,15 @@ impl Options {
 
     /// Which of `pair`'s stages run.
     pub fn pair_stages(&self, pair: Pair) -> PairStages {
-        let (api, worker) = if pair == Pair::HL7 {
-            (StageName::ApiHl7, StageName::WorkerHl7)
-        } else {
-            (StageName::ApiComputed, StageName::WorkerComputed)
+        let (api, worker) = match pair {
+            Pair::HL7 => (StageName::ApiHl7, Some(StageName::WorkerHl7)),
+            // Keys are the API's: there is no worker stage.
+            Pair::KEYS => (StageName::ApiKeys, None),
+            _ => (StageName::ApiComputed, Some(StageName::WorkerComputed)),
         };
         PairStages {
             api: self.runs(api),
-            worker: self.runs(worker),
+            worker: worker.is_some_and(|w| self.runs(w)),
         }
     }
 
@@ -374,6 +400,23 @@ mod tests {
             vec![StageName::ApiComputed, StageName::WorkerComputed]
         );
         assert!(d.runs(StageName::ApiComputed) && d.runs(StageName::WorkerComputed));
+        let keys = Options::parse(&args(&["--only", "api-keys"])).unwrap();
+        assert_eq!(keys.stages, vec![StageName::ApiKeys]);
+        assert_eq!(
+            keys.pair_stages(Pair::KEYS),
+            PairStages {
+                api: true,
+                worker: false
+            }
+        );
+        assert!(!keys.pair_stages(Pair::COMPUTED).any());
+        assert!(d.runs(StageName::ApiKeys));
+        let mariadb = Options::parse(&args(&["--only", "worker-mysql,copy-mysql"])).unwrap();
+        assert_eq!(
+            mariadb.stages,
+            vec![StageName::WorkerMysql, StageName::CopyMysql]
+        );
+        assert!(d.runs(StageName::CopyMysql) && d.runs(StageName::WorkerMysql));
     }
 
     #[test]

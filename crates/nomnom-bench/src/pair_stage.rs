@@ -11,6 +11,7 @@ use bytes::Bytes;
 use nomnom_runtime::nats::NatsClient;
 use nomnom_testkit::{Service, TestDatabase, TestStream};
 
+use crate::api_keys::{self, BenchKey};
 use crate::api_load::{self, Api, Payloads};
 use crate::mllp_load::{self, MllpEndpoint};
 use crate::options::Sizes;
@@ -106,27 +107,45 @@ impl PairStage<'_> {
                 .find(|m| m.variant == variant)
                 .expect("both APIs started")
         };
+        let loads = self.pair.api_loads();
         for round in 0..cost.rounds {
-            for variant in self.pair.order(round) {
-                let m = model(variant);
-                let payloads = Payloads::Pool(m.pool.clone());
-                let run = api_load::closed_loop(&m.api, &payloads, CONCURRENCY, self.sizes.api_run)
-                    .await?;
-                publish::purge(&m.nats).await?;
-                self.record(cost, from_api(variant, round, &run));
+            if loads.contains(&Load::Single {
+                concurrency: CONCURRENCY,
+            }) {
+                for variant in self.pair.order(round) {
+                    let m = model(variant);
+                    let payloads = Payloads::Pool(m.pool.clone());
+                    let run =
+                        api_load::closed_loop(&m.api, &payloads, CONCURRENCY, self.sizes.api_run)
+                            .await?;
+                    publish::purge(&m.nats).await?;
+                    let refused = api_keys::access_refusals(&run.refusals);
+                    self.record(cost, from_api(variant, round, &run));
+                    if !refused.is_empty() {
+                        // A key or a rate limit that turns requests away measures refusals,
+                        // not what checking them costs.
+                        return Err(BenchError::Project(format!(
+                            "the {} API refused requests for their key or rate: {}",
+                            variant.label(),
+                            refused.join(", ")
+                        )));
+                    }
+                }
             }
-            for variant in self.pair.order(round) {
-                let m = model(variant);
-                let run = api_load::batch(
-                    &m.api,
-                    m.bodies.clone(),
-                    BATCH_LINES,
-                    self.sizes.batch_concurrency,
-                    self.sizes.batch_run,
-                )
-                .await?;
-                publish::purge(&m.nats).await?;
-                self.record(cost, from_batch(variant, round, &run));
+            if loads.contains(&Load::Batch { lines: BATCH_LINES }) {
+                for variant in self.pair.order(round) {
+                    let m = model(variant);
+                    let run = api_load::batch(
+                        &m.api,
+                        m.bodies.clone(),
+                        BATCH_LINES,
+                        self.sizes.batch_concurrency,
+                        self.sizes.batch_run,
+                    )
+                    .await?;
+                    publish::purge(&m.nats).await?;
+                    self.record(cost, from_batch(variant, round, &run));
+                }
             }
             // MLLP, which only the HL7 form speaks, once per round after its HTTP runs.
             for m in apis.iter() {
@@ -145,14 +164,24 @@ impl PairStage<'_> {
         let stream = TestStream::new(self.nats_url);
         let db = TestDatabase::create(self.admin_db).await;
         let mllp_port = variant.is_hl7().then(nomnom_testkit::free_port);
+        // The keyed form's API reads a keys file holding the benchmark's key, with a rate
+        // limit that never refuses.
+        let key = match variant {
+            Variant::Keyed => Some(BenchKey::write(
+                &self.logs.join(format!("api-keys-{}", stream.name())),
+            )?),
+            _ => None,
+        };
+        let mut extra: Vec<(&'static str, String)> = mllp_port
+            .map(|port| ("MLLP_PORT", port.to_string()))
+            .into_iter()
+            .collect();
+        extra.extend(key.iter().flat_map(BenchKey::env));
         let target = Target {
             nats_url: self.nats_url.to_string(),
             stream: stream.name().to_string(),
             database_url: db.url(),
-            extra: mllp_port
-                .map(|port| ("MLLP_PORT", port.to_string()))
-                .into_iter()
-                .collect(),
+            extra,
         };
         let project = self.project(variant);
         services::migrate(project, &target, self.logs).await?;
@@ -170,14 +199,22 @@ impl PairStage<'_> {
         };
         let nats = services::connect_nats(self.nats_url, stream.name(), "4GB").await?;
         let pool = Arc::new(variant.messages(self.seed, self.sizes.pool));
+        if key.is_some() {
+            // The keys must be in force, or the keyed runs measure the open API.
+            let open = Api::new(addr, None, variant);
+            let answer = api_load::post_once(&open, &pool[0]).await?;
+            if answer != 401 {
+                return Err(BenchError::Project(format!(
+                    "the keyed API answered {answer} to a message without a key (expected 401)"
+                )));
+            }
+        }
         let bodies = Arc::new(variant.batch_bodies(&pool, BATCH_LINES));
         Ok(ModelApi {
             variant,
             api: Api {
-                addr,
-                pid: service.pid(),
-                pinned: false,
-                variant,
+                authorization: key.as_ref().map(BenchKey::authorization),
+                ..Api::new(addr, service.pid(), variant)
             },
             mllp,
             nats,
@@ -300,18 +337,7 @@ pub fn missing(pair: Pair, cost: Option<&PairCost>, stages: PairStages) -> Vec<S
                 .any(|x| x.load == load && x.baseline.messages > 0 && x.candidate.messages > 0)
         })
     };
-    let mut api_loads = vec![
-        Load::Single {
-            concurrency: CONCURRENCY,
-        },
-        Load::Batch { lines: BATCH_LINES },
-    ];
-    if pair.candidate.is_hl7() {
-        api_loads.push(Load::Mllp {
-            connections: CONCURRENCY,
-        });
-    }
-    if stages.api && !api_loads.into_iter().all(compared) {
+    if stages.api && !pair.api_loads().into_iter().all(compared) {
         missing.push(format!("{}, API (both forms)", pair.title()));
     }
     let drains_agree = cost.is_some_and(|c| {

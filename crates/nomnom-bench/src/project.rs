@@ -66,19 +66,8 @@ impl Project {
                 variant.label()
             )));
         }
-        // The testkit's builder panics with the build's output on failure: run it on a
-        // thread of its own and turn a panic into this stage's error.
-        let built = std::thread::spawn(move || {
+        let built = run_build(move || {
             nomnom_testkit::project::build_model(variant.project_name(), &variant.model_dir(), true)
-        })
-        .join()
-        .map_err(|panic| {
-            let message = panic
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_else(|| "the build panicked".into());
-            BenchError::Project(message)
         })?;
         let first_loop = match variant {
             Variant::Plain => first_loop::binary::build(&built.dir, true, &built.bin_dir)
@@ -92,4 +81,47 @@ impl Project {
             first_loop,
         })
     }
+
+    /// `examples/tpch` generated for MySQL and MariaDB (`--database mysql`) and built in
+    /// release mode, unless [`MYSQL_BIN_DIR`] names a folder holding its binaries already
+    /// (required when `NOMNOM_BENCH_BIN_DIR` is set).
+    pub fn generate_and_build_for_mysql() -> Result<Project, BenchError> {
+        if let Ok(dir) = std::env::var(MYSQL_BIN_DIR) {
+            return Project::prebuilt(Path::new(&dir));
+        }
+        if std::env::var_os("NOMNOM_BENCH_BIN_DIR").is_some() {
+            return Err(BenchError::Project(format!(
+                "NOMNOM_BENCH_BIN_DIR is set, so nothing is built: set {MYSQL_BIN_DIR} to the \
+                 folder of the MySQL tpch project's binaries"
+            )));
+        }
+        let built =
+            run_build(|| nomnom_testkit::project::build_example_for("tpch", "mysql", true))?;
+        Ok(Project {
+            dir: built.dir.clone(),
+            api: built.api_binary(),
+            worker: built.worker_binary(),
+            first_loop: Err("the first nomnom's loop runs only on PostgreSQL".into()),
+        })
+    }
+}
+
+/// The variable naming a folder that holds the `ingestion-api` and `worker` of tpch
+/// generated for MySQL.
+pub const MYSQL_BIN_DIR: &str = "NOMNOM_BENCH_MYSQL_BIN_DIR";
+
+/// Runs the testkit's builder, which panics with the build's output on failure, on a thread
+/// of its own, and turns a panic into this stage's error.
+fn run_build<F>(build: F) -> Result<nomnom_testkit::project::GeneratedProject, BenchError>
+where
+    F: FnOnce() -> nomnom_testkit::project::GeneratedProject + Send + 'static,
+{
+    std::thread::spawn(build).join().map_err(|panic| {
+        let message = panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_else(|| "the build panicked".into());
+        BenchError::Project(message)
+    })
 }

@@ -7,6 +7,8 @@ use serde::Serialize;
 use crate::copy::CopyRun;
 use crate::cpu::ServicesCpu;
 use crate::machine::{Durability, Machine};
+use crate::mysql::limit::MysqlWriteRun;
+use crate::mysql::MariadbSettings;
 use crate::pair_cost::{Load, PairCost};
 use crate::pg_writes::PgWrites;
 use crate::posting::{Posting, BATCH_LINES};
@@ -28,6 +30,9 @@ pub struct ApiRun {
     pub accepted: u64,
     /// Requests answered otherwise, or failed in transport.
     pub errors: u64,
+    /// `errors` by the answer that refused them ([`crate::api_load::refusal`]).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub refusals: BTreeMap<String, u64>,
     /// Wall time, seconds.
     pub seconds: f64,
     /// 202s per second.
@@ -332,12 +337,20 @@ pub struct Results {
     pub copy: Option<CopyRun>,
     /// Worker drains.
     pub workers: Vec<WorkerRun>,
+    /// The MariaDB server of the MariaDB stages, when they ran.
+    pub mariadb: Option<MariadbSettings>,
+    /// MariaDB's write limit and the two set-based upserts on the same rows (issue 21).
+    pub copy_mysql: Option<MysqlWriteRun>,
+    /// The worker generated for MySQL draining into MariaDB (issue 21).
+    pub worker_mysql: Option<WorkerRun>,
     /// API and worker together: posting single messages, then batches.
     pub end_to_end: Vec<EndToEnd>,
     /// What computed fields cost per message: both models back to back (issue 16).
     pub computed: Option<PairCost>,
     /// What HL7 v2 costs against JSON: the lab model in both forms back to back (issue 17).
     pub hl7: Option<PairCost>,
+    /// What API keys and a rate limit cost: the API open and keyed back to back (issue 20).
+    pub api_keys: Option<PairCost>,
     /// Peak memory.
     pub memory: Memory,
     /// The goals of issue 6, checked.
@@ -417,6 +430,13 @@ impl Results {
         for run in &mut self.workers {
             run.ratio_to_copy = ratio(run.msgs_per_sec, copy);
         }
+        if let Some(c) = &mut self.copy_mysql {
+            c.fill_ratios();
+        }
+        let load_data = self.copy_mysql.as_ref().and_then(MysqlWriteRun::limit);
+        if let Some(run) = &mut self.worker_mysql {
+            run.ratio_to_copy = ratio(run.msgs_per_sec, load_data);
+        }
         for i in 0..self.end_to_end.len() {
             let slower = self.slower_alone(self.end_to_end[i].posting);
             let e2e = &mut self.end_to_end[i];
@@ -430,7 +450,10 @@ impl Results {
                 .filter_map(|w| w.peak_rss_kib)
                 .max();
         }
-        for pair in [&mut self.computed, &mut self.hl7].into_iter().flatten() {
+        for pair in [&mut self.computed, &mut self.hl7, &mut self.api_keys]
+            .into_iter()
+            .flatten()
+        {
             pair.compare();
         }
         self.goals = self.goals_checked();
@@ -567,6 +590,13 @@ impl Results {
             (Some(w), Some(l)) if l > 0.0 => Some(w / l),
             _ => None,
         };
+        // The MariaDB worker before the first nomnom's loop, which stays last.
+        goals.push(at_least(
+            "Worker on MariaDB (1 process) vs LOAD DATA LOCAL INFILE (msgs/s)",
+            self.worker_mysql.as_ref().map(|w| w.msgs_per_sec),
+            self.copy_mysql.as_ref().and_then(MysqlWriteRun::limit),
+            0.5,
+        ));
         goals.push(Goal {
             name: "Worker vs the first nomnom's loop (times faster)".into(),
             value: worker1,
@@ -631,6 +661,7 @@ pub(crate) mod tests {
             concurrency: 64,
             accepted: 1,
             errors: 0,
+            refusals: BTreeMap::new(),
             seconds: 1.0,
             msgs_per_sec: 10_000.0,
             latency: LatencySummary::default(),

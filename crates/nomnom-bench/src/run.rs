@@ -8,6 +8,7 @@ use nomnom_testkit::{TestDatabase, TestStream};
 
 use crate::api_load::{self, Api, Payloads, OPEN_LOOP_CONNECTIONS};
 use crate::machine::{postgres_settings, Durability, Machine};
+use crate::mysql::limit::MysqlWriteRun;
 use crate::options::{Options, Sizes, StageName};
 use crate::pair_cost::PairCost;
 use crate::pair_stage::{self, PairStage, PairStages};
@@ -21,7 +22,7 @@ use crate::services::{self, Target};
 use crate::variant::{Pair, Variant};
 use crate::witness::{Witnessed, Witnesses};
 use crate::worker_bench::{self, Drain, Loop};
-use crate::{copy, end_to_end, minimal_api, publish, BenchError};
+use crate::{copy, end_to_end, minimal_api, mysql, publish, BenchError};
 use nomnom_runtime::nats::NatsClient;
 
 /// Offered rates of the open-loop runs, as shares of the best closed-loop rate: the goal's
@@ -32,7 +33,7 @@ const OPEN_LOOP_SHARES: [f64; 2] = [GOAL_OPEN_LOOP_SHARE, 0.25];
 /// Seed of every generated order of a run.
 const SEED: u64 = 20_240_611;
 
-fn progress(text: impl AsRef<str>) {
+pub(crate) fn progress(text: impl AsRef<str>) {
     eprintln!("[nomnom-bench] {}", text.as_ref());
 }
 
@@ -68,8 +69,8 @@ pub async fn run(options: &Options) -> Results {
         Ok(p) => Some(p),
         Err(e) => {
             r.skipped.push(format!(
-                "API, COPY, worker, computed-fields and end-to-end stages (they need the generated \
-                 binaries): {e}"
+                "API, API keys, COPY, worker, computed-fields and end-to-end stages (they need \
+                 the generated binaries): {e}"
             ));
             None
         }
@@ -109,6 +110,15 @@ pub async fn run(options: &Options) -> Results {
             r.skipped.push(format!("publish limit / API stages: {e}"));
         }
     }
+    if let Some(plain) = project
+        .as_ref()
+        .filter(|_| options.pair_stages(Pair::KEYS).any())
+    {
+        // Both forms are the plain model's binaries: only the API's settings differ.
+        let projects = (plain.clone(), plain.clone());
+        let stages = options.pair_stages(Pair::KEYS);
+        r.api_keys = Some(ctx.pair(&mut r, Pair::KEYS, &projects, stages).await);
+    }
     if let Some(project) = &project {
         let copy_result = if options.runs(StageName::Copy) {
             Some(ctx.copy_limit(project).await)
@@ -133,6 +143,9 @@ pub async fn run(options: &Options) -> Results {
             let stages = options.pair_stages(Pair::COMPUTED);
             r.computed = Some(ctx.pair(&mut r, Pair::COMPUTED, projects, stages).await);
         }
+    }
+    if options.runs(StageName::CopyMysql) || options.runs(StageName::WorkerMysql) {
+        mysql::stage::run(&mut r, options, &nats_url, sizes, &logs, SEED).await;
     }
     if let Some(projects) = &lab {
         let stages = options.pair_stages(Pair::HL7);
@@ -243,12 +256,7 @@ impl Stage {
         let Some((service, addr)) = api else {
             return Ok(());
         };
-        let mut api = Api {
-            addr,
-            pid: service.pid(),
-            pinned: false,
-            variant: Variant::Plain,
-        };
+        let mut api = Api::new(addr, service.pid(), Variant::Plain);
         self.api_runs(r, &api, &service, &nats, &pool).await?;
         r.memory.api_peak_all_runs_kib = service.peak_rss_kib();
         match self.minimal_handler(&target, &nats, &pool).await {
@@ -369,12 +377,7 @@ impl Stage {
         pool: &Arc<Vec<bytes::Bytes>>,
     ) -> Result<crate::results::ApiRun, BenchError> {
         let (service, addr) = minimal_api::start(target, &self.logs).await?;
-        let endpoint = Api {
-            addr,
-            pid: service.pid(),
-            pinned: false,
-            variant: Variant::Plain,
-        };
+        let endpoint = Api::new(addr, service.pid(), Variant::Plain);
         let run = api_load::closed_loop(
             &endpoint,
             &Payloads::Pool(pool.clone()),
@@ -559,6 +562,17 @@ pub fn smoke_is_complete(r: &Results, options: &Options) -> Result<(), String> {
     {
         missing.push("worker drains (all verified)".into());
     }
+    let all_verified = |c: &MysqlWriteRun| {
+        c.runs.len() == crate::mysql::strategies::Strategy::ALL.len()
+            && c.runs.iter().all(|s| s.verified && s.rows > 0)
+    };
+    if options.runs(StageName::CopyMysql) && !r.copy_mysql.as_ref().is_some_and(all_verified) {
+        missing.push("MariaDB write limit and upserts (all verified)".into());
+    }
+    if options.runs(StageName::WorkerMysql) && !r.worker_mysql.as_ref().is_some_and(|w| w.verified)
+    {
+        missing.push("MariaDB worker drain (verified)".into());
+    }
     if options.runs(StageName::EndToEnd) && r.end_to_end.len() < options.e2e_postings.len() {
         missing.push("end to end".into());
     }
@@ -566,6 +580,11 @@ pub fn smoke_is_complete(r: &Results, options: &Options) -> Result<(), String> {
         Pair::COMPUTED,
         r.computed.as_ref(),
         options.pair_stages(Pair::COMPUTED),
+    ));
+    missing.extend(pair_stage::missing(
+        Pair::KEYS,
+        r.api_keys.as_ref(),
+        options.pair_stages(Pair::KEYS),
     ));
     missing.extend(pair_stage::missing(
         Pair::HL7,

@@ -12,7 +12,10 @@ use bytes::Bytes;
 use nomnom_testkit::lab_reports;
 use serde::Serialize;
 
+use crate::pair_cost::Load;
+use crate::pair_stage::CONCURRENCY;
 use crate::payloads::{self, CHUNK};
+use crate::posting::BATCH_LINES;
 use crate::raw_orders::raw_order;
 
 /// A model, with its payloads.
@@ -27,6 +30,9 @@ pub enum Variant {
     LabJson,
     /// `examples/hl7-lab`: lab reports as HL7 v2 ORU^R01 messages.
     LabHl7,
+    /// `examples/tpch` with API keys and a rate limit configured: the plain model's binaries
+    /// and messages, each request carrying a key ([`crate::api_keys`]).
+    Keyed,
 }
 
 /// Two forms of one model that store the same rows, compared back to back.
@@ -49,14 +55,36 @@ impl Pair {
         baseline: Variant::LabJson,
         candidate: Variant::LabHl7,
     };
+    /// The API with keys and a rate limit configured against the open API (issue 20).
+    pub const KEYS: Pair = Pair {
+        baseline: Variant::Plain,
+        candidate: Variant::Keyed,
+    };
 
     /// What the pair measures, in the results.
     pub fn title(self) -> &'static str {
-        if self == Pair::HL7 {
-            "HL7 v2"
-        } else {
-            "computed fields"
+        match self {
+            Pair::HL7 => "HL7 v2",
+            Pair::KEYS => "API keys",
+            _ => "computed fields",
         }
+    }
+
+    /// What its API stage posts, in running order: single messages at c=64, then (except for
+    /// keys, whose goal is single messages) 1,000-message batches, then (HL7 only) MLLP.
+    pub fn api_loads(self) -> Vec<Load> {
+        let mut loads = vec![Load::Single {
+            concurrency: CONCURRENCY,
+        }];
+        if self != Pair::KEYS {
+            loads.push(Load::Batch { lines: BATCH_LINES });
+        }
+        if self.candidate.is_hl7() {
+            loads.push(Load::Mllp {
+                connections: CONCURRENCY,
+            });
+        }
+        loads
     }
 
     /// Both, the baseline first.
@@ -83,13 +111,14 @@ impl Variant {
             Variant::Computed => "computed",
             Variant::LabJson => "json",
             Variant::LabHl7 => "hl7",
+            Variant::Keyed => "keyed",
         }
     }
 
     /// The name its project and binaries are built under in the shared target directory.
     pub fn project_name(self) -> &'static str {
         match self {
-            Variant::Plain => "tpch",
+            Variant::Plain | Variant::Keyed => "tpch",
             Variant::Computed => "tpch-computed",
             Variant::LabJson => "lab-json",
             Variant::LabHl7 => "hl7-lab",
@@ -100,7 +129,7 @@ impl Variant {
     pub fn model_dir(self) -> PathBuf {
         let root = nomnom_testkit::project::workspace_root();
         match self {
-            Variant::Plain => root.join("examples/tpch"),
+            Variant::Plain | Variant::Keyed => root.join("examples/tpch"),
             Variant::Computed => root.join("crates/nomnom-bench/models/tpch-computed"),
             Variant::LabJson => root.join("crates/nomnom-bench/models/lab-json"),
             Variant::LabHl7 => root.join("examples/hl7-lab"),
@@ -111,7 +140,7 @@ impl Variant {
     /// built (nothing is built then).
     pub fn bin_dir_variable(self) -> &'static str {
         match self {
-            Variant::Plain => "NOMNOM_BENCH_BIN_DIR",
+            Variant::Plain | Variant::Keyed => "NOMNOM_BENCH_BIN_DIR",
             Variant::Computed => "NOMNOM_BENCH_COMPUTED_BIN_DIR",
             Variant::LabJson => "NOMNOM_BENCH_LAB_JSON_BIN_DIR",
             Variant::LabHl7 => "NOMNOM_BENCH_HL7_BIN_DIR",
@@ -121,7 +150,7 @@ impl Variant {
     /// The root entity its messages are for.
     pub fn entity(self) -> &'static str {
         match self {
-            Variant::Plain | Variant::Computed => payloads::ENTITY,
+            Variant::Plain | Variant::Computed | Variant::Keyed => payloads::ENTITY,
             Variant::LabJson | Variant::LabHl7 => "LabReport",
         }
     }
@@ -134,7 +163,7 @@ impl Variant {
     /// The tables a drain of its messages writes, the root's first.
     pub fn tables(self) -> &'static [&'static str] {
         match self {
-            Variant::Plain | Variant::Computed => &["orders", "order_line_items"],
+            Variant::Plain | Variant::Computed | Variant::Keyed => &["orders", "order_line_items"],
             Variant::LabJson | Variant::LabHl7 => &["lab_reports", "lab_orders", "lab_results"],
         }
     }
@@ -162,7 +191,7 @@ impl Variant {
     /// so any chunk can be made without the ones before it.
     pub fn message_chunks(self, seed: u64, first_chunk: u64, chunks: u64) -> Vec<Bytes> {
         match self {
-            Variant::Plain => payloads::order_chunks(seed, first_chunk, chunks),
+            Variant::Plain | Variant::Keyed => payloads::order_chunks(seed, first_chunk, chunks),
             Variant::Computed => payloads::order_values(seed, first_chunk, chunks)
                 .map(|order| Bytes::from(raw_order(&order).to_string()))
                 .collect(),
@@ -190,7 +219,9 @@ impl Variant {
     /// Rows below the root that `messages` become (line items, or orders and results).
     pub fn child_rows(self, messages: &[Bytes]) -> u64 {
         match self {
-            Variant::Plain | Variant::Computed => payloads::line_item_count(messages),
+            Variant::Plain | Variant::Computed | Variant::Keyed => {
+                payloads::line_item_count(messages)
+            }
             Variant::LabHl7 => messages
                 .iter()
                 .flat_map(|m| m.split(|&c| c == b'\r'))

@@ -186,7 +186,7 @@ pub async fn drain(
 
 /// Publishes the drain's messages, pipelined as the API publishes; returns the messages sent
 /// and the rows below the root they hold.
-async fn prefill(nats: &NatsClient, drain: &Drain) -> Result<(u64, u64), BenchError> {
+pub(crate) async fn prefill(nats: &NatsClient, drain: &Drain) -> Result<(u64, u64), BenchError> {
     let chunks = drain.messages.div_ceil(CHUNK).max(1);
     let (mut sent, mut child_rows) = (0u64, 0u64);
     for k in 0..chunks {
@@ -216,7 +216,7 @@ async fn prefill(nats: &NatsClient, drain: &Drain) -> Result<(u64, u64), BenchEr
 /// Polls the consumer every 20 ms until all `sent` messages are delivered and acknowledged
 /// or `deadline` passes; returns when the first was taken and when the last was
 /// acknowledged (`None` past the deadline).
-async fn wait_drained(
+pub(crate) async fn wait_drained(
     js: &async_nats::jetstream::Context,
     stream: &str,
     sent: u64,

@@ -6,12 +6,19 @@ use std::process::Command;
 use nomnom_bench::variant::Variant;
 
 /// Runs the program in smoke mode, with the binaries of each model given in `bin_dirs`
-/// (nothing is built then).
-fn run_smoke(out: &Path, bin_dirs: &[(Variant, &Path)]) -> (std::process::ExitStatus, String) {
+/// (nothing is built then), and those of tpch for MySQL in `mysql_bin_dir`.
+fn run_smoke(
+    out: &Path,
+    bin_dirs: &[(Variant, &Path)],
+    mysql_bin_dir: Option<&Path>,
+) -> (std::process::ExitStatus, String) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_nomnom-bench"));
     cmd.arg("--smoke").arg("--out").arg(out);
     for (variant, dir) in bin_dirs {
         cmd.env(variant.bin_dir_variable(), dir);
+    }
+    if let Some(dir) = mysql_bin_dir {
+        cmd.env(nomnom_bench::project::MYSQL_BIN_DIR, dir);
     }
     let output = cmd.output().expect("running nomnom-bench");
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
@@ -42,7 +49,7 @@ fn assert_report_files(out: &Path) {
 fn smoke_without_generated_binaries_measures_the_publish_limit_and_says_what_it_skipped() {
     let out = tempfile::tempdir().expect("temp dir");
     let empty = tempfile::tempdir().expect("temp dir");
-    let (status, stderr) = run_smoke(out.path(), &[(Variant::Plain, empty.path())]);
+    let (status, stderr) = run_smoke(out.path(), &[(Variant::Plain, empty.path())], None);
     assert_eq!(status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("smoke run incomplete"), "{stderr}");
     let r = results(out.path());
@@ -97,7 +104,8 @@ fn smoke_run_of_the_whole_pipeline_completes_every_stage() {
     {
         bin_dirs.push((variant, built.bin_dir.as_path()));
     }
-    let (status, stderr) = run_smoke(out.path(), &bin_dirs);
+    let mysql = nomnom_testkit::project::build_example_for("tpch", "mysql", false);
+    let (status, stderr) = run_smoke(out.path(), &bin_dirs, Some(&mysql.bin_dir));
     assert!(status.success(), "{stderr}");
     let r = results(out.path());
     assert_eq!(r["api"].as_array().unwrap().len(), 4);
@@ -158,26 +166,89 @@ fn smoke_run_of_the_whole_pipeline_completes_every_stage() {
             "{pair}"
         );
     }
+    // The API open and keyed, single messages at c=64: every request of both accepted
+    // (no 401 or 429 from the keyed API, whose key and rate limit were configured).
+    let keys = &r["api_keys"];
+    let comparisons = keys["comparisons"].as_array().unwrap();
+    assert_eq!(comparisons.len(), 1, "{keys}");
+    assert_eq!(comparisons[0]["load"], single, "{keys}");
+    for form in ["baseline", "candidate"] {
+        assert!(
+            comparisons[0][form]["messages"].as_u64().unwrap() > 0,
+            "{keys}"
+        );
+        assert_eq!(comparisons[0][form]["errors"], 0, "{keys}");
+    }
+    assert_eq!(keys["goal"], serde_json::json!({"rate_at_least": 0.97}));
+    assert!(
+        comparisons[0]["rate_ratio"].as_f64().unwrap() > 0.0,
+        "{keys}"
+    );
+    let logs = out.path().join("logs");
+    let keyed_api_log = std::fs::read_dir(&logs)
+        .expect("the logs folder")
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().starts_with("api-keys-"))
+        .count();
+    assert_eq!(keyed_api_log, 1, "the keys file the keyed API read");
+    // MariaDB: the same rows written the three ways, each database holding all of them,
+    // and the MySQL worker's drain verified and measured against LOAD DATA.
+    let writes = &r["copy_mysql"];
+    let ways: Vec<&serde_json::Value> = writes["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| &w["strategy"])
+        .collect();
+    assert_eq!(
+        ways,
+        ["load-data", "insert-upsert", "staging-upsert"],
+        "{writes}"
+    );
+    let rows = writes["rows"].as_u64().unwrap();
+    assert!(rows > writes["messages"].as_u64().unwrap(), "{writes}");
+    for way in writes["runs"].as_array().unwrap() {
+        assert_eq!(way["verified"], true, "{way}");
+        assert_eq!(way["rows"].as_u64(), Some(rows), "{way}");
+        assert!(way["ratio_to_load_data"].as_f64().unwrap() > 0.0, "{way}");
+    }
+    assert_eq!(r["mariadb"]["local_infile"], true);
+    let worker = &r["worker_mysql"];
+    assert_eq!(worker["verified"], true, "{worker}");
+    assert!(worker["ratio_to_copy"].as_f64().unwrap() > 0.0, "{worker}");
     let md = std::fs::read_to_string(out.path().join("results.md")).expect("results.md");
+    assert!(
+        md.contains("## MariaDB: write limit and set-based upserts"),
+        "{md}"
+    );
+    assert!(md.contains("## MariaDB: the worker draining"), "{md}");
+    assert!(
+        md.contains("## API keys and a rate limit: rate against the open API"),
+        "{md}"
+    );
     assert!(md.contains("## Computed fields: cost per message"), "{md}");
     assert!(md.contains("## HL7 v2: rate and cost per message"), "{md}");
     assert_report_files(out.path());
 }
 
 /// `scripts/bench-sized-postgres.sh` runs the program against a private PostgreSQL sized for
-/// the machine (a quarter of the memory as shared buffers), and removes it afterwards.
+/// the machine (a quarter of the memory as shared buffers) and, for the MariaDB stages, a
+/// private MariaDB sized alike (a quarter of the memory as the buffer pool, a 2 GB redo log,
+/// the log flushed at every commit, LOCAL INFILE allowed), and removes both afterwards. One
+/// run checks both, so no other run of the script makes folders while this one counts them.
 #[test]
 fn the_sized_postgres_script_measures_against_a_private_server_with_large_shared_buffers() {
     let out = tempfile::tempdir().expect("temp dir");
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let before = private_servers();
+    let before = private_servers("nomnom-bench-");
     let output = Command::new(root.join("scripts/bench-sized-postgres.sh"))
-        .args(["--smoke", "--only", "copy", "--out"])
+        .args(["--smoke", "--only", "copy,copy-mysql", "--out"])
         .arg(out.path())
         .env("NOMNOM_BENCH_PROGRAM", env!("CARGO_BIN_EXE_nomnom-bench"))
-        // No generated binaries needed for what is checked: the COPY stage is skipped
+        // No generated binaries needed for what is checked: the COPY stages are skipped
         // without them, and the settings are read all the same.
         .env("NOMNOM_BENCH_BIN_DIR", out.path())
+        .env_remove(nomnom_bench::project::MYSQL_BIN_DIR)
         .output()
         .expect("running the script");
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -199,10 +270,22 @@ fn the_sized_postgres_script_measures_against_a_private_server_with_large_shared
     );
     assert_eq!(r["durability"]["postgres_max_wal_size"], "16GB");
     assert_eq!(r["durability"]["postgres_fsync"], "on");
+    assert!(stderr.contains("private MariaDB on 127.0.0.1:"), "{stderr}");
+    let mariadb = &r["mariadb"];
+    let pool = mariadb["innodb_buffer_pool_size"]
+        .as_u64()
+        .expect("the MariaDB settings recorded");
+    assert!(
+        pool > 128 << 20,
+        "sized, not the default 128 MiB: {mariadb}"
+    );
+    assert_eq!(mariadb["innodb_log_file_size"], 2_u64 << 30, "{mariadb}");
+    assert_eq!(mariadb["innodb_flush_log_at_trx_commit"], 1, "{mariadb}");
+    assert_eq!(mariadb["local_infile"], true, "{mariadb}");
     assert_eq!(
-        private_servers(),
+        private_servers("nomnom-bench-"),
         before,
-        "the script stops and removes its server"
+        "the script stops and removes its servers"
     );
 }
 
@@ -350,8 +433,8 @@ fn database_exists(name: &str) -> bool {
     String::from_utf8_lossy(&output.stdout).trim() != "0"
 }
 
-/// The folders of private servers the script made that still exist.
-fn private_servers() -> Vec<std::path::PathBuf> {
+/// The folders of private servers the script made (named from `prefix`) that still exist.
+fn private_servers(prefix: &str) -> Vec<std::path::PathBuf> {
     let mut found: Vec<_> = std::fs::read_dir("/tmp")
         .map(|entries| {
             entries
@@ -360,7 +443,7 @@ fn private_servers() -> Vec<std::path::PathBuf> {
                 .filter(|p| {
                     p.file_name()
                         .and_then(|n| n.to_str())
-                        .is_some_and(|n| n.starts_with("nomnom-bench-pg."))
+                        .is_some_and(|n| n.starts_with(prefix))
                 })
                 .collect()
         })

@@ -7,6 +7,7 @@ mod cpu;
 mod end_to_end;
 mod goals;
 mod heading;
+mod mariadb;
 mod memory;
 mod open_loop;
 mod pairs;
@@ -30,6 +31,7 @@ pub fn render(r: &Results) -> String {
     api::batches(&mut out, r);
     writes::copy(&mut out, r);
     writes::workers(&mut out, r);
+    mariadb::write(&mut out, r);
     pairs::write(&mut out, r);
     end_to_end::write(&mut out, r);
     cpu::write(&mut out, r);
@@ -89,6 +91,7 @@ mod tests {
             concurrency: 64,
             accepted: 100,
             errors: 0,
+            refusals: Default::default(),
             seconds: 1.0,
             msgs_per_sec: 12_000.0,
             latency,
@@ -129,6 +132,51 @@ mod tests {
         });
         r.fill_ratios();
         r
+    }
+
+    #[test]
+    fn mariadb_ways_are_shown_against_load_data_and_the_worker_is_judged_on_it() {
+        use crate::mysql::limit::{MysqlWriteRun, StrategyRun};
+        use crate::mysql::strategies::Strategy;
+        let mut r = sample();
+        let way = |strategy, msgs_per_sec: f64| StrategyRun {
+            strategy,
+            rows: 5_000,
+            seconds: 1_000.0 / msgs_per_sec,
+            rows_per_sec: msgs_per_sec * 5.0,
+            msgs_per_sec,
+            ratio_to_load_data: None,
+            verified: true,
+        };
+        r.copy_mysql = Some(MysqlWriteRun {
+            messages: 1_000,
+            rows: 5_000,
+            batch_messages: 500,
+            runs: vec![
+                way(Strategy::LoadData, 8_000.0),
+                way(Strategy::InsertUpsert, 5_000.0),
+                way(Strategy::StagingUpsert, 6_000.0),
+            ],
+        });
+        r.worker_mysql = Some(WorkerRun {
+            msgs_per_sec: 3_000.0,
+            ..r.workers[0].clone()
+        });
+        r.fill_ratios();
+        assert_eq!(r.worker_mysql.as_ref().unwrap().ratio_to_copy, Some(0.375));
+        let goal = r.goals.iter().find(|g| g.name.contains("MariaDB")).unwrap();
+        assert_eq!((goal.limit, goal.met), (Some(8_000.0), Some(false)));
+        assert!(r.goals.last().unwrap().name.contains("first nomnom"));
+        let md = render(&r);
+        assert!(md.contains("## MariaDB: write limit and set-based upserts on the same rows"));
+        assert!(
+            md.contains("| multi-row INSERT … ON DUPLICATE KEY UPDATE (the runtime's) | 5000 |"),
+            "{md}"
+        );
+        assert!(md.contains("| 62.5% | yes |"), "{md}");
+        assert!(md.contains("The faster upsert here: LOAD DATA into a staging table"));
+        assert!(md.contains("## MariaDB: the worker draining a pre-filled stream"));
+        assert!(md.contains("| 37.5% |"), "{md}");
     }
 
     #[test]

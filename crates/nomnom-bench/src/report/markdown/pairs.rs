@@ -9,7 +9,7 @@ use crate::variant::Pair;
 
 /// A table for each pair that ran, computed fields first.
 pub(super) fn write(out: &mut String, r: &Results) {
-    for cost in [&r.computed, &r.hl7].into_iter().flatten() {
+    for cost in [&r.api_keys, &r.computed, &r.hl7].into_iter().flatten() {
         let (baseline, candidate) = (cost.pair.baseline.label(), cost.pair.candidate.label());
         let rows: Vec<String> = cost.comparisons.iter().map(|c| row(r, cost, c)).collect();
         let headers = [
@@ -33,10 +33,10 @@ pub(super) fn write(out: &mut String, r: &Results) {
 }
 
 fn title(pair: Pair) -> &'static str {
-    if pair == Pair::HL7 {
-        "HL7 v2: rate and cost per message against JSON carrying the same reports"
-    } else {
-        "Computed fields: cost per message against the same model without them"
+    match pair {
+        Pair::HL7 => "HL7 v2: rate and cost per message against JSON carrying the same reports",
+        Pair::KEYS => "API keys and a rate limit: rate against the open API",
+        _ => "Computed fields: cost per message against the same model without them",
     }
 }
 
@@ -61,7 +61,18 @@ fn intro(cost: &PairCost) -> String {
         PairGoal::RateAtLeast(share) => percent(Some(share)),
         PairGoal::ExtraCpuAtMost(bound) => percent(Some(bound)),
     };
-    let forms = if cost.pair == Pair::HL7 {
+    let forms = if cost.pair == Pair::KEYS {
+        format!(
+            "The API of `examples/tpch` posting single messages at c=64, open (plain) and with \
+             keys (keyed: `API_KEYS_FILE` holding one key with scopes `ingest+status`, sent as \
+             `Authorization: Bearer` on every request, and `RATE_LIMIT_PER_SECOND` and \
+             `RATE_LIMIT_BURST` of {limit} so the token bucket runs and never refuses), each on \
+             a stream and a database of its own, back to back on the same orders in {rounds}, \
+             alternating which goes first. Only 202s count; a 401 or 429 fails the stage. The \
+             goal: the keyed rate at least {goal} of the open one.",
+            limit = crate::api_keys::RATE_LIMIT,
+        )
+    } else if cost.pair == Pair::HL7 {
         format!(
             "`crates/nomnom-bench/models/lab-json` (json) and `examples/hl7-lab` (hl7) declare \
              the same tables, columns and computed fields, and are sent the same generated \
