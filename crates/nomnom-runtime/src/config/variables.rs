@@ -75,6 +75,7 @@ pub const ENV_VARS: &[EnvVar] = &[
     EnvVar { name: "MLLP_PORT", default: "", read_by: ReadBy::Api, secret: false, doc: "Port on which the API also takes HL7 v2 messages over MLLP (0x0B, message, 0x1C 0x0D), answering each with an HL7 ACK before reading the next. Unset: no MLLP listener." },
     EnvVar { name: "MLLP_MAX_FRAME_BYTES", default: "", read_by: ReadBy::Api, secret: false, doc: "Largest message in one MLLP frame (B, KB, MB, KiB, MiB); a longer frame closes its connection without an answer. Unset: API_MAX_BODY_BYTES." },
     EnvVar { name: "MLLP_IDLE_TIMEOUT", default: "5m", read_by: ReadBy::Api, secret: false, doc: "How long an MLLP connection may send nothing (or leave an answer unread) before it is closed." },
+    EnvVar { name: "MLLP_FRAME_TIMEOUT", default: "30s", read_by: ReadBy::Api, secret: false, doc: "How long one MLLP frame may take to arrive once it has begun; a frame trickled in more slowly closes its connection without an answer." },
     EnvVar { name: "HL7_TIMEZONE", default: "UTC", read_by: ReadBy::Both, secret: false, doc: "IANA time zone (Europe/Berlin) of HL7 v2 times written without an offset; a bad name stops the service at start-up." },
     EnvVar { name: "MLLP_MAX_CONNECTIONS", default: "1024", read_by: ReadBy::Api, secret: false, doc: "MLLP connections served at once; a connection over the limit is closed at once." },
     // --- Worker ---

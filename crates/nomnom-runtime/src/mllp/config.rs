@@ -17,6 +17,10 @@ pub struct MllpConfig {
     /// How long a connection may stay silent, or leave an answer unread, before it is
     /// closed (`MLLP_IDLE_TIMEOUT`).
     pub idle_timeout: Duration,
+    /// How long one frame may take to arrive once its first byte has (`MLLP_FRAME_TIMEOUT`):
+    /// a frame trickled in byte by byte would otherwise hold its connection, and a place under
+    /// `max_connections`, for as long as each byte beats the idle timeout.
+    pub frame_timeout: Duration,
     /// Connections served at once (`MLLP_MAX_CONNECTIONS`); one more is closed at once.
     pub max_connections: usize,
 }
@@ -34,11 +38,8 @@ impl MllpConfig {
             Some(_) => env.parse_with("MLLP_MAX_FRAME_BYTES", positive_size)?,
             None => env.parse_with("API_MAX_BODY_BYTES", positive_size)?,
         };
-        let idle_timeout = env.parse_with("MLLP_IDLE_TIMEOUT", |t| {
-            Some(parse_duration(t)?)
-                .filter(|d| !d.is_zero())
-                .ok_or_else(|| "must be longer than zero".to_owned())
-        })?;
+        let idle_timeout = env.parse_with("MLLP_IDLE_TIMEOUT", positive_duration)?;
+        let frame_timeout = env.parse_with("MLLP_FRAME_TIMEOUT", positive_duration)?;
         let max_connections = env.parse_with("MLLP_MAX_CONNECTIONS", |t| match t.parse() {
             Ok(n) if n > 0 => Ok(n),
             _ => Err("expected a whole number greater than zero".to_owned()),
@@ -67,9 +68,16 @@ impl MllpConfig {
             port,
             max_frame_bytes,
             idle_timeout,
+            frame_timeout,
             max_connections,
         }))
     }
+}
+
+fn positive_duration(text: &str) -> Result<Duration, String> {
+    Some(parse_duration(text)?)
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| "must be longer than zero".to_owned())
 }
 
 fn positive_size(text: &str) -> Result<usize, String> {
@@ -102,6 +110,7 @@ mod tests {
                 port: 2575,
                 max_frame_bytes: 1 << 20,
                 idle_timeout: Duration::from_secs(300),
+                frame_timeout: Duration::from_secs(30),
                 max_connections: 1024,
             }
         );
@@ -128,12 +137,14 @@ mod tests {
         let config = read(&[
             ("MLLP_PORT", "6661"),
             ("MLLP_IDLE_TIMEOUT", "90s"),
+            ("MLLP_FRAME_TIMEOUT", "5s"),
             ("MLLP_MAX_CONNECTIONS", "16"),
         ])
         .expect("valid")
         .expect("on");
         assert_eq!(config.port, 6661);
         assert_eq!(config.idle_timeout, Duration::from_secs(90));
+        assert_eq!(config.frame_timeout, Duration::from_secs(5));
         assert_eq!(config.max_connections, 16);
     }
 
@@ -150,6 +161,8 @@ mod tests {
             (&[("API_MAX_BODY_BYTES", "lots")], "API_MAX_BODY_BYTES"),
             (&[("MLLP_IDLE_TIMEOUT", "5")], "MLLP_IDLE_TIMEOUT"),
             (&[("MLLP_IDLE_TIMEOUT", "0s")], "MLLP_IDLE_TIMEOUT"),
+            (&[("MLLP_FRAME_TIMEOUT", "0s")], "MLLP_FRAME_TIMEOUT"),
+            (&[("MLLP_FRAME_TIMEOUT", "soon")], "MLLP_FRAME_TIMEOUT"),
             (&[("MLLP_MAX_CONNECTIONS", "0")], "MLLP_MAX_CONNECTIONS"),
             (&[("MLLP_MAX_CONNECTIONS", "-1")], "MLLP_MAX_CONNECTIONS"),
         ] {

@@ -3,7 +3,7 @@
 
 use std::future::Future;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
 use futures_util::future::BoxFuture;
@@ -38,7 +38,8 @@ const READ_CHUNK: usize = 16 * 1024;
 /// are open; one more is closed at once (and logged). A connection is closed when its sender
 /// breaks the framing or sends a frame longer than `config.max_frame_bytes` (without an
 /// answer: see [`super::frame`]), when it stays silent, or leaves an answer unread, for
-/// `config.idle_timeout`, and when its sender closes it. None of this affects the other
+/// `config.idle_timeout`, when a frame it began has not arrived whole within
+/// `config.frame_timeout` (however steadily it trickles), and when its sender closes it. None of this affects the other
 /// connections.
 ///
 /// When `shutdown` completes, the listener is closed at once; each connection finishes the
@@ -134,6 +135,8 @@ enum Closed {
     MidFrame { buffered: usize },
     /// Nothing arrived for the idle timeout.
     Idle,
+    /// A frame begun did not arrive whole within the frame timeout; it is dropped.
+    SlowFrame { buffered: usize },
     /// An answer could not be written within the idle timeout.
     AnswerUnread,
     /// The listener is shutting down.
@@ -174,6 +177,12 @@ impl Connection {
                 timeout = ?self.limits.idle_timeout,
                 "MLLP connection closed: idle"
             ),
+            Closed::SlowFrame { buffered } => tracing::warn!(
+                frames,
+                buffered,
+                timeout = ?self.limits.frame_timeout,
+                "MLLP connection closed: a frame did not arrive whole in time; it is dropped"
+            ),
             Closed::AnswerUnread => tracing::warn!(
                 frames,
                 timeout = ?self.limits.idle_timeout,
@@ -194,9 +203,12 @@ impl Connection {
         let mut decoder = FrameDecoder::new(self.limits.max_frame_bytes);
         let mut buffer = BytesMut::with_capacity(READ_CHUNK);
         let mut answered = 0u64;
+        // When the first byte of the frame being read arrived (none buffered: `None`).
+        let mut frame_began: Option<Instant> = None;
         loop {
             match decoder.decode(&mut buffer) {
                 Ok(Some(payload)) => {
+                    frame_began = None;
                     let answer = (self.handler)(payload).await;
                     if let Err(closed) = self.write_answer(&answer).await {
                         return (answered, closed);
@@ -210,16 +222,38 @@ impl Connection {
                 Ok(None) => {}
                 Err(err) => return (answered, Closed::Protocol(err)),
             }
+            // A frame under way must arrive whole by its deadline, however steadily it
+            // trickles; between frames only the idle timeout applies.
+            let began = match (&frame_began, buffer.is_empty()) {
+                (_, true) => None,
+                (Some(began), false) => Some(*began),
+                (None, false) => Some(Instant::now()),
+            };
+            frame_began = began;
+            let wait = match began {
+                Some(began) => {
+                    let left = self.limits.frame_timeout.saturating_sub(began.elapsed());
+                    if left.is_zero() {
+                        let buffered = buffer.len();
+                        return (answered, Closed::SlowFrame { buffered });
+                    }
+                    left.min(self.limits.idle_timeout)
+                }
+                None => self.limits.idle_timeout,
+            };
             buffer.reserve(READ_CHUNK);
             let read = tokio::select! {
                 biased;
                 _ = self.stopping.wait_for(|stop| *stop) => return (answered, Closed::Shutdown),
-                read = tokio::time::timeout(
-                    self.limits.idle_timeout,
-                    self.stream.read_buf(&mut buffer),
-                ) => read,
+                read = tokio::time::timeout(wait, self.stream.read_buf(&mut buffer)) => read,
             };
             match read {
+                Err(_elapsed)
+                    if began.is_some_and(|b| b.elapsed() >= self.limits.frame_timeout) =>
+                {
+                    let buffered = buffer.len();
+                    return (answered, Closed::SlowFrame { buffered });
+                }
                 Err(_elapsed) => return (answered, Closed::Idle),
                 Ok(Err(err)) => return (answered, Closed::Io(err)),
                 Ok(Ok(0)) if buffer.is_empty() => return (answered, Closed::BySender),

@@ -26,6 +26,7 @@ fn limits(max_frame_bytes: usize, idle_timeout: Duration, max_connections: usize
         port: 2575,
         max_frame_bytes,
         idle_timeout,
+        frame_timeout: LONG,
         max_connections,
     }
 }
@@ -372,6 +373,54 @@ async fn an_idle_connection_is_closed() {
     partial.write(b"\x0bMSH|half").await;
     assert_eq!(mute.closed().await, b"");
     assert_eq!(partial.closed().await, b"");
+    server.shut_down().await;
+}
+
+#[tokio::test]
+async fn a_frame_trickled_past_the_frame_timeout_closes_its_connection() {
+    let frame_timeout = Duration::from_secs(1);
+    let config = MllpConfig {
+        frame_timeout,
+        ..limits(1 << 20, LONG, 8)
+    };
+    let server = start(config, echo()).await;
+
+    // A byte every 100 ms beats the idle timeout every time, but the frame never completes:
+    // the connection is closed without an answer once the frame has taken its timeout. The
+    // trickle stops at the first failed write, or after ten times the timeout.
+    let mut slow = Client::connect(server.address).await;
+    let began = Instant::now();
+    slow.write(&[START_BLOCK]).await;
+    let mut sent = 1usize;
+    while began.elapsed() < frame_timeout * 10 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        if slow.stream.write_all(b"M").await.is_err() {
+            break;
+        }
+        sent += 1;
+        let mut probe = [0u8; 1];
+        // The close shows as an end of stream (or a reset) on the reading side.
+        match timeout(Duration::from_millis(1), slow.stream.peek(&mut probe)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => break,
+            _ => {}
+        }
+    }
+    assert_eq!(slow.closed().await, b"", "no answer to a partial frame");
+    assert!(
+        began.elapsed() >= frame_timeout,
+        "closed after {:?} ({sent} bytes), before the frame timeout of {frame_timeout:?}",
+        began.elapsed()
+    );
+    assert!(
+        began.elapsed() < frame_timeout * 10,
+        "the trickle was never cut off ({sent} bytes sent)"
+    );
+
+    // A frame sent whole, even after a pause longer than the frame timeout since the
+    // connection opened, is answered: the clock starts at a frame's first byte.
+    let mut patient = Client::connect(server.address).await;
+    tokio::time::sleep(frame_timeout + Duration::from_millis(200)).await;
+    assert_eq!(patient.exchange(b"MSH|whole").await, ack(b"MSH|whole"));
     server.shut_down().await;
 }
 
