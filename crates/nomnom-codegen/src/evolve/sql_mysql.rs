@@ -3,8 +3,12 @@
 //! - a column's type, nullability or length changes with `MODIFY COLUMN` and its whole
 //!   definition, read from the new model;
 //! - `CHECK` constraints of a column are dropped by name, found in `information_schema` and
-//!   dropped through a prepared statement (MySQL has no `DO` blocks);
-//! - the key's unique index has a name of nomnom's (`<table>_key`), dropped by that name;
+//!   dropped through a prepared statement (MySQL has no `DO` blocks); MariaDB keeps a rule
+//!   written in a column's definition in the column, where every `MODIFY COLUMN` drops it, so
+//!   each change that modifies a column writes its rules again (`replace_checks`);
+//! - the key's unique index has a name of nomnom's (`<table>_key`), dropped by that name; a
+//!   key too long for an index is enforced on a hashed column, added and dropped with it
+//!   ([`crate::sql_mysql::key_index`]); a renamed table's indexes are renamed with it;
 //! - a column's doc is not rewritten (a comment changes only with the column's whole
 //!   definition); the table's is.
 //!
