@@ -16,7 +16,17 @@
 //! the normal test suite) call them on every file of `fuzz/corpus/<target>/` and
 //! `fuzz/regressions/<target>/` ([`corpus`]), then on mutations of those files.
 
+/// The example's computed fields, from the same snapshot.
+#[path = "../../nomnom-codegen/tests/golden/hl7-lab/src/computed.rs"]
+#[rustfmt::skip]
+mod computed;
 pub mod corpus;
+/// The `hl7-lab` example's model as `nomnom generate` states it, compiled from the codegen's
+/// snapshot of it (so the `hl7_message` target always reads the current generated code;
+/// rustfmt leaves it as generated).
+#[path = "../../nomnom-codegen/tests/golden/hl7-lab/src/entities.rs"]
+#[rustfmt::skip]
+pub mod entities;
 pub mod hl7_message;
 pub mod json_message;
 pub mod mllp_frames;

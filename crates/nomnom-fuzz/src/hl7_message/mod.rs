@@ -1,24 +1,19 @@
 //! Target `hl7_message`: an HL7 v2 message read as a root record of the `hl7-lab` example's
-//! model ([`model`]), as the API and the MLLP listener validate one, then its rows as JSON.
+//! model ([`crate::entities`]), as the API and the MLLP listener validate one, then its rows as JSON.
 //!
 //! Whatever the bytes, the answer is a record with one order per OBR segment and one result
 //! per OBX of that order's group, every child holding its parent's key, whose rows come out
 //! as JSON; or `NotHl7` exactly when the parser refuses the bytes; or the failing fields, at
 //! least one, each with its path and rule.
 
-// Both as `nomnom generate` writes them, which the test below compares.
-#[rustfmt::skip]
-mod computed;
-pub mod model;
-
 use nomnom_runtime::hl7::{Message, Path, SegmentId};
 use nomnom_runtime::model::{read_root, Entity, Rejection};
 use nomnom_runtime::preview::Tables;
 use serde_json::Value;
 
+use crate::entities::LabReport;
 use crate::json_message::check_field_errors;
 use crate::Outcome;
-use model::LabReport;
 
 /// Fragments HL7 v2 and the model give meaning to, for mutators to insert.
 pub const TOKENS: &[&str] = &[
@@ -169,24 +164,4 @@ fn check_record(message: &Message<'_>, report: &LabReport) {
         nomnom_runtime::json::parse(text.as_bytes()).is_ok(),
         "{text}"
     );
-}
-
-#[cfg(test)]
-mod tests {
-    /// The model here is the example's as generated: the same text as the snapshot's.
-    #[test]
-    fn the_model_is_the_generated_one() {
-        let ours = include_str!("model.rs");
-        let generated =
-            include_str!("../../../nomnom-codegen/tests/golden/hl7-lab/src/entities.rs");
-        let start = |text: &'static str| &text[text.find("/// One ORU").expect("the root")..];
-        assert_eq!(start(ours), start(generated));
-        let computed = include_str!("computed.rs");
-        let generated =
-            include_str!("../../../nomnom-codegen/tests/golden/hl7-lab/src/computed.rs");
-        let body = |text: &'static str| {
-            text[text.find("impl ").expect("an impl")..].replace("entities::", "")
-        };
-        assert_eq!(body(computed), body(generated));
-    }
 }
