@@ -67,6 +67,20 @@ async fn write(
     pool: &mysql_async::Pool,
     orders: &[(Uuid, Uuid, Order)],
 ) -> Result<nomnom_runtime::db::write::BatchWrite, mysql_async::Error> {
+    let mut conn = pool.get_conn().await?;
+    let mut tx = conn
+        .start_transaction(mysql_async::TxOpts::default())
+        .await?;
+    let written = write_in(&mut tx, orders).await?;
+    tx.commit().await?;
+    Ok(written)
+}
+
+/// Writes `orders` and their statuses in `tx`, as the worker does, leaving it open.
+async fn write_in(
+    tx: &mut mysql_async::Transaction<'_>,
+    orders: &[(Uuid, Uuid, Order)],
+) -> Result<nomnom_runtime::db::write::BatchWrite, mysql_async::Error> {
     let mut batch = <TestModel as Model>::Batch::default();
     for (message_id, version, record) in orders {
         TestModel::add_to_batch(&mut batch, *message_id, *version, record);
@@ -84,13 +98,8 @@ async fn write(
             trace_id: None,
         })
         .collect();
-    let mut conn = pool.get_conn().await?;
-    let mut tx = conn
-        .start_transaction(mysql_async::TxOpts::default())
-        .await?;
-    let written = batch.write(&mut Mysql::new(&mut tx)).await?;
-    status::mark_persisted(&mut tx, &statuses).await?;
-    tx.commit().await?;
+    let written = batch.write(&mut Mysql::new(tx)).await?;
+    status::mark_persisted(tx, &statuses).await?;
     Ok(written)
 }
 
@@ -327,6 +336,87 @@ async fn a_large_batch_goes_in_few_statements_and_a_refused_record_is_a_rejectio
         .await,
         0,
         "the transaction is rolled back"
+    );
+}
+
+#[tokio::test]
+async fn a_pooled_connection_keeps_its_session_and_its_prepared_statements() {
+    let db = MysqlTestDatabase::create_shared().await;
+    // One connection at most: each `get_conn` waits for the one given back before.
+    let pool = mysql::pool(&format!("{}?pool_min=1&pool_max=1", db.url())).expect("url");
+    let mut conn = pool.get_conn().await.expect("conn");
+    let statement = conn.prep("SELECT ? + 1").await.expect("prepare");
+    drop(conn);
+    for _ in 0..3 {
+        let mut conn = pool.get_conn().await.expect("conn");
+        let session: Option<(String, String, String)> = conn
+            .query_first("SELECT @@SESSION.sql_mode, @@SESSION.time_zone, @@SESSION.tx_isolation")
+            .await
+            .expect("session");
+        let (sql_mode, time_zone, isolation) = session.expect("row");
+        assert!(sql_mode.contains("STRICT_ALL_TABLES"), "{sql_mode}");
+        assert_eq!(time_zone, "+00:00");
+        assert_eq!(isolation, "READ-COMMITTED");
+        // The server still holds the statement prepared before the connection went back.
+        let two: Option<i64> = conn
+            .exec_first(&statement, (1,))
+            .await
+            .expect("the statement is still prepared");
+        assert_eq!(two, Some(2));
+    }
+}
+
+/// Fresh orders with `lines` line items each, keys `prefix-0`, `prefix-1`, ….
+fn fresh(prefix: &str, count: usize, lines: i64) -> Vec<(Uuid, Uuid, Order)> {
+    (0..count)
+        .map(|i| {
+            let items: Vec<(i64, i64)> = (0..lines).map(|l| (l, 1 + l)).collect();
+            let id = Uuid::now_v7();
+            (id, id, order(&format!("{prefix}-{i}"), 1, &items))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn two_batches_in_flight_at_once_never_wait_for_each_others_gaps() {
+    let db = MysqlTestDatabase::create_shared().await;
+    migrate::apply_migrations(&db.url(), MIGRATIONS)
+        .await
+        .expect("migrate");
+    let pool = mysql::pool(&db.url()).expect("url");
+    write(&pool, &fresh("before", 3, 2))
+        .await
+        .expect("rows below");
+    // The second batch is written first and left open, as a worker with
+    // WORKER_CONCURRENCY=2 leaves one batch's transaction open while the next one writes:
+    // it replaced the (absent) children of its new orders, and inserted its own, at the end
+    // of the `_parent_id` index.
+    let (first, second) = (fresh("first", 50, 4), fresh("second", 50, 4));
+    let mut open_conn = pool.get_conn().await.expect("conn");
+    let mut open = open_conn
+        .start_transaction(mysql_async::TxOpts::default())
+        .await
+        .expect("begin");
+    write_in(&mut open, &second).await.expect("second batch");
+    // Under REPEATABLE READ the first batch's children would wait for the open one's gap
+    // lock (and the two would deadlock once it writes again); here they go straight in.
+    let mut conn = pool.get_conn().await.expect("conn");
+    conn.query_drop("SET SESSION innodb_lock_wait_timeout = 3")
+        .await
+        .expect("lock wait");
+    let mut tx = conn
+        .start_transaction(mysql_async::TxOpts::default())
+        .await
+        .expect("begin");
+    let written = write_in(&mut tx, &first).await.expect("no lock wait");
+    assert_eq!(written.rows, 250);
+    tx.commit().await.expect("commit first");
+    open.commit().await.expect("commit second");
+    let mut conn = db.conn().await;
+    assert_eq!(count(&mut conn, "SELECT COUNT(*) FROM orders").await, 103);
+    assert_eq!(
+        count(&mut conn, "SELECT COUNT(*) FROM order_items").await,
+        406
     );
 }
 

@@ -134,6 +134,8 @@ impl Store {
                     .get_conn()
                     .await
                     .map_err(|e| mysql::classify::describe(&e))?;
+                // The round changes `lock_wait_timeout`: this connection goes back reset.
+                conn.reset_connection(true);
                 match mysql::status::maintain(&mut conn, policy, now).await {
                     Ok(report) => Ok(report),
                     Err(e) => {

@@ -2,9 +2,10 @@
 //!
 //! MySQL has no `UNNEST` and no `RETURNING` on an upsert, so a table's rows go in multi-row
 //! `INSERT … VALUES (…), (…) ON DUPLICATE KEY UPDATE` statements (as many rows per
-//! statement as the parameter limit and the packet budget allow, see [`super::writer`]), and
-//! the ids stored under a keyed batch's keys are read back with one `SELECT` joining the
-//! batch's keys.
+//! statement as the parameter limit and the packet budget allow, see [`super::chunked`]),
+//! and what a keyed batch's keys hold afterwards is read back by `SELECT`s: under the
+//! proposed ids by the primary key, and the rest by joining their keys (see
+//! [`super::writer`]).
 //!
 //! `ON DUPLICATE KEY UPDATE` has no `WHERE`: the version guard is in every assignment
 //! (`c = IF(guard, VALUES(c), c)`), and since MySQL assigns left to right, each assignment
@@ -81,6 +82,16 @@ fn assignments(table: &Table) -> String {
         out.push(set(version));
     }
     out.join(", ")
+}
+
+/// `SELECT _id, _version FROM t WHERE _id IN (?, …)` for `rows` proposed ids: the rows
+/// found under them, by the primary key.
+pub fn stored_under_ids(table: &Table, rows: usize) -> String {
+    format!(
+        "SELECT _id, _version FROM {} WHERE _id IN ({})",
+        quoted(table.name),
+        vec!["?"; rows].join(", ")
+    )
 }
 
 /// `SELECT p.n, s._id, s._version FROM (SELECT ? AS n, ? AS k … UNION ALL …) AS p JOIN t AS
@@ -164,6 +175,10 @@ mod tests {
             stored_under_keys(&keyed, 2),
             "SELECT p.n, s._id, s._version FROM (SELECT ? AS n, ? AS k0 UNION ALL SELECT ?, ?) AS p \
              JOIN `items` AS s ON s.`order` = p.k0"
+        );
+        assert_eq!(
+            stored_under_ids(&keyed, 3),
+            "SELECT _id, _version FROM `items` WHERE _id IN (?, ?, ?)"
         );
         assert_eq!(
             delete_children(&keyless, 2),

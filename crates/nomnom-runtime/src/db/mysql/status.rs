@@ -19,8 +19,9 @@
 use crate::telemetry::TraceId;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use mysql_async::prelude::Queryable;
-use mysql_async::{Conn, Params, Value};
+use mysql_async::{Conn, Value};
 
+use super::chunked;
 use super::value::{uuid_from, MysqlValue};
 use crate::config::StatusRetention;
 use crate::envelope::IngestionStatus;
@@ -57,7 +58,6 @@ async fn upsert<Q: Queryable>(
         "CURRENT_TIMESTAMP(6)"
     };
     let row = format!("(?, '{status}', ?, ?, {processed}, ?, ?, ?, CURRENT_TIMESTAMP(6), ?)");
-    let rows = vec![row.as_str(); sorted.len()].join(", ");
     let guard = if wins_over.is_empty() {
         "TRUE".to_string()
     } else {
@@ -67,10 +67,8 @@ async fn upsert<Q: Queryable>(
     // `status` is assigned last: the guard reads it.
     let set = |c: &str| format!("{c} = IF({guard}, VALUES({c}), {c})");
     // The trace id is the one the message was accepted in: kept once known.
-    let sql = format!(
-        "INSERT INTO message_status (message_id, status, entity_type, received_at, processed_at, \
-         error_message, note, retry_count, updated_at, trace_id) VALUES {rows} ON DUPLICATE KEY \
-         UPDATE trace_id = COALESCE(trace_id, VALUES(trace_id)), {}, {}, {}, {}, {}, {}",
+    let update = format!(
+        "trace_id = COALESCE(trace_id, VALUES(trace_id)), {}, {}, {}, {}, {}, {}",
         set("processed_at"),
         set("error_message"),
         set("note"),
@@ -78,17 +76,30 @@ async fn upsert<Q: Queryable>(
         set("updated_at"),
         set("status"),
     );
-    let mut params: Vec<Value> = Vec::with_capacity(sorted.len() * 7);
-    for u in sorted {
-        params.push(u.message_id.to_mysql());
-        params.push(u.entity_type.to_mysql());
-        params.push(u.received_at.to_mysql());
-        params.push(u.error.to_mysql());
-        params.push(u.note.to_mysql());
-        params.push(Value::Int(i64::from(u.retry_count)));
-        params.push(trace_value(u.trace_id.as_ref()));
-    }
-    conn.exec_drop(sql, Params::Positional(params)).await
+    let rows: Vec<Vec<Value>> = sorted
+        .into_iter()
+        .map(|u| {
+            vec![
+                u.message_id.to_mysql(),
+                u.entity_type.to_mysql(),
+                u.received_at.to_mysql(),
+                u.error.to_mysql(),
+                u.note.to_mysql(),
+                Value::Int(i64::from(u.retry_count)),
+                trace_value(u.trace_id.as_ref()),
+            ]
+        })
+        .collect();
+    chunked::run(conn, rows, |n| {
+        format!(
+            "INSERT INTO message_status (message_id, status, entity_type, received_at, \
+             processed_at, error_message, note, retry_count, updated_at, trace_id) VALUES {} \
+             ON DUPLICATE KEY UPDATE {update}",
+            vec![row.as_str(); n].join(", ")
+        )
+    })
+    .await?;
+    Ok(())
 }
 
 /// Marks messages `persisted` (in the transaction that wrote their rows): always wins.
@@ -115,7 +126,8 @@ pub async fn mark_retrying<Q: Queryable>(
     upsert(conn, "retrying", &["persisted", "failed"], updates).await
 }
 
-/// Records `accepted` rows for `batch` in one statement, in `message_id` order; a state
+/// Records `accepted` rows for `batch` in multi-row statements ([`chunked`]), in
+/// `message_id` order; a state
 /// the worker already wrote is never overwritten.
 pub async fn insert_accepted<Q: Queryable>(
     conn: &mut Q,
@@ -126,22 +138,26 @@ pub async fn insert_accepted<Q: Queryable>(
     }
     let mut sorted: Vec<&AcceptedMessage> = batch.iter().collect();
     sorted.sort_by_key(|m| m.message_id);
-    let rows = vec!["(?, 'accepted', ?, ?, ?)"; sorted.len()].join(", ");
-    let mut params: Vec<Value> = Vec::with_capacity(sorted.len() * 4);
-    for m in sorted {
-        params.push(m.message_id.to_mysql());
-        params.push(m.entity_type.to_mysql());
-        params.push(m.received_at.to_mysql());
-        params.push(trace_value(m.trace_id.as_ref()));
-    }
-    conn.exec_drop(
+    let rows: Vec<Vec<Value>> = sorted
+        .into_iter()
+        .map(|m| {
+            vec![
+                m.message_id.to_mysql(),
+                m.entity_type.to_mysql(),
+                m.received_at.to_mysql(),
+                trace_value(m.trace_id.as_ref()),
+            ]
+        })
+        .collect();
+    chunked::run(conn, rows, |n| {
         format!(
             "INSERT INTO message_status (message_id, status, entity_type, received_at, trace_id) \
-             VALUES {rows} ON DUPLICATE KEY UPDATE trace_id = COALESCE(trace_id, VALUES(trace_id))"
-        ),
-        Params::Positional(params),
-    )
-    .await
+             VALUES {} ON DUPLICATE KEY UPDATE trace_id = COALESCE(trace_id, VALUES(trace_id))",
+            vec!["(?, 'accepted', ?, ?, ?)"; n].join(", ")
+        )
+    })
+    .await?;
+    Ok(())
 }
 
 /// A trace id as its 16 bytes (`BINARY(16)`), or NULL.

@@ -1,31 +1,30 @@
 //! The MySQL and MariaDB [`RowWriter`]: each table's rows in multi-row `INSERT … ON
-//! DUPLICATE KEY UPDATE` statements ([`super::statements`]), never a statement per row.
+//! DUPLICATE KEY UPDATE` statements ([`super::statements`]), never a statement per row, in
+//! as few statements as the limits allow ([`super::chunked`]). Keyed rows go in an order
+//! every worker shares, so concurrent workers take their gap and record locks in the same
+//! order; a deadlock that still happens is retried like any transient failure
+//! ([`super::classify`]).
 //!
-//! A statement carries at most [`MAX_PARAMS`] parameters (the protocol's limit is 65,535)
-//! and about [`PACKET_BUDGET`] bytes of values, well under the default `max_allowed_packet`
-//! (16 MiB on MariaDB, 64 MiB on MySQL 8). Keyed rows go in an order every worker shares, so
-//! concurrent workers take their gap and record locks in the same order; a deadlock that
-//! still happens is retried like any transient failure ([`super::classify`]).
+//! After a keyed table's upsert, what each key holds is read back: its `_id` (the children
+//! hang under it) and its `_version` (a row whose key holds another version was superseded,
+//! and its children are left out). Most rows are found under the `_id` proposed for them,
+//! by the primary key: a row this message inserted, now or in an earlier delivery, keeps
+//! that id, and a key has one row. Only the others, whose key was stored before under
+//! another id, are looked up by their key.
 
 use std::collections::{HashMap, HashSet};
 
-use mysql_async::prelude::Queryable;
-use mysql_async::{Params, Transaction, Value};
+use mysql_async::{Transaction, Value};
 use uuid::Uuid;
 
-use super::statements;
 use super::value::{uuid_from, MysqlValue};
+use super::{chunked, statements};
 use crate::db::rows::HiddenColumns;
 use crate::db::table::Table;
 use crate::db::values::ColumnValues;
 use crate::db::version::Superseded;
 use crate::db::write::BatchWrite;
 use crate::db::writer::RowWriter;
-
-/// Parameters bound by one statement at most.
-pub const MAX_PARAMS: usize = 60_000;
-/// Bytes of values sent by one statement, about.
-pub const PACKET_BUDGET: usize = 4 << 20;
 
 /// Writes in the batch's transaction.
 pub struct Mysql<'c, 't> {
@@ -63,48 +62,6 @@ impl RowWriter for Mysql<'_, '_> {
     ) -> Result<Written, mysql_async::Error> {
         write_table(self.tx, table, hidden, parent, columns, out).await
     }
-}
-
-/// A value's share of a statement's packet.
-fn size(value: &Value) -> usize {
-    match value {
-        Value::Bytes(bytes) => bytes.len() + 9,
-        _ => 12,
-    }
-}
-
-/// Runs `sql(rows)` over `rows`, each row's parameters from `row_params`, in as few
-/// statements as the limits allow.
-async fn in_chunks<F>(
-    tx: &mut Transaction<'_>,
-    rows: Vec<Vec<Value>>,
-    sql: F,
-) -> Result<Vec<mysql_async::Row>, mysql_async::Error>
-where
-    F: Fn(usize) -> String,
-{
-    let mut answered = Vec::new();
-    let mut params: Vec<Value> = Vec::new();
-    let mut count = 0;
-    let mut bytes = 0;
-    let mut rows = rows.into_iter().peekable();
-    while let Some(row) = rows.next() {
-        bytes += row.iter().map(size).sum::<usize>();
-        params.extend(row);
-        count += 1;
-        let full = rows.peek().is_none_or(|next| {
-            params.len() + next.len() > MAX_PARAMS
-                || bytes + next.iter().map(size).sum::<usize>() > PACKET_BUDGET
-        });
-        if full {
-            let statement = sql(count);
-            let params = Params::Positional(std::mem::take(&mut params));
-            answered.extend(tx.exec::<mysql_async::Row, _, _>(statement, params).await?);
-            count = 0;
-            bytes = 0;
-        }
-    }
-    Ok(answered)
 }
 
 /// A total order on rows' keys that every worker computes alike.
@@ -146,7 +103,7 @@ async fn write_table(
         if let Some((_, written)) = &parent.replaced {
             if !written.is_empty() {
                 let rows = written.iter().map(|id| vec![id.to_mysql()]).collect();
-                in_chunks(tx, rows, |n| statements::delete_children(table, n)).await?;
+                chunked::run(tx, rows, |n| statements::delete_children(table, n)).await?;
             }
         }
         for (i, proposed) in hidden.parent_ids().iter().enumerate() {
@@ -199,35 +156,26 @@ async fn write_table(
     let keys: Vec<(usize, Vec<Value>)> = rows
         .iter()
         .map(|(i, row)| {
-            let mut key = vec![Value::UInt(*i as u64)];
-            key.extend(key_positions.iter().map(|p| row[hidden_width + p].clone()));
-            (*i, key)
+            let key = key_positions.iter().map(|p| row[hidden_width + p].clone());
+            (*i, key.collect())
         })
         .collect();
     let count = rows.len() as u64;
     if !rows.is_empty() {
         let rows = rows.into_iter().map(|(_, row)| row).collect();
-        in_chunks(tx, rows, |n| statements::insert(table, n)).await?;
+        chunked::run(tx, rows, |n| statements::insert(table, n)).await?;
     }
     out.add(table.name, count);
     if table.is_keyed() && !keys.is_empty() {
-        let keys = keys.into_iter().map(|(_, key)| key).collect();
-        let stored = in_chunks(tx, keys, |n| statements::stored_under_keys(table, n)).await?;
-        for row in stored {
-            let n: u64 = row.get(0).unwrap_or(u64::MAX);
-            let Some(i) = usize::try_from(n).ok().filter(|i| *i < ids.len()) else {
-                continue;
-            };
-            let stored_id = row.as_ref(1).and_then(uuid_from);
-            let stored_version = row.as_ref(2).and_then(uuid_from);
-            if stored_version != Some(hidden.versions()[i]) {
+        for (i, stored) in stored_under_keys(tx, table, ids, keys).await? {
+            if stored.version != Some(hidden.versions()[i]) {
                 out.rows -= 1;
                 out.superseded.push(Superseded {
                     message_id: hidden.message_ids()[i],
                     table: table.name,
                 });
                 left_out.insert(ids[i]);
-            } else if let (Some((map, now)), Some(stored_id)) = (&mut written.replaced, stored_id) {
+            } else if let (Some((map, now)), Some(stored_id)) = (&mut written.replaced, stored.id) {
                 if stored_id != ids[i] {
                     map.insert(ids[i], stored_id);
                 }
@@ -240,4 +188,64 @@ async fn write_table(
         .left_out
         .extend(hidden.replaced_ids().iter().copied());
     Ok(written)
+}
+
+/// What a key of the batch holds after the upsert.
+struct Stored {
+    id: Option<Uuid>,
+    version: Option<Uuid>,
+}
+
+/// What each written row's key holds now, by the row's index in the batch: first under the
+/// proposed ids (`keys` gives each row's index and key values, in write order), then, for
+/// the rows not found so, under their keys.
+async fn stored_under_keys(
+    tx: &mut Transaction<'_>,
+    table: &'static Table,
+    ids: &[Uuid],
+    keys: Vec<(usize, Vec<Value>)>,
+) -> Result<Vec<(usize, Stored)>, mysql_async::Error> {
+    let proposed: Vec<Vec<Value>> = keys.iter().map(|(i, _)| vec![ids[*i].to_mysql()]).collect();
+    let mut by_id: HashMap<Uuid, Option<Uuid>> = HashMap::with_capacity(keys.len());
+    for row in chunked::run(tx, proposed, |n| statements::stored_under_ids(table, n)).await? {
+        if let Some(id) = row.as_ref(0).and_then(uuid_from) {
+            by_id.insert(id, row.as_ref(1).and_then(uuid_from));
+        }
+    }
+    let mut found = Vec::with_capacity(keys.len());
+    let mut elsewhere = Vec::new();
+    for (i, key) in keys {
+        match by_id.get(&ids[i]) {
+            Some(version) => found.push((
+                i,
+                Stored {
+                    id: Some(ids[i]),
+                    version: *version,
+                },
+            )),
+            None => {
+                let mut numbered = Vec::with_capacity(key.len() + 1);
+                numbered.push(Value::UInt(i as u64));
+                numbered.extend(key);
+                elsewhere.push(numbered);
+            }
+        }
+    }
+    if elsewhere.is_empty() {
+        return Ok(found);
+    }
+    for row in chunked::run(tx, elsewhere, |n| statements::stored_under_keys(table, n)).await? {
+        let n: u64 = row.get(0).unwrap_or(u64::MAX);
+        let Some(i) = usize::try_from(n).ok().filter(|i| *i < ids.len()) else {
+            continue;
+        };
+        found.push((
+            i,
+            Stored {
+                id: row.as_ref(1).and_then(uuid_from),
+                version: row.as_ref(2).and_then(uuid_from),
+            },
+        ));
+    }
+    Ok(found)
 }
