@@ -5,6 +5,7 @@
 //! to status and the spans exported with the worker's joining the API's; then a private
 //! Prometheus scraping both services answers every query of the generated dashboard and
 //! every rule expression without error. HL7 v2 messages over MLLP start traces of their own.
+//! With `OTEL_METRICS_EXPORTER=none` and `OTEL_PROPAGATORS=none`, nothing is kept or carried.
 
 mod common;
 mod telemetry_support;
@@ -12,7 +13,7 @@ mod telemetry_support;
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use common::{post_order, start, wait_persisted};
+use common::{post_order, start, start_api_only, wait_persisted};
 use nomnom_testkit::http::HttpClient;
 use nomnom_testkit::pipeline::{base_env, Pipeline};
 use nomnom_testkit::ports::free_port;
@@ -549,5 +550,98 @@ async fn mllp_messages_start_traces_of_their_own() {
             &[("entity", "LabReport"), ("outcome", "accepted")]
         ),
         2.0
+    );
+}
+
+/// Both off (`OTEL_METRICS_EXPORTER=none`, `OTEL_PROPAGATORS=none`, as the benchmark's
+/// baseline runs): both `/metrics` answer 404, the client's `traceparent` is neither carried
+/// on NATS nor kept with the status, and the messages are stored as with both on.
+#[tokio::test]
+async fn with_metrics_and_trace_context_off_nothing_is_kept_or_carried() {
+    let h = start_api_only(&[
+        ("OTEL_METRICS_EXPORTER", "none"),
+        ("OTEL_PROPAGATORS", "none"),
+    ])
+    .await;
+    let sent = orders::orders(29, 1, 3);
+    let first = h
+        .client
+        .send(
+            "POST",
+            "/ingest/message?entity=Order",
+            &[
+                ("content-type", "application/json"),
+                ("traceparent", TRACEPARENT),
+            ],
+            sent[0].to_string(),
+        )
+        .await
+        .expect("the API answers");
+    assert_eq!(first.status, 202, "{}", first.json());
+    let ndjson: String = sent[1..].iter().map(|o| format!("{o}\n")).collect();
+    let batch = h
+        .client
+        .send(
+            "POST",
+            "/ingest/batch?entity=Order",
+            &[
+                ("content-type", "application/x-ndjson"),
+                ("traceparent", BATCH_TRACEPARENT),
+            ],
+            ndjson,
+        )
+        .await
+        .expect("the API answers");
+    assert_eq!(batch.status, 202, "{}", batch.json());
+    let mut ids = vec![first.json()["message_id"].as_str().expect("id").to_string()];
+    for line in batch.json()["results"].as_array().expect("results") {
+        ids.push(line["message_id"].as_str().expect("id").to_string());
+    }
+    assert_eq!(ids.len(), 3);
+
+    let off = h.client.get("/metrics").await.expect("/metrics answers");
+    assert_eq!(off.status, 404);
+    assert_eq!(off.json()["type"], "urn:nomnom:problem:metrics-off");
+
+    // The queued messages carry the envelope's headers and no trace context.
+    let js = async_nats::jetstream::new(
+        async_nats::connect(nomnom_testkit::shared_nats_url())
+            .await
+            .expect("nats"),
+    );
+    let stream = js.get_stream(h.stream.name()).await.expect("stream exists");
+    for sequence in 1..=3 {
+        let raw = stream
+            .get_raw_message(sequence)
+            .await
+            .expect("queued message");
+        assert!(raw.headers.get("Nomnom-Message-Id").is_some());
+        assert_eq!(raw.headers.get("traceparent"), None, "message {sequence}");
+    }
+
+    let _worker = h.start_worker();
+    let db = h.db.client().await;
+    wait_persisted(&db, &ids, Duration::from_secs(60)).await;
+    common::assert_tables_match(&db, &sent).await;
+    for id in &ids {
+        let status = h
+            .client
+            .get(&format!("/ingest/status/{id}"))
+            .await
+            .expect("status answers");
+        assert_eq!(status.status, 200, "{}", status.json());
+        assert_eq!(status.json()["status"], "persisted");
+        assert_eq!(status.json()["trace_id"], Value::Null, "{}", status.json());
+    }
+    let worker_metrics =
+        HttpClient::new(format!("http://127.0.0.1:{}", h.env["WORKER_HEALTH_PORT"]))
+            .get("/metrics")
+            .await
+            .expect("the worker's /metrics answers");
+    assert_eq!(worker_metrics.status, 404);
+    assert!(
+        String::from_utf8_lossy(&worker_metrics.body).contains("OTEL_METRICS_EXPORTER"),
+        "{:?}",
+        worker_metrics.body
     );
 }

@@ -515,3 +515,39 @@ fn database_config(url: &str) -> nomnom_runtime::config::DatabaseConfig {
     nomnom_runtime::config::DatabaseConfig::from(&Env::from_pairs([("DATABASE_URL", url)]))
         .expect("config")
 }
+
+#[tokio::test]
+async fn with_metrics_and_trace_context_off_no_metric_is_served_and_no_trace_kept() {
+    let app = TestApp::spawn_with::<ShopModel>(
+        AppOptions::default()
+            .var("OTEL_METRICS_EXPORTER", "none")
+            .var("OTEL_PROPAGATORS", "none"),
+    )
+    .await;
+    let response = app
+        .post_message(
+            "/ingest/message?entity=Order",
+            r#"{"order_key": "OFF1", "total": 1}"#,
+            &[(
+                "traceparent",
+                "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            )],
+        )
+        .await;
+    assert_eq!(response.status, StatusCode::ACCEPTED, "{}", response.json);
+    let uri = format!(
+        "/ingest/status/{}",
+        response.json["message_id"].as_str().expect("id")
+    );
+    let status = wait_for("the accepted status", Duration::from_secs(1), || async {
+        let r = app.get(&uri).await;
+        (r.status == StatusCode::OK).then_some(r)
+    })
+    .await;
+    assert_eq!(status.json["status"], "accepted");
+    assert_eq!(status.json["trace_id"], serde_json::Value::Null);
+    let metrics = app.get("/metrics").await;
+    assert_eq!(metrics.status, StatusCode::NOT_FOUND);
+    assert_eq!(metrics.json["type"], "urn:nomnom:problem:metrics-off");
+    assert_eq!(app.stored().await.len(), 1);
+}

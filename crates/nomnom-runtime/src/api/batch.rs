@@ -27,7 +27,7 @@ use crate::model::{FieldError, Model, Rejection};
 use crate::nats::{PublishFailure, Published};
 use crate::status::AcceptedMessage;
 use crate::telemetry::api_metrics::IngestOutcome;
-use crate::telemetry::{MessageSpan, TraceContext};
+use crate::telemetry::{MessageSpan, TraceContext, TraceId};
 
 /// Most publishes one batch keeps in flight at once.
 const MAX_BATCH_CONCURRENCY: usize = 1024;
@@ -51,7 +51,7 @@ pub(super) async fn ingest_batch<M: Model>(
         body,
         ..
     } = request;
-    let mut span = MessageSpan::ingest("ingest batch", trace);
+    let mut span = MessageSpan::ingest("ingest batch", trace, state.config.telemetry.trace_context);
     span.attribute("nomnom.entity", || entity.clone());
     let lines = if hl7 {
         split_hl7(&body)?
@@ -94,14 +94,16 @@ pub(super) async fn ingest_batch<M: Model>(
     };
     span.attribute("nomnom.lines", || lines.len().to_string());
 
-    let context = span.context();
+    let context = span.carried();
+    let trace_id = span.trace_id();
     let mut outcomes = validate_and_publish::<M>(
         &state,
         &Line {
             entity: &entity,
             source: source.as_deref(),
             idempotency_key: idempotency_key.as_deref(),
-            trace: &context,
+            trace: context,
+            trace_id,
         },
         lines,
         wanted,
@@ -143,7 +145,7 @@ async fn validate_and_publish<M: Model>(
         entity,
         source,
         idempotency_key,
-        trace,
+        ..
     } = *request;
     let line_numbers: Vec<usize> = lines.iter().map(|(line, _)| *line).collect();
     let mut verdicts = validate_off_the_event_loop::<M>(entity.to_owned(), lines);
@@ -169,7 +171,7 @@ async fn validate_and_publish<M: Model>(
                     &line_idempotency_key(key, line),
                 );
             }
-            publishing.push(publish_line(state, line, envelope, idempotency_key, trace));
+            publishing.push(publish_line(state, request, line, envelope));
         }
         // Hand what is queued to the connection before waiting for the next chunk.
         while let Some(Some(done)) = publishing.next().now_or_never() {
@@ -231,27 +233,33 @@ struct Line<'a> {
     entity: &'a str,
     source: Option<&'a str>,
     idempotency_key: Option<&'a str>,
-    /// The request's span: every line's message is its child.
-    trace: &'a TraceContext,
+    /// The request's span, when carried: every line's message is its child.
+    trace: Option<TraceContext>,
+    /// The request's trace, kept with every line's status.
+    trace_id: Option<TraceId>,
 }
 
-/// Publishes one line and records it `accepted`.
+/// Publishes line `line` of `request` and records it `accepted`.
 async fn publish_line(
     state: &ApiState,
+    request: &Line<'_>,
     line: usize,
     envelope: MessageEnvelope,
-    key: Option<&str>,
-    trace: &TraceContext,
 ) -> (usize, LineOutcome) {
-    let dedup = key.map(|k| line_idempotency_key(k, line));
-    let outcome = match state.publish(&envelope, dedup.as_deref(), trace).await {
+    let dedup = request
+        .idempotency_key
+        .map(|k| line_idempotency_key(k, line));
+    let outcome = match state
+        .publish(&envelope, dedup.as_deref(), request.trace)
+        .await
+    {
         Ok(p) => {
             if !p.duplicate {
                 state.recorder.record(AcceptedMessage {
                     message_id: p.message_id,
                     entity_type: envelope.entity_type,
                     received_at: p.received_at,
-                    trace_id: Some(trace.trace_id),
+                    trace_id: request.trace_id,
                 });
             }
             LineOutcome::Published(p)

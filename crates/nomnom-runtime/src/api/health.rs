@@ -1,5 +1,5 @@
 //! `GET /health` (the process answers), `GET /ready` (NATS connected, stream present) and
-//! `GET /metrics` (Prometheus text format).
+//! `GET /metrics` (Prometheus text format; 404 `metrics-off` when metrics are off).
 
 use std::time::Duration;
 
@@ -34,7 +34,10 @@ pub(super) async fn ready(State(state): State<ApiState>) -> Response {
     }
 }
 
-pub(super) async fn metrics() -> Response {
+pub(super) async fn metrics(State(state): State<ApiState>) -> Response {
+    if !state.metrics.is_on() {
+        return metrics_off().into_response();
+    }
     (
         [(
             header::CONTENT_TYPE,
@@ -43,4 +46,14 @@ pub(super) async fn metrics() -> Response {
         crate::telemetry::prometheus::render(),
     )
         .into_response()
+}
+
+/// The answer of `/metrics` with `OTEL_METRICS_EXPORTER=none`.
+fn metrics_off() -> Problem {
+    Problem::new(
+        StatusCode::NOT_FOUND,
+        "metrics-off",
+        "Metrics are off",
+        "no metric is kept: OTEL_METRICS_EXPORTER is `none`",
+    )
 }

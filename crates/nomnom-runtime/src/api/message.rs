@@ -46,7 +46,11 @@ pub(super) async fn ingest_message<M: Model>(
         body,
         ..
     } = request;
-    let mut span = MessageSpan::ingest("ingest message", trace);
+    let mut span = MessageSpan::ingest(
+        "ingest message",
+        trace,
+        state.config.telemetry.trace_context,
+    );
     span.attribute("nomnom.entity", || entity.clone());
     if let Err(rejection) = M::validate(&entity, &body) {
         state.metrics.ingested(&entity, IngestOutcome::Invalid, 1);
@@ -65,7 +69,7 @@ pub(super) async fn ingest_message<M: Model>(
         envelope = envelope.with_idempotency_key(&state.nats.config().stream, key);
     }
     let published = state
-        .publish(&envelope, idempotency_key.as_deref(), &span.context())
+        .publish(&envelope, idempotency_key.as_deref(), span.carried())
         .await
         .map_err(|failure| {
             tracing::warn!(error = %failure, entity = %envelope.entity_type, "publish failed");
@@ -96,7 +100,7 @@ pub(super) async fn ingest_message<M: Model>(
             message_id: published.message_id,
             entity_type: envelope.entity_type.clone(),
             received_at: published.received_at,
-            trace_id: Some(span.trace_id()),
+            trace_id: span.trace_id(),
         });
         span.end("accepted", false);
     }

@@ -41,7 +41,7 @@ async fn answer<M: Model>(state: &ApiState, payload: Bytes) -> String {
         return reject(&message, "this service takes no HL7 v2 message over MLLP: it has not exactly one HL7 root entity");
     };
     // HL7 v2 has no trace context: every message starts a trace.
-    let mut span = MessageSpan::ingest("ingest mllp", None);
+    let mut span = MessageSpan::ingest("ingest mllp", None, state.config.telemetry.trace_context);
     span.attribute("nomnom.entity", || (*entity).to_owned());
     match M::validate(entity, &payload) {
         Ok(_) => {}
@@ -66,14 +66,14 @@ async fn answer<M: Model>(state: &ApiState, payload: Bytes) -> String {
     };
     let envelope = MessageEnvelope::new(*entity, payload.clone(), Some(MLLP_SOURCE.to_string()))
         .with_model_version(M::MODEL_VERSION);
-    match state.publish(&envelope, None, &span.context()).await {
+    match state.publish(&envelope, None, span.carried()).await {
         Ok(published) => {
             state.metrics.ingested(entity, IngestOutcome::Accepted, 1);
             state.recorder.record(AcceptedMessage {
                 message_id: published.message_id,
                 entity_type: envelope.entity_type.clone(),
                 received_at: published.received_at,
-                trace_id: Some(span.trace_id()),
+                trace_id: span.trace_id(),
             });
             span.attribute("nomnom.message_id", || published.message_id.to_string());
             span.end("accepted", false);

@@ -20,13 +20,16 @@
 //!   when no line could be stored because of the stream, the whole answer is that 503.
 //! - `GET /ingest/status/{message_id}`: 200 with the `message_status` row, 400, 404, 503.
 //! - `GET /health`, `GET /ready` (NATS connected and the stream answering), `GET /openapi.json`.
-//! - `GET /metrics`: Prometheus metrics ([`crate::telemetry`]).
+//! - `GET /metrics`: Prometheus metrics ([`crate::telemetry`]); 404 `metrics-off` with
+//!   `OTEL_METRICS_EXPORTER=none`.
 //!
 //! # Traces
 //! A valid W3C `traceparent` on an ingest request is kept: the request's span is its child,
 //! and the published message carries the span's context in its `traceparent` header, which
 //! the worker's span joins; a request without one starts a new trace. The trace id is stored
-//! with the message's status and shown by `GET /ingest/status/{message_id}`.
+//! with the message's status and shown by `GET /ingest/status/{message_id}`. With
+//! `OTEL_PROPAGATORS=none` no trace context is read or carried, and a status has a trace id
+//! only when spans are exported.
 //!
 //! # Keys and rate limits
 //! With `API_KEYS_FILE`, `/ingest/*` needs a key with the route's scope (401 without a
@@ -38,7 +41,7 @@
 //! `detail`, and per kind: `malformed-json` 400 (`line`, `column`); `missing-entity` and
 //! `unknown-entity` 400 (`valid_entities`); `invalid-header` 400 (`header`); `empty-batch`
 //! 400; `unreadable-body` 400; `invalid-message-id` 400; `unknown-message` 404; `not-found`
-//! 404; `body-timeout` 408 (`timeout_ms`); `payload-too-large` 413 (`limit_bytes`);
+//! 404; `metrics-off` 404; `body-timeout` 408 (`timeout_ms`); `payload-too-large` 413 (`limit_bytes`);
 //! `too-many-lines` 413 (`limit_lines`); `unsupported-media-type` 415 (`accepted`);
 //! `validation-failed` 422 (`errors`: every `{"path", "rule", "message"}`); `stream-unavailable`, `stream-full`, `overloaded`,
 //! `status-unavailable` and `not-ready` 503 with `Retry-After`; `method-not-allowed` 405
@@ -87,12 +90,14 @@ pub use state::ApiState;
 /// handlers' own, a 404 for an unknown path, a 405 (with `Allow`) for a method a route does
 /// not take, and whatever axum or a layer answers on its own ([`problem::ProblemLayer`]).
 pub fn router<M: Model>(state: ApiState) -> Router {
-    state.metrics.register_entities(M::ROOT_ENTITIES);
-    crate::telemetry::prometheus::build_info(M::PROJECT);
-    let metrics_layer = HttpMetricsLayer::new(state.metrics);
+    let metrics = state.metrics;
+    if metrics.is_on() {
+        metrics.register_entities(M::ROOT_ENTITIES);
+        crate::telemetry::prometheus::build_info(M::PROJECT);
+    }
     let message_limit = MessageRoute::body_limit_layer(&state.config);
     let batch_limit = BatchRoute::body_limit_layer(&state.config);
-    Router::new()
+    let router = Router::new()
         .route(
             "/ingest/message",
             post(message::ingest_message::<M>).layer(message_limit),
@@ -128,7 +133,12 @@ pub fn router<M: Model>(state: ApiState) -> Router {
             state.access.clone(),
             access::guard,
         ))
-        .layer(problem::ProblemLayer)
-        .layer(metrics_layer)
-        .with_state(state)
+        .layer(problem::ProblemLayer);
+    // Without metrics, no layer: a request costs what it did before metrics existed.
+    let router = if metrics.is_on() {
+        router.layer(HttpMetricsLayer::new(metrics))
+    } else {
+        router
+    };
+    router.with_state(state)
 }

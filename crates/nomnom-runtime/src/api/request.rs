@@ -109,7 +109,8 @@ pub struct Ingest<M, R> {
     pub idempotency_key: Option<String>,
     /// `X-Source`.
     pub source: Option<String>,
-    /// The client's W3C trace context (`traceparent`), when it sent a valid one.
+    /// The client's W3C trace context (`traceparent`), when it sent a valid one (and trace
+    /// context is on).
     pub trace: Option<TraceContext>,
     /// The publish permit taken before the body was read ([`IngestRoute::PERMIT_BEFORE_BODY`]);
     /// held until the answer.
@@ -154,11 +155,18 @@ impl<M: Model, R: IngestRoute> FromRequest<ApiState> for Ingest<M, R> {
         }
         let idempotency_key = text_header(headers, "idempotency-key")?;
         let source = text_header(headers, "x-source")?;
-        let trace = TraceContext::from_header(
-            headers
-                .get(crate::telemetry::TRACEPARENT)
-                .and_then(|v| v.to_str().ok()),
-        );
+        let trace = state
+            .config
+            .telemetry
+            .trace_context
+            .then(|| {
+                TraceContext::from_header(
+                    headers
+                        .get(crate::telemetry::TRACEPARENT)
+                        .and_then(|v| v.to_str().ok()),
+                )
+            })
+            .flatten();
         let permit = if R::PERMIT_BEFORE_BODY {
             let Ok(permit) = state.in_flight.clone().try_acquire_owned() else {
                 state.metrics.ingested(&entity, IngestOutcome::Rejected, 1);

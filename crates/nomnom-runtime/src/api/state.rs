@@ -42,19 +42,22 @@ pub struct Shared {
 }
 
 impl Shared {
-    /// Publishes `envelope` with its trace context and records the time to JetStream's
-    /// acknowledgement (`nomnom_publish_duration_seconds`).
+    /// Publishes `envelope` with its trace context (when carried) and records the time to
+    /// JetStream's acknowledgement (`nomnom_publish_duration_seconds`, when metrics are on).
     pub async fn publish(
         &self,
         envelope: &MessageEnvelope,
         idempotency_key: Option<&str>,
-        trace: &TraceContext,
+        trace: Option<TraceContext>,
     ) -> Result<Published, PublishFailure> {
-        let started = Instant::now();
-        let result = self
+        let publishing = self
             .nats
-            .publish_traced(envelope, idempotency_key, Some(trace))
-            .await;
+            .publish_traced(envelope, idempotency_key, trace.as_ref());
+        if !self.metrics.is_on() {
+            return publishing.await;
+        }
+        let started = Instant::now();
+        let result = publishing.await;
         self.metrics.published(started.elapsed());
         result
     }
@@ -80,6 +83,11 @@ impl ApiState {
         access: Access,
     ) -> Self {
         let in_flight = Arc::new(Semaphore::new(config.max_in_flight));
+        let metrics = if config.telemetry.metrics {
+            ApiMetrics::get()
+        } else {
+            ApiMetrics::off()
+        };
         Self(Arc::new(Shared {
             nats,
             recorder,
@@ -87,7 +95,7 @@ impl ApiState {
             config,
             in_flight,
             access,
-            metrics: ApiMetrics::get(),
+            metrics,
         }))
     }
 }

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use super::env::{ConfigError, Env};
 use super::status::StatusRetention;
+use super::telemetry::TelemetryConfig;
 use super::units::{parse_duration, parse_size};
 
 /// Settings of the `ingestion-api` binary.
@@ -33,6 +34,8 @@ pub struct ApiConfig {
     pub header_timeout: Duration,
     /// How long statuses are kept: a lookup of an older message is answered as expired.
     pub status: StatusRetention,
+    /// Metrics and trace context (`OTEL_METRICS_EXPORTER`, `OTEL_PROPAGATORS`).
+    pub telemetry: TelemetryConfig,
 }
 
 impl ApiConfig {
@@ -80,6 +83,7 @@ impl ApiConfig {
             body_timeout: timeout("API_BODY_TIMEOUT")?,
             header_timeout: timeout("API_HEADER_TIMEOUT")?,
             status: StatusRetention::from(env)?,
+            telemetry: TelemetryConfig::from(env)?,
         })
     }
 }

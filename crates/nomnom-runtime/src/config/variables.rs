@@ -86,6 +86,8 @@ pub const ENV_VARS: &[EnvVar] = &[
     // --- Traces (OpenTelemetry) ---
     EnvVar { name: "OTEL_EXPORTER_OTLP_ENDPOINT", default: "", read_by: ReadBy::Both, secret: false, doc: "OTLP collector base URL for spans over HTTP/protobuf (`http://collector:4318`; `/v1/traces` is appended). Unset (with OTEL_EXPORTER_OTLP_TRACES_ENDPOINT): no span is exported. The other standard OTEL_EXPORTER_OTLP_* and OTEL_BSP_* variables apply." },
     EnvVar { name: "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", default: "", read_by: ReadBy::Both, secret: false, doc: "Full OTLP URL for spans (`http://collector:4318/v1/traces`), used as given; overrides OTEL_EXPORTER_OTLP_ENDPOINT." },
+    EnvVar { name: "OTEL_METRICS_EXPORTER", default: "prometheus", read_by: ReadBy::Both, secret: false, doc: "`prometheus`: metrics on `/metrics` (the API's port, the worker's WORKER_HEALTH_PORT) in the Prometheus text format. `none`: no metric is kept and `/metrics` answers 404." },
+    EnvVar { name: "OTEL_PROPAGATORS", default: "tracecontext", read_by: ReadBy::Both, secret: false, doc: "`tracecontext` (with `baggage` allowed beside it): a request's W3C `traceparent` is kept, carried on NATS to the worker and stored with the message's status. `none`: no trace context is read or carried." },
     EnvVar { name: "OTEL_SERVICE_NAME", default: "", read_by: ReadBy::Both, secret: false, doc: "Service name of exported spans. Unset: `<project>-ingestion-api` and `<project>-worker`." },
     // --- Logs ---
     EnvVar { name: "RUST_LOG", default: "info", read_by: ReadBy::Both, secret: false, doc: "Log filter (tracing EnvFilter syntax)." },

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::env::{ConfigError, Env};
 use super::units::parse_duration;
-use super::{DatabaseConfig, NatsConfig};
+use super::{DatabaseConfig, NatsConfig, TelemetryConfig};
 
 /// Everything the worker reads from the environment.
 #[derive(Debug, Clone)]
@@ -31,6 +31,8 @@ pub struct WorkerConfig {
     pub concurrency: usize,
     /// `WORKER_HEALTH_PORT` (`None` when 0: no health endpoint).
     pub health_port: Option<u16>,
+    /// Metrics and trace context (`OTEL_METRICS_EXPORTER`, `OTEL_PROPAGATORS`).
+    pub telemetry: TelemetryConfig,
 }
 
 impl WorkerConfig {
@@ -79,6 +81,7 @@ impl WorkerConfig {
             batch_wait: positive_duration("WORKER_BATCH_WAIT")?,
             concurrency: positive(env, "WORKER_CONCURRENCY")?,
             health_port: (health_port != 0).then_some(health_port),
+            telemetry: TelemetryConfig::from(env)?,
         })
     }
 

@@ -101,8 +101,11 @@ fn status_text(status: u16) -> &'static str {
     }
 }
 
-/// The API's handles (one per process: the recorder is the process's).
+/// The API's handles (one per process: the recorder is the process's), or none of them
+/// ([`ApiMetrics::off`]: `OTEL_METRICS_EXPORTER=none`).
 pub struct ApiMetrics {
+    /// Whether anything is recorded: every method returns at once when not.
+    on: bool,
     routes: Vec<RouteMetrics>,
     unmatched: RouteMetrics,
     entities: OnceLock<Vec<(&'static str, [Counter; 4])>>,
@@ -116,6 +119,7 @@ impl std::fmt::Debug for ApiMetrics {
 }
 
 static API_METRICS: OnceLock<ApiMetrics> = OnceLock::new();
+static OFF: OnceLock<ApiMetrics> = OnceLock::new();
 
 impl ApiMetrics {
     /// The process's handles, with the recorder installed first.
@@ -123,6 +127,7 @@ impl ApiMetrics {
         API_METRICS.get_or_init(|| {
             super::prometheus::install();
             ApiMetrics {
+                on: true,
                 routes: ROUTES.iter().map(|r| RouteMetrics::new(r)).collect(),
                 unmatched: RouteMetrics::new(UNMATCHED_ROUTE),
                 entities: OnceLock::new(),
@@ -131,10 +136,33 @@ impl ApiMetrics {
         })
     }
 
+    /// Handles that record nothing, and no recorder installed (`OTEL_METRICS_EXPORTER=none`).
+    pub fn off() -> &'static ApiMetrics {
+        OFF.get_or_init(|| ApiMetrics {
+            on: false,
+            routes: Vec::new(),
+            unmatched: RouteMetrics {
+                route: UNMATCHED_ROUTE,
+                duration: Histogram::noop(),
+                statuses: Default::default(),
+            },
+            entities: OnceLock::new(),
+            publish: Histogram::noop(),
+        })
+    }
+
+    /// Whether metrics are kept (and served on `/metrics`).
+    pub fn is_on(&self) -> bool {
+        self.on
+    }
+
     /// Registers the model's root entities (every outcome starts at 0, so rates and
     /// increases are right from the first message). The first model registered in a process
     /// is kept.
     pub fn register_entities(&self, roots: &'static [&'static str]) {
+        if !self.on {
+            return;
+        }
         self.entities.get_or_init(|| {
             roots
                 .iter()
@@ -150,7 +178,7 @@ impl ApiMetrics {
 
     /// Counts `count` messages of `entity` with `outcome`.
     pub fn ingested(&self, entity: &str, outcome: IngestOutcome, count: u64) {
-        if count == 0 {
+        if count == 0 || !self.on {
             return;
         }
         let kept = self
@@ -170,12 +198,18 @@ impl ApiMetrics {
 
     /// Records one publish's time to acknowledgement.
     pub fn published(&self, elapsed: Duration) {
+        if !self.on {
+            return;
+        }
         self.publish.record(elapsed.as_secs_f64());
     }
 
     /// Records one answered request: `route` is the matched template, `None` when no route
     /// matched.
     pub fn answered(&self, route: Option<&str>, status: u16, elapsed: Duration) {
+        if !self.on {
+            return;
+        }
         let metrics = route
             .and_then(|r| self.routes.iter().find(|m| m.route == r))
             .unwrap_or(&self.unmatched);

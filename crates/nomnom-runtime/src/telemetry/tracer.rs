@@ -90,9 +90,12 @@ pub fn init(env: &Env, service: &str) -> Result<Option<Exporting>, ExporterError
     Ok(Some(Exporting { provider }))
 }
 
-/// One message's span: its trace context always, and the exported span when exporting.
+/// One message's span: its trace context (unless trace context is off and nothing is
+/// exported), and the exported span when exporting.
 pub struct MessageSpan {
-    context: TraceContext,
+    context: Option<TraceContext>,
+    /// Whether the context is handed on to the published message (`OTEL_PROPAGATORS`).
+    carried: bool,
     span: Option<opentelemetry_sdk::trace::Span>,
 }
 
@@ -137,19 +140,30 @@ fn start(
         flags: own.trace_flags().to_u8(),
     };
     MessageSpan {
-        context,
+        context: Some(context),
+        carried: false,
         span: Some(span),
     }
 }
 
 impl MessageSpan {
     /// The span of an ingest request (HTTP or MLLP): a child of `incoming` (the client's
-    /// `traceparent`), or the root of a new trace.
-    pub fn ingest(name: &'static str, incoming: Option<TraceContext>) -> Self {
+    /// `traceparent`), or the root of a new trace. With `carried` false (`OTEL_PROPAGATORS=none`)
+    /// the context is not handed on, and is only made for an exported span.
+    pub fn ingest(name: &'static str, incoming: Option<TraceContext>, carried: bool) -> Self {
         match TRACER.get() {
-            Some(tracer) => start(tracer, name, SpanKind::Server, incoming, None),
+            Some(tracer) => Self {
+                carried,
+                ..start(tracer, name, SpanKind::Server, incoming, None)
+            },
+            None if carried => Self {
+                context: Some(incoming.map_or_else(TraceContext::new_root, |c| c.child())),
+                carried,
+                span: None,
+            },
             None => Self {
-                context: incoming.map_or_else(TraceContext::new_root, |c| c.child()),
+                context: None,
+                carried,
                 span: None,
             },
         }
@@ -168,14 +182,15 @@ impl MessageSpan {
             .map(|tracer| start(tracer, name, SpanKind::Consumer, parent, Some(started)))
     }
 
-    /// The context to hand on (the `traceparent` of the published message).
-    pub fn context(&self) -> TraceContext {
-        self.context
+    /// The context to hand on (the `traceparent` of the published message), when it is
+    /// carried.
+    pub fn carried(&self) -> Option<TraceContext> {
+        self.context.filter(|_| self.carried)
     }
 
-    /// The trace id.
-    pub fn trace_id(&self) -> TraceId {
-        self.context.trace_id
+    /// The trace id, kept with the message's status.
+    pub fn trace_id(&self) -> Option<TraceId> {
+        self.context.map(|c| c.trace_id)
     }
 
     /// Adds an attribute (nothing when not exporting).

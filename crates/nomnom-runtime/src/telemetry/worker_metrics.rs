@@ -27,8 +27,10 @@ pub enum WorkerOutcome {
 /// envelope, or naming an unknown entity): the label's values stay bounded.
 pub const UNKNOWN_ENTITY: &str = "unknown";
 
-/// The worker's handles.
+/// The worker's handles (none with `OTEL_METRICS_EXPORTER=none`: see [`WorkerMetrics::off`]).
 pub struct WorkerMetrics {
+    /// Whether anything is recorded: every method returns at once when not.
+    on: bool,
     roots: &'static [&'static str],
     /// Per root, then one for [`UNKNOWN_ENTITY`]: a counter per outcome.
     messages: Vec<[Counter; 3]>,
@@ -84,6 +86,7 @@ impl WorkerMetrics {
             })
             .collect();
         Self {
+            on: true,
             roots,
             messages,
             tables: Mutex::new(Vec::new()),
@@ -92,6 +95,25 @@ impl WorkerMetrics {
             pending: metrics::gauge!(STREAM_PENDING),
             database_up: metrics::gauge!(WORKER_DATABASE_UP),
         }
+    }
+
+    /// Handles that record nothing, and no recorder installed (`OTEL_METRICS_EXPORTER=none`).
+    pub fn off(roots: &'static [&'static str]) -> Self {
+        Self {
+            on: false,
+            roots,
+            messages: Vec::new(),
+            tables: Mutex::new(Vec::new()),
+            batch_duration: Histogram::noop(),
+            batch_messages: Histogram::noop(),
+            pending: Gauge::noop(),
+            database_up: Gauge::noop(),
+        }
+    }
+
+    /// Whether metrics are kept (and served on `/metrics`).
+    pub fn is_on(&self) -> bool {
+        self.on
     }
 
     /// The index of `entity` for a [`Tally`]: its root's, or the unknown entity's.
@@ -115,6 +137,9 @@ impl WorkerMetrics {
         tally: &Tally,
         rows: &[(&'static str, u64)],
     ) {
+        if !self.on {
+            return;
+        }
         self.batch_messages.record(size as f64);
         self.batch_duration.record(elapsed.as_secs_f64());
         for (index, counts) in tally.counts.iter().enumerate() {
@@ -145,11 +170,17 @@ impl WorkerMetrics {
 
     /// Sets the consumer's backlog (at a scrape).
     pub fn set_pending(&self, pending: u64) {
+        if !self.on {
+            return;
+        }
         self.pending.set(pending as f64);
     }
 
     /// Sets whether PostgreSQL answered (at a scrape).
     pub fn set_database_up(&self, up: bool) {
+        if !self.on {
+            return;
+        }
         self.database_up.set(if up { 1.0 } else { 0.0 });
     }
 }

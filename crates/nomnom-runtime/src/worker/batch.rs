@@ -69,7 +69,7 @@ impl Delivered {
     /// one it carries.
     fn trace_id(&self) -> Option<crate::telemetry::TraceId> {
         match &self.span {
-            Some(span) => Some(span.trace_id()),
+            Some(span) => span.trace_id(),
             None => self.trace.map(|t| t.trace_id),
         }
     }
@@ -156,13 +156,17 @@ pub async fn process_batch<M: Model>(
                 continue;
             }
         };
-        let trace = TraceContext::from_header(
-            message
-                .headers
-                .as_ref()
-                .and_then(|h| h.get(TRACEPARENT))
-                .map(|v| v.as_str()),
-        );
+        let trace = if ctx.config.telemetry.trace_context {
+            TraceContext::from_header(
+                message
+                    .headers
+                    .as_ref()
+                    .and_then(|h| h.get(TRACEPARENT))
+                    .map(|v| v.as_str()),
+            )
+        } else {
+            None
+        };
         let span = MessageSpan::process("process message", trace, started_at);
         let mut delivered = Delivered {
             message,

@@ -1,12 +1,13 @@
 //! `/health` (the process is alive), `/ready` (NATS connected and the database gate open) for
-//! Kubernetes probes, and `/metrics` (Prometheus text format), on `WORKER_HEALTH_PORT`.
+//! Kubernetes probes, and `/metrics` (Prometheus text format; 404 when `OTEL_METRICS_EXPORTER`
+//! is `none`), on `WORKER_HEALTH_PORT`.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_nats::jetstream::consumer::PullConsumer;
 use axum::http::header;
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Response};
 use axum::{extract::State, http::StatusCode, routing::get, Router};
 use tokio::sync::watch;
 
@@ -50,7 +51,14 @@ async fn ready(State(p): State<Probes>) -> (StatusCode, &'static str) {
 
 /// The metrics, with the backlog and the database's state read now: the consumer's
 /// `num_pending` (left as it was when NATS does not answer in time) and a `SELECT 1`.
-async fn metrics(State(p): State<Probes>) -> impl IntoResponse {
+async fn metrics(State(p): State<Probes>) -> Response {
+    if !p.metrics.is_on() {
+        return (
+            StatusCode::NOT_FOUND,
+            "metrics are off: OTEL_METRICS_EXPORTER is `none`\n",
+        )
+            .into_response();
+    }
     let backlog = tokio::time::timeout(SCRAPE_CHECK_TIMEOUT, p.consumer.get_info());
     let (backlog, database_up) = tokio::join!(backlog, p.gate.healthy());
     match backlog {
@@ -63,6 +71,7 @@ async fn metrics(State(p): State<Probes>) -> impl IntoResponse {
         [(header::CONTENT_TYPE, prometheus::CONTENT_TYPE)],
         prometheus::render(),
     )
+        .into_response()
 }
 
 /// Binds `0.0.0.0:port` and serves the endpoints until `shutdown` turns true.

@@ -42,9 +42,15 @@ pub async fn serve<M: Model>(
     let consumer = ensure_consumer(&js, config.stream(), &settings).await?;
     let store = db::Store::connect(&config.database, db::CONNECT_TIMEOUT);
     let gate = DbGate::new(store.clone(), shutdown.clone());
-    let metrics = Arc::new(WorkerMetrics::new(M::ROOT_ENTITIES));
-    crate::telemetry::prometheus::build_info(M::PROJECT);
-    crate::telemetry::prometheus::spawn_upkeep();
+    let metrics = if config.telemetry.metrics {
+        let metrics = WorkerMetrics::new(M::ROOT_ENTITIES);
+        crate::telemetry::prometheus::build_info(M::PROJECT);
+        crate::telemetry::prometheus::spawn_upkeep();
+        metrics
+    } else {
+        WorkerMetrics::off(M::ROOT_ENTITIES)
+    };
+    let metrics = Arc::new(metrics);
     let health = match config.health_port {
         Some(port) => {
             let probes = health::Probes {
