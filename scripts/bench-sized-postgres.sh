@@ -50,7 +50,8 @@ cleanup() {
     kill "$mariadb_pid" 2>/dev/null || true
     wait "$mariadb_pid" 2>/dev/null || true
   fi
-  [ -n "$mariadb_dir" ] && rm -rf "$mariadb_dir"
+  # An `if`, not `[ ... ] && ...`: the trap's last status would become the script's.
+  if [ -n "$mariadb_dir" ]; then rm -rf "$mariadb_dir"; fi
 }
 trap cleanup EXIT
 

@@ -19,6 +19,10 @@ pub enum StageName {
     Api,
     /// The API with keys and a rate limit configured and the open API, back to back.
     ApiKeys,
+    /// The API with metrics and trace context and without, back to back.
+    ApiTelemetry,
+    /// One worker with metrics and trace context and without, back to back.
+    WorkerTelemetry,
     /// The COPY limit.
     Copy,
     /// The worker drains (1 and 2 processes, the first nomnom's loop).
@@ -41,10 +45,12 @@ pub enum StageName {
 
 impl StageName {
     /// Every stage, in running order, with its name on the command line.
-    pub const ALL: [(StageName, &'static str); 12] = [
+    pub const ALL: [(StageName, &'static str); 14] = [
         (StageName::Publish, "publish"),
         (StageName::Api, "api"),
         (StageName::ApiKeys, "api-keys"),
+        (StageName::ApiTelemetry, "api-telemetry"),
+        (StageName::WorkerTelemetry, "worker-telemetry"),
         (StageName::Copy, "copy"),
         (StageName::Worker, "worker"),
         (StageName::ApiComputed, "api-computed"),
@@ -91,9 +97,9 @@ usage: nomnom-bench [--smoke] [--out DIR] [--pin] [--sustain SECONDS] [--only ST
                      (default: target/nomnom-bench)
   --pin              also run the API stages pinned (API on CPU 0, load generator on CPU 1)
   --sustain SECONDS  length of the sustained end-to-end run (default 600; smoke 2)
-  --only STAGES      comma-separated subset of publish,api,api-keys,copy,worker,
-                     api-computed,worker-computed,copy-mysql,worker-mysql,api-hl7,
-                     worker-hl7,e2e, in that running order (ratios to limits not measured
+  --only STAGES      comma-separated subset of publish,api,api-keys,api-telemetry,
+                     worker-telemetry,copy,worker,api-computed,worker-computed,copy-mysql,
+                     worker-mysql,api-hl7,worker-hl7,e2e, in that running order (ratios to limits not measured
                      in the run are left out)
   --e2e-posting WAYS comma-separated subset of single,batch: how the end-to-end stage posts
                      (default both: single messages, then 1,000-line NDJSON batches)
@@ -104,6 +110,13 @@ messages at c=64, open and then with API_KEYS_FILE (one key, sent as Authorizati
 on every request) and RATE_LIMIT_PER_SECOND/RATE_LIMIT_BURST set high enough never to
 refuse, back to back on the same orders, in 3 rounds (smoke: 1); a 401 or 429 fails the
 stage. Goal: the keyed rate at least 97% of the open one.
+
+api-telemetry, worker-telemetry: what metrics and trace context cost. The binaries of
+examples/tpch as they run by default (Prometheus metrics, W3C trace context carried) and
+with both off (OTEL_METRICS_EXPORTER=none, OTEL_PROPAGATORS=none: what they did before
+either existed), the API posting single messages at c=64 and 1,000-line batches, and one
+worker draining a stream, back to back on the same orders in 3 rounds (smoke: 1). Goal:
+with both on, at least 97% of the rate without.
 
 copy-mysql, worker-mysql: the worker on MariaDB (examples/tpch generated for MySQL).
 copy-mysql writes the worker's rows for the same orders three ways, each into a
@@ -224,6 +237,7 @@ impl Options {
             Pair::HL7 => (StageName::ApiHl7, Some(StageName::WorkerHl7)),
             // Keys are the API's: there is no worker stage.
             Pair::KEYS => (StageName::ApiKeys, None),
+            Pair::TELEMETRY => (StageName::ApiTelemetry, Some(StageName::WorkerTelemetry)),
             _ => (StageName::ApiComputed, Some(StageName::WorkerComputed)),
         };
         PairStages {
@@ -411,6 +425,16 @@ mod tests {
         );
         assert!(!keys.pair_stages(Pair::COMPUTED).any());
         assert!(d.runs(StageName::ApiKeys));
+        let telemetry = Options::parse(&args(&["--only", "worker-telemetry"])).unwrap();
+        assert_eq!(
+            telemetry.pair_stages(Pair::TELEMETRY),
+            PairStages {
+                api: false,
+                worker: true
+            }
+        );
+        assert!(!telemetry.pair_stages(Pair::KEYS).any());
+        assert!(d.pair_stages(Pair::TELEMETRY).api && d.pair_stages(Pair::TELEMETRY).worker);
         let mariadb = Options::parse(&args(&["--only", "worker-mysql,copy-mysql"])).unwrap();
         assert_eq!(
             mariadb.stages,

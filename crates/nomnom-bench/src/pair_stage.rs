@@ -177,6 +177,7 @@ impl PairStage<'_> {
             .into_iter()
             .collect();
         extra.extend(key.iter().flat_map(BenchKey::env));
+        extra.extend(variant.env());
         let target = Target {
             nats_url: self.nats_url.to_string(),
             stream: stream.name().to_string(),

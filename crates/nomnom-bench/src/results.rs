@@ -351,6 +351,9 @@ pub struct Results {
     pub hl7: Option<PairCost>,
     /// What API keys and a rate limit cost: the API open and keyed back to back (issue 20).
     pub api_keys: Option<PairCost>,
+    /// What metrics and trace context cost: the binaries with both and without, back to back
+    /// (issue 19).
+    pub telemetry: Option<PairCost>,
     /// Peak memory.
     pub memory: Memory,
     /// The goals of issue 6, checked.
@@ -450,9 +453,14 @@ impl Results {
                 .filter_map(|w| w.peak_rss_kib)
                 .max();
         }
-        for pair in [&mut self.computed, &mut self.hl7, &mut self.api_keys]
-            .into_iter()
-            .flatten()
+        for pair in [
+            &mut self.computed,
+            &mut self.hl7,
+            &mut self.api_keys,
+            &mut self.telemetry,
+        ]
+        .into_iter()
+        .flatten()
         {
             pair.compare();
         }

@@ -119,6 +119,15 @@ pub async fn run(options: &Options) -> Results {
         let stages = options.pair_stages(Pair::KEYS);
         r.api_keys = Some(ctx.pair(&mut r, Pair::KEYS, &projects, stages).await);
     }
+    if let Some(plain) = project
+        .as_ref()
+        .filter(|_| options.pair_stages(Pair::TELEMETRY).any())
+    {
+        // Both forms are the plain model's binaries: only their OTEL_* settings differ.
+        let projects = (plain.clone(), plain.clone());
+        let stages = options.pair_stages(Pair::TELEMETRY);
+        r.telemetry = Some(ctx.pair(&mut r, Pair::TELEMETRY, &projects, stages).await);
+    }
     if let Some(project) = &project {
         let copy_result = if options.runs(StageName::Copy) {
             Some(ctx.copy_limit(project).await)
@@ -585,6 +594,11 @@ pub fn smoke_is_complete(r: &Results, options: &Options) -> Result<(), String> {
         Pair::KEYS,
         r.api_keys.as_ref(),
         options.pair_stages(Pair::KEYS),
+    ));
+    missing.extend(pair_stage::missing(
+        Pair::TELEMETRY,
+        r.telemetry.as_ref(),
+        options.pair_stages(Pair::TELEMETRY),
     ));
     missing.extend(pair_stage::missing(
         Pair::HL7,

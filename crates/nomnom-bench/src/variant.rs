@@ -33,6 +33,10 @@ pub enum Variant {
     /// `examples/tpch` with API keys and a rate limit configured: the plain model's binaries
     /// and messages, each request carrying a key ([`crate::api_keys`]).
     Keyed,
+    /// `examples/tpch` with metrics and trace context off (`OTEL_METRICS_EXPORTER=none`,
+    /// `OTEL_PROPAGATORS=none`): the plain model's binaries and messages, doing what they did
+    /// before either existed.
+    Unobserved,
 }
 
 /// Two forms of one model that store the same rows, compared back to back.
@@ -60,12 +64,19 @@ impl Pair {
         baseline: Variant::Plain,
         candidate: Variant::Keyed,
     };
+    /// The binaries with metrics and trace context (their default) against the same binaries
+    /// with both off (issue 19).
+    pub const TELEMETRY: Pair = Pair {
+        baseline: Variant::Unobserved,
+        candidate: Variant::Plain,
+    };
 
     /// What the pair measures, in the results.
     pub fn title(self) -> &'static str {
         match self {
             Pair::HL7 => "HL7 v2",
             Pair::KEYS => "API keys",
+            Pair::TELEMETRY => "metrics and traces",
             _ => "computed fields",
         }
     }
@@ -112,13 +123,14 @@ impl Variant {
             Variant::LabJson => "json",
             Variant::LabHl7 => "hl7",
             Variant::Keyed => "keyed",
+            Variant::Unobserved => "unobserved",
         }
     }
 
     /// The name its project and binaries are built under in the shared target directory.
     pub fn project_name(self) -> &'static str {
         match self {
-            Variant::Plain | Variant::Keyed => "tpch",
+            Variant::Plain | Variant::Keyed | Variant::Unobserved => "tpch",
             Variant::Computed => "tpch-computed",
             Variant::LabJson => "lab-json",
             Variant::LabHl7 => "hl7-lab",
@@ -129,7 +141,7 @@ impl Variant {
     pub fn model_dir(self) -> PathBuf {
         let root = nomnom_testkit::project::workspace_root();
         match self {
-            Variant::Plain | Variant::Keyed => root.join("examples/tpch"),
+            Variant::Plain | Variant::Keyed | Variant::Unobserved => root.join("examples/tpch"),
             Variant::Computed => root.join("crates/nomnom-bench/models/tpch-computed"),
             Variant::LabJson => root.join("crates/nomnom-bench/models/lab-json"),
             Variant::LabHl7 => root.join("examples/hl7-lab"),
@@ -140,7 +152,7 @@ impl Variant {
     /// built (nothing is built then).
     pub fn bin_dir_variable(self) -> &'static str {
         match self {
-            Variant::Plain | Variant::Keyed => "NOMNOM_BENCH_BIN_DIR",
+            Variant::Plain | Variant::Keyed | Variant::Unobserved => "NOMNOM_BENCH_BIN_DIR",
             Variant::Computed => "NOMNOM_BENCH_COMPUTED_BIN_DIR",
             Variant::LabJson => "NOMNOM_BENCH_LAB_JSON_BIN_DIR",
             Variant::LabHl7 => "NOMNOM_BENCH_HL7_BIN_DIR",
@@ -150,8 +162,22 @@ impl Variant {
     /// The root entity its messages are for.
     pub fn entity(self) -> &'static str {
         match self {
-            Variant::Plain | Variant::Computed | Variant::Keyed => payloads::ENTITY,
+            Variant::Plain | Variant::Computed | Variant::Keyed | Variant::Unobserved => {
+                payloads::ENTITY
+            }
             Variant::LabJson | Variant::LabHl7 => "LabReport",
+        }
+    }
+
+    /// The variables its API and worker run with beyond the benchmark's own (the keyed
+    /// form's keys file is written per run, by the stage).
+    pub fn env(self) -> Vec<(&'static str, String)> {
+        match self {
+            Variant::Unobserved => vec![
+                ("OTEL_METRICS_EXPORTER", "none".to_owned()),
+                ("OTEL_PROPAGATORS", "none".to_owned()),
+            ],
+            _ => Vec::new(),
         }
     }
 
@@ -163,7 +189,9 @@ impl Variant {
     /// The tables a drain of its messages writes, the root's first.
     pub fn tables(self) -> &'static [&'static str] {
         match self {
-            Variant::Plain | Variant::Computed | Variant::Keyed => &["orders", "order_line_items"],
+            Variant::Plain | Variant::Computed | Variant::Keyed | Variant::Unobserved => {
+                &["orders", "order_line_items"]
+            }
             Variant::LabJson | Variant::LabHl7 => &["lab_reports", "lab_orders", "lab_results"],
         }
     }
@@ -191,7 +219,9 @@ impl Variant {
     /// so any chunk can be made without the ones before it.
     pub fn message_chunks(self, seed: u64, first_chunk: u64, chunks: u64) -> Vec<Bytes> {
         match self {
-            Variant::Plain | Variant::Keyed => payloads::order_chunks(seed, first_chunk, chunks),
+            Variant::Plain | Variant::Keyed | Variant::Unobserved => {
+                payloads::order_chunks(seed, first_chunk, chunks)
+            }
             Variant::Computed => payloads::order_values(seed, first_chunk, chunks)
                 .map(|order| Bytes::from(raw_order(&order).to_string()))
                 .collect(),
@@ -219,7 +249,7 @@ impl Variant {
     /// Rows below the root that `messages` become (line items, or orders and results).
     pub fn child_rows(self, messages: &[Bytes]) -> u64 {
         match self {
-            Variant::Plain | Variant::Computed | Variant::Keyed => {
+            Variant::Plain | Variant::Computed | Variant::Keyed | Variant::Unobserved => {
                 payloads::line_item_count(messages)
             }
             Variant::LabHl7 => messages
@@ -304,6 +334,31 @@ mod tests {
             assert_eq!(counts, [100, 100, 50], "{variant:?}");
         }
         assert_eq!(Pair::HL7.order(1), [Variant::LabHl7, Variant::LabJson]);
+        // Metrics and traces: the plain binaries and orders, both off in the baseline only.
+        assert_eq!(
+            Variant::Unobserved.messages(6, 40),
+            Variant::Plain.messages(6, 40)
+        );
+        assert_eq!(
+            Variant::Unobserved.project_name(),
+            Variant::Plain.project_name()
+        );
+        let env = Variant::Unobserved.env();
+        let off: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        assert_eq!(
+            off,
+            [
+                ("OTEL_METRICS_EXPORTER", "none"),
+                ("OTEL_PROPAGATORS", "none")
+            ]
+        );
+        let env = nomnom_runtime::config::Env::from_pairs(off);
+        assert_eq!(
+            nomnom_runtime::config::TelemetryConfig::from(&env),
+            Ok(nomnom_runtime::config::TelemetryConfig::OFF)
+        );
+        assert!(Variant::Plain.env().is_empty());
+        assert_eq!(Pair::TELEMETRY.api_loads().len(), 2);
         assert!(Variant::LabJson.model_dir().join("nomnom.yaml").is_file());
         assert!(Variant::LabHl7.model_dir().join("nomnom.yaml").is_file());
     }

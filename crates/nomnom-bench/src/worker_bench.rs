@@ -95,7 +95,7 @@ pub async fn drain(
         nats_url: nats_url.to_string(),
         stream: stream.name().to_string(),
         database_url: db.url(),
-        extra: Vec::new(),
+        extra: drain.variant.env(),
     };
     // The runtime's own code creates the stream; the workers create their consumer (which
     // delivers from the start of the stream) and apply the migrations when they start.

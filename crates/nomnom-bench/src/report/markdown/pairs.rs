@@ -1,5 +1,6 @@
-//! What one form of a model costs against another: for each pair that ran (computed fields
-//! against the plain model; HL7 v2 against JSON), a table of both forms under each load, with
+//! What one form of a model costs against another: for each pair that ran (API keys against
+//! the open API; metrics and traces against both off; computed fields against the plain
+//! model; HL7 v2 against JSON), a table of both forms under each load, with
 //! the goal next to each figure.
 
 use crate::pair_cost::{Comparison, PairCost, PairGoal, Totals};
@@ -9,7 +10,10 @@ use crate::variant::Pair;
 
 /// A table for each pair that ran, computed fields first.
 pub(super) fn write(out: &mut String, r: &Results) {
-    for cost in [&r.api_keys, &r.computed, &r.hl7].into_iter().flatten() {
+    for cost in [&r.api_keys, &r.telemetry, &r.computed, &r.hl7]
+        .into_iter()
+        .flatten()
+    {
         let (baseline, candidate) = (cost.pair.baseline.label(), cost.pair.candidate.label());
         let rows: Vec<String> = cost.comparisons.iter().map(|c| row(r, cost, c)).collect();
         let headers = [
@@ -36,6 +40,7 @@ fn title(pair: Pair) -> &'static str {
     match pair {
         Pair::HL7 => "HL7 v2: rate and cost per message against JSON carrying the same reports",
         Pair::KEYS => "API keys and a rate limit: rate against the open API",
+        Pair::TELEMETRY => "Metrics and traces: rate against the same binaries with both off",
         _ => "Computed fields: cost per message against the same model without them",
     }
 }
@@ -71,6 +76,17 @@ fn intro(cost: &PairCost) -> String {
              alternating which goes first. Only 202s count; a 401 or 429 fails the stage. The \
              goal: the keyed rate at least {goal} of the open one.",
             limit = crate::api_keys::RATE_LIMIT,
+        )
+    } else if cost.pair == Pair::TELEMETRY {
+        format!(
+            "The binaries of `examples/tpch` as they run by default (plain: Prometheus metrics \
+             recorded, W3C trace context carried on NATS and kept with each status; no span \
+             exported, as without `OTEL_EXPORTER_OTLP_ENDPOINT`) and with both off \
+             (unobserved: `OTEL_METRICS_EXPORTER=none`, `OTEL_PROPAGATORS=none`, which skip \
+             every recording, the request timing layer, the trace ids and the `traceparent` \
+             header), each API on a stream and a database of its own, one worker draining the \
+             same orders, back to back in {rounds}, alternating which goes first. The goal: \
+             with both on, at least {goal} of the rate without."
         )
     } else if cost.pair == Pair::HL7 {
         format!(
