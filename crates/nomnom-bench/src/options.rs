@@ -78,6 +78,8 @@ pub struct Options {
     pub pin: bool,
     /// Length of the sustained end-to-end run, overriding the default.
     pub sustain: Option<Duration>,
+    /// `--rounds`: rounds of the stages comparing two forms back to back.
+    pub rounds: Option<usize>,
     /// The stages to run (all unless `--only` names some).
     pub stages: Vec<StageName>,
     /// How the end-to-end stage posts, in running order (single messages, then 1,000-line
@@ -97,6 +99,10 @@ usage: nomnom-bench [--smoke] [--out DIR] [--pin] [--sustain SECONDS] [--only ST
                      (default: target/nomnom-bench)
   --pin              also run the API stages pinned (API on CPU 0, load generator on CPU 1)
   --sustain SECONDS  length of the sustained end-to-end run (default 600; smoke 2)
+  --rounds N         rounds of the stages comparing two forms back to back (api-keys,
+                     api-telemetry, worker-telemetry, api-computed, worker-computed,
+                     api-hl7, worker-hl7; default 3, smoke 1): more rounds narrow a
+                     comparison on a machine whose speed moves
   --only STAGES      comma-separated subset of publish,api,api-keys,api-telemetry,
                      worker-telemetry,copy,worker,api-computed,worker-computed,copy-mysql,
                      worker-mysql,api-hl7,worker-hl7,e2e, in that running order (ratios to limits not measured
@@ -161,6 +167,7 @@ impl Options {
             out: PathBuf::from("target/nomnom-bench"),
             pin: false,
             sustain: None,
+            rounds: None,
             stages: StageName::ALL.iter().map(|(s, _)| *s).collect(),
             e2e_postings: vec![Posting::Single, BATCH_POSTING],
             command: std::iter::once("cargo run --release -p nomnom-bench --".to_string())
@@ -182,6 +189,14 @@ impl Options {
                         .and_then(|s| s.parse().ok())
                         .ok_or("--sustain needs a number of seconds")?;
                     options.sustain = Some(Duration::from_secs(secs));
+                }
+                "--rounds" => {
+                    let rounds: usize = it
+                        .next()
+                        .and_then(|s| s.parse().ok())
+                        .filter(|n| *n > 0)
+                        .ok_or("--rounds needs a whole number above 0")?;
+                    options.rounds = Some(rounds);
                 }
                 "--only" => {
                     let list = it.next().ok_or("--only needs a list of stages")?;
@@ -255,6 +270,9 @@ impl Options {
         };
         if let Some(s) = self.sustain {
             sizes.sustain = s;
+        }
+        if let Some(rounds) = self.rounds {
+            sizes.computed_rounds = rounds;
         }
         sizes
     }
@@ -403,6 +421,13 @@ mod tests {
         assert!(Options::parse(&args(&["--fast"])).is_err());
         assert!(Options::parse(&args(&["--out"])).is_err());
         assert!(Options::parse(&args(&["--sustain", "soon"])).is_err());
+        let rounds = Options::parse(&args(&["--smoke", "--rounds", "8"])).unwrap();
+        assert_eq!(rounds.sizes().computed_rounds, 8);
+        assert_eq!(Options::parse(&[]).unwrap().sizes().computed_rounds, 3);
+        for bad in ["0", "many"] {
+            assert!(Options::parse(&args(&["--rounds", bad])).is_err(), "{bad}");
+        }
+        assert!(Options::parse(&args(&["--rounds"])).is_err());
         assert!(d.runs(StageName::Publish) && d.runs(StageName::EndToEnd));
         let only = Options::parse(&args(&["--only", "publish,e2e"])).unwrap();
         assert_eq!(only.stages, vec![StageName::Publish, StageName::EndToEnd]);

@@ -27,7 +27,7 @@ use crate::model::{FieldError, Model, Rejection};
 use crate::nats::{PublishFailure, Published};
 use crate::status::AcceptedMessage;
 use crate::telemetry::api_metrics::IngestOutcome;
-use crate::telemetry::{MessageSpan, TraceContext, TraceId};
+use crate::telemetry::{MessageSpan, TraceId};
 
 /// Most publishes one batch keeps in flight at once.
 const MAX_BATCH_CONCURRENCY: usize = 1024;
@@ -94,7 +94,8 @@ pub(super) async fn ingest_batch<M: Model>(
     };
     span.attribute("nomnom.lines", || lines.len().to_string());
 
-    let context = span.carried();
+    // One `traceparent` text for every line: each message is a child of the request's span.
+    let traceparent = span.carried().map(|c| c.traceparent());
     let trace_id = span.trace_id();
     let mut outcomes = validate_and_publish::<M>(
         &state,
@@ -102,7 +103,7 @@ pub(super) async fn ingest_batch<M: Model>(
             entity: &entity,
             source: source.as_deref(),
             idempotency_key: idempotency_key.as_deref(),
-            trace: context,
+            traceparent: traceparent.as_deref(),
             trace_id,
         },
         lines,
@@ -233,8 +234,8 @@ struct Line<'a> {
     entity: &'a str,
     source: Option<&'a str>,
     idempotency_key: Option<&'a str>,
-    /// The request's span, when carried: every line's message is its child.
-    trace: Option<TraceContext>,
+    /// The request's span as a `traceparent`, when carried: every line's message is its child.
+    traceparent: Option<&'a str>,
     /// The request's trace, kept with every line's status.
     trace_id: Option<TraceId>,
 }
@@ -250,7 +251,7 @@ async fn publish_line(
         .idempotency_key
         .map(|k| line_idempotency_key(k, line));
     let outcome = match state
-        .publish(&envelope, dedup.as_deref(), request.trace)
+        .publish(&envelope, dedup.as_deref(), request.traceparent)
         .await
     {
         Ok(p) => {

@@ -69,7 +69,11 @@ pub(super) async fn ingest_message<M: Model>(
         envelope = envelope.with_idempotency_key(&state.nats.config().stream, key);
     }
     let published = state
-        .publish(&envelope, idempotency_key.as_deref(), span.carried())
+        .publish(
+            &envelope,
+            idempotency_key.as_deref(),
+            span.carried().map(|c| c.traceparent()).as_deref(),
+        )
         .await
         .map_err(|failure| {
             tracing::warn!(error = %failure, entity = %envelope.entity_type, "publish failed");

@@ -66,7 +66,8 @@ async fn answer<M: Model>(state: &ApiState, payload: Bytes) -> String {
     };
     let envelope = MessageEnvelope::new(*entity, payload.clone(), Some(MLLP_SOURCE.to_string()))
         .with_model_version(M::MODEL_VERSION);
-    match state.publish(&envelope, None, span.carried()).await {
+    let traceparent = span.carried().map(|c| c.traceparent());
+    match state.publish(&envelope, None, traceparent.as_deref()).await {
         Ok(published) => {
             state.metrics.ingested(entity, IngestOutcome::Accepted, 1);
             state.recorder.record(AcceptedMessage {

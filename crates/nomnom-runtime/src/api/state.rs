@@ -13,7 +13,6 @@ use crate::envelope::MessageEnvelope;
 use crate::nats::{NatsClient, PublishFailure, Published};
 use crate::status::StatusRecorder;
 use crate::telemetry::api_metrics::ApiMetrics;
-use crate::telemetry::TraceContext;
 
 /// The API's shared state: the NATS client, the status store and the limits.
 ///
@@ -42,17 +41,17 @@ pub struct Shared {
 }
 
 impl Shared {
-    /// Publishes `envelope` with its trace context (when carried) and records the time to
+    /// Publishes `envelope` with its `traceparent` (when trace context is carried) and records the time to
     /// JetStream's acknowledgement (`nomnom_publish_duration_seconds`, when metrics are on).
     pub async fn publish(
         &self,
         envelope: &MessageEnvelope,
         idempotency_key: Option<&str>,
-        trace: Option<TraceContext>,
+        traceparent: Option<&str>,
     ) -> Result<Published, PublishFailure> {
         let publishing = self
             .nats
-            .publish_traced(envelope, idempotency_key, trace.as_ref());
+            .publish_traced(envelope, idempotency_key, traceparent);
         if !self.metrics.is_on() {
             return publishing.await;
         }

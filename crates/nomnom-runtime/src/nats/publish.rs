@@ -15,7 +15,6 @@ use uuid::Uuid;
 use super::error::PublishFailure;
 use super::NatsClient;
 use crate::envelope::MessageEnvelope;
-use crate::telemetry::TraceContext;
 
 /// A message the stream holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,13 +41,15 @@ impl NatsClient {
         self.publish_traced(envelope, idempotency_key, None).await
     }
 
-    /// [`Self::publish`], with the message's W3C trace context in its `traceparent` header
-    /// (beside the envelope's headers, so the worker's span joins the request's trace).
+    /// [`Self::publish`], with `traceparent` (the text of a W3C trace context,
+    /// [`crate::telemetry::TraceContext::traceparent`]) in the message's `traceparent`
+    /// header, beside the envelope's, so the worker's span joins the request's trace. The
+    /// text is made by the caller: a batch's lines share their request's.
     pub async fn publish_traced(
         &self,
         envelope: &MessageEnvelope,
         idempotency_key: Option<&str>,
-        trace: Option<&TraceContext>,
+        traceparent: Option<&str>,
     ) -> Result<Published, PublishFailure> {
         if !self.is_connected() {
             return Err(PublishFailure::Unavailable(
@@ -58,10 +59,10 @@ impl NatsClient {
         let timeout = self.config.publish_timeout;
         let subject = self.config.ingest_subject(&envelope.entity_type);
         let (mut headers, payload) = envelope.to_nats(idempotency_key);
-        if let Some(trace) = trace {
+        if let Some(traceparent) = traceparent {
             const TRACEPARENT: async_nats::header::HeaderName =
                 async_nats::header::HeaderName::from_static(crate::telemetry::TRACEPARENT);
-            headers.insert(TRACEPARENT, trace.traceparent());
+            headers.insert(TRACEPARENT, traceparent);
         }
         let publish = async {
             let ack_future = self
