@@ -19,6 +19,10 @@ pub enum StageName {
     Api,
     /// The API with keys and a rate limit configured and the open API, back to back.
     ApiKeys,
+    /// The API with metrics and without (trace context on in both), back to back.
+    ApiMetrics,
+    /// One worker with metrics and without (trace context on in both), back to back.
+    WorkerMetrics,
     /// The API with metrics and trace context and without, back to back.
     ApiTelemetry,
     /// One worker with metrics and trace context and without, back to back.
@@ -45,10 +49,12 @@ pub enum StageName {
 
 impl StageName {
     /// Every stage, in running order, with its name on the command line.
-    pub const ALL: [(StageName, &'static str); 14] = [
+    pub const ALL: [(StageName, &'static str); 16] = [
         (StageName::Publish, "publish"),
         (StageName::Api, "api"),
         (StageName::ApiKeys, "api-keys"),
+        (StageName::ApiMetrics, "api-metrics"),
+        (StageName::WorkerMetrics, "worker-metrics"),
         (StageName::ApiTelemetry, "api-telemetry"),
         (StageName::WorkerTelemetry, "worker-telemetry"),
         (StageName::Copy, "copy"),
@@ -91,8 +97,8 @@ pub struct Options {
 
 /// The usage text.
 pub const USAGE: &str = "\
-usage: nomnom-bench [--smoke] [--out DIR] [--pin] [--sustain SECONDS] [--only STAGES]
-                    [--e2e-posting WAYS] [--help]
+usage: nomnom-bench [--smoke] [--out DIR] [--pin] [--sustain SECONDS] [--rounds N]
+                    [--only STAGES] [--e2e-posting WAYS] [--help]
 
   --smoke            tiny sizes: checks the program works (well under a minute), no figures
   --out DIR          where results.md, results.json, the SVG charts and logs go
@@ -100,12 +106,13 @@ usage: nomnom-bench [--smoke] [--out DIR] [--pin] [--sustain SECONDS] [--only ST
   --pin              also run the API stages pinned (API on CPU 0, load generator on CPU 1)
   --sustain SECONDS  length of the sustained end-to-end run (default 600; smoke 2)
   --rounds N         rounds of the stages comparing two forms back to back (api-keys,
-                     api-telemetry, worker-telemetry, api-computed, worker-computed,
-                     api-hl7, worker-hl7; default 3, smoke 1): more rounds narrow a
-                     comparison on a machine whose speed moves
-  --only STAGES      comma-separated subset of publish,api,api-keys,api-telemetry,
-                     worker-telemetry,copy,worker,api-computed,worker-computed,copy-mysql,
-                     worker-mysql,api-hl7,worker-hl7,e2e, in that running order (ratios to limits not measured
+                     api-metrics, worker-metrics, api-telemetry, worker-telemetry,
+                     api-computed, worker-computed, api-hl7, worker-hl7; default 3, smoke 1):
+                     more rounds narrow a comparison on a machine whose speed moves
+  --only STAGES      comma-separated subset of publish,api,api-keys,api-metrics,
+                     worker-metrics,api-telemetry,worker-telemetry,copy,worker,api-computed,
+                     worker-computed,copy-mysql,worker-mysql,api-hl7,worker-hl7,e2e, in that
+                     running order (ratios to limits not measured
                      in the run are left out)
   --e2e-posting WAYS comma-separated subset of single,batch: how the end-to-end stage posts
                      (default both: single messages, then 1,000-line NDJSON batches)
@@ -117,12 +124,15 @@ on every request) and RATE_LIMIT_PER_SECOND/RATE_LIMIT_BURST set high enough nev
 refuse, back to back on the same orders, in 3 rounds (smoke: 1); a 401 or 429 fails the
 stage. Goal: the keyed rate at least 97% of the open one.
 
-api-telemetry, worker-telemetry: what metrics and trace context cost. The binaries of
-examples/tpch as they run by default (Prometheus metrics, W3C trace context carried) and
-with both off (OTEL_METRICS_EXPORTER=none, OTEL_PROPAGATORS=none: what they did before
-either existed), the API posting single messages at c=64 and 1,000-line batches, and one
-worker draining a stream, back to back on the same orders in 3 rounds (smoke: 1). Goal:
-with both on, at least 97% of the rate without.
+api-metrics, worker-metrics: what recording metrics costs. The binaries of examples/tpch
+as they run by default and with OTEL_METRICS_EXPORTER=none (trace context carried in both),
+the API posting single messages at c=64 and 1,000-line batches, and one worker draining a
+stream, back to back on the same orders in 3 rounds (smoke: 1). Goal: with metrics, at
+least 97% of the rate without.
+
+api-telemetry, worker-telemetry: what metrics and trace context cost together. The same,
+against both off (OTEL_METRICS_EXPORTER=none, OTEL_PROPAGATORS=none: what the binaries did
+before either existed). Goal: with both, at least 97% of the rate without.
 
 copy-mysql, worker-mysql: the worker on MariaDB (examples/tpch generated for MySQL).
 copy-mysql writes the worker's rows for the same orders three ways, each into a
@@ -252,6 +262,7 @@ impl Options {
             Pair::HL7 => (StageName::ApiHl7, Some(StageName::WorkerHl7)),
             // Keys are the API's: there is no worker stage.
             Pair::KEYS => (StageName::ApiKeys, None),
+            Pair::METRICS => (StageName::ApiMetrics, Some(StageName::WorkerMetrics)),
             Pair::TELEMETRY => (StageName::ApiTelemetry, Some(StageName::WorkerTelemetry)),
             _ => (StageName::ApiComputed, Some(StageName::WorkerComputed)),
         };
@@ -460,6 +471,15 @@ mod tests {
         );
         assert!(!telemetry.pair_stages(Pair::KEYS).any());
         assert!(d.pair_stages(Pair::TELEMETRY).api && d.pair_stages(Pair::TELEMETRY).worker);
+        let metrics = Options::parse(&args(&["--only", "api-metrics"])).unwrap();
+        assert_eq!(
+            metrics.pair_stages(Pair::METRICS),
+            PairStages {
+                api: true,
+                worker: false
+            }
+        );
+        assert!(!metrics.pair_stages(Pair::TELEMETRY).any());
         let mariadb = Options::parse(&args(&["--only", "worker-mysql,copy-mysql"])).unwrap();
         assert_eq!(
             mariadb.stages,
@@ -513,6 +533,7 @@ mod tests {
             let value = match words.get(i + 1).map(|w| w.trim_end_matches(']')) {
                 Some("DIR") => Some("/tmp/out"),
                 Some("SECONDS") => Some("5"),
+                Some("N") => Some("5"),
                 Some("STAGES") => Some("publish,worker"),
                 Some("WAYS") => Some("single,batch"),
                 _ => None,

@@ -39,7 +39,7 @@ impl Pair {
     pub fn goal(self) -> PairGoal {
         match self {
             Pair::HL7 => PairGoal::RateAtLeast(0.80),
-            Pair::KEYS | Pair::TELEMETRY => PairGoal::RateAtLeast(0.97),
+            Pair::KEYS | Pair::METRICS | Pair::TELEMETRY => PairGoal::RateAtLeast(0.97),
             _ => PairGoal::ExtraCpuAtMost(0.10),
         }
     }

@@ -351,6 +351,8 @@ pub struct Results {
     pub hl7: Option<PairCost>,
     /// What API keys and a rate limit cost: the API open and keyed back to back (issue 20).
     pub api_keys: Option<PairCost>,
+    /// What recording metrics costs: the binaries with and without, back to back (issue 19).
+    pub metrics: Option<PairCost>,
     /// What metrics and trace context cost: the binaries with both and without, back to back
     /// (issue 19).
     pub telemetry: Option<PairCost>,
@@ -457,6 +459,7 @@ impl Results {
             &mut self.computed,
             &mut self.hl7,
             &mut self.api_keys,
+            &mut self.metrics,
             &mut self.telemetry,
         ]
         .into_iter()

@@ -110,23 +110,18 @@ pub async fn run(options: &Options) -> Results {
             r.skipped.push(format!("publish limit / API stages: {e}"));
         }
     }
-    if let Some(plain) = project
-        .as_ref()
-        .filter(|_| options.pair_stages(Pair::KEYS).any())
-    {
-        // Both forms are the plain model's binaries: only the API's settings differ.
-        let projects = (plain.clone(), plain.clone());
-        let stages = options.pair_stages(Pair::KEYS);
-        r.api_keys = Some(ctx.pair(&mut r, Pair::KEYS, &projects, stages).await);
-    }
-    if let Some(plain) = project
-        .as_ref()
-        .filter(|_| options.pair_stages(Pair::TELEMETRY).any())
-    {
-        // Both forms are the plain model's binaries: only their OTEL_* settings differ.
-        let projects = (plain.clone(), plain.clone());
-        let stages = options.pair_stages(Pair::TELEMETRY);
-        r.telemetry = Some(ctx.pair(&mut r, Pair::TELEMETRY, &projects, stages).await);
+    // Pairs of one binary: both forms are the plain model's, only their settings differ
+    // (keys and a rate limit; OTEL_* variables).
+    if let Some(plain) = &project {
+        r.api_keys = ctx
+            .same_binary_pair(&mut r, Pair::KEYS, plain, options)
+            .await;
+        r.metrics = ctx
+            .same_binary_pair(&mut r, Pair::METRICS, plain, options)
+            .await;
+        r.telemetry = ctx
+            .same_binary_pair(&mut r, Pair::TELEMETRY, plain, options)
+            .await;
     }
     if let Some(project) = &project {
         let copy_result = if options.runs(StageName::Copy) {
@@ -471,6 +466,23 @@ impl Stage {
     }
 
     /// A pair's stages (API, then worker), both forms back to back.
+    /// `pair`'s stages that `options` names, both forms run by `plain`'s binaries; `None`
+    /// when none is named.
+    async fn same_binary_pair(
+        &self,
+        r: &mut Results,
+        pair: Pair,
+        plain: &Project,
+        options: &Options,
+    ) -> Option<PairCost> {
+        let stages = options.pair_stages(pair);
+        if !stages.any() {
+            return None;
+        }
+        let projects = (plain.clone(), plain.clone());
+        Some(self.pair(r, pair, &projects, stages).await)
+    }
+
     async fn pair(
         &self,
         r: &mut Results,
@@ -594,6 +606,11 @@ pub fn smoke_is_complete(r: &Results, options: &Options) -> Result<(), String> {
         Pair::KEYS,
         r.api_keys.as_ref(),
         options.pair_stages(Pair::KEYS),
+    ));
+    missing.extend(pair_stage::missing(
+        Pair::METRICS,
+        r.metrics.as_ref(),
+        options.pair_stages(Pair::METRICS),
     ));
     missing.extend(pair_stage::missing(
         Pair::TELEMETRY,

@@ -33,6 +33,9 @@ pub enum Variant {
     /// `examples/tpch` with API keys and a rate limit configured: the plain model's binaries
     /// and messages, each request carrying a key ([`crate::api_keys`]).
     Keyed,
+    /// `examples/tpch` with metrics off (`OTEL_METRICS_EXPORTER=none`) and trace context on:
+    /// the plain model's binaries and messages, doing all but recording metrics.
+    Unmetered,
     /// `examples/tpch` with metrics and trace context off (`OTEL_METRICS_EXPORTER=none`,
     /// `OTEL_PROPAGATORS=none`): the plain model's binaries and messages, doing what they did
     /// before either existed.
@@ -64,8 +67,14 @@ impl Pair {
         baseline: Variant::Plain,
         candidate: Variant::Keyed,
     };
+    /// The binaries with metrics (their default) against the same binaries with metrics off,
+    /// trace context on in both: what recording metrics costs (issue 19's goal).
+    pub const METRICS: Pair = Pair {
+        baseline: Variant::Unmetered,
+        candidate: Variant::Plain,
+    };
     /// The binaries with metrics and trace context (their default) against the same binaries
-    /// with both off (issue 19).
+    /// with both off: what issue 19 costs in all, the `traceparent` header with it.
     pub const TELEMETRY: Pair = Pair {
         baseline: Variant::Unobserved,
         candidate: Variant::Plain,
@@ -76,6 +85,7 @@ impl Pair {
         match self {
             Pair::HL7 => "HL7 v2",
             Pair::KEYS => "API keys",
+            Pair::METRICS => "metrics",
             Pair::TELEMETRY => "metrics and traces",
             _ => "computed fields",
         }
@@ -123,6 +133,7 @@ impl Variant {
             Variant::LabJson => "json",
             Variant::LabHl7 => "hl7",
             Variant::Keyed => "keyed",
+            Variant::Unmetered => "unmetered",
             Variant::Unobserved => "unobserved",
         }
     }
@@ -130,7 +141,7 @@ impl Variant {
     /// The name its project and binaries are built under in the shared target directory.
     pub fn project_name(self) -> &'static str {
         match self {
-            Variant::Plain | Variant::Keyed | Variant::Unobserved => "tpch",
+            Variant::Plain | Variant::Keyed | Variant::Unmetered | Variant::Unobserved => "tpch",
             Variant::Computed => "tpch-computed",
             Variant::LabJson => "lab-json",
             Variant::LabHl7 => "hl7-lab",
@@ -141,7 +152,9 @@ impl Variant {
     pub fn model_dir(self) -> PathBuf {
         let root = nomnom_testkit::project::workspace_root();
         match self {
-            Variant::Plain | Variant::Keyed | Variant::Unobserved => root.join("examples/tpch"),
+            Variant::Plain | Variant::Keyed | Variant::Unmetered | Variant::Unobserved => {
+                root.join("examples/tpch")
+            }
             Variant::Computed => root.join("crates/nomnom-bench/models/tpch-computed"),
             Variant::LabJson => root.join("crates/nomnom-bench/models/lab-json"),
             Variant::LabHl7 => root.join("examples/hl7-lab"),
@@ -152,7 +165,9 @@ impl Variant {
     /// built (nothing is built then).
     pub fn bin_dir_variable(self) -> &'static str {
         match self {
-            Variant::Plain | Variant::Keyed | Variant::Unobserved => "NOMNOM_BENCH_BIN_DIR",
+            Variant::Plain | Variant::Keyed | Variant::Unmetered | Variant::Unobserved => {
+                "NOMNOM_BENCH_BIN_DIR"
+            }
             Variant::Computed => "NOMNOM_BENCH_COMPUTED_BIN_DIR",
             Variant::LabJson => "NOMNOM_BENCH_LAB_JSON_BIN_DIR",
             Variant::LabHl7 => "NOMNOM_BENCH_HL7_BIN_DIR",
@@ -162,9 +177,11 @@ impl Variant {
     /// The root entity its messages are for.
     pub fn entity(self) -> &'static str {
         match self {
-            Variant::Plain | Variant::Computed | Variant::Keyed | Variant::Unobserved => {
-                payloads::ENTITY
-            }
+            Variant::Plain
+            | Variant::Computed
+            | Variant::Keyed
+            | Variant::Unmetered
+            | Variant::Unobserved => payloads::ENTITY,
             Variant::LabJson | Variant::LabHl7 => "LabReport",
         }
     }
@@ -173,6 +190,7 @@ impl Variant {
     /// form's keys file is written per run, by the stage).
     pub fn env(self) -> Vec<(&'static str, String)> {
         match self {
+            Variant::Unmetered => vec![("OTEL_METRICS_EXPORTER", "none".to_owned())],
             Variant::Unobserved => vec![
                 ("OTEL_METRICS_EXPORTER", "none".to_owned()),
                 ("OTEL_PROPAGATORS", "none".to_owned()),
@@ -189,9 +207,11 @@ impl Variant {
     /// The tables a drain of its messages writes, the root's first.
     pub fn tables(self) -> &'static [&'static str] {
         match self {
-            Variant::Plain | Variant::Computed | Variant::Keyed | Variant::Unobserved => {
-                &["orders", "order_line_items"]
-            }
+            Variant::Plain
+            | Variant::Computed
+            | Variant::Keyed
+            | Variant::Unmetered
+            | Variant::Unobserved => &["orders", "order_line_items"],
             Variant::LabJson | Variant::LabHl7 => &["lab_reports", "lab_orders", "lab_results"],
         }
     }
@@ -219,7 +239,7 @@ impl Variant {
     /// so any chunk can be made without the ones before it.
     pub fn message_chunks(self, seed: u64, first_chunk: u64, chunks: u64) -> Vec<Bytes> {
         match self {
-            Variant::Plain | Variant::Keyed | Variant::Unobserved => {
+            Variant::Plain | Variant::Keyed | Variant::Unmetered | Variant::Unobserved => {
                 payloads::order_chunks(seed, first_chunk, chunks)
             }
             Variant::Computed => payloads::order_values(seed, first_chunk, chunks)
@@ -249,9 +269,11 @@ impl Variant {
     /// Rows below the root that `messages` become (line items, or orders and results).
     pub fn child_rows(self, messages: &[Bytes]) -> u64 {
         match self {
-            Variant::Plain | Variant::Computed | Variant::Keyed | Variant::Unobserved => {
-                payloads::line_item_count(messages)
-            }
+            Variant::Plain
+            | Variant::Computed
+            | Variant::Keyed
+            | Variant::Unmetered
+            | Variant::Unobserved => payloads::line_item_count(messages),
             Variant::LabHl7 => messages
                 .iter()
                 .flat_map(|m| m.split(|&c| c == b'\r'))
@@ -358,6 +380,13 @@ mod tests {
             Ok(nomnom_runtime::config::TelemetryConfig::OFF)
         );
         assert!(Variant::Plain.env().is_empty());
+        let unmetered = Variant::Unmetered.env();
+        let env = nomnom_runtime::config::Env::from_pairs(
+            unmetered.iter().map(|(k, v)| (*k, v.as_str())),
+        );
+        let config = nomnom_runtime::config::TelemetryConfig::from(&env).unwrap();
+        assert!(!config.metrics && config.trace_context);
+        assert_eq!(Pair::METRICS.api_loads().len(), 2);
         assert_eq!(Pair::TELEMETRY.api_loads().len(), 2);
         assert!(Variant::LabJson.model_dir().join("nomnom.yaml").is_file());
         assert!(Variant::LabHl7.model_dir().join("nomnom.yaml").is_file());

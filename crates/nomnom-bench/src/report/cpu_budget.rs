@@ -136,7 +136,7 @@ fn drains(r: &Results) -> Vec<Budget> {
 
 /// The runs of the stages comparing two forms of a model (computed fields, HL7 v2).
 fn pairs(r: &Results) -> Vec<Budget> {
-    [&r.api_keys, &r.telemetry, &r.computed, &r.hl7]
+    [&r.api_keys, &r.metrics, &r.telemetry, &r.computed, &r.hl7]
         .into_iter()
         .flatten()
         .flat_map(|c| c.runs.iter().map(move |run| (c.pair.title(), run)))

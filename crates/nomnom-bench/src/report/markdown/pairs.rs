@@ -1,5 +1,5 @@
 //! What one form of a model costs against another: for each pair that ran (API keys against
-//! the open API; metrics and traces against both off; computed fields against the plain
+//! the open API; metrics against none; metrics and traces against both off; computed fields against the plain
 //! model; HL7 v2 against JSON), a table of both forms under each load, with
 //! the goal next to each figure.
 
@@ -10,7 +10,7 @@ use crate::variant::Pair;
 
 /// A table for each pair that ran, computed fields first.
 pub(super) fn write(out: &mut String, r: &Results) {
-    for cost in [&r.api_keys, &r.telemetry, &r.computed, &r.hl7]
+    for cost in [&r.api_keys, &r.metrics, &r.telemetry, &r.computed, &r.hl7]
         .into_iter()
         .flatten()
     {
@@ -40,6 +40,7 @@ fn title(pair: Pair) -> &'static str {
     match pair {
         Pair::HL7 => "HL7 v2: rate and cost per message against JSON carrying the same reports",
         Pair::KEYS => "API keys and a rate limit: rate against the open API",
+        Pair::METRICS => "Metrics: rate against the same binaries with metrics off",
         Pair::TELEMETRY => "Metrics and traces: rate against the same binaries with both off",
         _ => "Computed fields: cost per message against the same model without them",
     }
@@ -76,6 +77,15 @@ fn intro(cost: &PairCost) -> String {
              alternating which goes first. Only 202s count; a 401 or 429 fails the stage. The \
              goal: the keyed rate at least {goal} of the open one.",
             limit = crate::api_keys::RATE_LIMIT,
+        )
+    } else if cost.pair == Pair::METRICS {
+        format!(
+            "The binaries of `examples/tpch` as they run by default (plain: Prometheus metrics \
+             recorded) and with `OTEL_METRICS_EXPORTER=none` (unmetered: no recorder, no \
+             request-timing layer, every recording skipped), the W3C trace context carried in \
+             both, each API on a stream and a database of its own, one worker draining the \
+             same orders, back to back in {rounds}, alternating which goes first. The goal: \
+             with metrics, at least {goal} of the rate without."
         )
     } else if cost.pair == Pair::TELEMETRY {
         format!(
