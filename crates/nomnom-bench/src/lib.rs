@@ -31,6 +31,7 @@ pub mod posting;
 pub mod project;
 pub mod publish;
 pub mod raw_orders;
+pub mod recording;
 pub mod report;
 pub mod results;
 pub mod rows_digest;

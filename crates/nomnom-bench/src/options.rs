@@ -27,6 +27,8 @@ pub enum StageName {
     ApiTelemetry,
     /// One worker with metrics and trace context and without, back to back.
     WorkerTelemetry,
+    /// What recording metrics and carrying trace context cost per message, timed in-process.
+    Recording,
     /// The COPY limit.
     Copy,
     /// The worker drains (1 and 2 processes, the first nomnom's loop).
@@ -49,7 +51,7 @@ pub enum StageName {
 
 impl StageName {
     /// Every stage, in running order, with its name on the command line.
-    pub const ALL: [(StageName, &'static str); 16] = [
+    pub const ALL: [(StageName, &'static str); 17] = [
         (StageName::Publish, "publish"),
         (StageName::Api, "api"),
         (StageName::ApiKeys, "api-keys"),
@@ -57,6 +59,7 @@ impl StageName {
         (StageName::WorkerMetrics, "worker-metrics"),
         (StageName::ApiTelemetry, "api-telemetry"),
         (StageName::WorkerTelemetry, "worker-telemetry"),
+        (StageName::Recording, "recording"),
         (StageName::Copy, "copy"),
         (StageName::Worker, "worker"),
         (StageName::ApiComputed, "api-computed"),
@@ -110,9 +113,9 @@ usage: nomnom-bench [--smoke] [--out DIR] [--pin] [--sustain SECONDS] [--rounds 
                      api-computed, worker-computed, api-hl7, worker-hl7; default 3, smoke 1):
                      more rounds narrow a comparison on a machine whose speed moves
   --only STAGES      comma-separated subset of publish,api,api-keys,api-metrics,
-                     worker-metrics,api-telemetry,worker-telemetry,copy,worker,api-computed,
-                     worker-computed,copy-mysql,worker-mysql,api-hl7,worker-hl7,e2e, in that
-                     running order (ratios to limits not measured
+                     worker-metrics,api-telemetry,worker-telemetry,recording,copy,worker,
+                     api-computed,worker-computed,copy-mysql,worker-mysql,api-hl7,worker-hl7,
+                     e2e, in that running order (ratios to limits not measured
                      in the run are left out)
   --e2e-posting WAYS comma-separated subset of single,batch: how the end-to-end stage posts
                      (default both: single messages, then 1,000-line NDJSON batches)
@@ -133,6 +136,12 @@ least 97% of the rate without.
 api-telemetry, worker-telemetry: what metrics and trace context cost together. The same,
 against both off (OTEL_METRICS_EXPORTER=none, OTEL_PROPAGATORS=none: what the binaries did
 before either existed). Goal: with both, at least 97% of the rate without.
+
+recording: what the API and the worker do per message because metrics and trace context are
+on (the publish timed and its histogram sample, the outcome counted, the timing layer per
+request, the traceparent header; the worker's per-batch recording and its reading of the
+header), timed in this process with the runtime's code, 1,000,000 times each (smoke:
+10,000), the fastest of 3; beside the API's CPU per message when api-metrics ran.
 
 copy-mysql, worker-mysql: the worker on MariaDB (examples/tpch generated for MySQL).
 copy-mysql writes the worker's rows for the same orders three ways, each into a
@@ -294,6 +303,8 @@ impl Options {
 pub struct Sizes {
     /// Each closed-loop publish run.
     pub publish_run: Duration,
+    /// Iterations of each loop of the recording stage.
+    pub recording_iterations: u64,
     /// Messages of each pipelined publish run.
     pub pipelined_messages: u64,
     /// Windows of the pipelined publish runs (the best is the limit).
@@ -339,6 +350,7 @@ pub struct Sizes {
 impl Sizes {
     /// A full run: figures for the results page (about 25 minutes with a 10-minute sustain).
     pub const FULL: Sizes = Sizes {
+        recording_iterations: 1_000_000,
         publish_run: Duration::from_secs(10),
         // About 10 s at this machine's pipelined rate, as long as the batch run it is the
         // limit of (200,000 took 2–3.5 s: a burst measured against a 10 s run).
@@ -367,6 +379,7 @@ impl Sizes {
 
     /// A smoke run: every stage once, tiny.
     pub const SMOKE: Sizes = Sizes {
+        recording_iterations: 10_000,
         publish_run: Duration::from_millis(300),
         pipelined_messages: 2_000,
         pipelined_windows: &[512],

@@ -356,6 +356,9 @@ pub struct Results {
     /// What metrics and trace context cost: the binaries with both and without, back to back
     /// (issue 19).
     pub telemetry: Option<PairCost>,
+    /// What recording metrics and carrying trace context cost per message, timed in-process
+    /// (issue 19).
+    pub recording: Option<crate::recording::RecordingCost>,
     /// Peak memory.
     pub memory: Memory,
     /// The goals of issue 6, checked.

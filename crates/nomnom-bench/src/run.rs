@@ -123,6 +123,10 @@ pub async fn run(options: &Options) -> Results {
             .same_binary_pair(&mut r, Pair::TELEMETRY, plain, options)
             .await;
     }
+    if options.runs(StageName::Recording) {
+        progress("timing what recording metrics and carrying trace context cost");
+        r.recording = Some(crate::recording::measure(sizes.recording_iterations));
+    }
     if let Some(project) = &project {
         let copy_result = if options.runs(StageName::Copy) {
             Some(ctx.copy_limit(project).await)
@@ -593,6 +597,9 @@ pub fn smoke_is_complete(r: &Results, options: &Options) -> Result<(), String> {
     if options.runs(StageName::WorkerMysql) && !r.worker_mysql.as_ref().is_some_and(|w| w.verified)
     {
         missing.push("MariaDB worker drain (verified)".into());
+    }
+    if options.runs(StageName::Recording) && r.recording.is_none() {
+        missing.push("recording".into());
     }
     if options.runs(StageName::EndToEnd) && r.end_to_end.len() < options.e2e_postings.len() {
         missing.push("end to end".into());

@@ -149,6 +149,8 @@ fn smoke_run_of_the_whole_pipeline_completes_every_stage() {
     for (pair, loads) in [
         ("computed", vec![&single, &batch, &drain]),
         ("hl7", vec![&single, &batch, &mllp, &drain]),
+        ("metrics", vec![&single, &batch, &drain]),
+        ("telemetry", vec![&single, &batch, &drain]),
     ] {
         let cost = &r[pair];
         let comparisons = cost["comparisons"].as_array().unwrap();
@@ -227,6 +229,31 @@ fn smoke_run_of_the_whole_pipeline_completes_every_stage() {
         "{md}"
     );
     assert!(md.contains("## Computed fields: cost per message"), "{md}");
+    assert!(
+        md.contains("## Metrics: rate against the same binaries with metrics off"),
+        "{md}"
+    );
+    assert!(
+        md.contains("## Metrics and traces: rate against the same binaries with both off"),
+        "{md}"
+    );
+    // What recording costs per message, timed in-process: every piece measured.
+    let recording = &r["recording"];
+    for piece in [
+        "api_metrics_ns_per_message",
+        "api_metrics_ns_per_request",
+        "worker_metrics_ns_per_message",
+        "worker_trace_ns_per_message",
+    ] {
+        assert!(
+            recording[piece].as_f64().unwrap() > 0.0,
+            "{piece}: {recording}"
+        );
+    }
+    assert!(
+        md.contains("## Recording metrics and carrying trace context, per message"),
+        "{md}"
+    );
     assert!(md.contains("## HL7 v2: rate and cost per message"), "{md}");
     assert_report_files(out.path());
 }

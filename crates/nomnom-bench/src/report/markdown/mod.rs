@@ -12,6 +12,7 @@ mod memory;
 mod open_loop;
 mod pairs;
 mod publish;
+mod recording;
 mod writes;
 
 use std::fmt::Write as _;
@@ -33,6 +34,7 @@ pub fn render(r: &Results) -> String {
     writes::workers(&mut out, r);
     mariadb::write(&mut out, r);
     pairs::write(&mut out, r);
+    recording::write(&mut out, r);
     end_to_end::write(&mut out, r);
     cpu::write(&mut out, r);
     memory::write(&mut out, r);
