@@ -604,31 +604,19 @@ pub fn smoke_is_complete(r: &Results, options: &Options) -> Result<(), String> {
     if options.runs(StageName::EndToEnd) && r.end_to_end.len() < options.e2e_postings.len() {
         missing.push("end to end".into());
     }
-    missing.extend(pair_stage::missing(
-        Pair::COMPUTED,
-        r.computed.as_ref(),
-        options.pair_stages(Pair::COMPUTED),
-    ));
-    missing.extend(pair_stage::missing(
-        Pair::KEYS,
-        r.api_keys.as_ref(),
-        options.pair_stages(Pair::KEYS),
-    ));
-    missing.extend(pair_stage::missing(
-        Pair::METRICS,
-        r.metrics.as_ref(),
-        options.pair_stages(Pair::METRICS),
-    ));
-    missing.extend(pair_stage::missing(
-        Pair::TELEMETRY,
-        r.telemetry.as_ref(),
-        options.pair_stages(Pair::TELEMETRY),
-    ));
-    missing.extend(pair_stage::missing(
-        Pair::HL7,
-        r.hl7.as_ref(),
-        options.pair_stages(Pair::HL7),
-    ));
+    for (pair, cost) in [
+        (Pair::COMPUTED, &r.computed),
+        (Pair::KEYS, &r.api_keys),
+        (Pair::METRICS, &r.metrics),
+        (Pair::TELEMETRY, &r.telemetry),
+        (Pair::HL7, &r.hl7),
+    ] {
+        missing.extend(pair_stage::missing(
+            pair,
+            cost.as_ref(),
+            options.pair_stages(pair),
+        ));
+    }
     if missing.is_empty() {
         Ok(())
     } else {

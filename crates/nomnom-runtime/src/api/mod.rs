@@ -41,9 +41,10 @@
 //! `detail`, and per kind: `malformed-json` 400 (`line`, `column`); `missing-entity` and
 //! `unknown-entity` 400 (`valid_entities`); `invalid-header` 400 (`header`); `empty-batch`
 //! 400; `unreadable-body` 400; `invalid-message-id` 400; `unknown-message` 404; `not-found`
-//! 404; `metrics-off` 404; `body-timeout` 408 (`timeout_ms`); `payload-too-large` 413 (`limit_bytes`);
-//! `too-many-lines` 413 (`limit_lines`); `unsupported-media-type` 415 (`accepted`);
-//! `validation-failed` 422 (`errors`: every `{"path", "rule", "message"}`); `stream-unavailable`, `stream-full`, `overloaded`,
+//! 404; `metrics-off` 404; `body-timeout` 408 (`timeout_ms`); `payload-too-large` 413
+//! (`limit_bytes`); `too-many-lines` 413 (`limit_lines`); `unsupported-media-type` 415
+//! (`accepted`); `validation-failed` 422 (`errors`: every `{"path", "rule", "message"}`);
+//! `stream-unavailable`, `stream-full`, `overloaded`,
 //! `status-unavailable` and `not-ready` 503 with `Retry-After`; `method-not-allowed` 405
 //! with `Allow`. Any other error axum or a layer answers on its own keeps its status and
 //! becomes problem+json too (`bad-request`, `request-timeout`, ...).

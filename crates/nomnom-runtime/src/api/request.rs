@@ -155,18 +155,10 @@ impl<M: Model, R: IngestRoute> FromRequest<ApiState> for Ingest<M, R> {
         }
         let idempotency_key = text_header(headers, "idempotency-key")?;
         let source = text_header(headers, "x-source")?;
-        let trace = state
-            .config
-            .telemetry
-            .trace_context
-            .then(|| {
-                TraceContext::from_header(
-                    headers
-                        .get(crate::telemetry::TRACEPARENT)
-                        .and_then(|v| v.to_str().ok()),
-                )
-            })
-            .flatten();
+        let trace = headers
+            .get(crate::telemetry::TRACEPARENT)
+            .filter(|_| state.config.telemetry.trace_context)
+            .and_then(|v| TraceContext::from_header(v.to_str().ok()));
         let permit = if R::PERMIT_BEFORE_BODY {
             let Ok(permit) = state.in_flight.clone().try_acquire_owned() else {
                 state.metrics.ingested(&entity, IngestOutcome::Rejected, 1);

@@ -41,8 +41,9 @@ pub struct Shared {
 }
 
 impl Shared {
-    /// Publishes `envelope` with its `traceparent` (when trace context is carried) and records the time to
-    /// JetStream's acknowledgement (`nomnom_publish_duration_seconds`, when metrics are on).
+    /// Publishes `envelope` with its `traceparent` (when trace context is carried) and
+    /// records the time to JetStream's acknowledgement (`nomnom_publish_duration_seconds`,
+    /// when metrics are on).
     pub async fn publish(
         &self,
         envelope: &MessageEnvelope,

@@ -1,6 +1,6 @@
 //! What one form of a model costs against another: for each pair that ran (API keys against
-//! the open API; metrics against none; metrics and traces against both off; computed fields against the plain
-//! model; HL7 v2 against JSON), a table of both forms under each load, with
+//! the open API; metrics against none; metrics and traces against both off; computed fields
+//! against the plain model; HL7 v2 against JSON), a table of both forms under each load, with
 //! the goal next to each figure.
 
 use crate::pair_cost::{Comparison, PairCost, PairGoal, Totals};
