@@ -8,7 +8,7 @@ use std::time::Duration;
 use axum::http::StatusCode;
 use nomnom_runtime::config::Env;
 use nomnom_testkit::PgServer;
-use support_api::app::{connect, AppOptions, TestApp};
+use support_api::app::{connect, AppOptions, TestApp, TestResponse};
 use support_api::model::ShopModel;
 use support_api::{unique, wait_for, SHARED_NATS, SHARED_PG};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -69,16 +69,7 @@ async fn the_status_shows_the_requests_trace_or_a_new_one() {
         .await;
     let mut trace_ids = Vec::new();
     for response in [&traced, &untraced] {
-        assert_eq!(response.status, StatusCode::ACCEPTED, "{}", response.json);
-        let uri = format!(
-            "/ingest/status/{}",
-            response.json["message_id"].as_str().expect("id")
-        );
-        let status = wait_for("the accepted status", Duration::from_secs(1), || async {
-            let r = app.get(&uri).await;
-            (r.status == StatusCode::OK).then_some(r)
-        })
-        .await;
+        let status = accepted_status(&app, response).await;
         trace_ids.push(
             status.json["trace_id"]
                 .as_str()
@@ -312,6 +303,21 @@ async fn served_over_tcp_and_stopped_gracefully() {
 }
 
 /// One HTTP/1.1 exchange over a fresh TCP connection; `None` when nothing listens.
+/// The status of a message the API answered 202, once the recorder has written it (within
+/// a second).
+async fn accepted_status(app: &TestApp, response: &TestResponse) -> TestResponse {
+    assert_eq!(response.status, StatusCode::ACCEPTED, "{}", response.json);
+    let uri = format!(
+        "/ingest/status/{}",
+        response.json["message_id"].as_str().expect("id")
+    );
+    wait_for("the accepted status", Duration::from_secs(1), || async {
+        let r = app.get(&uri).await;
+        (r.status == StatusCode::OK).then_some(r)
+    })
+    .await
+}
+
 async fn http(port: u16, request: &str) -> Option<String> {
     let mut socket = tokio::net::TcpStream::connect(("127.0.0.1", port))
         .await
@@ -534,16 +540,7 @@ async fn with_metrics_and_trace_context_off_no_metric_is_served_and_no_trace_kep
             )],
         )
         .await;
-    assert_eq!(response.status, StatusCode::ACCEPTED, "{}", response.json);
-    let uri = format!(
-        "/ingest/status/{}",
-        response.json["message_id"].as_str().expect("id")
-    );
-    let status = wait_for("the accepted status", Duration::from_secs(1), || async {
-        let r = app.get(&uri).await;
-        (r.status == StatusCode::OK).then_some(r)
-    })
-    .await;
+    let status = accepted_status(&app, &response).await;
     assert_eq!(status.json["status"], "accepted");
     assert_eq!(status.json["trace_id"], serde_json::Value::Null);
     let metrics = app.get("/metrics").await;
